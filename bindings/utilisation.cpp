@@ -1,0 +1,97 @@
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "socialrx/utilisation/windows.hpp"
+
+namespace socialrx::bindings {
+
+namespace {
+
+// Copies a result's flat counts into an array shaped [window][group][kind][side].
+py::array_t<std::int64_t> counts_array(const UtilisationResult& r) {
+  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(r.windows.size()), r.groups,
+                                 static_cast<py::ssize_t>(kEventKinds), 2};
+  py::array_t<std::int64_t> out(shape);
+  std::copy(r.counts.begin(), r.counts.end(), out.mutable_data());
+  return out;
+}
+
+py::dict exclusions(const UtilisationResult& r) {
+  py::dict out;
+  auto field = [&](const char* name, auto member) {
+    std::vector<std::int64_t> values;
+    for (const auto& window : r.excluded) values.push_back(window.*member);
+    out[name] = to_numpy(std::move(values));
+  };
+  field("not_connected", &WindowExclusions::not_connected);
+  field("starts_before_data", &WindowExclusions::starts_before_data);
+  field("ends_after_data", &WindowExclusions::ends_after_data);
+  return out;
+}
+
+py::dict window_events(const UtilisationResult& r) {
+  py::dict out;
+  auto field = [&](const char* name, auto member) {
+    std::vector<std::int64_t> values;
+    for (const auto& window : r.events) values.push_back(window.*member);
+    out[name] = to_numpy(std::move(values));
+  };
+  field("pre", &WindowEvents::pre);
+  field("post", &WindowEvents::post);
+  field("on_index_day", &WindowEvents::on_index_day);
+  field("outside_window", &WindowEvents::outside_window);
+  field("of_excluded_clients", &WindowEvents::of_excluded_clients);
+  return out;
+}
+
+}  // namespace
+
+void add_utilisation(py::module_& m) {
+  py::class_<UtilisationResult>(m, "UtilisationResult")
+      .def_readonly("windows", &UtilisationResult::windows)
+      .def_readonly("groups", &UtilisationResult::groups)
+      .def_property_readonly("counts", &counts_array, "[window][group][kind][pre, post]")
+      .def_property_readonly("clients_included",
+                             [](const UtilisationResult& r) {
+                               auto copy = r.clients_included;
+                               return to_numpy(std::move(copy))
+                                   .reshape({static_cast<py::ssize_t>(r.windows.size()),
+                                             static_cast<py::ssize_t>(r.groups)});
+                             })
+      .def_property_readonly("excluded", &exclusions)
+      .def_property_readonly("window_events", &window_events)
+      .def_readonly("events_total", &UtilisationResult::events_total)
+      .def_readonly("events_outside_data", &UtilisationResult::events_outside_data)
+      .def_readonly("events_of_unconnected", &UtilisationResult::events_of_unconnected)
+      .def_readonly("events_of_other_people", &UtilisationResult::events_of_other_people);
+
+  m.attr("EVENT_KINDS") = std::vector<std::string>(kEventKindNames.begin(), kEventKindNames.end());
+
+  m.def(
+      "count_utilisation",
+      [](const Array<std::int64_t>& client_id, const Array<Days>& referral_date,
+         const Array<Days>& index_date, const Array<Days>& discharge_date,
+         const Array<std::int32_t>& group, std::int32_t groups, const Array<std::int64_t>& other_ids,
+         const Array<std::int64_t>& person_id, const Array<Days>& date,
+         const Array<std::uint8_t>& kind, Days data_start, Days data_end,
+         const std::vector<Days>& windows, unsigned threads) {
+        UtilisationRequest request{{column(client_id), column(referral_date), column(index_date),
+                                    column(discharge_date)},
+                                   {column(person_id), column(date), column(kind)},
+                                   column(group),
+                                   groups,
+                                   column(other_ids),
+                                   data_start,
+                                   data_end,
+                                   windows,
+                                   threads};
+        py::gil_scoped_release release;  // the views hold no Python objects
+        return count_utilisation(request);
+      },
+      py::arg("client_id"), py::arg("referral_date"), py::arg("index_date"),
+      py::arg("discharge_date"), py::arg("group"), py::arg("groups"), py::arg("other_ids"),
+      py::arg("person_id"), py::arg("date"), py::arg("kind"), py::arg("data_start"),
+      py::arg("data_end"), py::arg("windows"), py::arg("threads") = 0);
+}
+
+}  // namespace socialrx::bindings

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# One entry point that sets up everything it needs (idempotent), then runs one job:
+#   ./dev.sh demo   evaluate the built-in synthetic service; figures to out/demo.json
+#   ./dev.sh test   every test: C++ (ctest) and Python (pytest)
+#   ./dev.sh bench  the benchmarks (minutes; results to stdout)
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+venv=$root/.venv
+debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
+                 libgtest-dev libbenchmark-dev)
+python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib pytest hypothesis
+                 statsmodels)
+
+install_debian() {
+  local missing=()
+  for package in "${debian_packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_python() {
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q "${python_packages[@]}"
+  # The package itself, built through scikit-build-core (incremental: build/<wheel tag>).
+  "$venv/bin/python" -m pip install -q --no-build-isolation --no-deps "$root"
+}
+
+build_cpp() {
+  cmake -S "$root" -B "$root/build/cpp" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOCIALRX_TEST=ON \
+    -DSOCIALRX_BENCHMARK=ON >/dev/null
+  cmake --build "$root/build/cpp" --parallel 2
+}
+
+setup() {
+  install_debian
+  install_python
+}
+
+case "${1:-}" in
+  demo)
+    setup
+    mkdir -p "$root/out"
+    "$venv/bin/socialrx" demo --json "$root/out/demo.json"
+    ;;
+  test)
+    setup
+    build_cpp
+    (cd "$root/build/cpp" && ctest --output-on-failure --parallel 2)
+    (cd "$root" && "$venv/bin/python" -m pytest -q tests/python)
+    ;;
+  bench)
+    setup
+    build_cpp
+    "$root/build/cpp/benchmarks/cpp/socialrx_benchmarks"
+    "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py"
+    ;;
+  *)
+    echo "usage: ./dev.sh demo | test | bench" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,41 @@
+#pragma once
+// Dates are whole days since 1970-01-01 (int32); kNoDate marks a missing date.
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace socialrx {
+
+using Days = std::int32_t;
+inline constexpr Days kNoDate = std::numeric_limits<Days>::min();
+
+constexpr Days days_from_civil(int year, unsigned month, unsigned day) {
+  using namespace std::chrono;
+  return static_cast<Days>(sys_days{std::chrono::year{year} / month / day}.time_since_epoch().count());
+}
+
+constexpr std::chrono::year_month_day civil_from_days(Days days) {
+  return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{days}}};
+}
+
+// Parses YYYY-MM-DD; nullopt for anything else, including impossible dates like 2023-02-30.
+std::optional<Days> parse_iso_date(std::string_view text);
+std::string format_iso_date(Days days);
+
+// Start year of the NHS financial year (April to March) holding this day: 2023-04-01 -> 2023.
+constexpr int financial_year(Days days) {
+  const auto ymd = civil_from_days(days);
+  const int year = static_cast<int>(ymd.year());
+  return static_cast<unsigned>(ymd.month()) >= 4 ? year : year - 1;
+}
+
+// A window of W months is round(W * 365.25 / 12) days: 6 -> 183, 12 -> 365.
+inline Days window_days_from_months(double months) {
+  return static_cast<Days>(std::lround(months * 365.25 / 12.0));
+}
+
+}  // namespace socialrx

@@ -1,0 +1,71 @@
+#pragma once
+// Counts of health-service use in windows of D days before and after each client's index
+// date, by client group (practice, locality, ... or one group for the whole service).
+//
+// pre  = index - D <= date < index;  post = index < date <= index + D.
+// Events on the index day fall in neither window and are counted apart. A client counts in a
+// window only when the data cover it: data_start <= index - D and index + D <= data_end.
+#include <cstdint>
+#include <vector>
+
+#include "socialrx/model/event_kinds.hpp"
+#include "socialrx/model/tables.hpp"
+
+namespace socialrx {
+
+enum class Side : std::uint8_t { pre = 0, post = 1 };
+
+struct UtilisationRequest {
+  ClientsView clients;
+  EventsView events;
+  Column<std::int32_t> client_group;  // empty: every client in group 0
+  std::int32_t groups = 1;
+  Column<std::int64_t> other_ids;     // comparison pool: their events are counted apart
+  Days data_start = kNoDate;
+  Days data_end = kNoDate;
+  std::vector<Days> windows;          // lengths in days
+  unsigned threads = 0;               // 0: all hardware threads
+};
+
+// Why a client is left out of a window; each client is counted under its first reason.
+struct WindowExclusions {
+  std::int64_t not_connected = 0;       // no index date
+  std::int64_t starts_before_data = 0;  // index - D < data_start
+  std::int64_t ends_after_data = 0;     // index + D > data_end
+};
+
+// Where each event of a connected client inside the data range went, for one window.
+struct WindowEvents {
+  std::int64_t pre = 0;
+  std::int64_t post = 0;
+  std::int64_t on_index_day = 0;
+  std::int64_t outside_window = 0;
+  std::int64_t of_excluded_clients = 0;
+};
+
+struct UtilisationResult {
+  std::vector<Days> windows;
+  std::int32_t groups = 1;
+  std::vector<std::int64_t> counts;           // [window][group][kind][side]
+  std::vector<std::int64_t> clients_included;  // [window][group]
+  std::vector<WindowExclusions> excluded;     // [window]
+  std::vector<WindowEvents> events;           // [window]
+  std::int64_t events_total = 0;
+  std::int64_t events_outside_data = 0;        // date outside [data_start, data_end]
+  std::int64_t events_of_unconnected = 0;      // clients with no index date
+  std::int64_t events_of_other_people = 0;     // ids in other_ids
+
+  std::int64_t count(std::size_t window, std::int32_t group, EventKind kind, Side side) const {
+    return counts[((window * groups + group) * kEventKinds + static_cast<std::size_t>(kind)) * 2 +
+                  static_cast<std::size_t>(side)];
+  }
+  std::int64_t included(std::size_t window, std::int32_t group) const {
+    return clients_included[window * groups + group];
+  }
+};
+
+// Validates the request (InputError naming table, column and row) and counts. Events may be
+// in any order; the result is the same for any thread count.
+UtilisationResult count_utilisation(const UtilisationRequest& request);
+
+}  // namespace socialrx

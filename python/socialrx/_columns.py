@@ -1,0 +1,112 @@
+"""Turn DataFrame (or Arrow) columns into the arrays the compiled engines take.
+
+Dates become int32 days since 1970-01-01 (missing: ``NO_DATE``), ids int64, categories small
+integer codes. Every problem is a ``ValueError`` naming the table, the column and the first
+offending row, as the engines' own errors do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+
+NO_DATE: int = _core.NO_DATE
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def as_frame(table: Any, name: str) -> pd.DataFrame:
+    """A pandas DataFrame from a DataFrame, an Arrow table or anything with ``to_pandas``."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    if hasattr(table, "to_pandas"):
+        return table.to_pandas()
+    raise ValueError(f"{name}: expected a pandas DataFrame or an Arrow table, got {type(table).__name__}")
+
+
+def require_columns(frame: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table}: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, frame.columns))})")
+
+
+def _first_row(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def as_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
+    """Whole-number ids as int64; missing or fractional ids are errors."""
+    if values.isna().any():
+        raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing id")
+    array = values.to_numpy()
+    if array.dtype.kind in "iu":
+        return np.ascontiguousarray(array, dtype=np.int64)
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numeric) | (numeric != np.round(numeric))
+    if bad.any():
+        row = _first_row(bad)
+        raise ValueError(f"{table}.{column} row {row}: id {values.iloc[row]!r} is not a whole number")
+    return numeric.astype(np.int64)
+
+
+def as_days(values: pd.Series, table: str, column: str, *, required: bool) -> np.ndarray:
+    """Dates as int32 days since 1970-01-01; accepts datetimes, dates and ISO strings."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+    else:
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        unreadable = parsed.isna().to_numpy() & values.notna().to_numpy()
+        if unreadable.any():
+            row = _first_row(unreadable)
+            raise ValueError(f"{table}.{column} row {row}: {values.iloc[row]!r} is not a date (YYYY-MM-DD)")
+    missing = parsed.isna().to_numpy()
+    if required and missing.any():
+        raise ValueError(f"{table}.{column} row {_first_row(missing)}: missing date")
+    days = (parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") - _EPOCH).astype(np.int64)
+    days[missing] = NO_DATE
+    return days.astype(np.int32)
+
+
+def as_day(value: Any, name: str) -> int:
+    """One date (string, date, datetime or Timestamp) as days since 1970-01-01."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from error
+    if pd.isna(stamp):
+        raise ValueError(f"{name}: a date is required")
+    return int((np.datetime64(stamp.date(), "D") - _EPOCH).astype(np.int64))
+
+
+def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[str] | None = None,
+             *, dtype: Any = np.int32) -> tuple[np.ndarray, list[str]]:
+    """Category labels as integer codes.
+
+    With ``categories`` given, any other label is an error naming its row; without, the
+    categories are the sorted distinct labels. Missing labels are errors.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype) and categories is None:
+        categories = [str(c) for c in values.cat.categories]
+    labels = values.astype("string") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+    if values.isna().any():
+        raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing value")
+    if categories is None:
+        categories = sorted(pd.unique(labels.astype(str)))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        position = {str(c): i for i, c in enumerate(categories)}
+        remap = np.array([position.get(str(c), -1) for c in values.cat.categories], dtype=np.int64)
+        codes = remap[values.cat.codes.to_numpy()] if len(remap) else np.zeros(len(values), np.int64)
+    else:
+        codes = pd.Categorical(labels.astype(str), categories=list(categories)).codes.astype(np.int64)
+    unknown = codes < 0
+    if unknown.any():
+        row = _first_row(unknown)
+        raise ValueError(f"{table}.{column} row {row}: unknown value {values.iloc[row]!r} "
+                         f"(expected one of: {', '.join(categories)})")
+    return codes.astype(dtype), list(categories)

@@ -1,0 +1,38 @@
+#include "socialrx/core/dates.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace socialrx {
+
+namespace {
+bool parse_digits(std::string_view text, int& out) {
+  for (char c : text)
+    if (c < '0' || c > '9') return false;
+  return std::from_chars(text.data(), text.data() + text.size(), out).ec == std::errc{};
+}
+}  // namespace
+
+std::optional<Days> parse_iso_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int year = 0, month = 0, day = 0;
+  if (!parse_digits(text.substr(0, 4), year) || !parse_digits(text.substr(5, 2), month) ||
+      !parse_digits(text.substr(8, 2), day))
+    return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{year},
+                                        std::chrono::month{static_cast<unsigned>(month)},
+                                        std::chrono::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return static_cast<Days>(std::chrono::sys_days{ymd}.time_since_epoch().count());
+}
+
+std::string format_iso_date(Days days) {
+  if (days == kNoDate) return "";
+  const auto ymd = civil_from_days(days);
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+}  // namespace socialrx

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "socialrx/core/dates.hpp"
+#include "socialrx/core/id_index.hpp"
+#include "socialrx/core/money.hpp"
+#include "socialrx/core/parallel.hpp"
+
+namespace socialrx {
+namespace {
+
+TEST(Dates, CivilRoundTrip) {
+  EXPECT_EQ(days_from_civil(1970, 1, 1), 0);
+  EXPECT_EQ(days_from_civil(2000, 3, 1), 11017);
+  EXPECT_EQ(format_iso_date(days_from_civil(2024, 2, 29)), "2024-02-29");
+  EXPECT_EQ(parse_iso_date("2019-04-01"), days_from_civil(2019, 4, 1));
+  EXPECT_EQ(parse_iso_date("1969-12-31"), -1);
+}
+
+TEST(Dates, RejectsMalformedAndImpossible) {
+  EXPECT_FALSE(parse_iso_date("2023-02-30"));
+  EXPECT_FALSE(parse_iso_date("2023-2-3"));
+  EXPECT_FALSE(parse_iso_date("2023/02/03"));
+  EXPECT_FALSE(parse_iso_date("2023-0a-03"));
+}
+
+TEST(Dates, FinancialYearStartsInApril) {
+  EXPECT_EQ(financial_year(days_from_civil(2023, 3, 31)), 2022);
+  EXPECT_EQ(financial_year(days_from_civil(2023, 4, 1)), 2023);
+}
+
+TEST(Dates, WindowMonthsToDays) {
+  EXPECT_EQ(window_days_from_months(6), 183);
+  EXPECT_EQ(window_days_from_months(12), 365);
+  EXPECT_EQ(window_days_from_months(3), 91);
+}
+
+TEST(Money, FormatsPoundsExactly) {
+  EXPECT_EQ(format_pounds(75140000), "\u00a3751,400.00");
+  EXPECT_EQ(format_pounds(-5), "-\u00a30.05");
+}
+
+TEST(Money, DividesRoundingHalfAwayFromZero) {
+  EXPECT_EQ(divide_rounded(7, 2), 4);
+  EXPECT_EQ(divide_rounded(-7, 2), -4);
+  EXPECT_EQ(divide_rounded(10, 3), 3);
+  EXPECT_EQ(divide_rounded(-10, 3), -3);
+}
+
+TEST(IdIndex, DenseAndScatteredIdsAgree) {
+  const std::int64_t dense[] = {10, 11, 13, 12};
+  const std::int64_t scattered[] = {5, -9000000000000LL, 77777777777LL, 3};
+  const IdIndex a("t", "id", dense), b("t", "id", scattered);
+  EXPECT_EQ(a.find(13), 2);
+  EXPECT_EQ(a.find(14), IdIndex::kAbsent);
+  EXPECT_EQ(a.find(-1), IdIndex::kAbsent);
+  EXPECT_EQ(b.find(77777777777LL), 2);
+  EXPECT_EQ(b.find(-9000000000000LL), 1);
+  EXPECT_EQ(b.find(4), IdIndex::kAbsent);
+}
+
+TEST(IdIndex, DuplicateNamesBothRows) {
+  const std::int64_t clients[] = {1, 2};
+  const std::int64_t comparison[] = {3, 2};
+  try {
+    IdIndex({{"clients", "client_id", clients}, {"comparison", "patient_id", comparison}});
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.table(), "comparison");
+    EXPECT_EQ(error.row(), 1);
+    EXPECT_STREQ(error.what(), "comparison.patient_id row 1: duplicate id 2 (also clients row 1)");
+  }
+}
+
+TEST(Parallel, ReportsTheLowestFailingChunkForAnyThreadCount) {
+  for (unsigned threads : {1u, 2u, 7u}) {
+    try {
+      for_each_chunk(1000, 10, threads, [](std::size_t chunk, std::size_t, std::size_t) {
+        if (chunk == 31 || chunk == 77) throw std::runtime_error(std::to_string(chunk));
+      });
+      FAIL();
+    } catch (const std::runtime_error& error) {
+      EXPECT_STREQ(error.what(), "31");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace socialrx

@@ -1,0 +1,131 @@
+#include <gtest/gtest.h>
+
+#include "socialrx/utilisation/windows.hpp"
+
+namespace socialrx {
+namespace {
+
+constexpr auto kAE = static_cast<std::uint8_t>(EventKind::ae_attendance);
+constexpr auto kGP = static_cast<std::uint8_t>(EventKind::gp_surgery);
+
+// Client 1 (index day 1000) is covered by both windows; client 2 (index 150) only by the
+// 30-day window; client 3 never connected. Comparison patient 9 has events of its own.
+struct Fixture {
+  std::vector<std::int64_t> client_id{1, 2, 3};
+  std::vector<Days> referral{990, 140, 100};
+  std::vector<Days> index{1000, 150, kNoDate};
+  std::vector<std::int32_t> group{0, 1, 1};
+  std::vector<std::int64_t> other{9};
+  // person, date, kind
+  std::vector<std::int64_t> person{1, 1, 1, 1, 1, 1, 2, 2, 3, 9, 1};
+  std::vector<Days> date{1000 - 183, 1000 - 184, 999, 1000, 1001, 1183, 120, 181, 500, 600, 5000};
+  std::vector<std::uint8_t> kind{kAE, kAE, kGP, kAE, kAE, kAE, kAE, kAE, kAE, kAE, kAE};
+
+  UtilisationRequest request() const {
+    UtilisationRequest r;
+    r.clients = {client_id, referral, index, {}};
+    r.events = {person, date, kind};
+    r.client_group = group;
+    r.groups = 2;
+    r.other_ids = other;
+    r.data_start = 0;
+    r.data_end = 2000;
+    r.windows = {183, 30};
+    r.threads = 1;
+    return r;
+  }
+};
+
+TEST(Utilisation, WindowEdgesAreInclusiveAwayFromTheIndexDay) {
+  const Fixture f;
+  const auto result = count_utilisation(f.request());
+  // Window 183: client 1 pre = {817 (edge, in), 999 gp}, post = {1001, 1183 (edge, in)}.
+  EXPECT_EQ(result.count(0, 0, EventKind::ae_attendance, Side::pre), 1);
+  EXPECT_EQ(result.count(0, 0, EventKind::gp_surgery, Side::pre), 1);
+  EXPECT_EQ(result.count(0, 0, EventKind::ae_attendance, Side::post), 2);
+  EXPECT_EQ(result.included(0, 0), 1);
+  EXPECT_EQ(result.included(0, 1), 0);
+  // Window 30: client 1 pre = {999}, post = {1001}; client 2 pre = {120 (edge)}, post = {}.
+  EXPECT_EQ(result.count(1, 0, EventKind::gp_surgery, Side::pre), 1);
+  EXPECT_EQ(result.count(1, 0, EventKind::ae_attendance, Side::post), 1);
+  EXPECT_EQ(result.count(1, 1, EventKind::ae_attendance, Side::pre), 1);
+  EXPECT_EQ(result.count(1, 1, EventKind::ae_attendance, Side::post), 0);
+  EXPECT_EQ(result.included(1, 1), 1);
+}
+
+TEST(Utilisation, EveryExclusionIsCounted) {
+  const Fixture f;
+  const auto result = count_utilisation(f.request());
+  EXPECT_EQ(result.excluded[0].not_connected, 1);
+  EXPECT_EQ(result.excluded[0].starts_before_data, 1);  // client 2: 150 - 183 < 0
+  EXPECT_EQ(result.excluded[1].starts_before_data, 0);
+  EXPECT_EQ(result.events_total, 11);
+  EXPECT_EQ(result.events_outside_data, 1);     // day 5000
+  EXPECT_EQ(result.events_of_unconnected, 1);   // client 3
+  EXPECT_EQ(result.events_of_other_people, 1);  // patient 9
+  const auto& w183 = result.events[0];
+  EXPECT_EQ(w183.pre, 2);
+  EXPECT_EQ(w183.post, 2);
+  EXPECT_EQ(w183.on_index_day, 1);
+  EXPECT_EQ(w183.outside_window, 1);      // day 816
+  EXPECT_EQ(w183.of_excluded_clients, 2);  // client 2's two events
+  const auto& w30 = result.events[1];
+  EXPECT_EQ(w30.pre + w30.post + w30.on_index_day + w30.outside_window + w30.of_excluded_clients,
+            11 - 3);
+}
+
+TEST(Utilisation, SameCountsForAnyThreadCountAndOrder) {
+  Fixture f;
+  // Many copies of the events, shuffled, across threads.
+  Fixture big = f;
+  for (int copy = 0; copy < 50000; ++copy)
+    for (std::size_t e = 0; e < f.person.size(); ++e) {
+      const std::size_t at = (e * 7919 + copy * 104729) % (big.person.size() + 1);
+      big.person.insert(big.person.begin() + at, f.person[e]);
+      big.date.insert(big.date.begin() + at, f.date[e]);
+      big.kind.insert(big.kind.begin() + at, f.kind[e]);
+      if (copy > 20) break;
+    }
+  auto request = big.request();
+  const auto one = count_utilisation(request);
+  request.threads = 2;
+  const auto two = count_utilisation(request);
+  request.threads = 5;
+  const auto five = count_utilisation(request);
+  EXPECT_EQ(one.counts, two.counts);
+  EXPECT_EQ(one.counts, five.counts);
+  EXPECT_EQ(one.events_outside_data, five.events_outside_data);
+}
+
+TEST(Utilisation, RejectsUnknownPeopleNamingTheRow) {
+  Fixture f;
+  f.person[4] = 42;
+  try {
+    count_utilisation(f.request());
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(),
+                 "events.person_id row 4: id 42 is in neither the clients nor the comparison table");
+  }
+}
+
+TEST(Utilisation, RejectsBadKindsDatesAndLengths) {
+  Fixture f;
+  f.kind[2] = 200;
+  EXPECT_THROW(count_utilisation(f.request()), InputError);
+  Fixture g;
+  g.index[1] = 100;  // before referral 140
+  try {
+    count_utilisation(g.request());
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.column(), "index_date");
+    EXPECT_EQ(error.row(), 1);
+  }
+  Fixture h;
+  h.date.pop_back();
+  EXPECT_THROW(count_utilisation(h.request()), InputError);
+}
+
+}  // namespace
+}  // namespace socialrx
