@@ -1,6 +1,8 @@
 #include "bindings.hpp"
 
+#include "socialrx/core/id_index.hpp"
 #include "socialrx/model/reach.hpp"
+#include "socialrx/model/tables.hpp"
 
 namespace socialrx::bindings {
 
@@ -14,6 +16,17 @@ py::dict as_dict(ReachCounts&& counts) {
 }  // namespace
 
 void add_model(py::module_& m) {
+  m.def(
+      "validate_clients",
+      [](const Array<std::int64_t>& client_id, const Array<Days>& referral_date,
+         const Array<Days>& index_date, const Array<Days>& discharge_date) {
+        const ClientsView clients{column(client_id), column(referral_date), column(index_date),
+                                  column(discharge_date)};
+        validate(clients);
+        IdIndex("clients", "client_id", clients.client_id);  // throws on a repeated id
+      },
+      py::arg("client_id"), py::arg("referral_date"), py::arg("index_date"),
+      py::arg("discharge_date"), "Dates in order and ids unique; ValueError naming the row.");
   m.def(
       "reach_by_group",
       [](const Array<Days>& index_date, const Array<std::int32_t>& group, std::int32_t groups) {

@@ -15,7 +15,8 @@ except ImportError as error:  # pragma: no cover - only without a build
         "'pip install .' from the source tree, which builds it"
     ) from error
 
-EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
+from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
+from .tariff import Tariff, load_tariff, tariff_table
 
-__all__ = ["EVENT_KINDS"]
+__all__ = ["EVENT_KINDS", "Evaluation", "Tariff", "WindowSpec", "load_tariff", "tariff_table"]
 __version__ = "0.1.0"

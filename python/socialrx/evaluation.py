@@ -1,0 +1,454 @@
+"""The evaluation of one social prescribing service: the tables in, the headline figures out."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._columns import NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, require_columns
+from .tariff import TariffSource, load_tariff, tariff_table
+
+EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
+Window = Union[int, float, str]
+AGE_BANDS = ("under 16", "16-23", "24-63", "64+")
+DERIVED_GROUPINGS = ("financial_year", "referral_month", "age_band")
+_PERSON_ID_COLUMNS = ("person_id", "patient_id", "client_id")
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A window either side of the index date: W months is round(W x 365.25 / 12) days."""
+
+    label: str
+    months: float | None
+    days: int
+
+    @staticmethod
+    def parse(window: Window) -> WindowSpec:
+        """``6`` or ``6.0`` are months; ``"90d"`` is 90 days."""
+        if isinstance(window, str) and window.endswith("d") and window[:-1].isdigit():
+            return WindowSpec(window, None, int(window[:-1]))
+        try:
+            months = float(window)
+        except (TypeError, ValueError):
+            raise ValueError(f"windows: {window!r} is neither months (6) nor days ('183d')") from None
+        if not months > 0:
+            raise ValueError(f"windows: a window must be positive, got {window!r}")
+        label = f"{months:g}m"
+        return WindowSpec(label, months, _core.window_days(months))
+
+
+def _parse_windows(windows: Window | Sequence[Window]) -> list[WindowSpec]:
+    if isinstance(windows, (str, int, float)):
+        windows = [windows]
+    specs = [WindowSpec.parse(w) for w in windows]
+    if not specs:
+        raise ValueError("windows: at least one window is needed")
+    return specs
+
+
+def _percent_change(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """100 x (after - before) / before; NaN where before is 0 (undefined, not 0 or inf)."""
+    before = np.asarray(before, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(before > 0, 100.0 * (np.asarray(after, dtype=float) - before) / before, np.nan)
+
+
+def _per(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+
+
+class Evaluation:
+    """A social prescribing service's tables, checked once, with its headline figures.
+
+    Parameters
+    ----------
+    clients:
+        One row per referred person: ``client_id``, ``referral_date``, ``index_date`` (empty for
+        people who never connected); optional ``discharge_date``, ``practice``, ``locality``,
+        ``referral_source``, ``referral_reasons`` (``;``-separated), ``sex``, ``birth_year`` or
+        ``age``, ``carer``, ``status``.
+    events:
+        One row per use of a health service: ``person_id`` (or ``client_id``/``patient_id``),
+        ``date``, ``kind`` (one of ``EVENT_KINDS``).
+    assessments:
+        Long format outcome ratings: ``client_id, date, timepoint, instrument, item, value``.
+    interventions, feedback:
+        Support given and client feedback (kept for reports).
+    comparison:
+        Non-referred patients (``patient_id``, ...) whose events share the events table.
+    tariff:
+        A tariff JSON path, dict, loaded ``Tariff`` or ``"example"``; needed for cost figures.
+    data_start, data_end:
+        The first and last day the event extracts cover (inclusive). A client counts in a window
+        only where these cover both sides of it. Default: the first and last event dates.
+    threads:
+        Threads for the engines (0: all). Results do not depend on it.
+    """
+
+    def __init__(
+        self,
+        *,
+        clients: Any,
+        events: Any = None,
+        assessments: Any = None,
+        interventions: Any = None,
+        feedback: Any = None,
+        comparison: Any = None,
+        tariff: TariffSource | None = None,
+        data_start: Any = None,
+        data_end: Any = None,
+        threads: int = 0,
+    ) -> None:
+        self.clients = as_frame(clients, "clients").reset_index(drop=True)
+        self.events = None if events is None else as_frame(events, "events").reset_index(drop=True)
+        self.assessments = None if assessments is None else as_frame(assessments, "assessments")
+        self.interventions = None if interventions is None else as_frame(interventions, "interventions")
+        self.feedback = None if feedback is None else as_frame(feedback, "feedback")
+        self.comparison = None if comparison is None else as_frame(comparison, "comparison")
+        self.tariff = None if tariff is None else load_tariff(tariff)
+        self.threads = int(threads)
+        self._client_columns = self._check_clients()
+        self._event_columns = self._check_events()
+        self.data_start, self.data_end = self._data_range(data_start, data_end)
+        self._utilisation_cache: dict[tuple[tuple[int, ...], str | None], tuple[Any, list[str]]] = {}
+
+    # ----------------------------------------------------------------- input checks
+    def _check_clients(self) -> dict[str, np.ndarray]:
+        frame = self.clients
+        require_columns(frame, "clients", ["client_id", "referral_date", "index_date"])
+        columns = {
+            "client_id": as_ids(frame["client_id"], "clients", "client_id"),
+            "referral_date": as_days(frame["referral_date"], "clients", "referral_date", required=True),
+            "index_date": as_days(frame["index_date"], "clients", "index_date", required=False),
+        }
+        discharge = frame["discharge_date"] if "discharge_date" in frame else None
+        columns["discharge_date"] = (
+            np.empty(0, np.int32) if discharge is None
+            else as_days(discharge, "clients", "discharge_date", required=False)
+        )
+        _core.validate_clients(**columns)
+        if "status" in frame:
+            self._check_status(frame["status"], columns["index_date"])
+        return columns
+
+    @staticmethod
+    def _check_status(status: pd.Series, index_date: np.ndarray) -> None:
+        labels = status.astype("string").str.strip().str.lower()
+        connected = (labels == "connected").fillna(False).to_numpy(dtype=bool)
+        has_index = index_date != NO_DATE
+        mismatch = connected != has_index
+        if mismatch.any():
+            row = int(np.flatnonzero(mismatch)[0])
+            said = "connected" if connected[row] else f"'{status.iloc[row]}'"
+            fact = "has an index date" if has_index[row] else "has no index date"
+            raise ValueError(f"clients.status row {row}: status {said} but the client {fact}")
+
+    def _check_events(self) -> dict[str, np.ndarray] | None:
+        if self.events is None:
+            return None
+        frame = self.events
+        id_column = next((c for c in _PERSON_ID_COLUMNS if c in frame.columns), None)
+        if id_column is None:
+            raise ValueError("events: missing column person_id (or client_id / patient_id)")
+        require_columns(frame, "events", [id_column, "date", "kind"])
+        kind, _ = as_codes(frame["kind"], "events", "kind", EVENT_KINDS, dtype=np.uint8)
+        return {
+            "person_id": as_ids(frame[id_column], "events", id_column),
+            "date": as_days(frame["date"], "events", "date", required=True),
+            "kind": kind,
+        }
+
+    def _comparison_ids(self) -> np.ndarray:
+        if self.comparison is None:
+            return np.empty(0, np.int64)
+        column = next((c for c in ("patient_id", "person_id") if c in self.comparison.columns), None)
+        if column is None:
+            raise ValueError("comparison: missing column patient_id")
+        return as_ids(self.comparison[column], "comparison", column)
+
+    def _data_range(self, data_start: Any, data_end: Any) -> tuple[int | None, int | None]:
+        dates = None if self._event_columns is None else self._event_columns["date"]
+        have_events = dates is not None and len(dates) > 0
+        start = as_day(data_start, "data_start") if data_start is not None else (
+            int(dates.min()) if have_events else None)
+        end = as_day(data_end, "data_end") if data_end is not None else (
+            int(dates.max()) if have_events else None)
+        if start is not None and end is not None and end < start:
+            raise ValueError("data_end: is before data_start")
+        return start, end
+
+    # ----------------------------------------------------------------- groupings
+    def _age_at_referral(self) -> np.ndarray:
+        frame = self.clients
+        if "age" in frame:
+            return pd.to_numeric(frame["age"], errors="coerce").to_numpy(dtype=float)
+        if "birth_year" in frame:
+            referral_year = pd.to_datetime(
+                self._client_columns["referral_date"].astype("int64"), unit="D").year
+            return referral_year.to_numpy() - pd.to_numeric(frame["birth_year"], errors="coerce").to_numpy(dtype=float)
+        raise ValueError("clients: age bands need a column age or birth_year")
+
+    def _grouping(self, by: str, *, date_column: str = "index_date") -> pd.Series:
+        """The labels of a grouping: a clients column, or one derived from the dates or age."""
+        if by == "financial_year":
+            days = self._client_columns[date_column]
+            dates = pd.to_datetime(np.where(days == NO_DATE, 0, days).astype("int64"), unit="D")
+            start = dates.year - (dates.month < 4)
+            labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
+            return pd.Series(np.where(days == NO_DATE, "not connected", labels), dtype="string")
+        if by == "referral_month":
+            dates = pd.to_datetime(self._client_columns["referral_date"].astype("int64"), unit="D")
+            return pd.Series(dates.strftime("%Y-%m"), dtype="string")
+        if by == "age_band":
+            age = self._age_at_referral()
+            if np.isnan(age).any():
+                raise ValueError(f"clients.age row {int(np.flatnonzero(np.isnan(age))[0])}: missing age")
+            band = np.searchsorted([16, 24, 64], age, side="right")
+            return pd.Series(np.array(AGE_BANDS, dtype=object)[band], dtype="string")
+        if by not in self.clients.columns:
+            raise ValueError(
+                f"by: {by!r} is neither a clients column ({', '.join(map(str, self.clients.columns))}) "
+                f"nor one of {', '.join(DERIVED_GROUPINGS)}")
+        return self.clients[by]
+
+    def _group_codes(self, by: str | None, **options: Any) -> tuple[np.ndarray, list[str]]:
+        if by is None:
+            return np.empty(0, np.int32), ["all"]
+        labels = self._grouping(by, **options)
+        if by == "age_band":
+            present = [band for band in AGE_BANDS if (labels == band).any()]
+            return as_codes(labels, "clients", by, present)
+        return as_codes(labels.astype("string"), "clients", by)
+
+    # ----------------------------------------------------------------- reach
+    def reach(self, by: str | None = None) -> pd.DataFrame:
+        """Referrals and how many connected (have an index date).
+
+        ``by``: a clients column (``practice``, ``referral_source``, ``sex``, ...), or
+        ``"financial_year"`` (of referral), ``"referral_month"``, ``"age_band"``, or
+        ``"referral_reasons"`` (a client counts once under each of its reasons).
+        Columns: [by], ``referred``, ``connected``, ``pct_connected``.
+        """
+        index_date = self._client_columns["index_date"]
+        if by == "referral_reasons":
+            mask, labels = self._reason_sets()
+            counts = _core.reach_by_reason(index_date, mask, len(labels))
+        else:
+            codes, labels = self._group_codes(by, date_column="referral_date")
+            if by is None:
+                codes = np.zeros(len(index_date), np.int32)
+            counts = _core.reach_by_group(index_date, codes, len(labels))
+        frame = pd.DataFrame({by or "group": labels, "referred": counts["referred"],
+                              "connected": counts["connected"]})
+        frame["pct_connected"] = 100.0 * _per(frame["connected"].to_numpy(), frame["referred"].to_numpy())
+        return frame
+
+    def _reason_sets(self) -> tuple[np.ndarray, list[str]]:
+        require_columns(self.clients, "clients", ["referral_reasons"])
+        split = self.clients["referral_reasons"].fillna("").astype(str).str.split(";")
+        reasons = split.apply(lambda parts: [p.strip() for p in parts if p.strip()])
+        labels = sorted({reason for row in reasons for reason in row})
+        if len(labels) > 64:
+            raise ValueError("clients.referral_reasons: more than 64 distinct reasons")
+        bit = {label: np.uint64(1) << np.uint64(i) for i, label in enumerate(labels)}
+        mask = np.array([np.bitwise_or.reduce([bit[r] for r in row], initial=np.uint64(0)) for row in reasons],
+                        dtype=np.uint64)
+        return mask, labels
+
+    def reason_co_occurrence(self) -> pd.DataFrame:
+        """Clients referred for both of two reasons (the diagonal: for that reason at all)."""
+        mask, labels = self._reason_sets()
+        both = _core.reason_co_occurrence(mask, len(labels)).reshape(len(labels), len(labels))
+        return pd.DataFrame(both, index=pd.Index(labels, name="reason"), columns=labels)
+
+    # ----------------------------------------------------------------- outcomes
+    def outcomes(self, framework: str = "dudley7") -> pd.DataFrame:
+        """Per outcome domain, over clients rated at baseline and follow-up (see
+        ``socialrx.outcomes.domain_outcomes`` for the columns)."""
+        from .outcomes import domain_outcomes
+
+        return domain_outcomes(self._require("assessments"), client_ids=self._client_columns["client_id"],
+                               framework=framework)
+
+    def wellbeing(self) -> pd.DataFrame:
+        """SWEMWBS and ONS4 before and after (see ``socialrx.outcomes.wellbeing``)."""
+        from .outcomes import wellbeing
+
+        return wellbeing(self._require("assessments"))
+
+    def _require(self, table: str) -> pd.DataFrame:
+        frame = getattr(self, table)
+        if frame is None:
+            raise ValueError(f"{table}: this evaluation was given no {table} table")
+        return frame
+
+    # ----------------------------------------------------------------- utilisation
+    def _counts(self, specs: list[WindowSpec], by: str | None) -> tuple[Any, list[str]]:
+        if self._event_columns is None:
+            raise ValueError("events: this evaluation was given no events table")
+        if self.data_start is None or self.data_end is None:
+            raise ValueError("data_start/data_end: needed to decide which windows the data cover")
+        key = (tuple(s.days for s in specs), by)
+        if key not in self._utilisation_cache:
+            codes, labels = self._group_codes(by)
+            result = _core.count_utilisation(
+                **self._client_columns, group=codes, groups=len(labels), other_ids=self._comparison_ids(),
+                **self._event_columns, data_start=self.data_start, data_end=self.data_end,
+                windows=list(key[0]), threads=self.threads)
+            self._utilisation_cache[key] = (result, labels)
+        return self._utilisation_cache[key]
+
+    @cached_property
+    def _kinds_present(self) -> np.ndarray:
+        kinds = self._event_columns["kind"] if self._event_columns is not None else np.empty(0, np.uint8)
+        return np.flatnonzero(np.bincount(kinds, minlength=len(EVENT_KINDS)))
+
+    def _window_frame(self, specs: list[WindowSpec], by: str | None, values: dict[str, np.ndarray],
+                      labels: list[str]) -> pd.DataFrame:
+        """Long rows window x group x kind (kinds present in the events) from [w][g][k] arrays."""
+        kinds = self._kinds_present
+        w, g, k = np.meshgrid(np.arange(len(specs)), np.arange(len(labels)), kinds, indexing="ij")
+        w, g, k = w.ravel(), g.ravel(), k.ravel()
+        frame = pd.DataFrame({
+            "window": [specs[i].label for i in w],
+            "window_days": [specs[i].days for i in w],
+        })
+        if by is not None:
+            frame[by] = np.array(labels, dtype=object)[g]
+        frame["kind"] = np.array(EVENT_KINDS, dtype=object)[k]
+        for name, array in values.items():
+            frame[name] = array[w, g, k] if array.ndim == 3 else array[w, g]
+        return frame
+
+    def utilisation(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None) -> pd.DataFrame:
+        """Health-service use in windows before and after the index date, per event kind.
+
+        Columns: ``window`` ("6m", or "90d"), ``window_days``, [by], ``kind``, ``clients``
+        (included in the window), ``pre``, ``post``, ``change`` (post - pre), ``pct_change``
+        (100 x change / pre; NaN when pre is 0), ``pre_per_client``, ``post_per_client``.
+        Who was left out and why: :meth:`exclusions`.
+        """
+        specs = _parse_windows(windows)
+        result, labels = self._counts(specs, by)
+        counts = result.counts
+        frame = self._window_frame(specs, by, {
+            "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1]}, labels)
+        frame["change"] = frame["post"] - frame["pre"]
+        frame["pct_change"] = _percent_change(frame["pre"], frame["post"])
+        frame["pre_per_client"] = _per(frame["pre"].to_numpy(float), frame["clients"].to_numpy())
+        frame["post_per_client"] = _per(frame["post"].to_numpy(float), frame["clients"].to_numpy())
+        return frame
+
+    def exclusions(self, windows: Window | Sequence[Window] = (6, 12)) -> pd.DataFrame:
+        """Every client and event left out of each window, by reason (nothing is dropped silently).
+
+        Columns: ``window``, ``table`` (clients / events), ``reason``, ``count``.
+        """
+        specs = _parse_windows(windows)
+        result, _ = self._counts(specs, None)
+        rows = []
+        for i, spec in enumerate(specs):
+            included = int(result.clients_included[i].sum())
+            rows.append((spec.label, "clients", "included", included))
+            for reason, counts in result.excluded.items():
+                rows.append((spec.label, "clients", reason, int(counts[i])))
+            for reason, counts in result.window_events.items():
+                rows.append((spec.label, "events", reason, int(counts[i])))
+            rows += [
+                (spec.label, "events", "outside_data_range", result.events_outside_data),
+                (spec.label, "events", "of_unconnected_clients", result.events_of_unconnected),
+                (spec.label, "events", "of_comparison_patients", result.events_of_other_people),
+            ]
+        return pd.DataFrame(rows, columns=["window", "table", "reason", "count"])
+
+    # ----------------------------------------------------------------- cost
+    def _require_tariff(self) -> Any:
+        if self.tariff is None:
+            raise ValueError("tariff: cost figures need a tariff (a JSON path, a dict or 'example')")
+        return self.tariff
+
+    def cost_avoidance(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None) -> pd.DataFrame:
+        """(pre - post) x unit cost per kind, in exact pence; negative where use rose.
+
+        ``by``: None, ``"practice"``, ``"locality"`` or any grouping :meth:`reach` takes.
+        Columns: ``window``, ``window_days``, [by], ``kind``, ``clients``, ``pre``, ``post``,
+        ``unit_cost_pence`` and ``avoided_pence`` (both <NA> for kinds the tariff does not price).
+        """
+        tariff = self._require_tariff()
+        specs = _parse_windows(windows)
+        result, labels = self._counts(specs, by)
+        avoided, priced = _core.cost_avoidance(result, tariff).avoided
+        unit = np.zeros(len(EVENT_KINDS), np.int64)
+        for kind, (pence, _) in tariff.unit_costs.items():
+            unit[EVENT_KINDS.index(kind)] = pence
+        counts = result.counts
+        frame = self._window_frame(specs, by, {
+            "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1],
+            "avoided_pence": avoided, "priced": priced}, labels)
+        is_priced = frame.pop("priced").to_numpy(bool)
+        unit_cost = unit[[EVENT_KINDS.index(k) for k in frame["kind"]]]
+        frame["unit_cost_pence"] = pd.array(np.where(is_priced, unit_cost, 0), dtype="Int64")
+        frame.loc[~is_priced, "unit_cost_pence"] = pd.NA
+        frame["avoided_pence"] = pd.array(frame["avoided_pence"].to_numpy(), dtype="Int64")
+        frame.loc[~is_priced, "avoided_pence"] = pd.NA
+        return frame[[c for c in frame.columns if c != "avoided_pence"] + ["avoided_pence"]]
+
+    def net_saving(self, service_cost_pence: int, *, window: Window = 12, patients: int | None = None) -> pd.Series:
+        """Gross cost avoidance, the service's cost and the net saving, in pence.
+
+        ``patients`` defaults to the clients included in ``window``. Per-patient figures are
+        rounded half away from zero to whole pence.
+        """
+        if isinstance(service_cost_pence, float) and not service_cost_pence.is_integer():
+            raise ValueError("service_cost_pence: must be whole pence")
+        spec = _parse_windows(window)
+        table = self.cost_avoidance(spec[0].label if spec[0].months is None else spec[0].months)
+        gross = int(table["avoided_pence"].sum())
+        included = int(table["clients"].iloc[0]) if len(table) else 0
+        count = included if patients is None else int(patients)
+        saving = _core.net_saving(gross, int(service_cost_pence), count)
+        return pd.Series({
+            "window": spec[0].label,
+            "gross_pence": saving.gross,
+            "service_cost_pence": saving.service_cost,
+            "net_pence": saving.net,
+            "patients": saving.patients,
+            "gross_per_patient_pence": saving.gross_per_patient,
+            "net_per_patient_pence": saving.net_per_patient,
+        }, name="net_saving", dtype=object)
+
+    def tariff_table(self) -> pd.DataFrame:
+        """The unit costs in use, with their sources and price year."""
+        return tariff_table(self._require_tariff())
+
+    # ----------------------------------------------------------------- display
+    def _repr_html_(self) -> str:
+        reach = self.reach()
+        rows = [
+            ("referred", int(reach["referred"].sum())),
+            ("connected", int(reach["connected"].sum())),
+            ("events", 0 if self.events is None else len(self.events)),
+            ("comparison patients", 0 if self.comparison is None else len(self.comparison)),
+            ("data", f"{_iso(self.data_start)} to {_iso(self.data_end)}"),
+            ("tariff", "none" if self.tariff is None else f"{self.tariff.name} ({self.tariff.price_year})"),
+        ]
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+        return f"<table><caption>socialrx Evaluation</caption>{body}</table>"
+
+    def __repr__(self) -> str:
+        reach = self.reach()
+        return (f"Evaluation({int(reach['referred'].sum())} referred, {int(reach['connected'].sum())} connected, "
+                f"data {_iso(self.data_start)} to {_iso(self.data_end)})")
+
+
+def _iso(day: int | None) -> str:
+    return "?" if day is None else str(np.datetime64(int(day), "D"))
