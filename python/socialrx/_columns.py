@@ -103,7 +103,7 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
         remap = np.array([position.get(str(c), -1) for c in values.cat.categories], dtype=np.int64)
         codes = remap[values.cat.codes.to_numpy()] if len(remap) else np.zeros(len(values), np.int64)
     else:
-        codes = pd.Categorical(labels.astype(str), categories=list(categories)).codes.astype(np.int64)
+        codes = pd.Index(list(categories)).get_indexer(labels.astype(str)).astype(np.int64)
     unknown = codes < 0
     if unknown.any():
         row = _first_row(unknown)
