@@ -1,0 +1,148 @@
+"""Command line: ``socialrx demo`` and ``socialrx evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .evaluation import Evaluation
+from .summary import format_headline, headline
+
+CSV_COLUMNS = """\
+CSV files: one header row, ISO dates (YYYY-MM-DD), an empty cell is a missing value.
+
+clients.csv (one row per referred person)
+  client_id        whole number, unique
+  referral_date    date referred
+  index_date       date support started; empty if the client never connected
+  discharge_date   optional
+  practice, locality, referral_source, sex, status    optional labels
+  referral_reasons optional, ';'-separated (isolation;depression_anxiety)
+  birth_year or age                                    optional, for age bands
+
+events.csv (one row per use of a health service)
+  person_id        a client_id, or a patient_id of the comparison table
+  date             date of the attendance, admission, call or appointment
+  kind             ae_attendance, emergency_admission, elective_admission, bed_days,
+                   gp_surgery, gp_telephone, gp_home_visit, ambulance_callout,
+                   nhs111_call, outpatient
+
+assessments.csv (optional; one rating of one item at one time point)
+  client_id, date, timepoint (baseline/review/final), instrument (dudley7, swemwbs,
+  ons4), item (dudley7: <domain>.<indicator>, e.g. finance.enough_money), value
+
+comparison.csv (optional; non-referred patients whose events are in events.csv)
+  patient_id
+
+tariff JSON: {"name": ..., "price_year": "2023/24",
+              "unit_costs": {"ae_attendance": {"pence": 14000, "source": ...}, ...},
+              "uprating": {"source": ..., "index": {"2023/24": 100.0, ...}}}
+  or 'example' for the illustrative tariff built into socialrx (not a published price).
+"""
+
+
+def _read_csv(path: str | None, table: str) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    try:
+        return pd.read_csv(path, keep_default_na=True)
+    except FileNotFoundError:
+        raise ValueError(f"{table}: no file {path!r}") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(f"{table}: {path} is not a readable CSV file ({error})") from None
+
+
+def _windows(values: Sequence[str]) -> list[float | str]:
+    return [v if v.endswith("d") else float(v) for v in values]
+
+
+def _emit(figures: dict, json_path: str | None) -> None:
+    print(format_headline(figures))
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print(f"Figures written to {json_path}")
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    from .tariff import load_tariff
+
+    ev = Evaluation(
+        clients=_read_csv(args.clients, "clients"),
+        events=_read_csv(args.events, "events"),
+        assessments=_read_csv(args.assessments, "assessments"),
+        comparison=_read_csv(args.comparison, "comparison"),
+        tariff=None if args.tariff is None else load_tariff(args.tariff, price_year=args.price_year),
+        data_start=args.data_start,
+        data_end=args.data_end,
+        threads=args.threads,
+    )
+    windows = _windows(args.windows)
+    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=args.service_cost_pence), args.json)
+
+
+def demo(args: argparse.Namespace) -> None:
+    from .synthetic import synthetic
+
+    data = synthetic(n_clients=args.n_clients, n_comparison=args.n_comparison, seed=args.seed,
+                     true_effect=args.true_effect)
+    ev = Evaluation(clients=data.clients, events=data.events, assessments=data.assessments,
+                    interventions=data.interventions, feedback=data.feedback, comparison=data.comparison,
+                    tariff="example", data_start=data.data_start, data_end=data.data_end)
+    print(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
+          "(the naive before/after below also holds regression to the mean)")
+    _emit(headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence), args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="socialrx", description="Evaluate a social prescribing service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("evaluate", help="evaluate a service from CSV files",
+                              description="Evaluate a service from CSV files and print the headline figures.",
+                              epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--clients", required=True, help="clients.csv")
+    run.add_argument("--events", help="events.csv")
+    run.add_argument("--assessments", help="assessments.csv")
+    run.add_argument("--comparison", help="comparison.csv")
+    run.add_argument("--tariff", help="tariff JSON file, or 'example'")
+    run.add_argument("--price-year", help="reprice the tariff to this year, e.g. 2024/25")
+    run.add_argument("--data-start", help="first day the event data cover (default: first event)")
+    run.add_argument("--data-end", help="last day the event data cover (default: last event)")
+    run.add_argument("--windows", nargs="+", default=["6", "12"],
+                     help="windows in months (6 12) or days (183d); default 6 12")
+    run.add_argument("--by", help="break figures down by a clients column, e.g. practice or locality")
+    run.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
+    run.add_argument("--threads", type=int, default=0, help="engine threads (0: all)")
+    run.add_argument("--json", help="write every figure to this JSON file")
+    run.set_defaults(handler=evaluate)
+
+    show = commands.add_parser("demo", help="evaluate the built-in synthetic service end to end")
+    show.add_argument("--n-clients", type=int, default=3000)
+    show.add_argument("--n-comparison", type=int, default=30000)
+    show.add_argument("--seed", type=int, default=1)
+    show.add_argument("--true-effect", type=float, default=0.1,
+                      help="the synthetic service's true proportional fall in every kind of use")
+    show.add_argument("--service-cost-pence", type=int, default=45_269_800)
+    show.add_argument("--json", help="write every figure to this JSON file")
+    show.set_defaults(handler=demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except ValueError as error:
+        print(f"socialrx: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
