@@ -1,5 +1,7 @@
 # Writes OUTPUT: a C++ source holding each file of INPUTS as a string, keyed by its path
 # relative to ROOT (for example "frameworks/dudley7.json").
+# INPUTS arrives '|'-separated.
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "")
 foreach(path IN LISTS INPUTS)
   file(READ ${path} text)
