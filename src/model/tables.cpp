@@ -1,6 +1,5 @@
 #include "socialrx/model/tables.hpp"
 
-#include "socialrx/model/event_kinds.hpp"
 
 namespace socialrx {
 
@@ -35,12 +34,10 @@ void validate(const EventsView& events) {
   require_rows("events", "kind", events.kind, rows);
 }
 
-void check_event_row(const EventsView& events, std::size_t row) {
-  if (events.date[row] == kNoDate)
-    throw InputError("events", "date", static_cast<std::int64_t>(row), "missing date");
-  if (events.kind[row] >= kEventKinds)
-    throw InputError("events", "kind", static_cast<std::int64_t>(row),
-                     "unknown kind code " + std::to_string(events.kind[row]));
+void bad_event_row(const EventsView& events, std::size_t row) {
+  const auto r = static_cast<std::int64_t>(row);
+  if (events.date[row] == kNoDate) throw InputError("events", "date", r, "missing date");
+  throw InputError("events", "kind", r, "unknown kind code " + std::to_string(events.kind[row]));
 }
 
 }  // namespace socialrx

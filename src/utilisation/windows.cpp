@@ -9,21 +9,26 @@ namespace socialrx {
 
 namespace {
 
-constexpr std::size_t kMaxWindows = 32;
+constexpr std::size_t kMaxWindows = 16;
+constexpr std::int32_t kMaxGroups = 65535;
 
-// What the event loop needs of a client, packed so that one load fetches it.
-struct ClientWindows {
-  Days index;
-  std::int32_t group;
-  std::uint32_t included;  // bit w set: the client counts in window w
+// What the event loop needs of a person, in 8 bytes so that one load fetches it.
+struct Person {
+  Days index;               // kNoDate: a client who never connected; or a marker below
+  std::uint16_t group;
+  std::uint16_t included;   // bit w set: the client counts in window w
 };
+constexpr Days kUnknownPerson = kNoDate + 1;
+constexpr Days kComparisonPerson = kNoDate + 2;
 
 void validate_request(const UtilisationRequest& request) {
   validate(request.clients);
   validate(request.events);
   const auto rows = request.clients.rows();
   require_rows_if_given("clients", "group", request.client_group, rows);
-  if (request.groups < 1) throw InputError("clients", "group", kNoRow, "needs at least one group");
+  if (request.groups < 1 || request.groups > kMaxGroups)
+    throw InputError("clients", "group", kNoRow,
+                     "between 1 and " + std::to_string(kMaxGroups) + " groups are supported");
   for (std::size_t row = 0; row < request.client_group.size(); ++row)
     if (request.client_group[row] < 0 || request.client_group[row] >= request.groups)
       throw InputError("clients", "group", static_cast<std::int64_t>(row),
@@ -42,14 +47,15 @@ void validate_request(const UtilisationRequest& request) {
                        "a window must be at least one day, got " + std::to_string(days));
 }
 
-std::vector<ClientWindows> place_clients(const UtilisationRequest& request,
-                                         UtilisationResult& result) {
+// One Person per row of clients then comparison; counts who is in each window and why not.
+std::vector<Person> place_people(const UtilisationRequest& request, UtilisationResult& result) {
   const auto& clients = request.clients;
-  std::vector<ClientWindows> placed(clients.rows());
+  std::vector<Person> people(clients.rows() + request.other_ids.size(),
+                             Person{kComparisonPerson, 0, 0});
   for (std::size_t row = 0; row < clients.rows(); ++row) {
     const Days index = clients.index_date[row];
     const std::int32_t group = request.client_group.empty() ? 0 : request.client_group[row];
-    std::uint32_t included = 0;
+    std::uint16_t included = 0;
     for (std::size_t w = 0; w < request.windows.size(); ++w) {
       const Days days = request.windows[w];
       auto& excluded = result.excluded[w];
@@ -60,105 +66,186 @@ std::vector<ClientWindows> place_clients(const UtilisationRequest& request,
       } else if (index + days > request.data_end) {
         ++excluded.ends_after_data;
       } else {
-        included |= 1u << w;
+        included |= static_cast<std::uint16_t>(1u << w);
         ++result.clients_included[w * request.groups + group];
       }
     }
-    placed[row] = {index, group, included};
+    people[row] = {index, static_cast<std::uint16_t>(group), included};
   }
-  return placed;
+  return people;
 }
 
 // Per-chunk tallies, merged into the result under a lock (integer sums: order-free).
 struct Tally {
-  Tally(std::size_t cells, std::size_t windows) : counts(cells), events(windows) {}
+  Tally(std::size_t cells, std::size_t windows)
+      : counts(cells), excluded(windows), on_index_day(windows) {}
   std::vector<std::int64_t> counts;
-  std::vector<WindowEvents> events;
-  std::int64_t outside_data = 0, unconnected = 0, other_people = 0;
+  std::vector<std::int64_t> excluded, on_index_day;  // [window]
+  std::int64_t outside_data = 0, unconnected = 0, comparison = 0;
 
   void merge_into(UtilisationResult& result) const {
     for (std::size_t i = 0; i < counts.size(); ++i) result.counts[i] += counts[i];
-    for (std::size_t w = 0; w < events.size(); ++w) {
-      auto& to = result.events[w];
-      to.pre += events[w].pre;
-      to.post += events[w].post;
-      to.on_index_day += events[w].on_index_day;
-      to.outside_window += events[w].outside_window;
-      to.of_excluded_clients += events[w].of_excluded_clients;
+    for (std::size_t w = 0; w < excluded.size(); ++w) {
+      result.events[w].of_excluded_clients += excluded[w];
+      result.events[w].on_index_day += on_index_day[w];
     }
     result.events_outside_data += outside_data;
     result.events_of_unconnected += unconnected;
-    result.events_of_other_people += other_people;
+    result.events_of_other_people += comparison;
   }
 };
+
+[[noreturn]] void unknown_person(const EventsView& events, std::size_t row) {
+  throw InputError("events", "person_id", static_cast<std::int64_t>(row),
+                   "id " + std::to_string(events.person_id[row]) +
+                       " is in neither the clients nor the comparison table");
+}
+
+// The event loop, over any id -> Person lookup. Branch-free in the windows, so that the
+// out-of-order core keeps many person lookups in flight.
+template <class Lookup>
+void tally_events(const UtilisationRequest& request, std::size_t begin, std::size_t end,
+                  const Lookup& lookup, Tally& tally) {
+  const EventsView& events = request.events;
+  const std::size_t windows = request.windows.size();
+  const std::size_t window_stride = static_cast<std::size_t>(request.groups) * kEventKinds * 2;
+  for (std::size_t row = begin; row < end; ++row) {
+    if (row + 16 < end) lookup.prefetch(events.person_id[row + 16]);
+    const Person person = lookup(events.person_id[row]);
+    if (person.index == kUnknownPerson) unknown_person(events, row);
+    check_event_row(events, row);
+    const Days date = events.date[row];
+    if (date < request.data_start || date > request.data_end) {
+      ++tally.outside_data;
+      continue;
+    }
+    if (person.index == kComparisonPerson) {
+      ++tally.comparison;
+      continue;
+    }
+    if (person.index == kNoDate) {
+      ++tally.unconnected;
+      continue;
+    }
+    const Days offset = date - person.index;
+    const Days distance = offset < 0 ? -offset : offset;
+    const std::size_t cell = (person.group * kEventKinds + events.kind[row]) * 2 + (offset > 0);
+    for (std::size_t w = 0; w < windows; ++w) {
+      const bool included = person.included >> w & 1u;
+      tally.counts[w * window_stride + cell] +=
+          included & (offset != 0) & (distance <= request.windows[w]);
+      tally.excluded[w] += !included;
+      tally.on_index_day[w] += included & (offset == 0);
+    }
+  }
+}
+
+// Ids in a narrow range (the usual case: numbered rows): one dense array of Person indexed by
+// id - min, built straight from the id columns. Empty when the ids are too scattered.
+class DensePeople {
+ public:
+  DensePeople(const UtilisationRequest& request, const std::vector<Person>& people) {
+    const Column<std::int64_t> parts[] = {request.clients.client_id, request.other_ids};
+    if (people.empty()) return;
+    std::int64_t max = min_ = parts[0].empty() ? parts[1][0] : parts[0][0];
+    for (const auto& ids : parts)
+      for (std::int64_t id : ids) min_ = std::min(min_, id), max = std::max(max, id);
+    const std::uint64_t range = offset(max);
+    if (range >= 8 * static_cast<std::uint64_t>(people.size()) + (1u << 20)) return;
+    table_.assign(range + 1, Person{kUnknownPerson, 0, 0});
+    std::size_t position = 0;
+    for (const auto& ids : parts)
+      for (std::int64_t id : ids) {
+        Person& slot = table_[offset(id)];
+        if (slot.index != kUnknownPerson) IdIndex({{"clients", "client_id", parts[0]},
+                                                   {"comparison", "patient_id", parts[1]}});
+        slot = people[position++];
+      }
+  }
+  bool usable() const { return !table_.empty(); }
+  Person operator()(std::int64_t id) const {
+    const std::uint64_t slot = offset(id);
+    return slot < table_.size() ? table_[slot] : Person{kUnknownPerson, 0, 0};
+  }
+  void prefetch(std::int64_t id) const {
+    const std::uint64_t slot = offset(id);
+    if (slot < table_.size()) __builtin_prefetch(&table_[slot]);
+  }
+
+ private:
+  std::uint64_t offset(std::int64_t id) const {
+    return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_);
+  }
+  std::int64_t min_ = 0;
+  std::vector<Person> table_;
+};
+
+// Scattered ids: the hashed IdIndex, then the Person at that position.
+struct HashedPeople {
+  const IdIndex& index;
+  const std::vector<Person>& people;
+  Person operator()(std::int64_t id) const {
+    const std::int32_t position = index.find(id);
+    return position == IdIndex::kAbsent ? Person{kUnknownPerson, 0, 0} : people[position];
+  }
+  void prefetch(std::int64_t) const {}
+};
+
+template <class Lookup>
+void tally_all(const UtilisationRequest& request, const Lookup& lookup, UtilisationResult& result) {
+  std::mutex merge_mutex;
+  const std::size_t rows = request.events.rows();
+  const unsigned threads = resolve_threads(request.threads);
+  const std::size_t chunk = std::max<std::size_t>(1 << 18, rows / (4 * threads) + 1);
+  for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+    Tally tally(result.counts.size(), request.windows.size());
+    tally_events(request, begin, end, lookup, tally);
+    std::lock_guard lock(merge_mutex);
+    tally.merge_into(result);
+  });
+}
+
+// pre and post from the counts; outside_window is what is left of the in-range events of
+// connected clients.
+void complete_window_events(UtilisationResult& result) {
+  const std::int64_t connected_in_range = result.events_total - result.events_outside_data -
+                                          result.events_of_other_people -
+                                          result.events_of_unconnected;
+  const std::size_t per_window = result.counts.size() / result.windows.size();
+  for (std::size_t w = 0; w < result.windows.size(); ++w) {
+    WindowEvents& seen = result.events[w];
+    for (std::size_t i = 0; i < per_window; i += 2) {
+      seen.pre += result.counts[w * per_window + i];
+      seen.post += result.counts[w * per_window + i + 1];
+    }
+    seen.outside_window = connected_in_range - seen.pre - seen.post - seen.on_index_day -
+                          seen.of_excluded_clients;
+  }
+}
 
 }  // namespace
 
 UtilisationResult count_utilisation(const UtilisationRequest& request) {
   validate_request(request);
   const std::size_t windows = request.windows.size();
-  const std::size_t groups = static_cast<std::size_t>(request.groups);
   UtilisationResult result;
   result.windows = request.windows;
   result.groups = request.groups;
-  result.counts.assign(windows * groups * kEventKinds * 2, 0);
-  result.clients_included.assign(windows * groups, 0);
+  result.counts.assign(windows * request.groups * kEventKinds * 2, 0);
+  result.clients_included.assign(windows * request.groups, 0);
   result.excluded.assign(windows, {});
   result.events.assign(windows, {});
+  result.events_total = static_cast<std::int64_t>(request.events.rows());
 
-  const IdIndex people({{"clients", "client_id", request.clients.client_id},
-                        {"comparison", "patient_id", request.other_ids}});
-  const std::vector<ClientWindows> placed = place_clients(request, result);
-  const auto clients = static_cast<std::int32_t>(request.clients.rows());
-  const EventsView& events = request.events;
-  result.events_total = static_cast<std::int64_t>(events.rows());
-
-  std::mutex merge_mutex;
-  const unsigned threads = resolve_threads(request.threads);
-  const std::size_t chunk = std::max<std::size_t>(1 << 18, events.rows() / (4 * threads) + 1);
-  for_each_chunk(events.rows(), chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    Tally tally(result.counts.size(), windows);
-    for (std::size_t row = begin; row < end; ++row) {
-      check_event_row(events, row);
-      const std::int32_t person = people.find(events.person_id[row]);
-      if (person == IdIndex::kAbsent)
-        throw InputError("events", "person_id", static_cast<std::int64_t>(row),
-                         "id " + std::to_string(events.person_id[row]) +
-                             " is in neither the clients nor the comparison table");
-      const Days date = events.date[row];
-      if (date < request.data_start || date > request.data_end) {
-        ++tally.outside_data;
-        continue;
-      }
-      if (person >= clients) {
-        ++tally.other_people;
-        continue;
-      }
-      const ClientWindows& client = placed[person];
-      if (client.index == kNoDate) {
-        ++tally.unconnected;
-        continue;
-      }
-      const Days offset = date - client.index;
-      const std::size_t cell = (client.group * kEventKinds + events.kind[row]) * 2;
-      for (std::size_t w = 0; w < windows; ++w) {
-        WindowEvents& seen = tally.events[w];
-        if (!(client.included >> w & 1u)) {
-          ++seen.of_excluded_clients;
-        } else if (offset == 0) {
-          ++seen.on_index_day;
-        } else if (offset < 0 ? -offset <= request.windows[w] : offset <= request.windows[w]) {
-          const auto side = static_cast<std::size_t>(offset > 0);
-          ++tally.counts[w * groups * kEventKinds * 2 + cell + side];
-          ++(side ? seen.post : seen.pre);
-        } else {
-          ++seen.outside_window;
-        }
-      }
-    }
-    std::lock_guard lock(merge_mutex);
-    tally.merge_into(result);
-  });
+  const std::vector<Person> people = place_people(request, result);
+  if (const DensePeople dense(request, people); dense.usable()) {
+    tally_all(request, dense, result);  // also rejects repeated ids
+  } else {
+    const IdIndex index({{"clients", "client_id", request.clients.client_id},
+                         {"comparison", "patient_id", request.other_ids}});
+    tally_all(request, HashedPeople{index, people}, result);
+  }
+  complete_window_events(result);
   return result;
 }
 

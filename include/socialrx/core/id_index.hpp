@@ -31,7 +31,7 @@ class IdIndex {
       const std::uint64_t offset = static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_);
       return offset < table_.size() ? table_[offset] : kAbsent;
     }
-    for (std::uint64_t slot = hash(id) & mask_;; slot = (slot + 1) & mask_) {
+    for (std::uint64_t slot = hash(id); ; slot = (slot + 1) & mask_) {
       const std::int32_t position = table_[slot];
       if (position == kAbsent || ids_[position] == id) return position;
     }
@@ -40,9 +40,9 @@ class IdIndex {
   std::size_t size() const noexcept { return ids_.size(); }
 
  private:
-  static std::uint64_t hash(std::int64_t id) noexcept {
-    std::uint64_t x = static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull;
-    return x ^ (x >> 29);
+  // Fibonacci hashing: the top bits of id x 2^64/phi spread runs of consecutive ids evenly.
+  std::uint64_t hash(std::int64_t id) const noexcept {
+    return (static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull) >> shift_;
   }
 
   void build(const std::vector<Part>& parts) {
@@ -60,9 +60,12 @@ class IdIndex {
       max = std::max(max, id);
     }
     const std::uint64_t range = static_cast<std::uint64_t>(max) - static_cast<std::uint64_t>(min_);
-    direct_ = range < 4 * static_cast<std::uint64_t>(total) + 1024;
+    // Direct tables cost 4 bytes per id in range: worth it up to a few times the id count
+    // (clients numbered from 1 and a comparison pool from 10 million still fit).
+    direct_ = range < 8 * static_cast<std::uint64_t>(total) + (1u << 20);
     const std::size_t size = direct_ ? range + 1 : std::bit_ceil(2 * total);
     mask_ = size - 1;
+    shift_ = 64 - std::countr_zero(static_cast<std::uint64_t>(size));
     table_.assign(size, kAbsent);
     for (std::size_t position = 0; position < total; ++position) insert(parts, position);
   }
@@ -70,7 +73,7 @@ class IdIndex {
   void insert(const std::vector<Part>& parts, std::size_t position) {
     const std::int64_t id = ids_[position];
     std::uint64_t slot = direct_ ? static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_)
-                                 : hash(id) & mask_;
+                                 : hash(id);
     while (table_[slot] != kAbsent) {
       if (ids_[table_[slot]] == id) duplicate(parts, table_[slot], position);
       slot = (slot + 1) & mask_;  // only reached when hashing
@@ -98,6 +101,7 @@ class IdIndex {
   std::vector<std::int32_t> table_;
   std::int64_t min_ = 0;
   std::uint64_t mask_ = 0;
+  int shift_ = 63;
   bool direct_ = false;
 };
 

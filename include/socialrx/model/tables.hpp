@@ -5,6 +5,7 @@
 
 #include "socialrx/core/columns.hpp"
 #include "socialrx/core/dates.hpp"
+#include "socialrx/model/event_kinds.hpp"
 
 namespace socialrx {
 
@@ -34,6 +35,11 @@ struct EventsView {
 // (check_event_row), so that 50 million events are read once, not twice.
 void validate(const EventsView& events);
 
-void check_event_row(const EventsView& events, std::size_t row);
+[[noreturn]] void bad_event_row(const EventsView& events, std::size_t row);
+
+inline void check_event_row(const EventsView& events, std::size_t row) {
+  if (events.date[row] == kNoDate || events.kind[row] >= kEventKinds) [[unlikely]]
+    bad_event_row(events, row);
+}
 
 }  // namespace socialrx

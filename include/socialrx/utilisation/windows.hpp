@@ -19,11 +19,11 @@ struct UtilisationRequest {
   ClientsView clients;
   EventsView events;
   Column<std::int32_t> client_group;  // empty: every client in group 0
-  std::int32_t groups = 1;
+  std::int32_t groups = 1;            // at most 65535
   Column<std::int64_t> other_ids;     // comparison pool: their events are counted apart
   Days data_start = kNoDate;
   Days data_end = kNoDate;
-  std::vector<Days> windows;          // lengths in days
+  std::vector<Days> windows;          // lengths in days; at most 16
   unsigned threads = 0;               // 0: all hardware threads
 };
 
@@ -45,7 +45,7 @@ struct WindowEvents {
 
 struct UtilisationResult {
   std::vector<Days> windows;
-  std::int32_t groups = 1;
+  std::int32_t groups = 1;            // at most 65535
   std::vector<std::int64_t> counts;           // [window][group][kind][side]
   std::vector<std::int64_t> clients_included;  // [window][group]
   std::vector<WindowExclusions> excluded;     // [window]
