@@ -53,24 +53,30 @@ def as_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
     return numeric.astype(np.int64)
 
 
+_TICKS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
+
+
 def as_days(values: pd.Series, table: str, column: str, *, required: bool) -> np.ndarray:
     """Dates as int32 days since 1970-01-01; accepts datetimes, dates and ISO strings."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-    else:
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = pd.to_datetime(values, errors="coerce", format="mixed")
         unreadable = parsed.isna().to_numpy() & values.notna().to_numpy()
         if unreadable.any():
             row = _first_row(unreadable)
             raise ValueError(f"{table}.{column} row {row}: {values.iloc[row]!r} is not a date (YYYY-MM-DD)")
-    missing = parsed.isna().to_numpy()
-    if required and missing.any():
-        raise ValueError(f"{table}.{column} row {_first_row(missing)}: missing date")
-    days = (parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") - _EPOCH).astype(np.int64)
-    days[missing] = NO_DATE
-    return days.astype(np.int32)
+        values = parsed
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    stamps = values.to_numpy()
+    unit = np.datetime_data(stamps.dtype)[0]
+    if unit not in _TICKS_PER_DAY:
+        stamps, unit = stamps.astype("datetime64[s]"), "s"
+    days = _core.days_from_ticks(np.ascontiguousarray(stamps).view(np.int64), _TICKS_PER_DAY[unit])
+    if required:
+        missing = days == NO_DATE
+        if missing.any():
+            raise ValueError(f"{table}.{column} row {_first_row(missing)}: missing date")
+    return days
 
 
 def as_day(value: Any, name: str) -> int:

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <cstdio>
 
+#include "socialrx/core/error.hpp"
+#include "socialrx/core/parallel.hpp"
+
 namespace socialrx {
 
 namespace {
@@ -33,6 +36,19 @@ std::string format_iso_date(Days days) {
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return text;
+}
+
+void days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
+                     std::span<Days> out, unsigned threads) {
+  if (out.size() != ticks.size() || ticks_per_day < 1)
+    throw std::invalid_argument("days_from_ticks: output length or tick size is wrong");
+  for_each_chunk(ticks.size(), 1 << 20, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::int64_t t = ticks[i];
+      const std::int64_t day = t / ticks_per_day - (t % ticks_per_day < 0);  // floor
+      out[i] = t == kMissingTicks ? kNoDate : static_cast<Days>(day);
+    }
+  });
 }
 
 }  // namespace socialrx

@@ -34,6 +34,21 @@ TEST(Dates, WindowMonthsToDays) {
   EXPECT_EQ(window_days_from_months(3), 91);
 }
 
+TEST(Dates, TicksToDaysRoundDownAndKeepMissing) {
+  constexpr std::int64_t kPerDay = 86'400'000'000'000;  // nanoseconds
+  const std::int64_t ticks[] = {0, kPerDay - 1, kPerDay, -1, -kPerDay, kMissingTicks,
+                                19'448 * kPerDay + 3600};
+  Days days[7];
+  days_from_ticks(ticks, kPerDay, days, 2);
+  EXPECT_EQ(days[0], 0);
+  EXPECT_EQ(days[1], 0);
+  EXPECT_EQ(days[2], 1);
+  EXPECT_EQ(days[3], -1);  // 1969-12-31 23:59:59.999999999
+  EXPECT_EQ(days[4], -1);
+  EXPECT_EQ(days[5], kNoDate);
+  EXPECT_EQ(days[6], days_from_civil(2023, 4, 1));
+}
+
 TEST(Money, FormatsPoundsExactly) {
   EXPECT_EQ(format_pounds(75140000), "\u00a3751,400.00");
   EXPECT_EQ(format_pounds(-5), "-\u00a30.05");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,12 @@ constexpr std::chrono::year_month_day civil_from_days(Days days) {
 // Parses YYYY-MM-DD; nullopt for anything else, including impossible dates like 2023-02-30.
 std::optional<Days> parse_iso_date(std::string_view text);
 std::string format_iso_date(Days days);
+
+// Timestamps counted in ticks since 1970-01-01 (numpy datetime64: ns, us, ms or s) to days,
+// rounding down; kMissingTicks (numpy's NaT) becomes kNoDate. out must be as long as ticks.
+inline constexpr std::int64_t kMissingTicks = std::numeric_limits<std::int64_t>::min();
+void days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
+                     std::span<Days> out, unsigned threads = 0);
 
 // Start year of the NHS financial year (April to March) holding this day: 2023-04-01 -> 2023.
 constexpr int financial_year(Days days) {
