@@ -279,8 +279,9 @@ Person draw_person(const Context& ctx, std::int64_t id, bool client) {
     p.discharge = discharge <= last ? discharge : kNoDate;
     p.status = 1;
   } else {
-    const bool waiting = p.anchor > last - 60;
-    p.status = waiting ? 0 : rng.chance(0.55) ? 2 : 3;
+    constexpr auto kNotConnected = cumulate(std::array<double, 3>{0.10, 0.50, 0.40});
+    constexpr std::array<std::uint8_t, 3> kNotConnectedStatus{0, 2, 3};  // still being contacted
+    p.status = kNotConnectedStatus[rng.pick(kNotConnected)];
   }
   return p;
 }
@@ -315,7 +316,8 @@ void draw_events(const Context& ctx, const Person& p, SyntheticEvents& out) {
     for (const bool urgent : {true, false}) {
       const auto& kinds = urgent ? ctx.urgent_kinds : ctx.routine_kinds;
       const double lift = urgent ? crisis : kRoutineCrisisWeight * crisis;
-      const std::int64_t n = rng.poisson(person_rate * kinds.back() * days * std::exp(shock + lift));
+      const double mean = person_rate * kinds.back() * days * std::exp(shock + lift);
+      const std::int64_t n = rng.poisson(mean);
       for (std::int64_t e = 0; e < n; ++e) {
         const Days date = begin + static_cast<Days>(rng.below(days));
         const auto kind = static_cast<EventKind>(rng.pick(kinds));
@@ -471,8 +473,10 @@ void draw_support(const Context& ctx, const Person& p, SyntheticInterventions& i
   for (std::int64_t n = rng.poisson(0.6); n > 0; --n)
     emit_intervention(interventions, p.id, day(), kGroup,
                       organisation_in(rng, rng.chance(0.5) ? kCommunity : kVoluntary), 0);
-  if (rng.chance(0.10)) emit_intervention(interventions, p.id, day(), kGrant, kService, 2000 + rng.below(13001));
-  if (rng.chance(0.15)) emit_intervention(interventions, p.id, day(), kVoucher, kFoodBank, 500 + rng.below(4501));
+  if (rng.chance(0.10))
+    emit_intervention(interventions, p.id, day(), kGrant, kService, 2000 + rng.below(13001));
+  if (rng.chance(0.15))
+    emit_intervention(interventions, p.id, day(), kVoucher, kFoodBank, 500 + rng.below(4501));
   if (rng.chance(0.20)) {  // one or two purchases within the cap
     const Pence spent = 1000 + rng.below(synth::kPersonalHealthBudgetCap - 999);
     emit_intervention(interventions, p.id, day(), kBudget, kService, spent);
@@ -571,6 +575,23 @@ void concatenate(std::vector<Part>& parts, Table Part::*table, Table& out, unsig
   });
 }
 
+// People begin..end - 1: clients first, then the comparison pool.
+void generate_people(const Context& ctx, std::size_t begin, std::size_t end, Part& part) {
+  const auto clients = static_cast<std::size_t>(ctx.config.n_clients);
+  for (std::size_t i = begin; i < end; ++i) {
+    const bool client = i < clients;
+    const auto position = static_cast<std::int64_t>(client ? i : i - clients);
+    const std::int64_t id =
+        (client ? synth::kFirstClientId : synth::kFirstComparisonId) + position;
+    const Person p = draw_person(ctx, id, client);
+    client ? add_client(part.clients, p) : add_comparison(part.comparison, p);
+    draw_events(ctx, p, part.events);
+    if (p.index == kNoDate) continue;
+    draw_assessments(ctx, p, part.assessments);
+    draw_support(ctx, p, part.interventions, part.feedback);
+  }
+}
+
 SyntheticTruth truth_of(const SyntheticConfig& config) {
   SyntheticTruth truth;
   truth.true_effect = config.true_effect;
@@ -631,24 +652,12 @@ SyntheticService generate_service(const SyntheticConfig& config) {
   }
 
   const Context ctx(config);
-  const auto clients = static_cast<std::size_t>(config.n_clients);
-  const std::size_t people = clients + static_cast<std::size_t>(config.n_comparison);
+  const std::size_t people =
+      static_cast<std::size_t>(config.n_clients) + static_cast<std::size_t>(config.n_comparison);
   std::vector<Part> parts((people + kChunkPeople - 1) / kChunkPeople);
   for_each_chunk(people, kChunkPeople, config.threads,
                  [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-                   Part& part = parts[chunk];
-                   for (std::size_t i = begin; i < end; ++i) {
-                     const bool client = i < clients;
-                     const std::int64_t id =
-                         client ? synth::kFirstClientId + static_cast<std::int64_t>(i)
-                                : synth::kFirstComparisonId + static_cast<std::int64_t>(i - clients);
-                     const Person p = draw_person(ctx, id, client);
-                     client ? add_client(part.clients, p) : add_comparison(part.comparison, p);
-                     draw_events(ctx, p, part.events);
-                     if (p.index == kNoDate) continue;
-                     draw_assessments(ctx, p, part.assessments);
-                     draw_support(ctx, p, part.interventions, part.feedback);
-                   }
+                   generate_people(ctx, begin, end, parts[chunk]);
                  });
   concatenate(parts, &Part::clients, service.clients, config.threads);
   concatenate(parts, &Part::comparison, service.comparison, config.threads);

@@ -110,7 +110,8 @@ struct SyntheticConfig {
 struct SyntheticTruth {
   double true_effect = 0.0;
   Days effect_days = 365;                    // (index, index + effect_days] is affected
-  std::array<double, kEventKinds> annual_rate{};  // per person-year at frailty 1, age 55, decile 5.5
+  // Per person-year at frailty 1, age 55 and decile 5.5 (bed days: with emergency admissions).
+  std::array<double, kEventKinds> annual_rate{};
   double mean_bed_days = 0.0;                // per emergency admission
   double client_frailty_shape = 0.0, client_frailty_mean = 0.0;
   double comparison_frailty_shape = 0.0, comparison_frailty_mean = 0.0;
