@@ -113,7 +113,8 @@ void add_outcomes(py::module_& m) {
       .def_readonly("domains", &Framework::domains)
       .def_readonly("indicators", &Framework::indicators)
       .def_readonly("thresholds", &Framework::thresholds)
-      .def_property_readonly("rule", [](const Framework& f) { return std::string(name_of(f.rule)); })
+      .def_property_readonly("rule",
+                             [](const Framework& f) { return std::string(name_of(f.rule)); })
       .def_property_readonly("rules",
                              [](const Framework& f) {
                                std::vector<std::string> names;

@@ -106,7 +106,8 @@ void parse_domains(const Reader& in, const json& document, Framework& framework)
   std::vector<std::string> domain_ids;
   for (std::size_t d = 0; d < domains.size(); ++d) {
     const std::string path = "domains[" + std::to_string(d) + "].";
-    framework.domains.push_back({in.text(domains[d], "id", path), in.text(domains[d], "name", path)});
+    framework.domains.push_back(
+        {in.text(domains[d], "id", path), in.text(domains[d], "name", path)});
     domain_ids.push_back(framework.domains.back().id);
     const json& indicators = in.array(domains[d], "indicators", path);
     std::vector<std::string> indicator_ids;
@@ -139,7 +140,8 @@ void parse_items(const Reader& in, const json& document, Framework& framework) {
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string path = "items[" + std::to_string(i) + "].";
-    framework.indicators.push_back({in.text(items[i], "id", path), in.text(items[i], "text", path)});
+    framework.indicators.push_back(
+        {in.text(items[i], "id", path), in.text(items[i], "text", path)});
     ids.push_back(framework.indicators.back().id);
   }
   check_unique(in, ids, "items");
@@ -201,7 +203,8 @@ void parse_thresholds(const Reader& in, const json& document, Framework& framewo
       const std::string item = in.text(thresholds[t], "item", path);
       for (std::size_t i = 0; i < framework.indicators.size(); ++i)
         if (framework.indicators[i].id == item) threshold.item = static_cast<std::int32_t>(i);
-      if (threshold.item == Threshold::kScore) in.fail(path + "item", "unknown item '" + item + "'");
+      if (threshold.item == Threshold::kScore)
+        in.fail(path + "item", "unknown item '" + item + "'");
     } else if (framework.kind == FrameworkKind::questionnaire &&
                framework.scoring == Scoring::per_item) {
       in.fail(path + "item", "is required: items scored one by one have no total score");

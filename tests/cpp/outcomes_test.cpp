@@ -50,7 +50,7 @@ std::string error_of(auto&& call) {
   return "no error";
 }
 
-TEST(Framework, EmbeddedFrameworksLoad) {
+TEST(OutcomeFramework, EmbeddedFrameworksLoad) {
   const Framework dudley = embedded_framework("dudley7");
   EXPECT_EQ(dudley.kind, FrameworkKind::domains);
   ASSERT_EQ(dudley.domains.size(), 7u);
@@ -81,7 +81,7 @@ TEST(Framework, EmbeddedFrameworksLoad) {
   EXPECT_THROW(embedded_framework("nonesuch"), InputError);
 }
 
-TEST(Framework, RejectsMalformedDocumentsNamingTheFileAndKey) {
+TEST(OutcomeFramework, RejectsMalformedDocumentsNamingTheFileAndKey) {
   auto message = [](const std::string& text) {
     return error_of([&] { framework_from_json(text, "mine.json"); });
   };
@@ -133,7 +133,7 @@ TEST(Framework, RejectsMalformedDocumentsNamingTheFileAndKey) {
             "score");
 }
 
-TEST(Framework, ResolvesItemsAndAppendsUnlistedIndicators) {
+TEST(OutcomeFramework, ResolvesItemsAndAppendsUnlistedIndicators) {
   Framework dudley = embedded_framework("dudley7");
   EXPECT_EQ(resolve_item(dudley, "finance.enough_money"), kEnoughMoney);
   EXPECT_EQ(resolve_item(dudley, "mental_health.coping"), kCoping);
@@ -288,7 +288,8 @@ TEST(DomainOutcomes, FiveStepJourneyScale) {
     "domains": [{"id": "home", "name": "Home", "indicators": [{"id": "tidy", "text": "Tidy"}]},
                 {"id": "money", "name": "Money", "indicators": [{"id": "bills", "text": "Bills"}]}]
   })");
-  EXPECT_EQ(journey.scale.labels, (std::vector<std::string>{"stuck", "", "trying", "", "self-reliant"}));
+  EXPECT_EQ(journey.scale.labels,
+            (std::vector<std::string>{"stuck", "", "trying", "", "self-reliant"}));
   Rows rows;
   const double before[] = {1, 3, 2};
   const double after[] = {4, 5, 2};
@@ -334,7 +335,8 @@ TEST(DomainOutcomes, BadRowsAreErrorsNamingTableColumnAndRow) {
             "assessments.value row 5: value 1.5 of 'mental_health.coping' is not a step of the "
             "dudley7 scale 0..2");
   EXPECT_EQ(message([](Rows& r) { r.timepoint[2] = 3; }),
-            "assessments.timepoint row 2: unknown timepoint code 3 (0 baseline, 1 review, 2 final)");
+            "assessments.timepoint row 2: unknown timepoint code 3 (0 baseline, 1 review, 2 "
+            "final)");
   EXPECT_EQ(message([](Rows& r) { r.client[6] = 7; }),
             "assessments.client_id row 6: client index 7 is not in the clients table");
   EXPECT_EQ(message([](Rows& r) { r.item[1] = 15; }),
@@ -393,9 +395,11 @@ TEST(QuestionnaireOutcomes, SwemwbsScoresConvertedAndIncompleteQuestionnairesCou
   EXPECT_EQ(out.excluded.baseline_only, 1);
 
   rows.value[0] = 6;
-  EXPECT_EQ(error_of([&] { questionnaire_outcomes(embedded_framework("swemwbs"), rows.view(), 6); }),
+  const Framework swemwbs = embedded_framework("swemwbs");
+  EXPECT_EQ(error_of([&] { questionnaire_outcomes(swemwbs, rows.view(), 6); }),
             "assessments.value row 0: value 6 of 'q1' is not a step of the swemwbs scale 1..5");
-  EXPECT_EQ(error_of([&] { questionnaire_outcomes(embedded_framework("dudley7"), rows.view(), 6); }),
+  const Framework dudley = embedded_framework("dudley7");
+  EXPECT_EQ(error_of([&] { questionnaire_outcomes(dudley, rows.view(), 6); }),
             "framework.kind: dudley7 is not a questionnaire");
 }
 
@@ -413,7 +417,9 @@ TEST(QuestionnaireOutcomes, Ons4ItemsStandAloneWithOnsThresholds) {
   EXPECT_EQ(out.scores[0].mean_pre, 2.5);
   EXPECT_EQ(out.scores[0].mean_post, 4.5);
   EXPECT_EQ(out.scores[2].clients, 1);  // happiness missing for c1 at follow-up
-  auto at = [&](const char* id) { return out.thresholds[ons4.threshold(id) - ons4.thresholds.data()]; };
+  auto at = [&](const char* id) {
+    return out.thresholds[ons4.threshold(id) - ons4.thresholds.data()];
+  };
   EXPECT_EQ(at("low_life_satisfaction").clients, 2);
   EXPECT_EQ(at("low_life_satisfaction").pre, 2);
   EXPECT_EQ(at("low_life_satisfaction").post, 1);
