@@ -212,6 +212,10 @@ DomainOutcomes domain_outcomes(const Framework& framework, const AssessmentsView
   std::vector<std::vector<std::int32_t>> members(framework.domains.size());
   for (std::size_t i = 0; i < framework.indicators.size(); ++i)
     members[framework.indicators[i].domain].push_back(static_cast<std::int32_t>(i));
+  for (const char* needed : {"not_managing", "managing"})
+    if (!framework.threshold(needed))
+      throw InputError("framework", "thresholds", kNoRow,
+                       framework.id + " has no threshold '" + needed + "'");
   const Threshold& not_managing = *framework.threshold("not_managing");
   const Threshold& managing = *framework.threshold("managing");
   const double lowest = framework.scale.min;
