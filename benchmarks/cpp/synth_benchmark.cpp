@@ -4,10 +4,10 @@
 
 namespace {
 
-// About 10 million events: 3,000 clients and 150,000 comparison patients over six years.
+// About 10 million events: 3,000 clients and 165,000 comparison patients over six years.
 void BM_generate(benchmark::State& state) {
   socialrx::SyntheticConfig config;
-  config.n_comparison = 150'000;
+  config.n_comparison = 165'000;
   config.threads = static_cast<unsigned>(state.range(0));
   std::size_t events = 0;
   for (auto _ : state) {

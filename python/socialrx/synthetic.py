@@ -158,11 +158,11 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
     return SyntheticService(
         clients=_clients(raw["clients"], labels),
         comparison=_comparison(raw["comparison"], labels),
-        events=pd.DataFrame({
+        events=pd.DataFrame({  # the largest table: no copy of the generated columns
             "person_id": events["person_id"],
             "date": _dates(events["date"]),
             "kind": _categorical(events["kind"], list(_core.EVENT_KINDS)),
-        }),
+        }, copy=False),
         assessments=pd.DataFrame({
             "client_id": assessments["client_id"],
             "date": _dates(assessments["date"]),

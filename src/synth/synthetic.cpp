@@ -110,9 +110,16 @@ class Rng {
     return static_cast<std::int64_t>((static_cast<unsigned __int128>(next()) *
                                       static_cast<std::uint64_t>(n)) >> 64);
   }
-  double normal() {  // Box-Muller, one of the pair
+  double normal() {  // Box-Muller: the pair's second value is kept for the next call
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
     const double radius = std::sqrt(-2.0 * std::log(1.0 - uniform()));
-    return radius * std::cos(2.0 * std::numbers::pi * uniform());
+    const double angle = 2.0 * std::numbers::pi * uniform();
+    spare_ = radius * std::sin(angle);
+    has_spare_ = true;
+    return radius * std::cos(angle);
   }
   // Marsaglia and Tsang (2000); shape >= 1, scale 1.
   double gamma(double shape) {
@@ -166,6 +173,8 @@ class Rng {
 
  private:
   std::uint64_t state_;
+  double spare_ = 0.0;
+  bool has_spare_ = false;
 };
 
 template <std::size_t N>
@@ -177,6 +186,56 @@ constexpr std::array<double, N> cumulate(std::array<double, N> weights) {
 constexpr Days floor_div(Days a, Days b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 int year_of(Days day) { return static_cast<int>(civil_from_days(day).year()); }
+
+// Event kinds of one group drawn by Walker's alias method from 32 random bits: one table
+// look-up per event instead of a search.
+class KindTable {
+ public:
+  explicit KindTable(bool urgent) {
+    std::array<double, kEventKinds> weight{};
+    for (std::size_t k = 0; k < kEventKinds; ++k)
+      if (kUrgent[k] == urgent && kAnnualRate[k] > 0.0) {
+        kind_[size_] = alias_[size_] = static_cast<std::uint8_t>(k);
+        weight[size_++] = kAnnualRate[k];
+        daily_rate_ += kAnnualRate[k] / 365.25;
+      }
+    // Vose's construction: columns below the mean are topped up from ones above it.
+    std::array<double, kEventKinds> scaled{};
+    std::vector<std::size_t> small, large;
+    for (std::size_t c = 0; c < size_; ++c) {
+      scaled[c] = weight[c] * static_cast<double>(size_) / (daily_rate_ * 365.25);
+      (scaled[c] < 1.0 ? small : large).push_back(c);
+    }
+    while (!small.empty() && !large.empty()) {
+      const std::size_t low = small.back(), high = large.back();
+      small.pop_back();
+      threshold_[low] = static_cast<std::uint64_t>(std::ldexp(scaled[low], 32));
+      alias_[low] = kind_[high];
+      scaled[high] -= 1.0 - scaled[low];
+      if (scaled[high] < 1.0) {
+        large.pop_back();
+        small.push_back(high);
+      }
+    }
+    for (std::size_t c : small) threshold_[c] = std::uint64_t{1} << 32;  // rounding leftovers
+    for (std::size_t c : large) threshold_[c] = std::uint64_t{1} << 32;
+  }
+
+  double daily_rate() const { return daily_rate_; }
+
+  EventKind draw(std::uint32_t bits) const {
+    const std::uint64_t scaled = std::uint64_t{bits} * size_;
+    const std::size_t column = scaled >> 32;
+    const bool own = (scaled & 0xFFFFFFFFu) < threshold_[column];
+    return static_cast<EventKind>(own ? kind_[column] : alias_[column]);
+  }
+
+ private:
+  std::size_t size_ = 0;
+  double daily_rate_ = 0.0;  // per person at frailty 1
+  std::array<std::uint8_t, kEventKinds> kind_{}, alias_{};
+  std::array<std::uint64_t, kEventKinds> threshold_{};
+};
 
 // Everything the tables say about a person, plus the latent parts of the model.
 struct Person {
@@ -203,17 +262,12 @@ struct Context {
     for (std::int32_t p = 0; p < synth::kPractices; ++p)  // uneven list sizes, fixed
       sizes[p] = 0.5 + std::fmod((p + 1) * std::numbers::phi, 1.0);
     practice_weights = cumulate(sizes);
-    std::array<double, kEventKinds> urgent{}, routine{};
-    for (std::size_t k = 0; k < kEventKinds; ++k)
-      (kUrgent[k] ? urgent : routine)[k] = kAnnualRate[k] / 365.25;
-    urgent_kinds = cumulate(urgent);
-    routine_kinds = cumulate(routine);
   }
 
   const SyntheticConfig& config;
   Days anchor_first = 0, anchor_days = 1;
   std::array<double, synth::kPractices> practice_weights{};
-  std::array<double, kEventKinds> urgent_kinds{}, routine_kinds{};  // cumulative daily rates
+  KindTable urgent_kinds{true}, routine_kinds{false};
 };
 
 std::int32_t locality_of(std::int32_t practice) {
@@ -303,24 +357,30 @@ void draw_events(const Context& ctx, const Person& p, SyntheticEvents& out) {
   const double effect = p.index == kNoDate ? 0.0 : config.true_effect;
   const double person_rate = p.frailty * std::exp(kAgeLogRatePerYear * (p.age - 55)) *
                              (1.0 + kRatePerDecile * (5.5 - p.decile));
+  // Rate multipliers of the crisis in periods -2..1 around the anchor, [period][urgent].
+  std::array<std::array<double, 2>, 4> lift;
+  for (std::size_t k = 0; k < lift.size(); ++k) {
+    const double crisis = p.crisis * (k < 2 ? 1.0 : kCrisisFade[k - 2]);
+    lift[k] = {std::exp(kRoutineCrisisWeight * crisis), std::exp(crisis)};
+  }
   const Days first = floor_div(config.data_start - p.anchor, kPeriod);
   const Days last = floor_div(config.data_end - p.anchor, kPeriod);
   for (Days k = first; k <= last; ++k) {
-    const double shock = kShockSigma * rng.normal() - 0.5 * kShockSigma * kShockSigma;
-    const double crisis = p.crisis * (k == -2 || k == -1 ? 1.0
-                                      : k == 0           ? kCrisisFade[0]
-                                      : k == 1           ? kCrisisFade[1]
-                                                         : 0.0);
+    const double rate =
+        person_rate * std::exp(kShockSigma * rng.normal() - 0.5 * kShockSigma * kShockSigma);
+    const bool in_crisis = k >= -2 && k <= 1;
     const Days begin = std::max(config.data_start, p.anchor + k * kPeriod);
     const Days days = std::min(config.data_end + 1, p.anchor + (k + 1) * kPeriod) - begin;
     for (const bool urgent : {true, false}) {
       const auto& kinds = urgent ? ctx.urgent_kinds : ctx.routine_kinds;
-      const double lift = urgent ? crisis : kRoutineCrisisWeight * crisis;
-      const double mean = person_rate * kinds.back() * days * std::exp(shock + lift);
-      const std::int64_t n = rng.poisson(mean);
+      const double crisis = in_crisis ? lift[k + 2][urgent] : 1.0;
+      const std::int64_t n = rng.poisson(rate * crisis * kinds.daily_rate() * days);
       for (std::int64_t e = 0; e < n; ++e) {
-        const Days date = begin + static_cast<Days>(rng.below(days));
-        const auto kind = static_cast<EventKind>(rng.pick(kinds));
+        // One draw for both: the high half places the date, the low half picks the kind.
+        const std::uint64_t bits = rng.next();
+        const auto offset = (bits >> 32) * static_cast<std::uint64_t>(days) >> 32;
+        const Days date = begin + static_cast<Days>(offset);
+        const EventKind kind = kinds.draw(static_cast<std::uint32_t>(bits));
         Days nights = 0;
         if (kind == EventKind::emergency_admission && !rng.chance(kSameDayAdmission))
           nights = 1 + static_cast<Days>(std::log(1.0 - rng.uniform()) / std::log(1.0 - kStayEnds));
@@ -657,6 +717,9 @@ SyntheticService generate_service(const SyntheticConfig& config) {
   std::vector<Part> parts((people + kChunkPeople - 1) / kChunkPeople);
   for_each_chunk(people, kChunkPeople, config.threads,
                  [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                   parts[chunk].events.person_id.reserve((end - begin) * 64);
+                   parts[chunk].events.date.reserve((end - begin) * 64);
+                   parts[chunk].events.kind.reserve((end - begin) * 64);
                    generate_people(ctx, begin, end, parts[chunk]);
                  });
   concatenate(parts, &Part::clients, service.clients, config.threads);
