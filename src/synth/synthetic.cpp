@@ -240,7 +240,6 @@ class KindTable {
 // Everything the tables say about a person, plus the latent parts of the model.
 struct Person {
   std::int64_t id = 0;
-  bool client = false;
   Days anchor = kNoDate;  // referral date; for comparison patients a date with no meaning
   Days index = kNoDate, discharge = kNoDate;
   int age = 0;
@@ -292,7 +291,6 @@ Person draw_person(const Context& ctx, std::int64_t id, bool client) {
   Rng rng(config.seed, id, Stream::person);
   Person p;
   p.id = id;
-  p.client = client;
   p.anchor = ctx.anchor_first + static_cast<Days>(rng.below(ctx.anchor_days));
   const std::size_t band = rng.pick(client ? kClientAgeBands : kComparisonAgeBands);
   const double old_age_spread = client ? 13.0 : 10.0;
