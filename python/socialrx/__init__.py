@@ -16,7 +16,23 @@ except ImportError as error:  # pragma: no cover - only without a build
     ) from error
 
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
+from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
+from .synthetic import SyntheticService, synthetic
 from .tariff import Tariff, load_tariff, tariff_table
 
-__all__ = ["EVENT_KINDS", "Evaluation", "Tariff", "WindowSpec", "load_tariff", "tariff_table"]
+__all__ = [
+    "EVENT_KINDS",
+    "Evaluation",
+    "Framework",
+    "SyntheticService",
+    "Tariff",
+    "WindowSpec",
+    "domain_outcomes",
+    "load_framework",
+    "load_tariff",
+    "synthetic",
+    "tariff_table",
+    "transitions",
+    "wellbeing",
+]
 __version__ = "0.1.0"
