@@ -36,5 +36,8 @@ void add_outcomes(py::module_& m);
 void add_utilisation(py::module_& m);
 void add_cost(py::module_& m);
 void add_synth(py::module_& m);
+void add_support(py::module_& m);
+void add_comorbidity(py::module_& m);
+void add_risk_models(py::module_& m);
 
 }  // namespace socialrx::bindings

@@ -10,4 +10,7 @@ PYBIND11_MODULE(_core, m) {
   add_utilisation(m);
   add_cost(m);
   add_synth(m);
+  add_support(m);
+  add_comorbidity(m);
+  add_risk_models(m);
 }
