@@ -97,22 +97,25 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
     With ``categories`` given, any other label is an error naming its row; without, the
     categories are the sorted distinct labels. Missing labels are errors.
     """
-    if isinstance(values.dtype, pd.CategoricalDtype) and categories is None:
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    if categorical and categories is None:
         categories = [str(c) for c in values.cat.categories]
-    labels = values.astype("string") if not isinstance(values.dtype, pd.CategoricalDtype) else values
     if values.isna().any():
         raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing value")
-    if categories is None:
-        categories = sorted(pd.unique(labels.astype(str)))
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        position = {str(c): i for i, c in enumerate(categories)}
-        remap = np.array([position.get(str(c), -1) for c in values.cat.categories], dtype=np.int64)
-        codes = remap[values.cat.codes.to_numpy()] if len(remap) else np.zeros(len(values), np.int64)
+    if categorical:
+        # Recode the few categories, not the many rows; identical categories need no recoding.
+        position = pd.Index(list(categories)).get_indexer([str(c) for c in values.cat.categories])
+        codes = values.cat.codes.to_numpy()
+        if not np.array_equal(position, np.arange(len(position))):
+            codes = position[codes]
     else:
-        codes = pd.Index(list(categories)).get_indexer(labels.astype(str)).astype(np.int64)
+        labels = values.astype("string")
+        if categories is None:
+            categories = sorted(pd.unique(labels.astype(str)))
+        codes = pd.Index(list(categories)).get_indexer(labels.astype(str))
     unknown = codes < 0
     if unknown.any():
         row = _first_row(unknown)
         raise ValueError(f"{table}.{column} row {row}: unknown value {values.iloc[row]!r} "
                          f"(expected one of: {', '.join(categories)})")
-    return codes.astype(dtype), list(categories)
+    return codes.astype(dtype, copy=False), list(categories)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Union
 
 import numpy as np
@@ -307,15 +306,12 @@ class Evaluation:
             self._utilisation_cache[key] = (result, labels)
         return self._utilisation_cache[key]
 
-    @cached_property
-    def _kinds_present(self) -> np.ndarray:
-        kinds = self._event_columns["kind"] if self._event_columns is not None else np.empty(0, np.uint8)
-        return np.flatnonzero(np.bincount(kinds, minlength=len(EVENT_KINDS)))
-
-    def _window_frame(self, specs: list[WindowSpec], by: str | None, values: dict[str, np.ndarray],
-                      labels: list[str]) -> pd.DataFrame:
-        """Long rows window x group x kind (kinds present in the events) from [w][g][k] arrays."""
-        kinds = self._kinds_present
+    @staticmethod
+    def _window_frame(specs: list[WindowSpec], by: str | None, counts: np.ndarray,
+                      values: dict[str, np.ndarray], labels: list[str]) -> pd.DataFrame:
+        """Long rows window x group x kind from [w][g][k] arrays, for the kinds with an event in
+        some window (``counts`` is the engine's [w][g][k][side] array)."""
+        kinds = np.flatnonzero(counts.sum(axis=(0, 1, 3)))
         w, g, k = np.meshgrid(np.arange(len(specs)), np.arange(len(labels)), kinds, indexing="ij")
         w, g, k = w.ravel(), g.ravel(), k.ravel()
         frame = pd.DataFrame({
@@ -330,7 +326,8 @@ class Evaluation:
         return frame
 
     def utilisation(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None) -> pd.DataFrame:
-        """Health-service use in windows before and after the index date, per event kind.
+        """Health-service use in windows before and after the index date, per event kind (the
+        kinds with an event in some window).
 
         Columns: ``window`` ("6m", or "90d"), ``window_days``, [by], ``kind``, ``clients``
         (included in the window), ``pre``, ``post``, ``change`` (post - pre), ``pct_change``
@@ -340,7 +337,7 @@ class Evaluation:
         specs = _parse_windows(windows)
         result, labels = self._counts(specs, by)
         counts = result.counts
-        frame = self._window_frame(specs, by, {
+        frame = self._window_frame(specs, by, counts, {
             "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1]}, labels)
         frame["change"] = frame["post"] - frame["pre"]
         frame["pct_change"] = _percent_change(frame["pre"], frame["post"])
@@ -391,7 +388,7 @@ class Evaluation:
         for kind, (pence, _) in tariff.unit_costs.items():
             unit[EVENT_KINDS.index(kind)] = pence
         counts = result.counts
-        frame = self._window_frame(specs, by, {
+        frame = self._window_frame(specs, by, counts, {
             "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1],
             "avoided_pence": avoided, "priced": priced}, labels)
         is_priced = frame.pop("priced").to_numpy(bool)

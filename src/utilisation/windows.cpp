@@ -1,5 +1,6 @@
 #include "socialrx/utilisation/windows.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include "socialrx/core/id_index.hpp"
@@ -140,44 +141,76 @@ void tally_events(const UtilisationRequest& request, std::size_t begin, std::siz
   }
 }
 
-// Ids in a narrow range (the usual case: numbered rows): one dense array of Person indexed by
-// id - min, built straight from the id columns. Empty when the ids are too scattered.
+// Ids numbered in a narrow range per table (the usual case: clients numbered from 1, a
+// comparison pool from some offset): one dense array of Person per table, indexed by
+// id - min, small enough to stay in cache. Unusable when a table's ids are scattered.
 class DensePeople {
  public:
   DensePeople(const UtilisationRequest& request, const std::vector<Person>& people) {
     const Column<std::int64_t> parts[] = {request.clients.client_id, request.other_ids};
-    if (people.empty()) return;
-    std::int64_t max = min_ = parts[0].empty() ? parts[1][0] : parts[0][0];
-    for (const auto& ids : parts)
-      for (std::int64_t id : ids) min_ = std::min(min_, id), max = std::max(max, id);
-    const std::uint64_t range = offset(max);
-    if (range >= 8 * static_cast<std::uint64_t>(people.size()) + (1u << 20)) return;
-    table_.assign(range + 1, Person{kUnknownPerson, 0, 0});
-    std::size_t position = 0;
-    for (const auto& ids : parts)
-      for (std::int64_t id : ids) {
-        Person& slot = table_[offset(id)];
-        if (slot.index != kUnknownPerson) IdIndex({{"clients", "client_id", parts[0]},
-                                                   {"comparison", "patient_id", parts[1]}});
-        slot = people[position++];
-      }
+    const Person* next = people.data();
+    for (std::size_t part = 0; part < 2; ++part) {
+      usable_ = usable_ && segments_[part].fill(parts[part], next);
+      next += parts[part].size();
+    }
+    if (usable_ && has_repeats(parts))
+      IdIndex({{"clients", "client_id", parts[0]}, {"comparison", "patient_id", parts[1]}});
   }
-  bool usable() const { return !table_.empty(); }
+  bool usable() const { return usable_; }
   Person operator()(std::int64_t id) const {
-    const std::uint64_t slot = offset(id);
-    return slot < table_.size() ? table_[slot] : Person{kUnknownPerson, 0, 0};
+    const Person client = segments_[0].at(id);
+    return client.index != kUnknownPerson ? client : segments_[1].at(id);
   }
   void prefetch(std::int64_t id) const {
-    const std::uint64_t slot = offset(id);
-    if (slot < table_.size()) __builtin_prefetch(&table_[slot]);
+    segments_[0].prefetch(id);
+    segments_[1].prefetch(id);
   }
 
  private:
-  std::uint64_t offset(std::int64_t id) const {
-    return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_);
+  struct Segment {
+    std::int64_t min = 0;
+    std::vector<Person> table;
+    std::size_t filled = 0;
+
+    std::uint64_t offset(std::int64_t id) const {
+      return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min);
+    }
+    bool fill(Column<std::int64_t> ids, const Person* people) {
+      if (ids.empty()) return true;
+      const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+      min = *lo;
+      const std::uint64_t range = offset(*hi);
+      if (range >= 8 * static_cast<std::uint64_t>(ids.size()) + (1u << 20)) return false;
+      table.assign(range + 1, Person{kUnknownPerson, 0, 0});
+      for (std::size_t row = 0; row < ids.size(); ++row) {
+        Person& slot = table[offset(ids[row])];
+        filled += slot.index == kUnknownPerson;
+        slot = people[row];
+      }
+      return true;
+    }
+    Person at(std::int64_t id) const {
+      const std::uint64_t slot = offset(id);
+      return slot < table.size() ? table[slot] : Person{kUnknownPerson, 0, 0};
+    }
+    void prefetch(std::int64_t id) const {
+      const std::uint64_t slot = offset(id);
+      if (slot < table.size()) __builtin_prefetch(&table[slot]);
+    }
+  };
+
+  // A repeat within a table leaves fewer slots filled than ids; across tables, an id of the
+  // second found in the first.
+  bool has_repeats(const Column<std::int64_t> (&parts)[2]) const {
+    if (segments_[0].filled != parts[0].size() || segments_[1].filled != parts[1].size())
+      return true;
+    return std::any_of(parts[1].begin(), parts[1].end(), [&](std::int64_t id) {
+      return segments_[0].at(id).index != kUnknownPerson;
+    });
   }
-  std::int64_t min_ = 0;
-  std::vector<Person> table_;
+
+  Segment segments_[2];
+  bool usable_ = true;
 };
 
 // Scattered ids: the hashed IdIndex, then the Person at that position.

@@ -109,6 +109,33 @@ TEST(Utilisation, RejectsUnknownPeopleNamingTheRow) {
   }
 }
 
+TEST(Utilisation, RejectsIdsRepeatedWithinOrAcrossTables) {
+  Fixture f;
+  f.other = {2};
+  try {
+    count_utilisation(f.request());
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(), "comparison.patient_id row 0: duplicate id 2 (also clients row 1)");
+  }
+  Fixture g;
+  g.client_id[2] = 1;
+  EXPECT_THROW(count_utilisation(g.request()), InputError);
+  Fixture scattered;  // ids too far apart for dense tables: the hashed path checks the same
+  scattered.client_id = {1, 5'000'000'000, 1};
+  EXPECT_THROW(count_utilisation(scattered.request()), InputError);
+}
+
+TEST(Utilisation, ScatteredIdsCountLikeDenseOnes) {
+  Fixture dense;
+  Fixture scattered;
+  const std::int64_t far = 9'000'000'000'000;
+  scattered.client_id = {1, far, 3};
+  for (auto& id : scattered.person) id = id == 2 ? far : id;
+  EXPECT_EQ(count_utilisation(dense.request()).counts,
+            count_utilisation(scattered.request()).counts);
+}
+
 TEST(Utilisation, RejectsBadKindsDatesAndLengths) {
   Fixture f;
   f.kind[2] = 200;
