@@ -10,7 +10,7 @@ namespace socialrx {
 
 namespace {
 
-constexpr std::size_t kMaxWindows = 16;
+constexpr std::size_t kMaxWindows = 8;
 constexpr std::int32_t kMaxGroups = 65535;
 
 // What the event loop needs of a person, in 8 bytes so that one load fetches it.
@@ -77,19 +77,27 @@ std::vector<Person> place_people(const UtilisationRequest& request, UtilisationR
 }
 
 // Per-chunk tallies, merged into the result under a lock (integer sums: order-free).
+// Events of connected clients in the data range are also counted by the client's window
+// pattern (which windows include the client) and whether they fall on the index day: one
+// increment per event, from which the per-window exclusions follow at merge time.
 struct Tally {
   Tally(std::size_t cells, std::size_t windows)
-      : counts(cells), excluded(windows), on_index_day(windows) {}
+      : counts(cells), by_pattern(std::size_t{2} << windows), windows(windows) {}
   std::vector<std::int64_t> counts;
-  std::vector<std::int64_t> excluded, on_index_day;  // [window]
+  std::vector<std::int64_t> by_pattern;  // [pattern][on the index day]
+  std::size_t windows;
   std::int64_t outside_data = 0, unconnected = 0, comparison = 0;
 
   void merge_into(UtilisationResult& result) const {
     for (std::size_t i = 0; i < counts.size(); ++i) result.counts[i] += counts[i];
-    for (std::size_t w = 0; w < excluded.size(); ++w) {
-      result.events[w].of_excluded_clients += excluded[w];
-      result.events[w].on_index_day += on_index_day[w];
-    }
+    for (std::size_t pattern = 0; pattern < by_pattern.size() / 2; ++pattern)
+      for (std::size_t w = 0; w < windows; ++w) {
+        if (pattern >> w & 1u) {
+          result.events[w].on_index_day += by_pattern[2 * pattern + 1];
+        } else {
+          result.events[w].of_excluded_clients += by_pattern[2 * pattern] + by_pattern[2 * pattern + 1];
+        }
+      }
     result.events_outside_data += outside_data;
     result.events_of_unconnected += unconnected;
     result.events_of_other_people += comparison;
@@ -102,43 +110,49 @@ struct Tally {
                        " is in neither the clients nor the comparison table");
 }
 
-// The event loop, over any id -> Person lookup. Branch-free in the windows, so that the
-// out-of-order core keeps many person lookups in flight.
+// The event loop, over any id -> Person lookup. Counters live in locals (no aliasing with
+// the inputs) and the windows are branch-free, so that the out-of-order core keeps many
+// person lookups in flight.
 template <class Lookup>
 void tally_events(const UtilisationRequest& request, std::size_t begin, std::size_t end,
                   const Lookup& lookup, Tally& tally) {
   const EventsView& events = request.events;
+  const std::int64_t* ids = events.person_id.data();
+  const Days* dates = events.date.data();
+  const std::uint8_t* kinds = events.kind.data();
+  const Days start = request.data_start, stop = request.data_end;
   const std::size_t windows = request.windows.size();
   const std::size_t window_stride = static_cast<std::size_t>(request.groups) * kEventKinds * 2;
+  Days window_days[kMaxWindows];
+  std::copy(request.windows.begin(), request.windows.end(), window_days);
+  std::int64_t* counts = tally.counts.data();
+  std::int64_t* by_pattern = tally.by_pattern.data();
+  std::int64_t outside_data = 0, comparison = 0, unconnected = 0;
   for (std::size_t row = begin; row < end; ++row) {
-    if (row + 16 < end) lookup.prefetch(events.person_id[row + 16]);
-    const Person person = lookup(events.person_id[row]);
-    if (person.index == kUnknownPerson) unknown_person(events, row);
+    if (row + 32 < end) lookup.prefetch(ids[row + 32]);
+    const Person person = lookup(ids[row]);
+    if (person.index == kUnknownPerson) [[unlikely]]
+      unknown_person(events, row);
     check_event_row(events, row);
-    const Days date = events.date[row];
-    if (date < request.data_start || date > request.data_end) {
-      ++tally.outside_data;
-      continue;
-    }
-    if (person.index == kComparisonPerson) {
-      ++tally.comparison;
-      continue;
-    }
-    if (person.index == kNoDate) {
-      ++tally.unconnected;
-      continue;
-    }
-    const Days offset = date - person.index;
-    const Days distance = offset < 0 ? -offset : offset;
-    const std::size_t cell = (person.group * kEventKinds + events.kind[row]) * 2 + (offset > 0);
-    for (std::size_t w = 0; w < windows; ++w) {
-      const bool included = person.included >> w & 1u;
-      tally.counts[w * window_stride + cell] +=
-          included & (offset != 0) & (distance <= request.windows[w]);
-      tally.excluded[w] += !included;
-      tally.on_index_day[w] += included & (offset == 0);
-    }
+    // Where the event goes is data-dependent and unpredictable (client or comparison,
+    // connected or not): every counter is incremented by a 0/1 flag instead of branching.
+    const Days date = dates[row];
+    const bool in_range = (date >= start) & (date <= stop);
+    comparison += in_range & (person.index == kComparisonPerson);
+    unconnected += in_range & (person.index == kNoDate);
+    outside_data += !in_range;
+    const bool counted = in_range & (person.index > kComparisonPerson);
+    const std::int64_t offset = std::int64_t{date} - person.index;  // no int32 overflow
+    const std::int64_t distance = offset < 0 ? -offset : offset;
+    const std::size_t cell = (person.group * kEventKinds + kinds[row]) * 2 + (offset > 0);
+    for (std::size_t w = 0; w < windows; ++w)
+      counts[w * window_stride + cell] += (person.included >> w & 1u) & counted & (offset != 0) &
+                                          (distance <= window_days[w]);
+    by_pattern[2 * person.included + (offset == 0)] += counted;
   }
+  tally.outside_data += outside_data;
+  tally.comparison += comparison;
+  tally.unconnected += unconnected;
 }
 
 // Ids numbered in a narrow range per table (the usual case: clients numbered from 1, a
@@ -159,7 +173,8 @@ class DensePeople {
   bool usable() const { return usable_; }
   Person operator()(std::int64_t id) const {
     const Person client = segments_[0].at(id);
-    return client.index != kUnknownPerson ? client : segments_[1].at(id);
+    const Person other = segments_[1].at(id);
+    return client.index != kUnknownPerson ? client : other;  // a select, not a branch
   }
   void prefetch(std::int64_t id) const {
     segments_[0].prefetch(id);
@@ -176,26 +191,32 @@ class DensePeople {
       return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min);
     }
     bool fill(Column<std::int64_t> ids, const Person* people) {
+      table.assign(1, Person{kUnknownPerson, 0, 0});
       if (ids.empty()) return true;
       const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
       min = *lo;
       const std::uint64_t range = offset(*hi);
       if (range >= 8 * static_cast<std::uint64_t>(ids.size()) + (1u << 20)) return false;
-      table.assign(range + 1, Person{kUnknownPerson, 0, 0});
+      table.assign(range + 2, Person{kUnknownPerson, 0, 0});
       for (std::size_t row = 0; row < ids.size(); ++row) {
-        Person& slot = table[offset(ids[row])];
+        Person& slot = table[offset(ids[row]) + 1];
         filled += slot.index == kUnknownPerson;
         slot = people[row];
       }
       return true;
     }
-    Person at(std::int64_t id) const {
-      const std::uint64_t slot = offset(id);
-      return slot < table.size() ? table[slot] : Person{kUnknownPerson, 0, 0};
+    // Slot 0 of every table is a sentinel (kUnknownPerson): out-of-range ids read it instead
+    // of branching, as a mispredicted branch per event would flush the lookups in flight.
+    std::uint64_t slot_of(std::int64_t id) const {
+      const std::uint64_t slot = offset(id) + 1;
+      return slot < table.size() ? slot : 0;
     }
+    Person at(std::int64_t id) const { return table[slot_of(id)]; }
+    // The address may lie outside the table (prefetches never fault); computed as an integer
+    // because g++ drops a prefetch of the clamped slot.
     void prefetch(std::int64_t id) const {
-      const std::uint64_t slot = offset(id);
-      if (slot < table.size()) __builtin_prefetch(&table[slot]);
+      const auto base = reinterpret_cast<std::uintptr_t>(table.data());
+      __builtin_prefetch(reinterpret_cast<const void*>(base + (offset(id) + 1) * sizeof(Person)));
     }
   };
 

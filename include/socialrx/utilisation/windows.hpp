@@ -23,7 +23,7 @@ struct UtilisationRequest {
   Column<std::int64_t> other_ids;     // comparison pool: their events are counted apart
   Days data_start = kNoDate;
   Days data_end = kNoDate;
-  std::vector<Days> windows;          // lengths in days; at most 16
+  std::vector<Days> windows;          // lengths in days; at most 8
   unsigned threads = 0;               // 0: all hardware threads
 };
 
