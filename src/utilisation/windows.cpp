@@ -13,14 +13,18 @@ namespace {
 constexpr std::size_t kMaxWindows = 8;
 constexpr std::int32_t kMaxGroups = 65535;
 
+// Who an event's id belongs to. The values index the per-chunk event classes, where 0
+// is "outside the data range" (an unknown id never reaches that count: it is an error).
+enum Role : std::uint8_t { kUnknown = 0, kComparison = 1, kUnconnected = 2, kConnected = 3 };
+
 // What the event loop needs of a person, in 8 bytes so that one load fetches it.
 struct Person {
-  Days index;               // kNoDate: a client who never connected; or a marker below
+  Days index;
   std::uint16_t group;
-  std::uint16_t included;   // bit w set: the client counts in window w
+  std::uint8_t included;  // bit w set: the client counts in window w
+  Role role;
 };
-constexpr Days kUnknownPerson = kNoDate + 1;
-constexpr Days kComparisonPerson = kNoDate + 2;
+constexpr Person kNobody{kNoDate, 0, 0, kUnknown};
 
 void validate_request(const UtilisationRequest& request) {
   validate(request.clients);
@@ -52,11 +56,11 @@ void validate_request(const UtilisationRequest& request) {
 std::vector<Person> place_people(const UtilisationRequest& request, UtilisationResult& result) {
   const auto& clients = request.clients;
   std::vector<Person> people(clients.rows() + request.other_ids.size(),
-                             Person{kComparisonPerson, 0, 0});
+                             Person{kNoDate, 0, 0, kComparison});
   for (std::size_t row = 0; row < clients.rows(); ++row) {
     const Days index = clients.index_date[row];
     const std::int32_t group = request.client_group.empty() ? 0 : request.client_group[row];
-    std::uint16_t included = 0;
+    std::uint8_t included = 0;
     for (std::size_t w = 0; w < request.windows.size(); ++w) {
       const Days days = request.windows[w];
       auto& excluded = result.excluded[w];
@@ -67,11 +71,12 @@ std::vector<Person> place_people(const UtilisationRequest& request, UtilisationR
       } else if (index + days > request.data_end) {
         ++excluded.ends_after_data;
       } else {
-        included |= static_cast<std::uint16_t>(1u << w);
+        included |= static_cast<std::uint8_t>(1u << w);
         ++result.clients_included[w * request.groups + group];
       }
     }
-    people[row] = {index, static_cast<std::uint16_t>(group), included};
+    people[row] = {index, static_cast<std::uint16_t>(group), included,
+                   index == kNoDate ? kUnconnected : kConnected};
   }
   return people;
 }
@@ -86,7 +91,7 @@ struct Tally {
   std::vector<std::int64_t> counts;
   std::vector<std::int64_t> by_pattern;  // [pattern][on the index day]
   std::size_t windows;
-  std::int64_t outside_data = 0, unconnected = 0, comparison = 0;
+  std::int64_t by_class[4] = {};  // [Role], with 0 for events outside the data range
 
   void merge_into(UtilisationResult& result) const {
     for (std::size_t i = 0; i < counts.size(); ++i) result.counts[i] += counts[i];
@@ -98,9 +103,9 @@ struct Tally {
           result.events[w].of_excluded_clients += by_pattern[2 * pattern] + by_pattern[2 * pattern + 1];
         }
       }
-    result.events_outside_data += outside_data;
-    result.events_of_unconnected += unconnected;
-    result.events_of_other_people += comparison;
+    result.events_outside_data += by_class[0];
+    result.events_of_other_people += by_class[kComparison];
+    result.events_of_unconnected += by_class[kUnconnected];
   }
 };
 
@@ -110,49 +115,48 @@ struct Tally {
                        " is in neither the clients nor the comparison table");
 }
 
-// The event loop, over any id -> Person lookup. Counters live in locals (no aliasing with
-// the inputs) and the windows are branch-free, so that the out-of-order core keeps many
-// person lookups in flight.
-template <class Lookup>
+// The event loop, over any id -> Person lookup, a block at a time: first the lookups alone
+// (a tight loop, so that the core keeps many cache misses in flight), then the counting over
+// the block from L1. Counting is branch-free (where an event goes is data-dependent and
+// unpredictable); counters are locals so that they cannot alias the inputs. kWindows > 0
+// fixes the window count at compile time; 0 takes it from the request.
+template <std::size_t kWindows, class Lookup>
 void tally_events(const UtilisationRequest& request, std::size_t begin, std::size_t end,
                   const Lookup& lookup, Tally& tally) {
+  constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
-  const std::int64_t* ids = events.person_id.data();
   const Days* dates = events.date.data();
   const std::uint8_t* kinds = events.kind.data();
   const Days start = request.data_start, stop = request.data_end;
-  const std::size_t windows = request.windows.size();
+  const std::size_t windows = kWindows ? kWindows : request.windows.size();
   const std::size_t window_stride = static_cast<std::size_t>(request.groups) * kEventKinds * 2;
   Days window_days[kMaxWindows];
   std::copy(request.windows.begin(), request.windows.end(), window_days);
   std::int64_t* counts = tally.counts.data();
   std::int64_t* by_pattern = tally.by_pattern.data();
-  std::int64_t outside_data = 0, comparison = 0, unconnected = 0;
-  for (std::size_t row = begin; row < end; ++row) {
-    if (row + 32 < end) lookup.prefetch(ids[row + 32]);
-    const Person person = lookup(ids[row]);
-    if (person.index == kUnknownPerson) [[unlikely]]
-      unknown_person(events, row);
-    check_event_row(events, row);
-    // Where the event goes is data-dependent and unpredictable (client or comparison,
-    // connected or not): every counter is incremented by a 0/1 flag instead of branching.
-    const Days date = dates[row];
-    const bool in_range = (date >= start) & (date <= stop);
-    comparison += in_range & (person.index == kComparisonPerson);
-    unconnected += in_range & (person.index == kNoDate);
-    outside_data += !in_range;
-    const bool counted = in_range & (person.index > kComparisonPerson);
-    const std::int64_t offset = std::int64_t{date} - person.index;  // no int32 overflow
-    const std::int64_t distance = offset < 0 ? -offset : offset;
-    const std::size_t cell = (person.group * kEventKinds + kinds[row]) * 2 + (offset > 0);
-    for (std::size_t w = 0; w < windows; ++w)
-      counts[w * window_stride + cell] += (person.included >> w & 1u) & counted & (offset != 0) &
-                                          (distance <= window_days[w]);
-    by_pattern[2 * person.included + (offset == 0)] += counted;
+  Person block[kBlock];
+  for (std::size_t first = begin; first < end; first += kBlock) {
+    const std::size_t size = std::min(kBlock, end - first);
+    for (std::size_t i = 0; i < size; ++i) block[i] = lookup(events.person_id[first + i]);
+    for (std::size_t i = 0; i < size; ++i) {
+      const std::size_t row = first + i;
+      const Person person = block[i];
+      if (person.role == kUnknown) [[unlikely]]
+        unknown_person(events, row);
+      check_event_row(events, row);
+      const Days date = dates[row];
+      const bool in_range = (date >= start) & (date <= stop);
+      ++tally.by_class[in_range * person.role];
+      const bool counted = in_range & (person.role == kConnected);
+      const std::int64_t offset = std::int64_t{date} - person.index;  // no int32 overflow
+      const std::int64_t distance = offset < 0 ? -offset : offset;
+      const std::size_t cell = (person.group * kEventKinds + kinds[row]) * 2 + (offset > 0);
+      for (std::size_t w = 0; w < windows; ++w)
+        counts[w * window_stride + cell] += (person.included >> w & 1u) & counted &
+                                            (offset != 0) & (distance <= window_days[w]);
+      by_pattern[2 * person.included + (offset == 0)] += counted;
+    }
   }
-  tally.outside_data += outside_data;
-  tally.comparison += comparison;
-  tally.unconnected += unconnected;
 }
 
 // Ids numbered in a narrow range per table (the usual case: clients numbered from 1, a
@@ -174,11 +178,7 @@ class DensePeople {
   Person operator()(std::int64_t id) const {
     const Person client = segments_[0].at(id);
     const Person other = segments_[1].at(id);
-    return client.index != kUnknownPerson ? client : other;  // a select, not a branch
-  }
-  void prefetch(std::int64_t id) const {
-    segments_[0].prefetch(id);
-    segments_[1].prefetch(id);
+    return client.role != kUnknown ? client : other;  // a select, not a branch
   }
 
  private:
@@ -191,33 +191,27 @@ class DensePeople {
       return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min);
     }
     bool fill(Column<std::int64_t> ids, const Person* people) {
-      table.assign(1, Person{kUnknownPerson, 0, 0});
+      table.assign(1, kNobody);
       if (ids.empty()) return true;
       const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
       min = *lo;
       const std::uint64_t range = offset(*hi);
       if (range >= 8 * static_cast<std::uint64_t>(ids.size()) + (1u << 20)) return false;
-      table.assign(range + 2, Person{kUnknownPerson, 0, 0});
+      table.assign(range + 2, kNobody);
       for (std::size_t row = 0; row < ids.size(); ++row) {
         Person& slot = table[offset(ids[row]) + 1];
-        filled += slot.index == kUnknownPerson;
+        filled += slot.role == kUnknown;
         slot = people[row];
       }
       return true;
     }
-    // Slot 0 of every table is a sentinel (kUnknownPerson): out-of-range ids read it instead
-    // of branching, as a mispredicted branch per event would flush the lookups in flight.
+    // Slot 0 of every table is a sentinel (kNobody): out-of-range ids read it instead of
+    // branching, as a mispredicted branch per event would flush the lookups in flight.
     std::uint64_t slot_of(std::int64_t id) const {
       const std::uint64_t slot = offset(id) + 1;
       return slot < table.size() ? slot : 0;
     }
     Person at(std::int64_t id) const { return table[slot_of(id)]; }
-    // The address may lie outside the table (prefetches never fault); computed as an integer
-    // because g++ drops a prefetch of the clamped slot.
-    void prefetch(std::int64_t id) const {
-      const auto base = reinterpret_cast<std::uintptr_t>(table.data());
-      __builtin_prefetch(reinterpret_cast<const void*>(base + (offset(id) + 1) * sizeof(Person)));
-    }
   };
 
   // A repeat within a table leaves fewer slots filled than ids; across tables, an id of the
@@ -226,7 +220,7 @@ class DensePeople {
     if (segments_[0].filled != parts[0].size() || segments_[1].filled != parts[1].size())
       return true;
     return std::any_of(parts[1].begin(), parts[1].end(), [&](std::int64_t id) {
-      return segments_[0].at(id).index != kUnknownPerson;
+      return segments_[0].at(id).role != kUnknown;
     });
   }
 
@@ -240,9 +234,8 @@ struct HashedPeople {
   const std::vector<Person>& people;
   Person operator()(std::int64_t id) const {
     const std::int32_t position = index.find(id);
-    return position == IdIndex::kAbsent ? Person{kUnknownPerson, 0, 0} : people[position];
+    return position == IdIndex::kAbsent ? kNobody : people[position];
   }
-  void prefetch(std::int64_t) const {}
 };
 
 template <class Lookup>
@@ -253,7 +246,11 @@ void tally_all(const UtilisationRequest& request, const Lookup& lookup, Utilisat
   const std::size_t chunk = std::max<std::size_t>(1 << 18, rows / (4 * threads) + 1);
   for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     Tally tally(result.counts.size(), request.windows.size());
-    tally_events(request, begin, end, lookup, tally);
+    switch (request.windows.size()) {
+      case 1: tally_events<1>(request, begin, end, lookup, tally); break;
+      case 2: tally_events<2>(request, begin, end, lookup, tally); break;
+      default: tally_events<0>(request, begin, end, lookup, tally);
+    }
     std::lock_guard lock(merge_mutex);
     tally.merge_into(result);
   });
