@@ -87,7 +87,8 @@ void add_support(py::module_& m) {
         out["referrals_by_sector"] = to_numpy(std::move(s.referrals_by_sector))
                                          .reshape({s.groups, static_cast<int>(kSectors)});
         const std::vector<py::ssize_t> by_kind{s.groups, static_cast<int>(kInterventionKinds)};
-        out["interventions_by_kind"] = to_numpy(std::move(s.interventions_by_kind)).reshape(by_kind);
+        out["interventions_by_kind"] =
+            to_numpy(std::move(s.interventions_by_kind)).reshape(by_kind);
         out["clients_by_kind"] = to_numpy(std::move(s.clients_by_kind)).reshape(by_kind);
         out["pence_by_kind"] = to_numpy(std::move(s.pence_by_kind)).reshape(by_kind);
         return out;

@@ -55,7 +55,8 @@ FeedbackSummary summarise_feedback(const FeedbackView& feedback) {
     const std::uint8_t stars = feedback.stars[row];
     const std::uint8_t impact = feedback.impact[row];
     const std::uint8_t connected = feedback.connected_to_services[row];
-    const bool any_impact = impact != kNotAnswered && impact != static_cast<std::uint8_t>(Impact::none);
+    const bool any_impact =
+        impact != kNotAnswered && impact != static_cast<std::uint8_t>(Impact::none);
     const bool significant = impact == static_cast<std::uint8_t>(Impact::significant);
     count(at(FeedbackMeasure::four_or_five_stars), stars, stars >= 4);
     count(at(FeedbackMeasure::reported_impact), impact, any_impact);

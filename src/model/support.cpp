@@ -59,7 +59,8 @@ void validate(const InterventionsView& in, const SupportClients& clients,
     if (in.kind[row] >= kInterventionKinds)
       bad_row("kind", row, "unknown kind code " + std::to_string(in.kind[row]));
     const std::int32_t organisation = in.organisation[row];
-    if (organisation != kNoOrganisation && (organisation < 0 || organisation >= options.organisations))
+    if (organisation != kNoOrganisation &&
+        (organisation < 0 || organisation >= options.organisations))
       bad_row("organisation", row, "unknown organisation code " + std::to_string(organisation));
     const std::uint8_t sector = in.sector[row];
     if (sector != kNoSector && sector >= kSectors)

@@ -72,7 +72,7 @@ TEST(Support, PersonalHealthBudgetOverTheCapBreachesAtTheCapDoesNot) {
   in.add(1, kDay + 20, K::personal_health_budget, 0, kNoSector, 10001);
   in.add(3, kDay + 20, K::grant, 0, kNoSector, 50000);  // not a budget
   const auto out = summarise_support(in.view(), Clients{}.view(), {1, 10'000});
-  EXPECT_EQ(out.phb_pence, (std::vector<Pence>{10000, 10001, 0, 50000 * 0}));
+  EXPECT_EQ(out.phb_pence, (std::vector<Pence>{10000, 10001, 0, 0}));
   EXPECT_EQ(out.phb_breaches, (std::vector<std::int32_t>{1}));
   const auto raised = summarise_support(in.view(), Clients{}.view(), {1, 10'001});
   EXPECT_TRUE(raised.phb_breaches.empty());
@@ -229,7 +229,9 @@ std::vector<bool> recoverable(const Disclosed& d, std::size_t height, std::size_
     lines(hidden[j] / width, j) = 1;
     lines(height + hidden[j] % width, j) = 1;
   }
-  const auto rank = [](const Eigen::MatrixXd& m) { return Eigen::FullPivLU<Eigen::MatrixXd>(m).rank(); };
+  const auto rank = [](const Eigen::MatrixXd& m) {
+    return Eigen::FullPivLU<Eigen::MatrixXd>(m).rank();
+  };
   const auto base = rank(lines);
   for (std::size_t j = 0; j < hidden.size(); ++j) {
     Eigen::MatrixXd with(lines.rows() + 1, lines.cols());
