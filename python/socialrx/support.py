@@ -109,8 +109,7 @@ def _codes_or_missing(values: pd.Series, column: str, categories: list[str] | No
         return as_codes(values, _TABLE, column, categories, dtype=dtype)
     if empty.all():
         return np.full(len(values), missing, dtype), categories
-    filler = values[~empty].iloc[0]
-    filled = values.astype(object).where(~empty, filler)
+    filled = values.astype(object).where(~empty, categories[0])  # overwritten below
     codes, labels = as_codes(filled, _TABLE, column, categories, dtype=dtype)
     codes[empty] = missing
     return codes, labels
