@@ -199,7 +199,6 @@ def support_summary(interventions: object, clients: object, *, phb_cap_pence: in
         mine = groups == g
         on = mine & connected
         measured = on & (length >= 0)
-        has_budget = mine & (raw["phb_pence"] > 0)
         contacts, days = raw["contacts"][on], length[measured]
         n_on, n_measured = int(on.sum()), int(measured.sum())
         rows += [(g, name, value, base) for name, value, base in [
@@ -216,8 +215,8 @@ def support_summary(interventions: object, clients: object, *, phb_cap_pence: in
             ("support_not_recorded", (on & (end == "no_support_recorded")).sum(), n_on),
             ("outward_referrals", raw["interventions_by_kind"][g, outward], raw["clients_by_kind"][g, outward]),
             ("spend_pence", raw["pence_by_kind"][g].sum(), None),
-            ("phb_pence", raw["pence_by_kind"][g, budget], has_budget.sum()),
-            ("phb_breaches", (mine & breached).sum(), has_budget.sum()),
+            ("phb_pence", raw["pence_by_kind"][g, budget], raw["clients_by_kind"][g, budget]),
+            ("phb_breaches", (mine & breached).sum(), raw["clients_by_kind"][g, budget]),
             ("phb_cap_pence", cap, None),
         ]]
     g, measure, value, base = zip(*rows)
