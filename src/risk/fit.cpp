@@ -70,9 +70,13 @@ LogisticFit fit_logistic(RowMajor<double> x, Column<double> y, const LogisticFit
         (design.array().colwise() * weight.array().sqrt()).matrix().transpose());
     hessian.diagonal() += penalty;
     const Eigen::LLT<Matrix, Eigen::Lower> cholesky(hessian);
-    if (cholesky.info() != Eigen::Success)
+    if (cholesky.info() != Eigen::Success) {
+      // At the start every weight is 1/4, so a singular X'WX means collinear features; later
+      // it means the weights underflowed as the coefficients ran away (separation).
+      if (fit.iterations > 1) break;
       throw InputError("fit", "x", kNoRow,
                        "the features are collinear (or constant); drop one or use ridge > 0");
+    }
     const Vector step = cholesky.solve(gradient);
     beta += step;
     if (!beta.allFinite()) break;
