@@ -32,7 +32,7 @@ def test_point_boundaries_from_arrays() -> None:
 def test_bad_input_names_column_and_row() -> None:
     frame = pd.DataFrame({"length_of_stay_days": [1, None], "acute": [1, 0], "charlson": [0, 0],
                           "ae_visits_6m": [0, 0]})
-    with pytest.raises(ValueError, match=r"admissions.length_of_stay_days row 1"):
+    with pytest.raises(ValueError, match=r"admissions.length_of_stay_days row 1: missing value"):
         lace(frame)
     with pytest.raises(ValueError, match=r"admissions.charlson row 0"):
         lace(frame.fillna(1).assign(charlson=[-1, 0]))
@@ -43,4 +43,4 @@ def test_bad_input_names_column_and_row() -> None:
     with pytest.raises(ValueError, match=r"admissions.ae_visits: has 1 rows but the table has 2"):
         lace(length_of_stay_days=[1, 2], acute=[0, 0], charlson=[0, 0], ae_visits_6m=[0])
     with pytest.raises(ValueError, match="missing column charlson"):
-        lace(frame.drop(columns="charlson"))
+        lace(frame.fillna(1).drop(columns="charlson"))

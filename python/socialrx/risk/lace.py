@@ -48,7 +48,8 @@ def _whole_numbers(values: Any, data: pd.DataFrame | None, name: str, dtype: Any
     bad = ~np.isfinite(numeric) | (numeric != np.round(numeric))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"admissions.{name} row {row}: {array[row]!r} is not a whole number")
+        problem = "missing value" if np.isnan(numeric[row]) else f"{array[row]!r} is not a whole number"
+        raise ValueError(f"admissions.{name} row {row}: {problem}")
     return np.ascontiguousarray(numeric, dtype=dtype), index
 
 
