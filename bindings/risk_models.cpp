@@ -41,7 +41,8 @@ py::list model_columns(const Model& model) {
   py::list out;
   for (const Feature& f : model.features)
     if (f.source != FeatureSource::event_count)
-      out.append(py::make_tuple(f.column, f.source == FeatureSource::equals ? "labels" : "numbers"));
+      out.append(
+          py::make_tuple(f.column, f.source == FeatureSource::equals ? "labels" : "numbers"));
   return out;
 }
 
@@ -112,7 +113,8 @@ py::dict hiu(const Array<std::int64_t>& people, const Array<std::int64_t>& perso
              const std::string& rule_kind, std::int32_t at_least, Days window_days,
              unsigned threads) {
   const auto event_kind = event_kind_from_name(rule_kind);
-  if (!event_kind) throw InputError("hiu", "kind", kNoRow, "unknown event kind '" + rule_kind + "'");
+  if (!event_kind)
+    throw InputError("hiu", "kind", kNoRow, "unknown event kind '" + rule_kind + "'");
   const EventsView events{column(person_id), column(date), column(kind)};
   HiuResult r;
   {
@@ -165,7 +167,8 @@ void add_risk_models(py::module_& m) {
       .def_static("from_json", &parse_model, py::arg("text"))
       .def("to_json", &model_to_json)
       .def_readonly("name", &Model::name)
-      .def_property_readonly("kind", [](const Model& model) { return std::string(name_of(model.kind)); })
+      .def_property_readonly("kind",
+                             [](const Model& model) { return std::string(name_of(model.kind)); })
       .def_readonly("outcome", &Model::outcome)
       .def_readonly("description", &Model::description)
       .def_readonly("intercept", &Model::intercept)

@@ -124,8 +124,10 @@ Feature parse_feature(const json& spec, const std::string& key) {
   }
   if (has_transform) {
     const std::string t = text(spec, "transform", key + ".transform");
-    if (t == "log1p") f.transform = Transform::log1p;
-    else if (t != "identity") malformed(key + ".transform", "unknown transform '" + t + "' (known: identity, log1p)");
+    if (t == "log1p")
+      f.transform = Transform::log1p;
+    else if (t != "identity")
+      malformed(key + ".transform", "unknown transform '" + t + "' (known: identity, log1p)");
   }
   return f;
 }
@@ -270,7 +272,8 @@ Column<double> numbers(const PatientsView& patients, const Feature& f) {
 }
 
 // Writes feature j of rows [begin, end) into the row-major matrix x.
-void fill_feature(const Model& model, std::size_t j, Column<double> values, const LabelColumn* labels, std::int32_t label_code,
+void fill_feature(const Model& model, std::size_t j, Column<double> values,
+                  const LabelColumn* labels, std::int32_t label_code,
                   const std::vector<std::int32_t>& counts, std::size_t count_slot,
                   std::size_t count_stride, std::size_t begin, std::size_t end, double* x) {
   const Feature& f = model.features[j];

@@ -109,7 +109,8 @@ TEST(RiskModel, MalformedJsonNamesTheKey) {
                    "features[1].source");
   expect_malformed(edit("\"name\": \"b\"", "\"name\": \"a\""), "features[1].name");
   expect_malformed(
-      edit("\"source\": \"column\", \"column\": \"c\"", "\"source\": \"event_count\", \"kind\": \"ae_attendance\""),
+      edit("\"source\": \"column\", \"column\": \"c\"",
+           "\"source\": \"event_count\", \"kind\": \"ae_attendance\""),
       "features[2].lookback_days");
 }
 
@@ -143,7 +144,8 @@ TEST(RiskModel, BuildsFeaturesFromPatientsAndEvents) {
   // visit does not count.
   const std::vector<std::int64_t> person{10, 10, 10, 10, 10, 20};
   const std::vector<Days> date{70, 99, 100, 69, 90, 80};
-  const std::vector<std::uint8_t> kind{0, 0, 0, 0, static_cast<std::uint8_t>(EventKind::gp_surgery), 0};
+  constexpr auto kGP = static_cast<std::uint8_t>(EventKind::gp_surgery);
+  const std::vector<std::uint8_t> kind{0, 0, 0, 0, kGP, 0};
   const auto x = build_features(model, patients, {person, date, kind}, 2);
   const std::vector<double> expected{0, 0, 1, 0, 2, std::log1p(2.0),  //
                                      1, 1, 0, 1, 1, std::log1p(1.0),  //
@@ -205,7 +207,8 @@ TEST(RiskModel, FitSolvesTheScoreEquations) {
     const auto fit = fit_logistic(RowMajor<double>{x.data(), 200, 2}, y, {ridge});
     double g0 = 0, g1 = 0, g2 = 0;
     for (int i = 0; i < 200; ++i) {
-      const double eta = fit.intercept + fit.coefficients[0] * x[2 * i] + fit.coefficients[1] * x[2 * i + 1];
+      const double eta =
+          fit.intercept + fit.coefficients[0] * x[2 * i] + fit.coefficients[1] * x[2 * i + 1];
       const double r = y[i] - 1 / (1 + std::exp(-eta));
       g0 += r, g1 += r * x[2 * i], g2 += r * x[2 * i + 1];
     }
