@@ -46,6 +46,14 @@ std::size_t slot_of(std::string_view code) {
          third;
 }
 
+// Up to eight characters, one per byte from the lowest.
+std::uint64_t pack(std::string_view text) {
+  std::uint64_t packed = 0;
+  for (std::size_t i = 0; i < text.size() && i < 8; ++i)
+    packed |= std::uint64_t{static_cast<unsigned char>(text[i])} << (8 * i);
+  return packed;
+}
+
 struct Reader {
   std::string_view origin;
 
@@ -136,7 +144,7 @@ ComorbidityFlags accumulate(const DiagnosisColumns& d, unsigned threads, MatchRo
   const std::size_t rows = d.patient.size();
   std::vector<ChunkCounts> counts((rows + kChunk - 1) / kChunk);
   for_each_chunk(rows, kChunk, threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-    ChunkCounts& c = counts[chunk];
+    ChunkCounts c;  // local: neighbouring chunks' counts share cache lines
     for (std::size_t row = begin; row < end; ++row) {
       const CodeMatch& m = match_row(row);
       if (m.missing) {
@@ -156,6 +164,7 @@ ComorbidityFlags accumulate(const DiagnosisColumns& d, unsigned threads, MatchRo
           word.fetch_or(bits, std::memory_order_relaxed);
       }
     }
+    counts[chunk] = c;
   });
   for (const ChunkCounts& c : counts) {
     out.codes_ignored += c.ignored;
@@ -254,9 +263,9 @@ ComorbidityMap ComorbidityMap::parse(std::string_view json_text, std::string_vie
 void ComorbidityMap::add_entry(const std::string& code, std::size_t category,
                                const std::string& id) {
   const std::string key = "categories." + id + ".codes";
-  if (icd10::normalised(code) != code || code.size() < 3)
+  if (icd10::normalised(code) != code || code.size() < 3 || code.size() > 11)
     throw InputError(origin_, key, kNoRow,
-                     "'" + code + "' is not an undotted upper-case code of 3 or more characters");
+                     "'" + code + "' is not an undotted upper-case code of 3 to 11 characters");
   const std::size_t slot = slot_of(code);
   if (slot == kNoSlot)
     throw InputError(origin_, key, kNoRow, "'" + code + "' does not start like an ICD-10 code");
@@ -269,15 +278,12 @@ void ComorbidityMap::add_entry(const std::string& code, std::size_t category,
     node.categories.set(category);
     return;
   }
-  const std::string rest = code.substr(3);
-  auto same = [&](const Longer& l) { return l.rest == rest; };
-  if (auto found = std::find_if(node.longer.begin(), node.longer.end(), same);
-      found != node.longer.end()) {
-    found->categories.set(category);
-    return;
-  }
-  node.longer.push_back({rest, {}});
-  node.longer.back().categories.set(category);
+  const std::string_view rest = std::string_view(code).substr(3);
+  const Longer entry{pack(rest), ~std::uint64_t{0} >> (8 * (8 - rest.size())), {}};
+  auto same = [&](const Longer& l) { return l.packed == entry.packed && l.mask == entry.mask; };
+  auto found = std::find_if(node.longer.begin(), node.longer.end(), same);
+  if (found == node.longer.end()) found = node.longer.insert(node.longer.end(), entry);
+  found->categories.set(category);
 }
 
 const ComorbidityMap& ComorbidityMap::builtin(std::string_view name) {
@@ -318,9 +324,9 @@ CategorySet ComorbidityMap::match(std::string_view normalised) const noexcept {
   if (slot == kNoSlot || slots_[slot] == 0) return {};
   const Node& node = nodes_[slots_[slot] - 1];
   CategorySet found = node.categories;
-  const std::string_view rest = normalised.substr(3);
+  const std::uint64_t rest = pack(normalised.substr(3));
   for (const Longer& entry : node.longer)
-    if (rest.starts_with(entry.rest)) found |= entry.categories;
+    if ((rest & entry.mask) == entry.packed) found |= entry.categories;
   return found;
 }
 

@@ -100,9 +100,10 @@ class ComorbidityMap {
                            bool hierarchy) const noexcept;
 
  private:
-  // Entries longer than their three-character category, kept beside it.
+  // Entries longer than their three-character category, kept beside it. The characters after
+  // the first three are packed one per byte, so a prefix test is one mask and compare.
   struct Longer {
-    std::string rest;  // the characters after the first three
+    std::uint64_t packed = 0, mask = 0;
     CategorySet categories;
   };
   struct Node {

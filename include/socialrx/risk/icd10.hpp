@@ -26,17 +26,25 @@ class Code {
   std::uint8_t size_ = 0;
 };
 
+namespace detail {
+// Byte -> its upper-case form if an ASCII letter or digit, else 0 (dropped).
+inline constexpr std::array<char, 256> kKept = [] {
+  std::array<char, 256> kept{};
+  for (int c = '0'; c <= '9'; ++c) kept[c] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) kept[c] = kept[c - 'A' + 'a'] = static_cast<char>(c);
+  return kept;
+}();
+}  // namespace detail
+
 // Keeps ASCII letters (upper-cased) and digits and drops everything else: dots, spaces,
 // dagger and asterisk marks (in any encoding), dashes. Then drops trailing X padding beyond
 // the three-character category (G35X -> G35, but X59 stays X59).
 constexpr Code normalise(std::string_view recorded) noexcept {
   Code code;
   for (const char c : recorded) {
-    const bool digit = c >= '0' && c <= '9';
-    const bool upper = c >= 'A' && c <= 'Z';
-    const bool lower = c >= 'a' && c <= 'z';
-    if (!(digit || upper || lower) || code.size_ == kMaxLength) continue;
-    code.chars_[code.size_++] = lower ? static_cast<char>(c - 'a' + 'A') : c;
+    const char kept = detail::kKept[static_cast<unsigned char>(c)];
+    if (kept == 0 || code.size_ == kMaxLength) continue;
+    code.chars_[code.size_++] = kept;
   }
   while (code.size_ > 3 && code.chars_[code.size_ - 1] == 'X') --code.size_;
   return code;
