@@ -17,6 +17,7 @@ except ImportError as error:  # pragma: no cover - only without a build
 
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
+from .support import feedback_summary, outward_referrals, phb_breaches, spend, suppress, support_summary
 from .synthetic import SyntheticService, synthetic
 from .tariff import Tariff, load_tariff, tariff_table
 
@@ -28,8 +29,14 @@ __all__ = [
     "Tariff",
     "WindowSpec",
     "domain_outcomes",
+    "feedback_summary",
     "load_framework",
     "load_tariff",
+    "outward_referrals",
+    "phb_breaches",
+    "spend",
+    "suppress",
+    "support_summary",
     "synthetic",
     "tariff_table",
     "transitions",

@@ -119,3 +119,30 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
         raise ValueError(f"{table}.{column} row {row}: unknown value {values.iloc[row]!r} "
                          f"(expected one of: {', '.join(categories)})")
     return codes.astype(dtype, copy=False), list(categories)
+
+
+def client_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The clients table's ids and dates, checked: dates in order and ids unique.
+
+    Keys are those of the engines' clients view: client_id, referral_date, index_date and
+    discharge_date (empty when the table has none).
+    """
+    require_columns(frame, "clients", ["client_id", "referral_date", "index_date"])
+    columns = {
+        "client_id": as_ids(frame["client_id"], "clients", "client_id"),
+        "referral_date": as_days(frame["referral_date"], "clients", "referral_date", required=True),
+        "index_date": as_days(frame["index_date"], "clients", "index_date", required=False),
+        "discharge_date": (as_days(frame["discharge_date"], "clients", "discharge_date", required=False)
+                           if "discharge_date" in frame else np.empty(0, np.int32)),
+    }
+    _core.validate_clients(**columns)
+    return columns
+
+
+def financial_year_labels(days: np.ndarray, *, missing: str = "not connected") -> pd.Series:
+    """NHS financial years (April to March) as "2023/24"; ``missing`` where there is no date."""
+    absent = days == NO_DATE
+    dates = pd.to_datetime(np.where(absent, 0, days).astype("int64"), unit="D")
+    start = dates.year - (dates.month < 4)
+    labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
+    return pd.Series(np.where(absent, missing, labels), dtype="string")

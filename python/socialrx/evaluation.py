@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, require_columns
+from ._columns import (NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, client_columns,
+                       financial_year_labels, require_columns)
 from .tariff import TariffSource, load_tariff, tariff_table
 
 EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
@@ -122,21 +123,9 @@ class Evaluation:
 
     # ----------------------------------------------------------------- input checks
     def _check_clients(self) -> dict[str, np.ndarray]:
-        frame = self.clients
-        require_columns(frame, "clients", ["client_id", "referral_date", "index_date"])
-        columns = {
-            "client_id": as_ids(frame["client_id"], "clients", "client_id"),
-            "referral_date": as_days(frame["referral_date"], "clients", "referral_date", required=True),
-            "index_date": as_days(frame["index_date"], "clients", "index_date", required=False),
-        }
-        discharge = frame["discharge_date"] if "discharge_date" in frame else None
-        columns["discharge_date"] = (
-            np.empty(0, np.int32) if discharge is None
-            else as_days(discharge, "clients", "discharge_date", required=False)
-        )
-        _core.validate_clients(**columns)
-        if "status" in frame:
-            self._check_status(frame["status"], columns["index_date"])
+        columns = client_columns(self.clients)
+        if "status" in self.clients:
+            self._check_status(self.clients["status"], columns["index_date"])
         return columns
 
     @staticmethod
@@ -199,11 +188,7 @@ class Evaluation:
     def _grouping(self, by: str, *, date_column: str = "index_date") -> pd.Series:
         """The labels of a grouping: a clients column, or one derived from the dates or age."""
         if by == "financial_year":
-            days = self._client_columns[date_column]
-            dates = pd.to_datetime(np.where(days == NO_DATE, 0, days).astype("int64"), unit="D")
-            start = dates.year - (dates.month < 4)
-            labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
-            return pd.Series(np.where(days == NO_DATE, "not connected", labels), dtype="string")
+            return financial_year_labels(self._client_columns[date_column])
         if by == "referral_month":
             dates = pd.to_datetime(self._client_columns["referral_date"].astype("int64"), unit="D")
             return pd.Series(dates.strftime("%Y-%m"), dtype="string")
@@ -283,6 +268,40 @@ class Evaluation:
         from .outcomes import wellbeing
 
         return wellbeing(self._require("assessments"))
+
+    # ----------------------------------------------------------------- support and feedback
+    def support(self, *, phb_cap_pence: int = 10_000, by: str | None = None) -> pd.DataFrame:
+        """Support given: contacts, length of support, outward referrals, spend, personal
+        health budgets against their cap (see ``socialrx.support.support_summary``)."""
+        from .support import support_summary
+
+        return support_summary(self._require("interventions"), self.clients, phb_cap_pence=phb_cap_pence,
+                               group=by)
+
+    def outward_referrals(self, by: str = "sector", *, group: str | None = None) -> pd.DataFrame:
+        """Outward referrals by ``"sector"`` or ``"organisation"``, with shares."""
+        from .support import outward_referrals
+
+        return outward_referrals(self._require("interventions"), self.clients, by=by, group=group)
+
+    def spend(self, *, by: str | None = None) -> pd.DataFrame:
+        """Spend per intervention kind in exact pence."""
+        from .support import spend
+
+        return spend(self._require("interventions"), self.clients, group=by)
+
+    def phb_breaches(self, *, cap_pence: int = 10_000) -> pd.DataFrame:
+        """Clients whose personal health budgets exceed the cap."""
+        from .support import phb_breaches
+
+        return phb_breaches(self._require("interventions"), self.clients, cap_pence=cap_pence)
+
+    def feedback_summary(self, *, by: str | None = None) -> pd.DataFrame:
+        """Shares rating 4-5 stars, reporting an impact, connected to services, with the number
+        who answered (see ``socialrx.support.feedback_summary``)."""
+        from .support import feedback_summary
+
+        return feedback_summary(self._require("feedback"), self.clients, group=by)
 
     def _require(self, table: str) -> pd.DataFrame:
         frame = getattr(self, table)

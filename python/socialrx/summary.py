@@ -41,6 +41,11 @@ def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | N
     if ev.assessments is not None:
         figures["outcomes"] = records(ev.outcomes())
         figures["wellbeing"] = records(ev.wellbeing())
+    if ev.interventions is not None:
+        figures["support"] = records(ev.support())
+        figures["outward_referrals"] = records(ev.outward_referrals(by="sector"))
+    if ev.feedback is not None:
+        figures["feedback"] = records(ev.feedback_summary())
     if ev.events is not None:
         figures["utilisation"] = records(ev.utilisation(windows=windows, by=by))
         figures["exclusions"] = records(ev.exclusions(windows=windows))
@@ -78,6 +83,18 @@ def format_headline(figures: dict[str, Any]) -> str:
         lines.append(
             f"  {domain['name']:<16} not managing {_percent(_negate(domain['pct_reduction_not_managing']))}"
             f"  managing {_percent(domain['pct_increase_managing'])}  (n={domain['clients']})")
+    for row in figures.get("wellbeing", []):
+        if row["measure"].startswith("share_"):
+            lines.append(f"  {row['instrument']} {row['measure'][6:]}: {row['before']:.0f}% -> {row['after']:.0f}% "
+                         f"({_percent(_negate(row['pct_fewer']))}, n={row['clients']})")
+    if "outward_referrals" in figures:
+        sectors = figures["outward_referrals"]
+        total = sum(r["referrals"] for r in sectors)
+        shares = ", ".join(f"{r['pct']:.0f}% {r['sector']}" for r in sectors if r["pct"] is not None)
+        lines.append(f"Support: {total:,} outward referrals ({shares})")
+    for row in figures.get("feedback", []):
+        if row["pct"] is not None:
+            lines.append(f"  feedback {row['measure']}: {row['pct']:.0f}% of {row['answered']} answering")
     for row in figures.get("utilisation", []):
         if row["kind"] in HEADLINE_KINDS and "practice" not in row:
             lines.append(f"  {row['kind']:<20} {row['window']:>4}: {row['pre']:>6} -> {row['post']:>6} "

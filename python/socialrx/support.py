@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import NO_DATE, as_codes, as_days, as_frame, as_ids, require_columns
+from ._columns import (NO_DATE, as_codes, as_days, as_frame, as_ids, client_columns, financial_year_labels,
+                       require_columns)
 
 INTERVENTION_KINDS: tuple[str, ...] = tuple(_core.INTERVENTION_KINDS)
 SECTORS: tuple[str, ...] = tuple(_core.SECTORS)
@@ -71,15 +72,7 @@ class _Clients:
 
 def _clients(clients: object, group: Grouping) -> _Clients:
     frame = as_frame(clients, "clients").reset_index(drop=True)
-    require_columns(frame, "clients", ["client_id", "referral_date", "index_date"])
-    columns = {
-        "client_id": as_ids(frame["client_id"], "clients", "client_id"),
-        "referral_date": as_days(frame["referral_date"], "clients", "referral_date", required=True),
-        "index_date": as_days(frame["index_date"], "clients", "index_date", required=False),
-        "discharge_date": (as_days(frame["discharge_date"], "clients", "discharge_date", required=False)
-                           if "discharge_date" in frame else np.empty(0, np.int32)),
-    }
-    _core.validate_clients(**columns)
+    columns = client_columns(frame)
     codes, labels = _client_groups(frame, columns["index_date"], group)
     return _Clients(columns["client_id"], columns["index_date"], columns, codes, labels, group)
 
@@ -88,10 +81,7 @@ def _client_groups(frame: pd.DataFrame, index_date: np.ndarray, group: Grouping)
     if group is None:
         return np.empty(0, np.int32), ["all"]
     if group == "financial_year":
-        dates = pd.to_datetime(np.where(index_date == NO_DATE, 0, index_date).astype("int64"), unit="D")
-        start = dates.year - (dates.month < 4)  # NHS years run April to March
-        labels = np.where(index_date == NO_DATE, "not connected", [f"{y}/{(y + 1) % 100:02d}" for y in start])
-        return as_codes(pd.Series(labels, dtype="string"), "clients", "financial_year")
+        return as_codes(financial_year_labels(index_date), "clients", "financial_year")
     if group not in frame.columns:
         raise ValueError(f"group: {group!r} is neither 'financial_year' nor a clients column "
                          f"({', '.join(map(str, frame.columns))})")

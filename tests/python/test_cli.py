@@ -74,3 +74,18 @@ def test_bad_input_exits_2_with_the_reason(files, capsys):
     assert run(files) == 2
     assert "events.person_id row 4: id 7 is in neither the clients nor the comparison table" in capsys.readouterr().err
     assert main(["evaluate", "--clients", str(files / "missing.csv")]) == 2
+
+
+def test_demo_evaluates_the_synthetic_service_end_to_end(tmp_path, capsys):
+    out = tmp_path / "demo.json"
+    assert main(["demo", "--n-clients", "800", "--n-comparison", "800", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    for section in ("reach", "outcomes", "wellbeing", "support", "feedback", "utilisation", "exclusions",
+                    "cost_avoidance", "net_saving"):
+        assert section in figures, section
+    assert len(figures["outcomes"]) == 7
+    reach = figures["reach"]
+    assert 0.65 < reach["connected"] / reach["referred"] < 0.79  # calibrated to 72%
+    assert figures["net_saving"]["net_pence"] == (figures["net_saving"]["gross_pence"]
+                                                  - figures["net_saving"]["service_cost_pence"])
+    assert "Net saving (12m)" in capsys.readouterr().out
