@@ -1,7 +1,8 @@
+#include "socialrx/risk/comorbidity.hpp"
+
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "socialrx/risk/comorbidity.hpp"
 #include "socialrx/risk/icd10.hpp"
 
 namespace socialrx::bindings {
@@ -47,7 +48,8 @@ py::dict describe(const ComorbidityMap& map) {
 void add_comorbidity(py::module_& m) {
   m.def("comorbidity_maps", &ComorbidityMap::builtin_names);
   m.def(
-      "comorbidity_map", [](const std::string& name) { return describe(ComorbidityMap::builtin(name)); },
+      "comorbidity_map",
+      [](const std::string& name) { return describe(ComorbidityMap::builtin(name)); },
       py::arg("name"));
   m.def("normalise_icd10", [](const std::vector<std::string>& codes) {
     std::vector<std::string> out;
@@ -65,14 +67,13 @@ void add_comorbidity(py::module_& m) {
         const ComorbidityMap& map = ComorbidityMap::builtin(map_name);
         const WeightSet& weights = map.weights(weights_name);
         const auto bytes = column(data);
-        DiagnosisColumns diagnoses{
-            column(patient),
-            {column(offsets),
-             {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
-             column(validity),
-             validity_offset},
-            column(code_index),
-            patients};
+        DiagnosisColumns diagnoses{column(patient),
+                                   {column(offsets),
+                                    {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+                                    column(validity),
+                                    validity_offset},
+                                   column(code_index),
+                                   patients};
         ComorbidityFlags flags;
         std::vector<std::int64_t> scores;
         {

@@ -43,8 +43,8 @@ void BM_charlson_and_elixhauser(benchmark::State& state) {
   const auto patients = static_cast<std::size_t>(state.range(0));
   const auto threads = static_cast<unsigned>(state.range(1));
   const auto& d = diagnoses(patients);
-  const DiagnosisColumns columns{d.patient, {d.offsets, d.data, {}, 0}, {},
-                                 static_cast<std::int32_t>(patients)};
+  const DiagnosisColumns columns{
+      d.patient, {d.offsets, d.data, {}, 0}, {}, static_cast<std::int32_t>(patients)};
   const auto& charlson = ComorbidityMap::builtin("charlson_quan2005");
   const auto& elixhauser = ComorbidityMap::builtin("elixhauser_quan2005");
   for (auto _ : state) {
@@ -52,8 +52,8 @@ void BM_charlson_and_elixhauser(benchmark::State& state) {
     benchmark::DoNotOptimize(
         score_comorbidities(charlson, c.patients, charlson.weights("quan2011"), true, threads));
     const auto e = flag_comorbidities(elixhauser, columns, threads);
-    benchmark::DoNotOptimize(score_comorbidities(elixhauser, e.patients,
-                                                 elixhauser.weights("van_walraven"), true, threads));
+    benchmark::DoNotOptimize(score_comorbidities(
+        elixhauser, e.patients, elixhauser.weights("van_walraven"), true, threads));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.patient.size()));
   state.SetLabel("codes/s = items_per_second (each code scored twice)");

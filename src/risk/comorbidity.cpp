@@ -110,9 +110,9 @@ void validate(const DiagnosisColumns& d) {
   const CodeStrings& codes = d.codes;
   const std::size_t code_rows = index.empty() ? codes.size() : index.size();
   if (code_rows != rows)
-    throw InputError(kTable, "code", kNoRow,
-                     "has " + std::to_string(code_rows) + " rows but patient_id has " +
-                         std::to_string(rows));
+    throw InputError(
+        kTable, "code", kNoRow,
+        "has " + std::to_string(code_rows) + " rows but patient_id has " + std::to_string(rows));
   if (!codes.offsets.empty() && codes.offsets.front() < 0)
     throw InputError(kTable, "code", 0, "negative string offset");
   for (std::size_t i = 0; i < codes.size(); ++i)
@@ -243,8 +243,8 @@ ComorbidityMap ComorbidityMap::parse(std::string_view json_text, std::string_vie
       set.units.push_back(std::llround(p * static_cast<double>(set.units_per_point)));
     if (doc.contains("clamp_min")) {
       if (!doc.at("clamp_min").is_number()) read.fail("clamp_min", "must be a number");
-      set.min_units =
-          std::llround(doc.at("clamp_min").get<double>() * static_cast<double>(set.units_per_point));
+      set.min_units = std::llround(doc.at("clamp_min").get<double>() *
+                                   static_cast<double>(set.units_per_point));
     }
     map.weight_sets_.push_back(std::move(set));
   }
@@ -298,7 +298,8 @@ const ComorbidityMap& ComorbidityMap::builtin(std::string_view name) {
     return found->second;
   }
   std::string known;
-  for (const auto& entry : kBuiltin) known += (known.empty() ? "" : ", ") + std::string(entry.first);
+  for (const auto& entry : kBuiltin)
+    known += (known.empty() ? "" : ", ") + std::string(entry.first);
   throw InputError("comorbidity", "map", kNoRow,
                    "unknown map '" + std::string(name) + "' (have: " + known + ")");
 }

@@ -1,3 +1,5 @@
+#include "socialrx/risk/comorbidity.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <set>
 
 #include "socialrx/core/embedded.hpp"
-#include "socialrx/risk/comorbidity.hpp"
 #include "socialrx/risk/icd10.hpp"
 
 namespace socialrx {
@@ -87,14 +88,17 @@ void check_weighted_cases(const std::string& family) {
         EXPECT_EQ(flags.test(category(map, id)), flag.get<int>() == 1) << id;
     if (c.contains("expect_counted"))
       for (const auto& [id, counted] : c.at("expect_counted").items())
-        EXPECT_EQ(map.counted(flags, hierarchy).test(category(map, id)), counted.get<bool>())
-            << id;
+        EXPECT_EQ(map.counted(flags, hierarchy).test(category(map, id)), counted.get<bool>()) << id;
   }
 }
 
-TEST(Comorbidity, CharlsonAndShmiReferenceCases) { check_weighted_cases("charlson"); }
+TEST(Comorbidity, CharlsonAndShmiReferenceCases) {
+  check_weighted_cases("charlson");
+}
 
-TEST(Comorbidity, ElixhauserReferenceCases) { check_weighted_cases("elixhauser"); }
+TEST(Comorbidity, ElixhauserReferenceCases) {
+  check_weighted_cases("elixhauser");
+}
 
 TEST(Comorbidity, HfrsReferenceCases) {
   const ComorbidityMap& map = ComorbidityMap::builtin("hfrs");
@@ -134,7 +138,8 @@ TEST(Comorbidity, NormalisationCases) {
     SCOPED_TRACE(c.dump());
     if (c.contains("all_equal")) {
       std::set<std::string> forms;
-      for (const auto& code : c.at("input")) forms.insert(icd10::normalised(code.get<std::string>()));
+      for (const auto& code : c.at("input"))
+        forms.insert(icd10::normalised(code.get<std::string>()));
       EXPECT_EQ(forms.size(), 1u);
     } else if (c.contains("becomes")) {
       EXPECT_EQ(icd10::normalised(c.at("input").get<std::string>()), c.at("becomes"));
@@ -142,7 +147,8 @@ TEST(Comorbidity, NormalisationCases) {
       Table t;
       for (const auto& code : c.at("input"))
         t.add(0, code.is_null() ? std::nullopt : std::optional(code.get<std::string>()));
-      const auto flags = flag_comorbidities(ComorbidityMap::builtin("charlson_quan2005"), t.columns());
+      const auto flags =
+          flag_comorbidities(ComorbidityMap::builtin("charlson_quan2005"), t.columns());
       EXPECT_EQ(flags.codes_ignored, static_cast<std::int64_t>(c.at("input").size()));
       EXPECT_EQ(flags.codes_unmatched, 0);
       EXPECT_FALSE(flags.patients.at(0).any());
@@ -261,8 +267,8 @@ TEST(Comorbidity, DeterministicForAnyThreadCountAndCodeLayout) {
   }
   const auto one = flag_comorbidities(map, rows.columns(), 1);
   const auto many = flag_comorbidities(map, rows.columns(), 5);
-  DiagnosisColumns categorical{rows.patient, {distinct.offsets, distinct.data, {}, 0}, index,
-                               rows.patients};
+  DiagnosisColumns categorical{
+      rows.patient, {distinct.offsets, distinct.data, {}, 0}, index, rows.patients};
   const auto by_index = flag_comorbidities(map, categorical, 3);
   for (const auto* other : {&many, &by_index}) {
     EXPECT_EQ(one.patients, other->patients);

@@ -61,8 +61,8 @@ def charlson(diagnoses: Any, weights: str = "quan2011", hierarchy: bool = True, 
     variant = _CHARLSON_WEIGHTS[weights] if variant is None else variant
     if variant not in _CHARLSON_MAPS:
         raise ValueError(f"charlson: unknown variant {variant!r} (have: {', '.join(_CHARLSON_MAPS)})")
-    return _score("charlson", _CHARLSON_MAPS[variant], weights, hierarchy, diagnoses,
-                  patient_column, code_column, threads)
+    return _run("charlson", _CHARLSON_MAPS[variant], weights, hierarchy, diagnoses,
+                patient_column, code_column, threads)[0]
 
 
 def elixhauser(diagnoses: Any, weights: str = "van_walraven", hierarchy: bool = True, *,
@@ -77,8 +77,8 @@ def elixhauser(diagnoses: Any, weights: str = "van_walraven", hierarchy: bool = 
     """
     if weights not in _ELIXHAUSER_WEIGHTS:
         raise ValueError(f"elixhauser: unknown weights {weights!r} (have: {', '.join(_ELIXHAUSER_WEIGHTS)})")
-    return _score("elixhauser", "elixhauser_quan2005", weights, hierarchy, diagnoses,
-                  patient_column, code_column, threads)
+    return _run("elixhauser", "elixhauser_quan2005", weights, hierarchy, diagnoses,
+                patient_column, code_column, threads)[0]
 
 
 def hfrs(diagnoses: Any, *, patient_column: str = "patient_id", code_column: str = "code",
@@ -91,10 +91,6 @@ def hfrs(diagnoses: Any, *, patient_column: str = "patient_id", code_column: str
     frame["band"] = pd.Categorical.from_codes(_core.frailty_bands(units, per_point),
                                               categories=list(FRAILTY_BANDS), ordered=True)
     return frame
-
-
-def _score(*args: Any) -> pd.DataFrame:
-    return _run(*args)[0]
 
 
 def _run(index: str, map_name: str, weights: str, hierarchy: bool, diagnoses: Any,
