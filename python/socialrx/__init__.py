@@ -15,6 +15,7 @@ except ImportError as error:  # pragma: no cover - only without a build
         "'pip install .' from the source tree, which builds it"
     ) from error
 
+from . import risk
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
 from .support import feedback_summary, outward_referrals, phb_breaches, spend, suppress, support_summary
@@ -32,6 +33,7 @@ __all__ = [
     "feedback_summary",
     "load_framework",
     "load_tariff",
+    "risk",
     "outward_referrals",
     "phb_breaches",
     "spend",
