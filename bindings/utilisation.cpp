@@ -74,24 +74,27 @@ void add_utilisation(py::module_& m) {
          const Array<std::int32_t>& group, std::int32_t groups, const Array<std::int64_t>& other_ids,
          const Array<std::int64_t>& person_id, const Array<Days>& date,
          const Array<std::uint8_t>& kind, Days data_start, Days data_end,
-         const std::vector<Days>& windows, unsigned threads) {
-        UtilisationRequest request{{column(client_id), column(referral_date), column(index_date),
-                                    column(discharge_date)},
-                                   {column(person_id), column(date), column(kind)},
-                                   column(group),
-                                   groups,
-                                   column(other_ids),
-                                   data_start,
-                                   data_end,
-                                   windows,
-                                   threads};
+         const std::vector<Days>& windows, unsigned threads, bool per_person) {
+        UtilisationRequest request;
+        request.clients = {column(client_id), column(referral_date), column(index_date),
+                           column(discharge_date)};
+        request.events = {column(person_id), column(date), column(kind)};
+        request.client_group = column(group);
+        request.groups = groups;
+        request.per_person = per_person;
+        request.other_ids = column(other_ids);
+        request.data_start = data_start;
+        request.data_end = data_end;
+        request.windows = windows;
+        request.threads = threads;
         py::gil_scoped_release release;  // the views hold no Python objects
         return count_utilisation(request);
       },
       py::arg("client_id"), py::arg("referral_date"), py::arg("index_date"),
       py::arg("discharge_date"), py::arg("group"), py::arg("groups"), py::arg("other_ids"),
       py::arg("person_id"), py::arg("date"), py::arg("kind"), py::arg("data_start"),
-      py::arg("data_end"), py::arg("windows"), py::arg("threads") = 0);
+      py::arg("data_end"), py::arg("windows"), py::arg("threads") = 0,
+      py::arg("per_person") = false);
 }
 
 }  // namespace socialrx::bindings

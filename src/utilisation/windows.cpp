@@ -1,6 +1,7 @@
 #include "socialrx/utilisation/windows.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "socialrx/core/id_index.hpp"
@@ -10,8 +11,8 @@ namespace socialrx {
 
 namespace {
 
-constexpr std::size_t kMaxWindows = 8;
-constexpr std::int32_t kMaxGroups = 65535;
+constexpr std::size_t kMaxWindows = 6;
+constexpr std::int32_t kMaxGroups = (1 << 24) - 1;
 
 // Who an event's id belongs to. The values index the per-chunk event classes, where 0
 // is "outside the data range" (an unknown id never reaches that count: it is an error).
@@ -20,10 +21,11 @@ enum Role : std::uint8_t { kUnknown = 0, kComparison = 1, kUnconnected = 2, kCon
 // What the event loop needs of a person, in 8 bytes so that one load fetches it.
 struct Person {
   Days index;
-  std::uint16_t group;
-  std::uint8_t included;  // bit w set: the client counts in window w
-  Role role;
+  std::uint32_t group : 24;   // the client's group, or its row when counting per person
+  std::uint32_t included : 6;  // bit w set: the client counts in window w
+  std::uint32_t role : 2;      // a Role
 };
+static_assert(sizeof(Person) == 8);
 constexpr Person kNobody{kNoDate, 0, 0, kUnknown};
 
 void validate_request(const UtilisationRequest& request) {
@@ -31,6 +33,11 @@ void validate_request(const UtilisationRequest& request) {
   validate(request.events);
   const auto rows = request.clients.rows();
   require_rows_if_given("clients", "group", request.client_group, rows);
+  if (request.per_person && !request.client_group.empty())
+    throw InputError("clients", "group", kNoRow, "counting per person takes no groups");
+  if (request.per_person && rows > static_cast<std::size_t>(kMaxGroups))
+    throw InputError("clients", "client_id", kNoRow,
+                     "counting per person takes at most " + std::to_string(kMaxGroups) + " people");
   if (request.groups < 1 || request.groups > kMaxGroups)
     throw InputError("clients", "group", kNoRow,
                      "between 1 and " + std::to_string(kMaxGroups) + " groups are supported");
@@ -59,8 +66,10 @@ std::vector<Person> place_people(const UtilisationRequest& request, UtilisationR
                              Person{kNoDate, 0, 0, kComparison});
   for (std::size_t row = 0; row < clients.rows(); ++row) {
     const Days index = clients.index_date[row];
-    const std::int32_t group = request.client_group.empty() ? 0 : request.client_group[row];
-    std::uint8_t included = 0;
+    const std::int32_t group = request.per_person            ? static_cast<std::int32_t>(row)
+                               : request.client_group.empty() ? 0
+                                                               : request.client_group[row];
+    std::uint32_t included = 0;
     for (std::size_t w = 0; w < request.windows.size(); ++w) {
       const Days days = request.windows[w];
       auto& excluded = result.excluded[w];
@@ -71,11 +80,11 @@ std::vector<Person> place_people(const UtilisationRequest& request, UtilisationR
       } else if (index + days > request.data_end) {
         ++excluded.ends_after_data;
       } else {
-        included |= static_cast<std::uint8_t>(1u << w);
-        ++result.clients_included[w * request.groups + group];
+        included |= 1u << w;
+        ++result.clients_included[w * result.groups + group];
       }
     }
-    people[row] = {index, static_cast<std::uint16_t>(group), included,
+    people[row] = {index, static_cast<std::uint32_t>(group), included,
                    index == kNoDate ? kUnconnected : kConnected};
   }
   return people;
@@ -119,20 +128,21 @@ struct Tally {
 // (a tight loop, so that the core keeps many cache misses in flight), then the counting over
 // the block from L1. Counting is branch-free (where an event goes is data-dependent and
 // unpredictable); counters are locals so that they cannot alias the inputs. kWindows > 0
-// fixes the window count at compile time; 0 takes it from the request.
-template <std::size_t kWindows, class Lookup>
+// fixes the window count at compile time; 0 takes it from the request. kShared: counts is
+// the result's own (per-person) array, shared by the threads, so it is added to atomically.
+template <std::size_t kWindows, bool kShared, class Lookup>
 void tally_events(const UtilisationRequest& request, std::size_t begin, std::size_t end,
-                  const Lookup& lookup, Tally& tally) {
+                  const Lookup& lookup, std::int64_t* counts, Tally& tally) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
   const Days* dates = events.date.data();
   const std::uint8_t* kinds = events.kind.data();
   const Days start = request.data_start, stop = request.data_end;
   const std::size_t windows = kWindows ? kWindows : request.windows.size();
-  const std::size_t window_stride = static_cast<std::size_t>(request.groups) * kEventKinds * 2;
+  const std::size_t groups = request.per_person ? request.clients.rows() : request.groups;
+  const std::size_t window_stride = groups * kEventKinds * 2;
   Days window_days[kMaxWindows];
   std::copy(request.windows.begin(), request.windows.end(), window_days);
-  std::int64_t* counts = tally.counts.data();
   std::int64_t* by_pattern = tally.by_pattern.data();
   Person block[kBlock];
   for (std::size_t first = begin; first < end; first += kBlock) {
@@ -151,9 +161,16 @@ void tally_events(const UtilisationRequest& request, std::size_t begin, std::siz
       const std::int64_t offset = std::int64_t{date} - person.index;  // no int32 overflow
       const std::int64_t distance = offset < 0 ? -offset : offset;
       const std::size_t cell = (person.group * kEventKinds + kinds[row]) * 2 + (offset > 0);
-      for (std::size_t w = 0; w < windows; ++w)
-        counts[w * window_stride + cell] += (person.included >> w & 1u) & counted &
-                                            (offset != 0) & (distance <= window_days[w]);
+      for (std::size_t w = 0; w < windows; ++w) {
+        const bool in_window = (person.included >> w & 1u) & counted & (offset != 0) &
+                               (distance <= window_days[w]);
+        if constexpr (kShared) {
+          if (in_window)
+            std::atomic_ref(counts[w * window_stride + cell]).fetch_add(1, std::memory_order_relaxed);
+        } else {
+          counts[w * window_stride + cell] += in_window;
+        }
+      }
       by_pattern[2 * person.included + (offset == 0)] += counted;
     }
   }
@@ -245,11 +262,16 @@ void tally_all(const UtilisationRequest& request, const Lookup& lookup, Utilisat
   const unsigned threads = resolve_threads(request.threads);
   const std::size_t chunk = std::max<std::size_t>(1 << 18, rows / (4 * threads) + 1);
   for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    Tally tally(result.counts.size(), request.windows.size());
-    switch (request.windows.size()) {
-      case 1: tally_events<1>(request, begin, end, lookup, tally); break;
-      case 2: tally_events<2>(request, begin, end, lookup, tally); break;
-      default: tally_events<0>(request, begin, end, lookup, tally);
+    // Per-group counts are small: each chunk keeps its own. Per-person ones are not.
+    Tally tally(request.per_person ? 0 : result.counts.size(), request.windows.size());
+    if (request.per_person) {
+      tally_events<0, true>(request, begin, end, lookup, result.counts.data(), tally);
+    } else if (request.windows.size() == 1) {
+      tally_events<1, false>(request, begin, end, lookup, tally.counts.data(), tally);
+    } else if (request.windows.size() == 2) {
+      tally_events<2, false>(request, begin, end, lookup, tally.counts.data(), tally);
+    } else {
+      tally_events<0, false>(request, begin, end, lookup, tally.counts.data(), tally);
     }
     std::lock_guard lock(merge_mutex);
     tally.merge_into(result);
@@ -281,9 +303,10 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   const std::size_t windows = request.windows.size();
   UtilisationResult result;
   result.windows = request.windows;
-  result.groups = request.groups;
-  result.counts.assign(windows * request.groups * kEventKinds * 2, 0);
-  result.clients_included.assign(windows * request.groups, 0);
+  result.groups = request.per_person ? static_cast<std::int32_t>(request.clients.rows())
+                                     : request.groups;
+  result.counts.assign(windows * result.groups * kEventKinds * 2, 0);
+  result.clients_included.assign(windows * result.groups, 0);
   result.excluded.assign(windows, {});
   result.events.assign(windows, {});
   result.events_total = static_cast<std::int64_t>(request.events.rows());

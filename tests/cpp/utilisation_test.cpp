@@ -97,6 +97,28 @@ TEST(Utilisation, SameCountsForAnyThreadCountAndOrder) {
   EXPECT_EQ(one.events_outside_data, five.events_outside_data);
 }
 
+TEST(Utilisation, CountsPerPersonForAnyThreadCount) {
+  Fixture f;
+  auto request = f.request();
+  request.client_group = {};
+  request.per_person = true;
+  const auto one = count_utilisation(request);
+  ASSERT_EQ(one.groups, 3);
+  // Window 183: client 1 (row 0) has A&E pre 1, GP pre 1, A&E post 2; clients 2, 3 none.
+  EXPECT_EQ(one.count(0, 0, EventKind::ae_attendance, Side::pre), 1);
+  EXPECT_EQ(one.count(0, 0, EventKind::gp_surgery, Side::pre), 1);
+  EXPECT_EQ(one.count(0, 0, EventKind::ae_attendance, Side::post), 2);
+  EXPECT_EQ(one.included(0, 0), 1);
+  EXPECT_EQ(one.included(0, 1), 0);
+  // Window 30: client 2 (row 1) has A&E pre 1 and is included.
+  EXPECT_EQ(one.count(1, 1, EventKind::ae_attendance, Side::pre), 1);
+  EXPECT_EQ(one.included(1, 1), 1);
+  request.threads = 3;
+  EXPECT_EQ(count_utilisation(request).counts, one.counts);
+  request.client_group = f.group;
+  EXPECT_THROW(count_utilisation(request), InputError);
+}
+
 TEST(Utilisation, RejectsUnknownPeopleNamingTheRow) {
   Fixture f;
   f.person[4] = 42;

@@ -19,11 +19,12 @@ struct UtilisationRequest {
   ClientsView clients;
   EventsView events;
   Column<std::int32_t> client_group;  // empty: every client in group 0
-  std::int32_t groups = 1;            // at most 65535
+  std::int32_t groups = 1;            // at most 2^24 - 1
+  bool per_person = false;            // every client its own group (its row); no client_group
   Column<std::int64_t> other_ids;     // comparison pool: their events are counted apart
   Days data_start = kNoDate;
   Days data_end = kNoDate;
-  std::vector<Days> windows;          // lengths in days; at most 8
+  std::vector<Days> windows;          // lengths in days; at most 6
   unsigned threads = 0;               // 0: all hardware threads
 };
 
