@@ -99,6 +99,28 @@ def demo(args: argparse.Namespace) -> None:
     _emit(headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence), args.json)
 
 
+SCORE_COLUMNS = """\
+patients.csv: patient_id and every column the model names (e.g. age, sex,
+  deprivation_decile, practice). diagnoses.csv: patient_id, code (ICD-10, any punctuation);
+  the charlson_score, elixhauser_score and hfrs_score columns a model names are computed
+  from it. events.csv: person_id, date, kind (as for evaluate), counted in each feature's
+  look-back window before --as-of.
+"""
+
+
+def score(args: argparse.Namespace) -> None:
+    from .risk import case_list
+    from .risk.scoring import score_patients
+
+    scored = score_patients(_read_csv(args.patients, "patients"), args.model,
+                            diagnoses=_read_csv(args.diagnoses, "diagnoses"), events=_read_csv(args.events, "events"),
+                            as_of=args.as_of, top=args.top, threads=args.threads)
+    table = case_list(scored, by=args.by, k=args.case_list) if args.case_list else scored
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"Scored {len(scored):,} patients; wrote {len(table):,} rows to {args.out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="socialrx", description="Evaluate a social prescribing service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +143,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=0, help="engine threads (0: all)")
     run.add_argument("--json", help="write every figure to this JSON file")
     run.set_defaults(handler=evaluate)
+
+    rank = commands.add_parser("score", help="score a population with a risk model",
+                               description="Score every patient with a risk model and write the scores, "
+                               "the top reasons and optionally a case list per practice.",
+                               epilog=SCORE_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rank.add_argument("--model", required=True, help="model JSON file, or 'example' (illustrative)")
+    rank.add_argument("--patients", required=True, help="patients.csv")
+    rank.add_argument("--diagnoses", help="diagnoses.csv")
+    rank.add_argument("--events", help="events.csv")
+    rank.add_argument("--as-of", help="the day event look-backs end (exclusive); required with events")
+    rank.add_argument("--top", type=int, default=3, help="reasons per patient (default 3)")
+    rank.add_argument("--case-list", type=int, metavar="K", help="keep the K highest scores per --by group")
+    rank.add_argument("--by", default="practice", help="group of the case list (default practice)")
+    rank.add_argument("--threads", type=int, default=0)
+    rank.add_argument("--out", required=True, help="scores CSV to write")
+    rank.set_defaults(handler=score)
 
     show = commands.add_parser("demo", help="evaluate the built-in synthetic service end to end")
     show.add_argument("--n-clients", type=int, default=3000)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 
+import pandas as pd
 import pytest
 
 from socialrx.cli import main
@@ -89,3 +91,28 @@ def test_demo_evaluates_the_synthetic_service_end_to_end(tmp_path, capsys):
     assert figures["net_saving"]["net_pence"] == (figures["net_saving"]["gross_pence"]
                                                   - figures["net_saving"]["service_cost_pence"])
     assert "Net saving (12m)" in capsys.readouterr().out
+
+
+def test_score_writes_scores_reasons_and_a_case_list(tmp_path, capsys):
+    (tmp_path / "patients.csv").write_text(
+        "patient_id,age,sex,deprivation_decile,practice\n1,80,F,1,A\n2,50,M,9,A\n3,90,F,2,B\n")
+    (tmp_path / "dx.csv").write_text("patient_id,code\n1,I50.9\n1,E11.2\n3,C78.0\n")
+    (tmp_path / "events.csv").write_text(
+        "person_id,date,kind\n1,2024-01-05,ae_attendance\n1,2024-02-05,ae_attendance\n"
+        "3,2024-03-01,emergency_admission\n1,2024-06-01,ae_attendance\n")  # the as-of day: not counted
+    common = ["score", "--model", "example", "--patients", str(tmp_path / "patients.csv"),
+              "--diagnoses", str(tmp_path / "dx.csv"), "--events", str(tmp_path / "events.csv"),
+              "--as-of", "2024-06-01"]
+    assert main([*common, "--out", str(tmp_path / "scores.csv")]) == 0
+    scores = pd.read_csv(tmp_path / "scores.csv").set_index("patient_id")
+    # Charlson (Quan 2011): heart failure 2 + diabetes with complications 1; metastases 6.
+    assert scores["charlson_score"].tolist() == [3, 0, 6]
+    # Patient 1: -3.6 + age 75-84 0.85 + female -0.05 + most deprived 0.35 + 2 A&E x 0.28
+    # + Charlson 3 x 0.22.
+    eta = -3.6 + 0.85 - 0.05 + 0.35 + 2 * 0.28 + 3 * 0.22
+    assert scores.loc[1, "score"] == pytest.approx(1 / (1 + math.exp(-eta)), rel=1e-12)
+    assert scores.loc[1, "feature_1"] == "age_75_84"
+    assert main([*common, "--case-list", "1", "--out", str(tmp_path / "cases.csv")]) == 0
+    cases = pd.read_csv(tmp_path / "cases.csv")
+    assert cases[["practice", "patient_id", "rank"]].values.tolist() == [["A", 1, 1], ["B", 3, 1]]
+    assert "Scored 3 patients" in capsys.readouterr().out

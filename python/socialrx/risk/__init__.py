@@ -8,6 +8,7 @@ from .comorbidity import FRAILTY_BANDS, charlson, comorbidity_map, elixhauser, h
 from .hiu import HIU_PRESETS, hiu
 from .lace import LACE_VARIANTS, lace
 from .models import LinearModel, LogisticModel, PoissonModel, RiskModel, load_model
+from .scoring import add_comorbidity_scores, score_patients
 
 __all__ = [
     "FRAILTY_BANDS",
@@ -17,6 +18,7 @@ __all__ = [
     "LogisticModel",
     "PoissonModel",
     "RiskModel",
+    "add_comorbidity_scores",
     "case_list",
     "charlson",
     "comorbidity_map",
@@ -26,4 +28,5 @@ __all__ = [
     "lace",
     "load_model",
     "normalise_icd10",
+    "score_patients",
 ]
