@@ -1,0 +1,340 @@
+#include "socialrx/evaluate/matching.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <utility>
+
+#include "socialrx/core/parallel.hpp"
+
+namespace socialrx {
+
+namespace {
+
+constexpr std::size_t kChunk = 1 << 14;
+
+// splitmix64's finaliser: a bijection of 64 bits whose outputs for consecutive inputs look
+// independent, so hashing (seed, id) gives each patient its own draw.
+constexpr std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Unbiased enough for any n below 2^32 (bias < n / 2^64): the high half of a 128-bit product.
+std::size_t draw_below(std::uint64_t bits, std::size_t n) {
+  return static_cast<std::size_t>((static_cast<unsigned __int128>(bits) * n) >> 64);
+}
+
+void validate_matching(const NearestNeighbourRequest& r) {
+  const bool strata = !r.treated_stratum.empty() || !r.control_stratum.empty();
+  if (strata) {
+    require_rows("clients", "stratum", r.treated_stratum, r.treated_logit.size());
+    require_rows("comparison", "stratum", r.control_stratum, r.control_logit.size());
+  }
+  require_finite("clients", "logit", r.treated_logit);
+  require_finite("comparison", "logit", r.control_logit);
+  if (r.k < 1) throw InputError("match", "k", kNoRow, "at least one match per client is needed");
+  if (!(r.caliper > 0))
+    throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
+  if (r.treated_logit.size() >= INT32_MAX || r.control_logit.size() >= INT32_MAX)
+    throw InputError("match", "logit", kNoRow, "more than 2^31 people");
+}
+
+// Controls sorted by (stratum, logit, row); each stratum a contiguous range.
+struct SortedControls {
+  std::vector<std::int32_t> row;     // [position] control row
+  std::vector<double> logit;         // [position]
+  std::vector<std::int32_t> stratum;  // distinct strata, ascending
+  std::vector<std::int64_t> begin;    // [stratum + 1] positions
+
+  explicit SortedControls(const NearestNeighbourRequest& r) : row(r.control_logit.size()) {
+    const bool strata = !r.control_stratum.empty();
+    auto stratum_of = [&](std::int32_t i) { return strata ? r.control_stratum[i] : 0; };
+    std::iota(row.begin(), row.end(), 0);
+    std::sort(row.begin(), row.end(), [&](std::int32_t a, std::int32_t b) {
+      if (stratum_of(a) != stratum_of(b)) return stratum_of(a) < stratum_of(b);
+      if (r.control_logit[a] != r.control_logit[b]) return r.control_logit[a] < r.control_logit[b];
+      return a < b;
+    });
+    logit.reserve(row.size());
+    for (std::size_t p = 0; p < row.size(); ++p) {
+      logit.push_back(r.control_logit[row[p]]);
+      if (p == 0 || stratum_of(row[p]) != stratum.back()) {
+        stratum.push_back(stratum_of(row[p]));
+        begin.push_back(static_cast<std::int64_t>(p));
+      }
+    }
+    begin.push_back(static_cast<std::int64_t>(row.size()));
+  }
+
+  // The [begin, end) positions of a stratum; empty when it has no controls.
+  std::pair<std::int64_t, std::int64_t> range(std::int32_t code) const {
+    const auto it = std::lower_bound(stratum.begin(), stratum.end(), code);
+    if (it == stratum.end() || *it != code) return {0, 0};
+    const std::size_t s = static_cast<std::size_t>(it - stratum.begin());
+    return {begin[s], begin[s + 1]};
+  }
+};
+
+// Which sorted positions are still available (matching without replacement): "next available
+// at or after p" and "at or before p" as union-find with path compression, so that taking a
+// control and skipping over taken ones costs amortised near-constant time. Positions are
+// shifted by one so that -1 (none to the left) has a slot.
+class Availability {
+ public:
+  Availability(std::size_t n, bool removable) : removable_(removable) {
+    if (!removable) return;
+    right_.resize(n + 2);
+    left_.resize(n + 2);
+    std::iota(right_.begin(), right_.end(), 0);
+    std::iota(left_.begin(), left_.end(), 0);
+  }
+  std::int64_t at_or_after(std::int64_t p) { return removable_ ? find(right_, p + 1) - 1 : p; }
+  std::int64_t at_or_before(std::int64_t p) { return removable_ ? find(left_, p + 1) - 1 : p; }
+  void take(std::int64_t p) {
+    if (!removable_) return;
+    right_[p + 1] = p + 2;
+    left_[p + 1] = p;
+  }
+
+ private:
+  static std::int64_t find(std::vector<std::int64_t>& parent, std::int64_t p) {
+    std::int64_t root = p;
+    while (parent[root] != root) root = parent[root];
+    while (parent[p] != root) p = std::exchange(parent[p], root);
+    return root;
+  }
+  std::vector<std::int64_t> right_, left_;
+  bool removable_;
+};
+
+// The k nearest available controls of one client within the caliper, nearest first, taking
+// the left (smaller logit) one of two equally near. Returns how many were found.
+std::size_t nearest(double target, std::pair<std::int64_t, std::int64_t> range,
+                     const SortedControls& sorted, Availability& available, std::size_t k,
+                     double caliper, std::int32_t* out) {
+  const auto [begin, end] = range;
+  const auto first = sorted.logit.begin();
+  const std::int64_t split = std::lower_bound(first + begin, first + end, target) - first;
+  std::int64_t right = available.at_or_after(split);
+  std::int64_t left = available.at_or_before(split - 1);
+  std::size_t found = 0;
+  while (found < k) {
+    const bool has_left = left >= begin, has_right = right < end;
+    if (!has_left && !has_right) break;
+    const double left_gap = has_left ? target - sorted.logit[left] : kNoCaliper;
+    const double right_gap = has_right ? sorted.logit[right] - target : kNoCaliper;
+    const bool take_left = left_gap <= right_gap;
+    const double gap = take_left ? left_gap : right_gap;
+    if (!(gap <= caliper)) break;
+    const std::int64_t p = take_left ? left : right;
+    out[found++] = sorted.row[p];
+    available.take(p);
+    if (take_left) {
+      left = available.at_or_before(p - 1);
+    } else {
+      right = available.at_or_after(p + 1);
+    }
+  }
+  return found;
+}
+
+double variance(Column<double> values, double mean) {
+  double sum = 0;
+  for (double v : values) sum += (v - mean) * (v - mean);
+  return values.size() > 1 ? sum / static_cast<double>(values.size() - 1) : 0.0;
+}
+
+double mean(Column<double> values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+}
+
+double smd(double mean_t, double var_t, double mean_c, double var_c) {
+  const double difference = mean_t - mean_c;
+  const double pooled = std::sqrt((var_t + var_c) / 2);
+  if (pooled > 0) return difference / pooled;
+  if (difference == 0) return 0.0;
+  return std::copysign(std::numeric_limits<double>::infinity(), difference);
+}
+
+// Weighted mean and variance of column j over rows [begin, end); rows of weight 0 ignored.
+struct Moments {
+  double mean = 0, variance = 0;
+};
+Moments moments(RowMajor<double> x, std::size_t j, std::size_t begin, std::size_t end,
+                Column<double> weight) {
+  double total = 0, total_squared = 0, sum = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    const double w = weight.empty() ? 1.0 : weight[i];
+    total += w;
+    total_squared += w * w;
+    sum += w * x.row(i)[j];
+  }
+  if (total == 0) return {std::nan(""), std::nan("")};
+  Moments m;
+  m.mean = sum / total;
+  double squares = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    const double w = weight.empty() ? 1.0 : weight[i];
+    const double d = x.row(i)[j] - m.mean;
+    squares += w * d * d;
+  }
+  const double denominator = total - total_squared / total;
+  m.variance = denominator > 0 ? squares / denominator : 0.0;
+  return m;
+}
+
+}  // namespace
+
+std::vector<Days> pseudo_index_dates(Column<std::int64_t> patient_id, Column<Days> donor_dates,
+                                     std::uint64_t seed, unsigned threads) {
+  for (std::size_t row = 0; row < donor_dates.size(); ++row)
+    if (donor_dates[row] == kNoDate)
+      throw InputError("clients", "index_date", static_cast<std::int64_t>(row),
+                       "a donor index date is missing");
+  if (donor_dates.empty() && !patient_id.empty())
+    throw InputError("clients", "index_date", kNoRow,
+                     "no client has an index date to give the comparison patients");
+  std::vector<Days> donors(donor_dates.begin(), donor_dates.end());
+  std::sort(donors.begin(), donors.end());
+  std::vector<Days> out(patient_id.size());
+  const std::uint64_t key = mix64(mix64(seed) ^ 0x70736575646F6964ull);  // "pseudoid"
+  for_each_chunk(out.size(), kChunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i)
+      out[i] = donors[draw_below(mix64(key + static_cast<std::uint64_t>(patient_id[i])),
+                                 donors.size())];
+  });
+  return out;
+}
+
+Matching nearest_neighbours(const NearestNeighbourRequest& r) {
+  validate_matching(r);
+  const std::size_t treated = r.treated_logit.size();
+  const bool strata = !r.treated_stratum.empty();
+  const SortedControls sorted(r);
+  Availability available(sorted.row.size(), !r.replace);
+
+  // Up to k controls per client in a [client][k] scratch, then compacted in row order.
+  std::vector<std::int32_t> chosen(treated * r.k);
+  std::vector<std::uint32_t> found(treated, 0);
+  Matching m;
+  m.status.assign(treated, MatchStatus::matched);
+  auto match_one = [&](std::size_t t, Availability& pool) {
+    const auto range = sorted.range(strata ? r.treated_stratum[t] : 0);
+    if (range.first == range.second) {
+      m.status[t] = MatchStatus::no_comparison_in_stratum;
+      return;
+    }
+    found[t] = static_cast<std::uint32_t>(nearest(r.treated_logit[t], range, sorted, pool, r.k,
+                                                  r.caliper, &chosen[t * r.k]));
+    if (found[t] == 0) m.status[t] = MatchStatus::no_match_within_caliper;
+  };
+  if (r.replace) {  // clients independent of one another: any split gives the same sets
+    for_each_chunk(treated, kChunk, r.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+      Availability everyone(0, false);
+      for (std::size_t t = begin; t < end; ++t) match_one(t, everyone);
+    });
+  } else {
+    std::vector<std::int32_t> order(treated);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+      if (r.treated_logit[a] != r.treated_logit[b]) return r.treated_logit[a] > r.treated_logit[b];
+      return a < b;
+    });
+    for (std::int32_t t : order) match_one(static_cast<std::size_t>(t), available);
+  }
+
+  m.set_begin.push_back(0);
+  for (std::size_t t = 0; t < treated; ++t) {
+    if (found[t] == 0) continue;
+    m.set_treated.push_back(static_cast<std::int32_t>(t));
+    m.control.insert(m.control.end(), chosen.begin() + t * r.k, chosen.begin() + t * r.k + found[t]);
+    m.set_begin.push_back(static_cast<std::int64_t>(m.control.size()));
+  }
+  return m;
+}
+
+std::vector<double> matching_weights(const Matching& matching, std::size_t controls) {
+  const std::size_t treated = matching.status.size();
+  std::vector<double> weight(treated + controls, 0.0);
+  for (std::size_t s = 0; s < matching.sets(); ++s) {
+    weight[matching.set_treated[s]] = 1.0;
+    const auto begin = matching.set_begin[s], end = matching.set_begin[s + 1];
+    const double share = 1.0 / static_cast<double>(end - begin);
+    for (auto i = begin; i < end; ++i) weight[treated + matching.control[i]] += share;
+  }
+  return weight;
+}
+
+Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<double> weight) {
+  if (treated_rows > x.rows)
+    throw InputError("balance", "treated_rows", kNoRow, "more treated rows than rows");
+  require_rows("balance", "weight", weight, x.rows);
+  Balance b;
+  for (std::size_t j = 0; j < x.cols; ++j) {
+    const Moments t0 = moments(x, j, 0, treated_rows, {});
+    const Moments c0 = moments(x, j, treated_rows, x.rows, {});
+    const Moments t1 = moments(x, j, 0, treated_rows, weight);
+    const Moments c1 = moments(x, j, treated_rows, x.rows, weight);
+    b.treated_mean_before.push_back(t0.mean);
+    b.control_mean_before.push_back(c0.mean);
+    b.smd_before.push_back(smd(t0.mean, t0.variance, c0.mean, c0.variance));
+    b.treated_mean_after.push_back(t1.mean);
+    b.control_mean_after.push_back(c1.mean);
+    b.smd_after.push_back(smd(t1.mean, t1.variance, c1.mean, c1.variance));
+  }
+  return b;
+}
+
+PropensityMatch propensity_match(const PropensityMatchRequest& r) {
+  if (r.treated_rows == 0 || r.treated_rows >= r.x.rows)
+    throw InputError("match", "x", kNoRow,
+                     "needs at least one client and one comparison patient (" +
+                         std::to_string(r.treated_rows) + " clients of " +
+                         std::to_string(r.x.rows) + " rows)");
+  require_rows_if_given("match", "stratum", r.stratum, r.x.rows);
+  if (!(r.caliper_sd > 0))
+    throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
+
+  PropensityMatch out;
+  std::vector<double> y(r.x.rows, 0.0);
+  std::fill_n(y.begin(), r.treated_rows, 1.0);
+  out.fit = fit_logistic(r.x, y);
+  out.logit.resize(r.x.rows);
+  for_each_chunk(r.x.rows, kChunk, r.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      double eta = out.fit.intercept;
+      for (std::size_t j = 0; j < r.x.cols; ++j) eta += out.fit.coefficients[j] * r.x.row(i)[j];
+      out.logit[i] = eta;
+    }
+  });
+
+  const Column<double> logit(out.logit);
+  const Column<double> treated = logit.first(r.treated_rows);
+  const Column<double> controls = logit.subspan(r.treated_rows);
+  out.logit_sd = std::sqrt((variance(treated, mean(treated)) + variance(controls, mean(controls))) / 2);
+  out.caliper = r.caliper_sd == kNoCaliper ? kNoCaliper : r.caliper_sd * out.logit_sd;
+
+  NearestNeighbourRequest nn;
+  nn.treated_logit = treated;
+  nn.control_logit = controls;
+  if (!r.stratum.empty()) {
+    nn.treated_stratum = r.stratum.first(r.treated_rows);
+    nn.control_stratum = r.stratum.subspan(r.treated_rows);
+  }
+  nn.k = r.k;
+  // A logit constant within rounding (sd 0) still matches equal logits.
+  nn.caliper = out.caliper > 0 ? out.caliper : std::numeric_limits<double>::min();
+  nn.replace = r.replace;
+  nn.threads = r.threads;
+  out.matching = nearest_neighbours(nn);
+  out.weight = matching_weights(out.matching, controls.size());
+  out.balance = covariate_balance(r.x, r.treated_rows, out.weight);
+  return out;
+}
+
+}  // namespace socialrx
