@@ -1,0 +1,102 @@
+#include "socialrx/evaluate/did.hpp"
+
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "socialrx/cost/tariff.hpp"
+
+namespace socialrx::bindings {
+
+namespace {
+
+// A [window][outcome] array of one field of every window's estimates.
+template <class Field>
+py::array_t<double> per_outcome(const std::vector<DidWindow>& windows, Field field) {
+  py::array_t<double> out({windows.size(), kDidOutcomes});
+  auto view = out.mutable_unchecked<2>();
+  for (std::size_t w = 0; w < windows.size(); ++w)
+    for (std::size_t o = 0; o < kDidOutcomes; ++o) view(w, o) = field(windows[w], o);
+  return out;
+}
+
+py::dict estimates(const DidBootstrap& bootstrap) {
+  const auto& windows = bootstrap.estimates();
+  py::dict out;
+  auto outcome_field = [&](const char* name, double DidEstimate::* member) {
+    out[name] = per_outcome(
+        windows, [&](const DidWindow& w, std::size_t o) { return w.outcomes[o].*member; });
+  };
+  outcome_field("treated_pre", &DidEstimate::treated_pre);
+  outcome_field("treated_post", &DidEstimate::treated_post);
+  outcome_field("control_pre", &DidEstimate::control_pre);
+  outcome_field("control_post", &DidEstimate::control_post);
+  outcome_field("did", &DidEstimate::did);
+  outcome_field("did_pct", &DidEstimate::did_pct);
+  outcome_field("did_pct_of_pre", &DidEstimate::did_pct_of_pre);
+  auto window_field = [&](const char* name, auto member) {
+    std::vector<std::int64_t> values;
+    for (const auto& window : windows) values.push_back(window.*member);
+    out[name] = to_numpy(std::move(values));
+  };
+  window_field("sets", &DidWindow::sets);
+  window_field("controls", &DidWindow::controls);
+  window_field("sets_client_censored", &DidWindow::sets_client_censored);
+  window_field("sets_controls_censored", &DidWindow::sets_controls_censored);
+  window_field("controls_censored", &DidWindow::controls_censored);
+  window_field("did_pence_total", &DidWindow::did_pence_total);
+  return out;
+}
+
+py::dict intervals(const DidBootstrap& bootstrap, double level) {
+  const DidIntervals result = bootstrap.intervals(level);
+  py::dict out;
+  auto bounds = [&](const char* low, const char* high, const auto& intervals) {
+    auto field = [&](double DidInterval::* member) {
+      py::array_t<double> array({intervals.size(), kDidOutcomes});
+      auto view = array.mutable_unchecked<2>();
+      for (std::size_t w = 0; w < intervals.size(); ++w)
+        for (std::size_t o = 0; o < kDidOutcomes; ++o) view(w, o) = intervals[w][o].*member;
+      return array;
+    };
+    out[low] = field(&DidInterval::low);
+    out[high] = field(&DidInterval::high);
+  };
+  bounds("did_low", "did_high", result.did);
+  bounds("did_pct_low", "did_pct_high", result.did_pct);
+  out["replicates"] = result.replicates;
+  return out;
+}
+
+}  // namespace
+
+void add_did(py::module_& m) {
+  m.attr("DID_MONEY") = kDidMoney;
+  py::class_<DidBootstrap>(m, "DidBootstrap")
+      .def(py::init([](const UtilisationResult& counts, const Array<std::int32_t>& treated_person,
+                       const Array<std::int32_t>& control_person,
+                       const Array<std::int32_t>& control_set, const Array<double>& control_weight,
+                       const Tariff* tariff, std::uint64_t seed) {
+             DidRequest request;
+             request.people = person_counts(counts);
+             request.sets = {column(treated_person), column(control_person), column(control_set),
+                             column(control_weight)};
+             if (tariff != nullptr)
+               for (std::size_t k = 0; k < kEventKinds; ++k)
+                 if (const auto& cost = tariff->unit_costs[k]) request.unit_cost[k] = cost->pence;
+             request.seed = seed;
+             py::gil_scoped_release release;  // the views hold no Python objects
+             return DidBootstrap(request);
+           }),
+           py::arg("counts"), py::arg("treated_person"), py::arg("control_person"),
+           py::arg("control_set"), py::arg("control_weight"), py::arg("tariff"), py::arg("seed"),
+           "counts: count_utilisation(..., per_person=True)")
+      .def_property_readonly("replicates", &DidBootstrap::replicates)
+      .def_property_readonly("priced", &DidBootstrap::priced)
+      .def("run", &DidBootstrap::run, py::arg("count"), py::arg("threads") = 0,
+           py::call_guard<py::gil_scoped_release>(), "adds the next `count` replicates")
+      .def("estimates", &estimates, "point estimates: [window][outcome] arrays, window counts")
+      .def("intervals", &intervals, py::arg("level"),
+           "percentile bounds over the replicates run: [window][outcome] arrays");
+}
+
+}  // namespace socialrx::bindings
