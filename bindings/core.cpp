@@ -1,5 +1,4 @@
 #include "bindings.hpp"
-
 #include "socialrx/core/dates.hpp"
 #include "socialrx/core/embedded.hpp"
 #include "socialrx/core/money.hpp"
@@ -8,8 +7,9 @@ namespace socialrx::bindings {
 
 void add_core(py::module_& m) {
   m.attr("NO_DATE") = kNoDate;
-  m.def("embedded_file", [](const std::string& key) { return std::string(embedded_file(key)); },
-        py::arg("key"), "Text of a reference file compiled into the library.");
+  m.def(
+      "embedded_file", [](const std::string& key) { return std::string(embedded_file(key)); },
+      py::arg("key"), "Text of a reference file compiled into the library.");
   m.def("embedded_files", [] {
     std::vector<std::string> keys;
     for (const auto& [key, text] : embedded_files()) keys.push_back(key);

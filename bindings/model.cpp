@@ -1,5 +1,4 @@
 #include "bindings.hpp"
-
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/model/reach.hpp"
 #include "socialrx/model/tables.hpp"

@@ -1,7 +1,8 @@
+#include "socialrx/model/outcomes.hpp"
+
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "socialrx/model/outcomes.hpp"
 
 namespace socialrx::bindings {
 
@@ -67,7 +68,7 @@ py::dict indicators(const DomainOutcomes& r) {
 AssessmentsView view(const Array<std::int32_t>& client, const Array<Days>& date,
                      const Array<std::uint8_t>& timepoint, const Array<std::int32_t>& item,
                      const Array<double>& value, const Array<std::int64_t>& source_row) {
-  return {column(client), column(date), column(timepoint),
+  return {column(client), column(date),  column(timepoint),
           column(item),   column(value), column(source_row)};
 }
 
@@ -163,23 +164,24 @@ void add_outcomes(py::module_& m) {
       py::arg("rule") = py::none());
 
   py::class_<QuestionnaireOutcomes>(m, "QuestionnaireOutcomes")
-      .def_property_readonly("scores",
-                             [](const QuestionnaireOutcomes& r) {
-                               py::list out;
-                               for (const auto& s : r.scores)
-                                 out.append(py::make_tuple(s.item, s.clients, s.mean_pre,
-                                                           s.mean_post));
-                               return out;
-                             },
-                             "[(item or -1 for the score, clients, mean_pre, mean_post)]")
-      .def_property_readonly("thresholds",
-                             [](const QuestionnaireOutcomes& r) {
-                               py::list out;
-                               for (const auto& t : r.thresholds)
-                                 out.append(py::make_tuple(t.clients, t.pre, t.post, t.pct_fewer));
-                               return out;
-                             },
-                             "[(clients, pre, post, pct_fewer)] per framework threshold")
+      .def_property_readonly(
+          "scores",
+          [](const QuestionnaireOutcomes& r) {
+            py::list out;
+            for (const auto& s : r.scores)
+              out.append(py::make_tuple(s.item, s.clients, s.mean_pre, s.mean_post));
+            return out;
+          },
+          "[(item or -1 for the score, clients, mean_pre, mean_post)]")
+      .def_property_readonly(
+          "thresholds",
+          [](const QuestionnaireOutcomes& r) {
+            py::list out;
+            for (const auto& t : r.thresholds)
+              out.append(py::make_tuple(t.clients, t.pre, t.post, t.pct_fewer));
+            return out;
+          },
+          "[(clients, pre, post, pct_fewer)] per framework threshold")
       .def_property_readonly("excluded",
                              [](const QuestionnaireOutcomes& r) { return exclusions(r.excluded); });
   m.def(

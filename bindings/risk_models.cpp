@@ -109,9 +109,8 @@ py::dict fit(const Array<double>& x, const Array<double>& y, double ridge, bool 
 }
 
 py::dict hiu(const Array<std::int64_t>& people, const Array<std::int64_t>& person_id,
-             const Array<Days>& date, const Array<std::uint8_t>& kind,
-             const std::string& rule_kind, std::int32_t at_least, Days window_days,
-             unsigned threads) {
+             const Array<Days>& date, const Array<std::uint8_t>& kind, const std::string& rule_kind,
+             std::int32_t at_least, Days window_days, unsigned threads) {
   const auto event_kind = event_kind_from_name(rule_kind);
   if (!event_kind)
     throw InputError("hiu", "kind", kNoRow, "unknown event kind '" + rule_kind + "'");
@@ -119,8 +118,7 @@ py::dict hiu(const Array<std::int64_t>& people, const Array<std::int64_t>& perso
   HiuResult r;
   {
     py::gil_scoped_release release;
-    r = high_intensity_users(column(people), events, {*event_kind, at_least, window_days},
-                             threads);
+    r = high_intensity_users(column(people), events, {*event_kind, at_least, window_days}, threads);
   }
   py::dict out;
   out["best_window"] = to_numpy(std::move(r.best_window));
@@ -193,8 +191,8 @@ void add_risk_models(py::module_& m) {
         py::arg("threads") = 0);
   m.def("risk_score", &score_matrix<float>, py::arg("model"), py::arg("x").noconvert(),
         py::arg("threads") = 0);
-  m.def("risk_explain", &explain_matrix, py::arg("model"), py::arg("x").noconvert(),
-        py::arg("top"), py::arg("threads") = 0);
+  m.def("risk_explain", &explain_matrix, py::arg("model"), py::arg("x").noconvert(), py::arg("top"),
+        py::arg("threads") = 0);
   m.def(
       "top_k_per_group",
       [](const Array<std::int32_t>& group, std::int32_t groups, const Array<double>& score,
@@ -203,8 +201,7 @@ void add_risk_models(py::module_& m) {
       },
       py::arg("group"), py::arg("groups"), py::arg("score"), py::arg("id"), py::arg("k"));
   m.def("fit_logistic", &fit, py::arg("x"), py::arg("y"), py::arg("ridge") = 0.0,
-        py::arg("intercept") = true, py::arg("max_iterations") = 100,
-        py::arg("tolerance") = 1e-12);
+        py::arg("intercept") = true, py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-12);
 }
 
 }  // namespace socialrx::bindings

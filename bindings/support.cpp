@@ -1,10 +1,11 @@
+#include "socialrx/model/support.hpp"
+
 #include <string_view>
 
 #include "bindings.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/model/disclosure.hpp"
 #include "socialrx/model/feedback.hpp"
-#include "socialrx/model/support.hpp"
 
 namespace socialrx::bindings {
 
@@ -64,11 +65,11 @@ void add_support(py::module_& m) {
          const Array<std::uint8_t>& kind, const Array<std::int32_t>& organisation,
          const Array<std::uint8_t>& sector, const Array<Pence>& cost_pence,
          const Array<Days>& referral_date, const Array<Days>& index_date,
-         const Array<Days>& discharge_date, const Array<std::int32_t>& group,
-         std::int32_t groups, std::int32_t organisations, Pence phb_cap_pence) {
-        const InterventionsView interventions{column(client),       column(date),
-                                              column(kind),         column(organisation),
-                                              column(sector),       column(cost_pence)};
+         const Array<Days>& discharge_date, const Array<std::int32_t>& group, std::int32_t groups,
+         std::int32_t organisations, Pence phb_cap_pence) {
+        const InterventionsView interventions{column(client), column(date),
+                                              column(kind),   column(organisation),
+                                              column(sector), column(cost_pence)};
         const SupportClients clients{column(referral_date), column(index_date),
                                      column(discharge_date), column(group), groups};
         SupportSummary s;
@@ -104,8 +105,8 @@ void add_support(py::module_& m) {
       [](const Array<std::uint8_t>& stars, const Array<std::uint8_t>& impact,
          const Array<std::uint8_t>& connected, const Array<std::int32_t>& group,
          std::int32_t groups) {
-        const FeedbackView feedback{column(stars), column(impact), column(connected),
-                                    column(group), groups};
+        const FeedbackView feedback{column(stars), column(impact), column(connected), column(group),
+                                    groups};
         FeedbackSummary s;
         {
           py::gil_scoped_release release;
@@ -119,8 +120,7 @@ void add_support(py::module_& m) {
             .reshape({s.groups, static_cast<int>(kFeedbackMeasures), 3});
       },
       py::arg("stars"), py::arg("impact"), py::arg("connected_to_services"), py::arg("group"),
-      py::arg("groups"),
-      "[group][measure][answered, yes, not_answered] for FEEDBACK_MEASURES.");
+      py::arg("groups"), "[group][measure][answered, yes, not_answered] for FEEDBACK_MEASURES.");
 
   m.def(
       "disclose_table",

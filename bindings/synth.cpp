@@ -129,8 +129,8 @@ void add_synth(py::module_& m) {
       "generate_service",
       [](std::int64_t n_clients, std::int64_t n_comparison, std::uint64_t seed, double true_effect,
          Days data_start, Days data_end, unsigned threads, double connect_rate) {
-        const SyntheticConfig config{n_clients, n_comparison, seed,    true_effect,
-                                     data_start, data_end,    threads, connect_rate};
+        const SyntheticConfig config{n_clients,  n_comparison, seed,    true_effect,
+                                     data_start, data_end,     threads, connect_rate};
         SyntheticService service;
         {
           py::gil_scoped_release release;

@@ -71,9 +71,9 @@ void add_utilisation(py::module_& m) {
       "count_utilisation",
       [](const Array<std::int64_t>& client_id, const Array<Days>& referral_date,
          const Array<Days>& index_date, const Array<Days>& discharge_date,
-         const Array<std::int32_t>& group, std::int32_t groups, const Array<std::int64_t>& other_ids,
-         const Array<std::int64_t>& person_id, const Array<Days>& date,
-         const Array<std::uint8_t>& kind, Days data_start, Days data_end,
+         const Array<std::int32_t>& group, std::int32_t groups,
+         const Array<std::int64_t>& other_ids, const Array<std::int64_t>& person_id,
+         const Array<Days>& date, const Array<std::uint8_t>& kind, Days data_start, Days data_end,
          const std::vector<Days>& windows, unsigned threads, bool per_person) {
         UtilisationRequest request;
         request.clients = {column(client_id), column(referral_date), column(index_date),

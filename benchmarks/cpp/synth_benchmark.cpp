@@ -16,9 +16,9 @@ void BM_generate(benchmark::State& state) {
     benchmark::DoNotOptimize(service.events.date.data());
   }
   state.counters["events"] = static_cast<double>(events);
-  state.counters["events_per_s"] = benchmark::Counter(
-      static_cast<double>(events) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_generate)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 

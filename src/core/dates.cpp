@@ -58,15 +58,21 @@ void days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per
   if (out.size() != ticks.size() || ticks_per_day < 1)
     throw std::invalid_argument("days_from_ticks: output length or tick size is wrong");
   constexpr std::int64_t kSecondsPerDay = 86'400;
-  for_each_chunk(ticks.size(), 1 << 20, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    switch (ticks_per_day) {  // numpy's datetime64 units: ns, us, ms, s
-      case kSecondsPerDay * 1'000'000'000: return ticks_to_days<kSecondsPerDay * 1'000'000'000>(ticks, out, begin, end);
-      case kSecondsPerDay * 1'000'000: return ticks_to_days<kSecondsPerDay * 1'000'000>(ticks, out, begin, end);
-      case kSecondsPerDay * 1'000: return ticks_to_days<kSecondsPerDay * 1'000>(ticks, out, begin, end);
-      case kSecondsPerDay: return ticks_to_days<kSecondsPerDay>(ticks, out, begin, end);
-      default: return ticks_to_days<0>(ticks, out, begin, end, ticks_per_day);
-    }
-  });
+  for_each_chunk(ticks.size(), 1 << 20, threads,
+                 [&](std::size_t, std::size_t begin, std::size_t end) {
+                   switch (ticks_per_day) {  // numpy's datetime64 units: ns, us, ms, s
+                     case kSecondsPerDay * 1'000'000'000:
+                       return ticks_to_days<kSecondsPerDay * 1'000'000'000>(ticks, out, begin, end);
+                     case kSecondsPerDay * 1'000'000:
+                       return ticks_to_days<kSecondsPerDay * 1'000'000>(ticks, out, begin, end);
+                     case kSecondsPerDay * 1'000:
+                       return ticks_to_days<kSecondsPerDay * 1'000>(ticks, out, begin, end);
+                     case kSecondsPerDay:
+                       return ticks_to_days<kSecondsPerDay>(ticks, out, begin, end);
+                     default:
+                       return ticks_to_days<0>(ticks, out, begin, end, ticks_per_day);
+                   }
+                 });
 }
 
 }  // namespace socialrx

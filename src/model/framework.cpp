@@ -7,6 +7,7 @@
 
 #include "socialrx/core/embedded.hpp"
 #include "socialrx/core/error.hpp"
+#include "socialrx/core/json_reader.hpp"
 
 namespace socialrx {
 
@@ -16,55 +17,14 @@ using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kRuleNames{"worst", "best", "mean_rounded_down"};
 
-// Parsing state: the origin names the document in every error.
-struct Reader {
-  std::string_view origin;
-
-  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    throw InputError(std::string(origin), key, kNoRow, why);
-  }
-
-  const json& member(const json& object, const char* key, const std::string& path) const {
-    if (!object.is_object() || !object.contains(key)) fail(path + key, "is required");
-    return object.at(key);
-  }
-
-  std::string text(const json& object, const char* key, const std::string& path) const {
-    const json& value = member(object, key, path);
-    if (!value.is_string()) fail(path + key, "must be a string");
-    return value.get<std::string>();
-  }
-
-  std::string optional_text(const json& object, const char* key, const std::string& path) const {
-    return object.contains(key) ? text(object, key, path) : std::string();
-  }
-
-  int whole(const json& object, const char* key, const std::string& path) const {
-    const json& value = member(object, key, path);
-    if (!value.is_number_integer()) fail(path + key, "must be a whole number");
-    return value.get<int>();
-  }
-
-  std::optional<double> optional_number(const json& object, const char* key,
-                                        const std::string& path) const {
-    if (!object.contains(key)) return std::nullopt;
-    const json& value = object.at(key);
-    if (!value.is_number()) fail(path + key, "must be a number");
-    return value.get<double>();
-  }
-
-  const json& array(const json& object, const char* key, const std::string& path) const {
-    const json& value = member(object, key, path);
-    if (!value.is_array() || value.empty()) fail(path + key, "must be a non-empty list");
-    return value;
-  }
-};
+using Reader = detail::JsonReader;
 
 DomainRule parse_rule(const Reader& in, const json& value, const std::string& key) {
   if (!value.is_string()) in.fail(key, "must be a string");
   const auto rule = domain_rule_from_name(value.get<std::string>());
-  if (!rule) in.fail(key, "unknown rule '" + value.get<std::string>() +
-                              "' (expected worst, best or mean_rounded_down)");
+  if (!rule)
+    in.fail(key, "unknown rule '" + value.get<std::string>() +
+                     "' (expected worst, best or mean_rounded_down)");
   return *rule;
 }
 
@@ -113,9 +73,9 @@ void parse_domains(const Reader& in, const json& document, Framework& framework)
     std::vector<std::string> indicator_ids;
     for (std::size_t i = 0; i < indicators.size(); ++i) {
       const std::string at = path + "indicators[" + std::to_string(i) + "].";
-      framework.indicators.push_back(
-          {in.text(indicators[i], "id", at), in.text(indicators[i], "text", at),
-           static_cast<std::int32_t>(d), true});
+      framework.indicators.push_back({in.text(indicators[i], "id", at),
+                                      in.text(indicators[i], "text", at),
+                                      static_cast<std::int32_t>(d), true});
       indicator_ids.push_back(framework.indicators.back().id);
     }
     check_unique(in, indicator_ids, path + "indicators");
@@ -179,8 +139,8 @@ void parse_items(const Reader& in, const json& document, Framework& framework) {
   }
   for (std::size_t s = 0; s < framework.conversion.size(); ++s)
     if (std::isnan(framework.conversion[s]))
-      in.fail("scoring.conversion.table", "has no score for the raw sum " +
-                                              std::to_string(lowest + static_cast<int>(s)));
+      in.fail("scoring.conversion.table",
+              "has no score for the raw sum " + std::to_string(lowest + static_cast<int>(s)));
 }
 
 void parse_thresholds(const Reader& in, const json& document, Framework& framework) {
@@ -217,7 +177,9 @@ void parse_thresholds(const Reader& in, const json& document, Framework& framewo
 
 }  // namespace
 
-std::string_view name_of(DomainRule rule) { return kRuleNames[static_cast<std::size_t>(rule)]; }
+std::string_view name_of(DomainRule rule) {
+  return kRuleNames[static_cast<std::size_t>(rule)];
+}
 
 std::optional<DomainRule> domain_rule_from_name(std::string_view name) {
   for (std::size_t r = 0; r < kRuleNames.size(); ++r)
@@ -237,12 +199,7 @@ const Threshold* Framework::threshold(std::string_view wanted) const {
 
 Framework framework_from_json(std::string_view text, std::string_view origin) {
   const Reader in{origin};
-  json document;
-  try {
-    document = json::parse(text);
-  } catch (const json::parse_error& error) {
-    in.fail("", std::string("malformed JSON: ") + error.what());
-  }
+  const json document = in.parse(text);
   if (!document.is_object()) in.fail("", "a framework must be a JSON object");
   Framework framework;
   framework.id = in.text(document, "id", "");
@@ -264,8 +221,8 @@ Framework framework_from_json(std::string_view text, std::string_view origin) {
   if (framework.kind == FrameworkKind::domains)
     for (const char* needed : {"not_managing", "managing"})
       if (!framework.threshold(needed))
-        in.fail("thresholds", std::string("a domain framework needs the threshold '") + needed +
-                                  "'");
+        in.fail("thresholds",
+                std::string("a domain framework needs the threshold '") + needed + "'");
   return framework;
 }
 

@@ -67,9 +67,9 @@ void validate(const Framework& framework, const AssessmentsView& a, std::int32_t
                  "unknown timepoint code " + std::to_string(a.timepoint[row]) +
                      " (0 baseline, 1 review, 2 final)");
     if (a.item[row] < 0 || a.item[row] >= items)
-      where.fail("item", row,
-                 "unknown item code " + std::to_string(a.item[row]) + " for framework " +
-                     framework.id);
+      where.fail(
+          "item", row,
+          "unknown item code " + std::to_string(a.item[row]) + " for framework " + framework.id);
     if (!scale.contains(a.value[row]))
       where.fail("value", row,
                  "value " + number(a.value[row]) + " of '" + item_name(framework, a.item[row]) +
@@ -200,9 +200,9 @@ DomainOutcomes domain_outcomes(const Framework& framework, const AssessmentsView
   DomainOutcomes out;
   out.rule = rule.value_or(framework.rule);
   if (std::find(framework.rules.begin(), framework.rules.end(), out.rule) == framework.rules.end())
-    throw InputError("framework", "rule", kNoRow,
-                     std::string(name_of(out.rule)) + " is not a rule " + framework.id +
-                         " declares");
+    throw InputError(
+        "framework", "rule", kNoRow,
+        std::string(name_of(out.rule)) + " is not a rule " + framework.id + " declares");
   const std::int32_t steps = framework.scale.steps();
   out.steps = steps;
   out.domains.resize(framework.domains.size());

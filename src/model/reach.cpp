@@ -9,7 +9,8 @@ namespace socialrx {
 namespace {
 void check_reason_count(std::int32_t reason_count) {
   if (reason_count < 0 || reason_count > 64)
-    throw InputError("clients", "referral_reasons", kNoRow, "between 0 and 64 reasons are supported");
+    throw InputError("clients", "referral_reasons", kNoRow,
+                     "between 0 and 64 reasons are supported");
 }
 }  // namespace
 
@@ -20,8 +21,9 @@ ReachCounts reach_by_group(Column<Days> index_date, Column<std::int32_t> group,
   for (std::size_t row = 0; row < group.size(); ++row) {
     const std::int32_t g = group[row];
     if (g < 0 || g >= groups)
-      throw InputError("clients", "group", static_cast<std::int64_t>(row),
-                       "group code " + std::to_string(g) + " outside 0.." + std::to_string(groups - 1));
+      throw InputError(
+          "clients", "group", static_cast<std::int64_t>(row),
+          "group code " + std::to_string(g) + " outside 0.." + std::to_string(groups - 1));
     ++counts.referred[g];
     counts.connected[g] += index_date[row] != kNoDate;
   }

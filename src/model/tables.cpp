@@ -1,10 +1,11 @@
 #include "socialrx/model/tables.hpp"
 
-
 namespace socialrx {
 
 namespace {
-std::string dated(const char* what, Days day) { return std::string(what) + " " + format_iso_date(day); }
+std::string dated(const char* what, Days day) {
+  return std::string(what) + " " + format_iso_date(day);
+}
 }  // namespace
 
 void validate(const ClientsView& clients) {

@@ -9,6 +9,7 @@
 
 #include "socialrx/core/embedded.hpp"
 #include "socialrx/core/error.hpp"
+#include "socialrx/core/json_reader.hpp"
 #include "socialrx/core/parallel.hpp"
 #include "socialrx/risk/icd10.hpp"
 
@@ -54,26 +55,7 @@ std::uint64_t pack(std::string_view text) {
   return packed;
 }
 
-struct Reader {
-  std::string_view origin;
-
-  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    throw InputError(std::string(origin), key, kNoRow, why);
-  }
-  const json& member(const json& object, const char* key, const std::string& path) const {
-    if (!object.is_object() || !object.contains(key)) fail(path + key, "is required");
-    return object.at(key);
-  }
-  std::string text(const json& value, const std::string& path) const {
-    if (!value.is_string()) fail(path, "must be a string");
-    return value.get<std::string>();
-  }
-  const json& list(const json& object, const char* key, const std::string& path) const {
-    const json& value = member(object, key, path);
-    if (!value.is_array() || value.empty()) fail(path + key, "must be a non-empty list");
-    return value;
-  }
-};
+using Reader = detail::JsonReader;
 
 // The smallest power of ten that makes every weight a whole number of units.
 std::int64_t units_per_point(const std::vector<double>& points) {
@@ -178,31 +160,26 @@ ComorbidityFlags accumulate(const DiagnosisColumns& d, unsigned threads, MatchRo
 
 ComorbidityMap ComorbidityMap::parse(std::string_view json_text, std::string_view origin) {
   const Reader read{origin};
-  json doc;
-  try {
-    doc = json::parse(json_text);
-  } catch (const json::parse_error& error) {
-    read.fail("", std::string("malformed JSON: ") + error.what());
-  }
+  const json doc = read.parse(json_text);
   ComorbidityMap map;
   map.origin_ = std::string(origin);
   map.slots_.assign(kSlots, 0);
   json weights;
   if (doc.is_object() && doc.contains("categories")) {
-    const json& categories = read.list(doc, "categories", "");
+    const json& categories = read.array(doc, "categories", "");
     for (std::size_t c = 0; c < categories.size(); ++c) {
       const std::string path = "categories[" + std::to_string(c) + "].";
       map.ids_.push_back(read.text(read.member(categories[c], "id", path), path + "id"));
       map.names_.push_back(read.text(read.member(categories[c], "name", path), path + "name"));
       std::vector<std::string> codes;
-      for (const json& code : read.list(categories[c], "codes", path))
+      for (const json& code : read.array(categories[c], "codes", path))
         codes.push_back(read.text(code, path + "codes"));
       map.codes_.push_back(std::move(codes));
     }
     weights = read.member(doc, "weights", "");
   } else {
     // HFRS: one three-character code per category, its points the one weight set.
-    for (const json& entry : read.list(doc, "codes", "")) {
+    for (const json& entry : read.array(doc, "codes", "")) {
       map.ids_.push_back(read.text(read.member(entry, "code", "codes."), "codes.code"));
       map.names_.push_back(entry.contains("description")
                                ? read.text(entry.at("description"), "codes.description")

@@ -18,8 +18,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kModelKindNames{"linear", "logistic", "poisson"};
-constexpr std::array<std::string_view, 6> kSourceNames{"column", "comorbidity", "deprivation",
-                                                       "age_band", "equals", "event_count"};
+constexpr std::array<std::string_view, 6> kSourceNames{"column",   "comorbidity", "deprivation",
+                                                       "age_band", "equals",      "event_count"};
 // log(DBL_MAX): exp of anything larger is infinite.
 constexpr double kMaxExpArgument = 709.782712893384;
 
@@ -134,7 +134,9 @@ Feature parse_feature(const json& spec, const std::string& key) {
 
 }  // namespace
 
-std::string_view name_of(ModelKind kind) { return kModelKindNames[static_cast<std::size_t>(kind)]; }
+std::string_view name_of(ModelKind kind) {
+  return kModelKindNames[static_cast<std::size_t>(kind)];
+}
 std::string_view name_of(FeatureSource source) {
   return kSourceNames[static_cast<std::size_t>(source)];
 }
@@ -166,8 +168,7 @@ Model parse_model(std::string_view json_text) {
   const json& coefficients = member(doc, "coefficients", "coefficients");
   if (!coefficients.is_object()) malformed("coefficients", "must map feature names to numbers");
   for (const auto& [name, value] : coefficients.items())
-    if (!names.count(name))
-      malformed("coefficients." + name, "names no feature of the model");
+    if (!names.count(name)) malformed("coefficients." + name, "names no feature of the model");
   for (const Feature& f : model.features) {
     if (!coefficients.contains(f.name)) malformed("coefficients." + f.name, "is missing");
     model.coefficients.push_back(number(coefficients[f.name], "coefficients." + f.name));
@@ -233,24 +234,24 @@ std::vector<std::int32_t> count_events(const Model& model, const PatientsView& p
                        "an as-of date is needed for the event counts");
   validate(events);
   const IdIndex index("patients", "patient_id", patients.patient_id);
-  for_each_chunk(events.rows(), 1 << 18, threads,
-                 [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t row = begin; row < end; ++row) {
-      check_event_row(events, row);
-      const std::int32_t at = index.find(events.person_id[row]);
-      if (at == IdIndex::kAbsent)
-        throw InputError("events", "person_id", static_cast<std::int64_t>(row),
-                         "id " + std::to_string(events.person_id[row]) +
-                             " is not among the patients");
-      const Days before = patients.as_of[at] - events.date[row];  // 1 = the day before
-      for (std::size_t e = 0; e < m; ++e) {
-        const Feature& f = model.features[event_features[e]];
-        if (events.kind[row] == static_cast<std::uint8_t>(f.kind) && before >= 1 &&
-            before <= f.lookback_days)
-          std::atomic_ref(counts[at * m + e]).fetch_add(1, std::memory_order_relaxed);
-      }
-    }
-  });
+  for_each_chunk(
+      events.rows(), 1 << 18, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t row = begin; row < end; ++row) {
+          check_event_row(events, row);
+          const std::int32_t at = index.find(events.person_id[row]);
+          if (at == IdIndex::kAbsent)
+            throw InputError(
+                "events", "person_id", static_cast<std::int64_t>(row),
+                "id " + std::to_string(events.person_id[row]) + " is not among the patients");
+          const Days before = patients.as_of[at] - events.date[row];  // 1 = the day before
+          for (std::size_t e = 0; e < m; ++e) {
+            const Feature& f = model.features[event_features[e]];
+            if (events.kind[row] == static_cast<std::uint8_t>(f.kind) && before >= 1 &&
+                before <= f.lookback_days)
+              std::atomic_ref(counts[at * m + e]).fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      });
   return counts;
 }
 
@@ -346,10 +347,10 @@ std::vector<double> build_features(const Model& model, const PatientsView& patie
   std::vector<double> x(patients.rows * p);
   for_each_chunk(patients.rows, 1 << 14, threads,
                  [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t j = 0; j < p; ++j)
-      fill_feature(model, j, values[j], labels[j], label_code[j], counts,
-                   count_slot[j], event_features.size(), begin, end, x.data());
-  });
+                   for (std::size_t j = 0; j < p; ++j)
+                     fill_feature(model, j, values[j], labels[j], label_code[j], counts,
+                                  count_slot[j], event_features.size(), begin, end, x.data());
+                 });
   return x;
 }
 
@@ -387,9 +388,9 @@ template <class T>
 [[noreturn]] void not_finite(const Model& model, RowMajor<T> x, std::size_t row) {
   for (std::size_t j = 0; j < x.cols; ++j)
     if (!std::isfinite(static_cast<double>(x.row(row)[j])))
-      throw InputError("features", model.features[j].name, static_cast<std::int64_t>(row),
-                       "a finite number is required, got " +
-                           std::to_string(static_cast<double>(x.row(row)[j])));
+      throw InputError(
+          "features", model.features[j].name, static_cast<std::int64_t>(row),
+          "a finite number is required, got " + std::to_string(static_cast<double>(x.row(row)[j])));
   throw InputError("features", "", static_cast<std::int64_t>(row),
                    "the linear predictor overflows (features too large for the coefficients)");
 }
@@ -510,9 +511,9 @@ std::vector<std::int64_t> top_k_per_group(Column<std::int32_t> group, std::int32
   std::vector<std::int64_t> start(static_cast<std::size_t>(groups) + 1, 0);
   for (std::size_t row = 0; row < rows; ++row) {
     if (group[row] < 0 || group[row] >= groups)
-      throw InputError("scores", "group", static_cast<std::int64_t>(row),
-                       "group code " + std::to_string(group[row]) + " outside 0.." +
-                           std::to_string(groups - 1));
+      throw InputError(
+          "scores", "group", static_cast<std::int64_t>(row),
+          "group code " + std::to_string(group[row]) + " outside 0.." + std::to_string(groups - 1));
     ++start[group[row] + 1];
   }
   std::partial_sum(start.begin(), start.end(), start.begin());

@@ -18,7 +18,7 @@ constexpr std::size_t kChunkPeople = 1024;
 
 // Utilisation model. Rates are per person-year at frailty 1, age 55 and deprivation decile 5.5;
 // bed days come with emergency admissions instead.
-constexpr std::array<double, kEventKinds> kAnnualRate{0.30, 0.09, 0.08, 0.0, 4.0,
+constexpr std::array<double, kEventKinds> kAnnualRate{0.30, 0.09, 0.08, 0.0,  4.0,
                                                       2.5,  0.10, 0.10, 0.25, 1.5};
 // Urgent kinds carry the whole crisis; planned care and GP appointments a part of it.
 constexpr std::array<bool, kEventKinds> kUrgent{true,  true, false, false, false,
@@ -77,8 +77,8 @@ constexpr std::array<Organisation, 20> kOrganisations{{{"Dudley CVS Integrated P
                                                        {"Allotment group", kCommunity},
                                                        {"Walking group", kCommunity},
                                                        {"Knit and natter", kCommunity}}};
-constexpr std::int32_t kService = 0;    // the link workers' own organisation
-constexpr std::int32_t kFoodBank = 7;   // vouchers
+constexpr std::int32_t kService = 0;   // the link workers' own organisation
+constexpr std::int32_t kFoodBank = 7;  // vouchers
 // Outward referrals by sector, and where each sector's organisations sit in kOrganisations.
 constexpr std::array<double, 4> kOutwardSector{0.60, 0.25, 0.05, 0.10};
 constexpr std::array<std::int32_t, 5> kSectorFirst{1, 8, 13, 16, 20};
@@ -107,8 +107,8 @@ class Rng {
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
   bool chance(double p) { return uniform() < p; }
   std::int64_t below(std::int64_t n) {  // [0, n)
-    return static_cast<std::int64_t>((static_cast<unsigned __int128>(next()) *
-                                      static_cast<std::uint64_t>(n)) >> 64);
+    return static_cast<std::int64_t>(
+        (static_cast<unsigned __int128>(next()) * static_cast<std::uint64_t>(n)) >> 64);
   }
   double normal() {  // Box-Muller: the pair's second value is kept for the next call
     if (has_spare_) {
@@ -183,9 +183,13 @@ constexpr std::array<double, N> cumulate(std::array<double, N> weights) {
   return weights;
 }
 
-constexpr Days floor_div(Days a, Days b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+constexpr Days floor_div(Days a, Days b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
-int year_of(Days day) { return static_cast<int>(civil_from_days(day).year()); }
+int year_of(Days day) {
+  return static_cast<int>(civil_from_days(day).year());
+}
 
 // Event kinds of one group drawn by Walker's alias method from 32 random bits: one table
 // look-up per event instead of a search.
@@ -294,16 +298,16 @@ Person draw_person(const Context& ctx, std::int64_t id, bool client) {
   p.anchor = ctx.anchor_first + static_cast<Days>(rng.below(ctx.anchor_days));
   const std::size_t band = rng.pick(client ? kClientAgeBands : kComparisonAgeBands);
   const double old_age_spread = client ? 13.0 : 10.0;
-  p.age = band == 0   ? 16 + static_cast<int>(rng.below(8))
-          : band == 1 ? 24 + static_cast<int>(rng.below(40))
-                      : 64 + std::min(36, static_cast<int>(-old_age_spread *
-                                                           std::log(1.0 - rng.uniform())));
+  p.age =
+      band == 0 ? 16 + static_cast<int>(rng.below(8))
+      : band == 1
+          ? 24 + static_cast<int>(rng.below(40))
+          : 64 + std::min(36, static_cast<int>(-old_age_spread * std::log(1.0 - rng.uniform())));
   p.birth_year = year_of(p.anchor) - p.age;
   p.sex = rng.chance(client ? 0.58 : 0.51) ? 0 : 1;
   p.practice = static_cast<std::int32_t>(rng.pick(ctx.practice_weights));
   p.locality = locality_of(p.practice);
-  const double decile =
-      kLocalityDecile[p.locality] + 2.0 * rng.normal() - (client ? 1.2 : 0.0);
+  const double decile = kLocalityDecile[p.locality] + 2.0 * rng.normal() - (client ? 1.2 : 0.0);
   p.decile = std::clamp(static_cast<std::int32_t>(std::lround(decile)), 1, 10);
   const double shape = client ? kClientFrailtyShape : kComparisonFrailtyShape;
   const double mean = client ? kClientFrailtyMean : kComparisonFrailtyMean;
@@ -441,7 +445,9 @@ constexpr double kSwemwbsItemNoise = 0.6;
 // ONS4 from a latent life satisfaction (0-10) that rises after support.
 constexpr double kLifeBaseline = 4.3, kLifeSpread = 2.2, kLifeAfter = 5.72, kLifeKeep = 0.5;
 
-double clamp_round(double x, double lo, double hi) { return std::clamp(std::round(x), lo, hi); }
+double clamp_round(double x, double lo, double hi) {
+  return std::clamp(std::round(x), lo, hi);
+}
 
 void rate_wellbeing(Rng& rng, double swemwbs, double life, Ratings& out) {
   for (std::size_t q = synth::kFirstSwemwbsItem; q < synth::kFirstOns4Item; ++q)
@@ -453,8 +459,8 @@ void rate_wellbeing(Rng& rng, double swemwbs, double life, Ratings& out) {
   out[ons + 3] = clamp_round(8.0 - 0.6 * life + 1.8 * rng.normal(), 0.0, 10.0);
 }
 
-constexpr double kFinalRated = 0.85;   // of discharged clients
-constexpr double kReviewRated = 0.5;   // of those with a final rating
+constexpr double kFinalRated = 0.85;  // of discharged clients
+constexpr double kReviewRated = 0.5;  // of those with a final rating
 
 void draw_assessments(const Context& ctx, const Person& p, SyntheticAssessments& out) {
   Rng rng(ctx.config.seed, p.id, Stream::assessments);
@@ -482,8 +488,8 @@ void draw_assessments(const Context& ctx, const Person& p, SyntheticAssessments&
   if (rated_final) emit_all(p.discharge, 2, final);
 }
 
-void emit_intervention(SyntheticInterventions& out, std::int64_t id, Days date,
-                       std::uint8_t kind, std::int32_t organisation, Pence cost) {
+void emit_intervention(SyntheticInterventions& out, std::int64_t id, Days date, std::uint8_t kind,
+                       std::int32_t organisation, Pence cost) {
   out.client_id.push_back(id);
   out.date.push_back(date);
   out.kind.push_back(kind);
@@ -595,15 +601,16 @@ void add_comparison(SyntheticComparison& t, const Person& p) {
 }
 
 auto columns(SyntheticClients& t) {
-  return std::tie(t.client_id, t.referral_date, t.index_date, t.discharge_date, t.birth_year,
-                  t.sex, t.practice, t.locality, t.referral_source, t.referral_reasons, t.carer,
-                  t.status, t.deprivation_decile);
-}
-auto columns(SyntheticComparison& t) {
-  return std::tie(t.patient_id, t.birth_year, t.sex, t.practice, t.locality,
+  return std::tie(t.client_id, t.referral_date, t.index_date, t.discharge_date, t.birth_year, t.sex,
+                  t.practice, t.locality, t.referral_source, t.referral_reasons, t.carer, t.status,
                   t.deprivation_decile);
 }
-auto columns(SyntheticEvents& t) { return std::tie(t.person_id, t.date, t.kind); }
+auto columns(SyntheticComparison& t) {
+  return std::tie(t.patient_id, t.birth_year, t.sex, t.practice, t.locality, t.deprivation_decile);
+}
+auto columns(SyntheticEvents& t) {
+  return std::tie(t.person_id, t.date, t.kind);
+}
 auto columns(SyntheticAssessments& t) {
   return std::tie(t.client_id, t.date, t.timepoint, t.instrument, t.item, t.value);
 }
@@ -616,7 +623,7 @@ auto columns(SyntheticFeedback& t) {
 
 // Parts' rows one after another in chunk order; the copies run in parallel.
 template <class Table>
-void concatenate(std::vector<Part>& parts, Table Part::*table, Table& out, unsigned threads) {
+void concatenate(std::vector<Part>& parts, Table Part::* table, Table& out, unsigned threads) {
   std::vector<std::size_t> offsets(parts.size() + 1, 0);
   for (std::size_t c = 0; c < parts.size(); ++c)
     offsets[c + 1] = offsets[c] + std::get<0>(columns(parts[c].*table)).size();
@@ -639,8 +646,7 @@ void generate_people(const Context& ctx, std::size_t begin, std::size_t end, Par
   for (std::size_t i = begin; i < end; ++i) {
     const bool client = i < clients;
     const auto position = static_cast<std::int64_t>(client ? i : i - clients);
-    const std::int64_t id =
-        (client ? synth::kFirstClientId : synth::kFirstComparisonId) + position;
+    const std::int64_t id = (client ? synth::kFirstClientId : synth::kFirstComparisonId) + position;
     const Person p = draw_person(ctx, id, client);
     client ? add_client(part.clients, p) : add_comparison(part.comparison, p);
     draw_events(ctx, p, part.events);

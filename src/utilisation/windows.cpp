@@ -21,7 +21,7 @@ enum Role : std::uint8_t { kUnknown = 0, kComparison = 1, kUnconnected = 2, kCon
 // What the event loop needs of a person, in 8 bytes so that one load fetches it.
 struct Person {
   Days index;
-  std::uint32_t group : 24;   // the client's group, or its row when counting per person
+  std::uint32_t group : 24;    // the client's group, or its row when counting per person
   std::uint32_t included : 6;  // bit w set: the client counts in window w
   std::uint32_t role : 2;      // a Role
 };
@@ -44,8 +44,8 @@ void validate_request(const UtilisationRequest& request) {
   for (std::size_t row = 0; row < request.client_group.size(); ++row)
     if (request.client_group[row] < 0 || request.client_group[row] >= request.groups)
       throw InputError("clients", "group", static_cast<std::int64_t>(row),
-                       "group code " + std::to_string(request.client_group[row]) +
-                           " outside 0.." + std::to_string(request.groups - 1));
+                       "group code " + std::to_string(request.client_group[row]) + " outside 0.." +
+                           std::to_string(request.groups - 1));
   if (request.data_start == kNoDate || request.data_end == kNoDate)
     throw InputError("evaluation", "data_start/data_end", kNoRow, "both are required");
   if (request.data_end < request.data_start)
@@ -66,9 +66,9 @@ std::vector<Person> place_people(const UtilisationRequest& request, UtilisationR
                              Person{kNoDate, 0, 0, kComparison});
   for (std::size_t row = 0; row < clients.rows(); ++row) {
     const Days index = clients.index_date[row];
-    const std::int32_t group = request.per_person            ? static_cast<std::int32_t>(row)
+    const std::int32_t group = request.per_person             ? static_cast<std::int32_t>(row)
                                : request.client_group.empty() ? 0
-                                                               : request.client_group[row];
+                                                              : request.client_group[row];
     std::uint32_t included = 0;
     for (std::size_t w = 0; w < request.windows.size(); ++w) {
       const Days days = request.windows[w];
@@ -109,7 +109,8 @@ struct Tally {
         if (pattern >> w & 1u) {
           result.events[w].on_index_day += by_pattern[2 * pattern + 1];
         } else {
-          result.events[w].of_excluded_clients += by_pattern[2 * pattern] + by_pattern[2 * pattern + 1];
+          result.events[w].of_excluded_clients +=
+              by_pattern[2 * pattern] + by_pattern[2 * pattern + 1];
         }
       }
     result.events_outside_data += by_class[0];
@@ -162,11 +163,12 @@ void tally_events(const UtilisationRequest& request, std::size_t begin, std::siz
       const std::int64_t distance = offset < 0 ? -offset : offset;
       const std::size_t cell = (person.group * kEventKinds + kinds[row]) * 2 + (offset > 0);
       for (std::size_t w = 0; w < windows; ++w) {
-        const bool in_window = (person.included >> w & 1u) & counted & (offset != 0) &
-                               (distance <= window_days[w]);
+        const bool in_window =
+            (person.included >> w & 1u) & counted & (offset != 0) & (distance <= window_days[w]);
         if constexpr (kShared) {
           if (in_window)
-            std::atomic_ref(counts[w * window_stride + cell]).fetch_add(1, std::memory_order_relaxed);
+            std::atomic_ref(counts[w * window_stride + cell])
+                .fetch_add(1, std::memory_order_relaxed);
         } else {
           counts[w * window_stride + cell] += in_window;
         }
@@ -236,9 +238,8 @@ class DensePeople {
   bool has_repeats(const Column<std::int64_t> (&parts)[2]) const {
     if (segments_[0].filled != parts[0].size() || segments_[1].filled != parts[1].size())
       return true;
-    return std::any_of(parts[1].begin(), parts[1].end(), [&](std::int64_t id) {
-      return segments_[0].at(id).role != kUnknown;
-    });
+    return std::any_of(parts[1].begin(), parts[1].end(),
+                       [&](std::int64_t id) { return segments_[0].at(id).role != kUnknown; });
   }
 
   Segment segments_[2];
@@ -291,8 +292,8 @@ void complete_window_events(UtilisationResult& result) {
       seen.pre += result.counts[w * per_window + i];
       seen.post += result.counts[w * per_window + i + 1];
     }
-    seen.outside_window = connected_in_range - seen.pre - seen.post - seen.on_index_day -
-                          seen.of_excluded_clients;
+    seen.outside_window =
+        connected_in_range - seen.pre - seen.post - seen.on_index_day - seen.of_excluded_clients;
   }
 }
 
@@ -303,8 +304,8 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   const std::size_t windows = request.windows.size();
   UtilisationResult result;
   result.windows = request.windows;
-  result.groups = request.per_person ? static_cast<std::int32_t>(request.clients.rows())
-                                     : request.groups;
+  result.groups =
+      request.per_person ? static_cast<std::int32_t>(request.clients.rows()) : request.groups;
   result.counts.assign(windows * result.groups * kEventKinds * 2, 0);
   result.clients_included.assign(windows * result.groups, 0);
   result.excluded.assign(windows, {});

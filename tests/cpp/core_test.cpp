@@ -36,8 +36,8 @@ TEST(Dates, WindowMonthsToDays) {
 
 TEST(Dates, TicksToDaysRoundDownAndKeepMissing) {
   constexpr std::int64_t kPerDay = 86'400'000'000'000;  // nanoseconds
-  const std::int64_t ticks[] = {0, kPerDay - 1, kPerDay, -1, -kPerDay, kMissingTicks,
-                                19'448 * kPerDay + 3600};
+  const std::int64_t ticks[] = {
+      0, kPerDay - 1, kPerDay, -1, -kPerDay, kMissingTicks, 19'448 * kPerDay + 3600};
   Days days[7];
   days_from_ticks(ticks, kPerDay, days, 2);
   EXPECT_EQ(days[0], 0);

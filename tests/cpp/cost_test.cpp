@@ -44,8 +44,8 @@ TEST(Tariff, ParsesUnitCostsAndSources) {
 TEST(Tariff, RepricesRoundingHalfAwayFromZero) {
   const Tariff later = reprice(tariff_from_json(kTariff), "2024/25");
   EXPECT_EQ(later.price_year, "2024/25");
-  EXPECT_EQ(later.unit_cost(EventKind::ae_attendance)->pence, 14420);          // 140 x 1.03
-  EXPECT_EQ(later.unit_cost(EventKind::emergency_admission)->pence, 193486);   // 1934.8550 -> .86
+  EXPECT_EQ(later.unit_cost(EventKind::ae_attendance)->pence, 14420);         // 140 x 1.03
+  EXPECT_EQ(later.unit_cost(EventKind::emergency_admission)->pence, 193486);  // 1934.8550 -> .86
   const Tariff earlier = reprice(tariff_from_json(kTariff), "2022/23");
   EXPECT_EQ(earlier.unit_cost(EventKind::ae_attendance)->pence, 13300);
   EXPECT_THROW(reprice(tariff_from_json(kTariff), "2030/31"), InputError);
@@ -60,10 +60,14 @@ TEST(Tariff, RejectsMalformedDocumentsNamingTheKey) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(message(R"({"name": "x", "price_year": "2023/24", "unit_costs": {"teleport": {"pence": 1, "source": "s"}}})"),
-            "my.json.unit_costs.teleport: is not an event kind");
-  EXPECT_EQ(message(R"({"name": "x", "price_year": "2023/24", "unit_costs": {"ae_attendance": {"pence": 1.5, "source": "s"}}})"),
-            "my.json.unit_costs.ae_attendance.pence: must be a whole number of pence");
+  EXPECT_EQ(
+      message(
+          R"({"name": "x", "price_year": "2023/24", "unit_costs": {"teleport": {"pence": 1, "source": "s"}}})"),
+      "my.json.unit_costs.teleport: is not an event kind");
+  EXPECT_EQ(
+      message(
+          R"({"name": "x", "price_year": "2023/24", "unit_costs": {"ae_attendance": {"pence": 1.5, "source": "s"}}})"),
+      "my.json.unit_costs.ae_attendance.pence: must be a whole number of pence");
   EXPECT_EQ(message(R"({"name": "x", "unit_costs": {}})"), "my.json.price_year: is required");
   EXPECT_EQ(message("{not json").rfind("my.json: malformed JSON", 0), 0u);
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "socialrx/risk/hiu.hpp"
+
+#include <gtest/gtest.h>
 
 namespace socialrx {
 namespace {

@@ -1,8 +1,8 @@
+#include "socialrx/model/outcomes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "socialrx/model/outcomes.hpp"
 
 namespace socialrx {
 namespace {
@@ -104,12 +104,11 @@ TEST(OutcomeFramework, RejectsMalformedDocumentsNamingTheFileAndKey) {
             "mine.json.rule: unknown rule 'median' (expected worst, best or mean_rounded_down)");
   EXPECT_EQ(message(head + scale + domains + R"("rule": "worst"})"),
             "mine.json.thresholds: a domain framework needs the threshold 'not_managing'");
-  EXPECT_EQ(
-      message(head + scale +
-              R"("domains": [{"id": "a", "name": "A", "indicators": [{"id": "x", "text": "X"},
+  EXPECT_EQ(message(head + scale +
+                    R"("domains": [{"id": "a", "name": "A", "indicators": [{"id": "x", "text": "X"},
                   {"id": "x", "text": "Y"}]}], "rule": "worst", )" +
-              thresholds + "}"),
-      "mine.json.domains[0].indicators: repeats the id 'x'");
+                    thresholds + "}"),
+            "mine.json.domains[0].indicators: repeats the id 'x'");
   EXPECT_EQ(message(head + scale + R"("domains": [{"id": "a", "name": "A"}]})"),
             "mine.json.domains[0].indicators: is required");
 

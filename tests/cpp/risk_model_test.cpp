@@ -108,10 +108,9 @@ TEST(RiskModel, MalformedJsonNamesTheKey) {
   expect_malformed(edit("\"source\": \"column\", \"column\": \"b\"", "\"source\": \"col\""),
                    "features[1].source");
   expect_malformed(edit("\"name\": \"b\"", "\"name\": \"a\""), "features[1].name");
-  expect_malformed(
-      edit("\"source\": \"column\", \"column\": \"c\"",
-           "\"source\": \"event_count\", \"kind\": \"ae_attendance\""),
-      "features[2].lookback_days");
+  expect_malformed(edit("\"source\": \"column\", \"column\": \"c\"",
+                        "\"source\": \"event_count\", \"kind\": \"ae_attendance\""),
+                   "features[2].lookback_days");
 }
 
 TEST(RiskModel, JsonRoundTrip) {
@@ -138,8 +137,8 @@ TEST(RiskModel, BuildsFeaturesFromPatientsAndEvents) {
   const std::vector<std::int32_t> sex{0, 1, 1};
   const std::vector<std::int64_t> ids{10, 20, 30};
   const std::vector<Days> as_of{100, 100, 100};
-  PatientsView patients{3, ids, as_of, {{"age", age}, {"imd", imd}, {"cci", cci}},
-                        {{"sex", {sex, {"M", "F"}}}}};
+  PatientsView patients{
+      3, ids, as_of, {{"age", age}, {"imd", imd}, {"cci", cci}}, {{"sex", {sex, {"M", "F"}}}}};
   // Patient 10: days 70 (edge: 100 - 30, in), 99 (in), 100 (as-of day, out), 69 (out); a GP
   // visit does not count.
   const std::vector<std::int64_t> person{10, 10, 10, 10, 10, 20};
@@ -190,8 +189,7 @@ TEST(RiskModel, TopKPerGroupBreaksTiesById) {
   const std::vector<std::int32_t> group{0, 1, 0, 0, 1, 0};
   const std::vector<double> score{0.5, 0.9, 0.7, 0.5, 0.1, 0.2};
   const std::vector<std::int64_t> id{40, 1, 2, 30, 5, 6};
-  EXPECT_EQ(top_k_per_group(group, 2, score, id, 3),
-            (std::vector<std::int64_t>{2, 3, 0, 1, 4}));
+  EXPECT_EQ(top_k_per_group(group, 2, score, id, 3), (std::vector<std::int64_t>{2, 3, 0, 1, 4}));
 }
 
 // At the fitted coefficients the penalised score equations hold: X'(y - mu) = ridge * w.

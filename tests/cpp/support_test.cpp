@@ -1,3 +1,5 @@
+#include "socialrx/model/support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
@@ -7,7 +9,6 @@
 
 #include "socialrx/model/disclosure.hpp"
 #include "socialrx/model/feedback.hpp"
-#include "socialrx/model/support.hpp"
 
 namespace socialrx {
 namespace {
@@ -87,7 +88,7 @@ TEST(Support, ContactsAndLengthOfSupport) {
   Interventions in;
   in.add(0, kDay, K::contact_phone);
   in.add(0, kDay + 3, K::contact_visit);
-  in.add(0, kDay + 120, K::contact_phone);  // after discharge: a contact, not a longer support
+  in.add(0, kDay + 120, K::contact_phone);       // after discharge: a contact, not a longer support
   in.add(0, kDay + 4, K::accompanied_activity);  // not a contact
   in.add(1, kDay + 40, K::contact_visit);
   in.add(1, kDay + 70, K::group, 1, static_cast<std::uint8_t>(S::community));
@@ -270,10 +271,10 @@ TEST(Disclosure, ABridgeBetweenTwoProtectedBlocksIsClosed) {
   // Rows 0-1 x columns 0-1 and rows 2-3 x columns 2-3 are small blocks, each protected by the
   // line rule; the small (0, 2) joins them and could be solved by summing rows 0-1 minus
   // columns 0-1.
-  const std::vector<std::int64_t> counts{1, 2, 3, 50,  //
-                                         2, 1, 40, 60,  //
-                                         70, 80, 1, 2,  //
-                                         90, 30, 2, 1};
+  const std::vector<std::int64_t> counts{1,  2,  3,  50,  //
+                                         2,  1,  40, 60,  //
+                                         70, 80, 1,  2,   //
+                                         90, 30, 2,  1};
   const auto d = disclose_table(counts, 4, 4);
   EXPECT_EQ(d.disclosure[3 * 5 + 1], Y);  // 30: the smallest cell joining the two blocks
   EXPECT_EQ(recoverable(d, 5, 5), std::vector<bool>(25, false));

@@ -93,8 +93,8 @@ TEST(Synthetic, DemographicsMatchTheServiceProfile) {
   const double n = static_cast<double>(c.client_id.size());
   double connected = 0, female = 0, old = 0, young = 0, carers = 0;
   for (std::size_t row = 0; row < c.client_id.size(); ++row) {
-    const int age = static_cast<int>(civil_from_days(c.referral_date[row]).year()) -
-                    c.birth_year[row];
+    const int age =
+        static_cast<int>(civil_from_days(c.referral_date[row]).year()) - c.birth_year[row];
     connected += c.index_date[row] != kNoDate;
     female += c.sex[row] == 0;
     old += age >= 64;

@@ -67,7 +67,7 @@ TEST(Utilisation, EveryExclusionIsCounted) {
   EXPECT_EQ(w183.pre, 2);
   EXPECT_EQ(w183.post, 2);
   EXPECT_EQ(w183.on_index_day, 1);
-  EXPECT_EQ(w183.outside_window, 1);      // day 816
+  EXPECT_EQ(w183.outside_window, 1);       // day 816
   EXPECT_EQ(w183.of_excluded_clients, 2);  // client 2's two events
   const auto& w30 = result.events[1];
   EXPECT_EQ(w30.pre + w30.post + w30.on_index_day + w30.outside_window + w30.of_excluded_clients,
@@ -126,8 +126,9 @@ TEST(Utilisation, RejectsUnknownPeopleNamingTheRow) {
     count_utilisation(f.request());
     FAIL();
   } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(),
-                 "events.person_id row 4: id 42 is in neither the clients nor the comparison table");
+    EXPECT_STREQ(
+        error.what(),
+        "events.person_id row 4: id 42 is in neither the clients nor the comparison table");
   }
 }
 

@@ -17,9 +17,9 @@ using Column = std::span<const T>;
 template <class T>
 void require_rows(const char* table, const char* column, Column<T> values, std::size_t rows) {
   if (values.size() != rows)
-    throw InputError(table, column, kNoRow,
-                     "has " + std::to_string(values.size()) + " rows but the table has " +
-                         std::to_string(rows));
+    throw InputError(
+        table, column, kNoRow,
+        "has " + std::to_string(values.size()) + " rows but the table has " + std::to_string(rows));
 }
 
 // Optional columns may be empty; when given they follow the same rule.

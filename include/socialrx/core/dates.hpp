@@ -16,7 +16,8 @@ inline constexpr Days kNoDate = std::numeric_limits<Days>::min();
 
 constexpr Days days_from_civil(int year, unsigned month, unsigned day) {
   using namespace std::chrono;
-  return static_cast<Days>(sys_days{std::chrono::year{year} / month / day}.time_since_epoch().count());
+  return static_cast<Days>(
+      sys_days{std::chrono::year{year} / month / day}.time_since_epoch().count());
 }
 
 constexpr std::chrono::year_month_day civil_from_days(Days days) {

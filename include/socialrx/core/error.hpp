@@ -22,8 +22,8 @@ class InputError : public std::invalid_argument {
   std::int64_t row() const noexcept { return row_; }  // kNoRow when the whole column is at fault
 
  private:
-  static std::string describe(const std::string& table, const std::string& column,
-                              std::int64_t row, const std::string& problem) {
+  static std::string describe(const std::string& table, const std::string& column, std::int64_t row,
+                              const std::string& problem) {
     std::string where = table;
     if (!column.empty()) where += "." + column;
     if (row != kNoRow) where += " row " + std::to_string(row);

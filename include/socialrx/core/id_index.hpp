@@ -15,7 +15,9 @@ class IdIndex {
   static constexpr std::int32_t kAbsent = -1;
 
   // Rows of `ids` get positions 0..n-1; a repeated id is an InputError naming both rows.
-  IdIndex(const char* table, const char* column, Column<std::int64_t> ids) { build({{table, column, ids}}); }
+  IdIndex(const char* table, const char* column, Column<std::int64_t> ids) {
+    build({{table, column, ids}});
+  }
 
   struct Part {
     const char* table;
@@ -28,10 +30,11 @@ class IdIndex {
 
   std::int32_t find(std::int64_t id) const noexcept {
     if (direct_) {
-      const std::uint64_t offset = static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_);
+      const std::uint64_t offset =
+          static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_);
       return offset < table_.size() ? table_[offset] : kAbsent;
     }
-    for (std::uint64_t slot = hash(id); ; slot = (slot + 1) & mask_) {
+    for (std::uint64_t slot = hash(id);; slot = (slot + 1) & mask_) {
       const std::int32_t position = table_[slot];
       if (position == kAbsent || ids_[position] == id) return position;
     }
@@ -72,8 +75,8 @@ class IdIndex {
 
   void insert(const std::vector<Part>& parts, std::size_t position) {
     const std::int64_t id = ids_[position];
-    std::uint64_t slot = direct_ ? static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_)
-                                 : hash(id);
+    std::uint64_t slot =
+        direct_ ? static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min_) : hash(id);
     while (table_[slot] != kAbsent) {
       if (ids_[table_[slot]] == id) duplicate(parts, table_[slot], position);
       slot = (slot + 1) & mask_;  // only reached when hashing

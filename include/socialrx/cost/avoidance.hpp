@@ -12,7 +12,7 @@ namespace socialrx {
 struct CostAvoidance {
   std::size_t windows = 0;
   std::int32_t groups = 1;
-  std::vector<std::optional<Pence>> avoided;  // [window][group][kind]; nullopt: kind unpriced
+  std::vector<std::optional<Pence>> avoided;    // [window][group][kind]; nullopt: kind unpriced
   std::vector<EventKind> unpriced_with_events;  // kinds with events but no unit cost
 
   const std::optional<Pence>& at(std::size_t window, std::int32_t group, EventKind kind) const {

@@ -23,9 +23,8 @@ enum class EventKind : std::uint8_t {
 inline constexpr std::size_t kEventKinds = 10;
 
 inline constexpr std::array<std::string_view, kEventKinds> kEventKindNames{
-    "ae_attendance", "emergency_admission", "elective_admission", "bed_days",
-    "gp_surgery",    "gp_telephone",        "gp_home_visit",      "ambulance_callout",
-    "nhs111_call",   "outpatient"};
+    "ae_attendance", "emergency_admission", "elective_admission", "bed_days",    "gp_surgery",
+    "gp_telephone",  "gp_home_visit",       "ambulance_callout",  "nhs111_call", "outpatient"};
 
 constexpr std::string_view name_of(EventKind kind) {
   return kEventKindNames[static_cast<std::size_t>(kind)];

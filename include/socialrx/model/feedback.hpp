@@ -16,8 +16,7 @@ inline constexpr std::uint8_t kNotAnswered = 255;
 
 enum class Impact : std::uint8_t { none, some, significant };
 inline constexpr std::size_t kImpacts = 3;
-inline constexpr std::array<std::string_view, kImpacts> kImpactNames{"none", "some",
-                                                                     "significant"};
+inline constexpr std::array<std::string_view, kImpacts> kImpactNames{"none", "some", "significant"};
 
 struct FeedbackView {
   Column<std::uint8_t> stars;                  // 1..5, or kNotAnswered

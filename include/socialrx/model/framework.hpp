@@ -57,9 +57,7 @@ struct Threshold {
   std::optional<double> min;
   std::optional<double> max;
 
-  bool contains(double value) const {
-    return (!min || value >= *min) && (!max || value <= *max);
-  }
+  bool contains(double value) const { return (!min || value >= *min) && (!max || value <= *max); }
 };
 
 struct Domain {

@@ -25,7 +25,7 @@ inline constexpr std::uint8_t kTimepoints = 3;
 
 // The rows of one instrument's assessments, long format.
 struct AssessmentsView {
-  Column<std::int32_t> client;     // row position in the clients table: 0..clients-1
+  Column<std::int32_t> client;  // row position in the clients table: 0..clients-1
   Column<Days> date;
   Column<std::uint8_t> timepoint;  // a Timepoint
   Column<std::int32_t> item;       // index into Framework::indicators
@@ -37,9 +37,9 @@ struct AssessmentsView {
 
 // Each client is counted once: not assessed, or under the first reason that applies.
 struct OutcomeExclusions {
-  std::int64_t not_assessed = 0;    // no row for this instrument
-  std::int64_t baseline_only = 0;   // no review or final assessment
-  std::int64_t follow_up_only = 0;  // no baseline assessment
+  std::int64_t not_assessed = 0;                  // no row for this instrument
+  std::int64_t baseline_only = 0;                 // no review or final assessment
+  std::int64_t follow_up_only = 0;                // no baseline assessment
   std::int64_t follow_up_not_after_baseline = 0;  // latest follow-up on or before the baseline
   std::int64_t paired = 0;                        // the rest: used
   // Paired clients whose questionnaire misses an item at baseline (or, complete at baseline,
@@ -76,7 +76,7 @@ struct IndicatorChange {
 
 struct DomainOutcomes {
   DomainRule rule = DomainRule::worst;
-  std::int32_t steps = 0;  // the scale's steps: transitions are steps x steps
+  std::int32_t steps = 0;                   // the scale's steps: transitions are steps x steps
   std::vector<DomainOutcome> domains;       // [domain]
   std::vector<IndicatorChange> indicators;  // [indicator]
   OutcomeExclusions excluded;

@@ -43,7 +43,7 @@ inline constexpr Pence kPersonalHealthBudgetCap = 10'000;  // £100 per client (
 inline constexpr Days kSixMonths = 183;                    // window_days_from_months(6)
 
 struct InterventionsView {
-  Column<std::int32_t> client;        // the client's row in the clients table
+  Column<std::int32_t> client;  // the client's row in the clients table
   Column<Days> date;
   Column<std::uint8_t> kind;          // an InterventionKind
   Column<std::int32_t> organisation;  // 0..organisations-1, or kNoOrganisation
@@ -89,8 +89,8 @@ struct SupportSummary {
   std::vector<std::int64_t> contacts;  // contact_phone + contact_visit, on any date
   std::vector<Days> length_days;       // kNoLength where support_end has no length
   std::vector<SupportEnd> support_end;
-  std::vector<Pence> phb_pence;              // personal health budget spend
-  std::vector<std::int32_t> phb_breaches;    // client rows with phb_pence > cap, ascending
+  std::vector<Pence> phb_pence;            // personal health budget spend
+  std::vector<std::int32_t> phb_breaches;  // client rows with phb_pence > cap, ascending
   // Outward referrals: [group][organisation] and [group][sector].
   std::vector<std::int64_t> referrals_by_organisation;
   std::vector<std::int64_t> referrals_by_sector;

@@ -43,8 +43,8 @@ HiuRule hiu_preset(std::string_view name);
 
 // One row per person, in the order of the people column.
 struct HiuResult {
-  std::vector<std::int32_t> best_window;   // most events of the kind in any one window
-  std::vector<std::uint8_t> qualifies;     // best_window >= at_least
+  std::vector<std::int32_t> best_window;    // most events of the kind in any one window
+  std::vector<std::uint8_t> qualifies;      // best_window >= at_least
   std::vector<Days> first_qualifying_date;  // the day the at_least-th event in a window fell;
                                             // kNoDate when the person never qualifies
   std::int64_t events_of_kind = 0;          // events the rule looked at

@@ -37,9 +37,15 @@ constexpr int lace_length_of_stay_points(std::int32_t days) {
   if (days <= 6) return 4;
   return days <= 13 ? 5 : 7;
 }
-constexpr int lace_acuity_points(bool acute) { return acute ? 3 : 0; }
-constexpr int lace_charlson_points(std::int32_t charlson) { return charlson < 4 ? charlson : 5; }
-constexpr int lace_ae_points(std::int32_t visits) { return visits < 4 ? visits : 4; }
+constexpr int lace_acuity_points(bool acute) {
+  return acute ? 3 : 0;
+}
+constexpr int lace_charlson_points(std::int32_t charlson) {
+  return charlson < 4 ? charlson : 5;
+}
+constexpr int lace_ae_points(std::int32_t visits) {
+  return visits < 4 ? visits : 4;
+}
 
 constexpr int lace_score(std::int32_t length_of_stay_days, bool acute, std::int32_t charlson,
                          std::int32_t ae_visits) {

@@ -57,13 +57,13 @@ struct Feature {
   FeatureSource source = FeatureSource::column;
   std::string column;  // every source but event_count
   Transform transform = Transform::identity;
-  double threshold = 0;                                     // at_least
-  double low = -std::numeric_limits<double>::infinity();    // age_band
-  double high = std::numeric_limits<double>::infinity();    // age_band
-  std::vector<std::int32_t> deciles;                        // deprivation
-  std::string value;                                        // equals
-  EventKind kind = EventKind::ae_attendance;                // event_count
-  Days lookback_days = 0;                                   // event_count
+  double threshold = 0;                                   // at_least
+  double low = -std::numeric_limits<double>::infinity();  // age_band
+  double high = std::numeric_limits<double>::infinity();  // age_band
+  std::vector<std::int32_t> deciles;                      // deprivation
+  std::string value;                                      // equals
+  EventKind kind = EventKind::ae_attendance;              // event_count
+  Days lookback_days = 0;                                 // event_count
 };
 
 struct Model {
@@ -124,12 +124,11 @@ void score(const Model& model, RowMajor<float> x, std::span<double> out, unsigne
 // Contributions are signed and on the linear-predictor scale.
 struct Explanation {
   std::size_t top = 0;
-  std::vector<double> score;                // [row]
-  std::vector<std::int32_t> feature;        // [row][rank], index into model.features
-  std::vector<double> contribution;         // [row][rank]
+  std::vector<double> score;          // [row]
+  std::vector<std::int32_t> feature;  // [row][rank], index into model.features
+  std::vector<double> contribution;   // [row][rank]
 };
-Explanation explain(const Model& model, RowMajor<double> x, std::size_t top,
-                    unsigned threads = 0);
+Explanation explain(const Model& model, RowMajor<double> x, std::size_t top, unsigned threads = 0);
 
 // Case lists: the rows of the k highest scores of every group, group 0 first, highest score
 // first within a group, ties broken by the smaller id. NaN scores are an InputError.

@@ -35,9 +35,14 @@ inline constexpr std::array<std::string_view, 5> kLocalities{
 inline constexpr std::array<std::string_view, 5> kReferralSources{"gp", "mdt", "mental_health",
                                                                   "self", "other"};
 // Bit r of a client's referral_reasons is set when referred for kReferralReasons[r].
-inline constexpr std::array<std::string_view, 8> kReferralReasons{
-    "isolation", "long_term_condition", "depression_anxiety", "finance",
-    "housing",   "carer",               "bereavement",        "other"};
+inline constexpr std::array<std::string_view, 8> kReferralReasons{"isolation",
+                                                                  "long_term_condition",
+                                                                  "depression_anxiety",
+                                                                  "finance",
+                                                                  "housing",
+                                                                  "carer",
+                                                                  "bereavement",
+                                                                  "other"};
 inline constexpr std::array<std::string_view, 4> kStatuses{"referred", "connected", "declined",
                                                            "unable_to_contact"};
 inline constexpr std::array<std::string_view, 3> kTimepoints{"baseline", "review", "final"};
@@ -45,33 +50,32 @@ inline constexpr std::array<std::string_view, 3> kInstruments{"dudley7", "swemwb
 
 // Items of every instrument in one list: dudley7 (0..14, "<domain>.<indicator>", the first
 // indicator of each domain improves most), swemwbs (15..21), ons4 (22..25).
-inline constexpr std::array<std::string_view, 26> kItems{
-    "finance.enough_money",
-    "finance.manage_debts",
-    "finance.claiming_benefits",
-    "physical_health.long_term_conditions",
-    "physical_health.active",
-    "mental_health.optimistic",
-    "mental_health.coping",
-    "social_contact.face_to_face",
-    "social_contact.not_lonely",
-    "housing.keep_up_rent",
-    "housing.home_suitable",
-    "safety.people_to_contact",
-    "safety.safe_at_home",
-    "learning.happy_retirement",
-    "learning.learning_new",
-    "q1",
-    "q2",
-    "q3",
-    "q4",
-    "q5",
-    "q6",
-    "q7",
-    "life_satisfaction",
-    "worthwhile",
-    "happiness",
-    "anxiety"};
+inline constexpr std::array<std::string_view, 26> kItems{"finance.enough_money",
+                                                         "finance.manage_debts",
+                                                         "finance.claiming_benefits",
+                                                         "physical_health.long_term_conditions",
+                                                         "physical_health.active",
+                                                         "mental_health.optimistic",
+                                                         "mental_health.coping",
+                                                         "social_contact.face_to_face",
+                                                         "social_contact.not_lonely",
+                                                         "housing.keep_up_rent",
+                                                         "housing.home_suitable",
+                                                         "safety.people_to_contact",
+                                                         "safety.safe_at_home",
+                                                         "learning.happy_retirement",
+                                                         "learning.learning_new",
+                                                         "q1",
+                                                         "q2",
+                                                         "q3",
+                                                         "q4",
+                                                         "q5",
+                                                         "q6",
+                                                         "q7",
+                                                         "life_satisfaction",
+                                                         "worthwhile",
+                                                         "happiness",
+                                                         "anxiety"};
 inline constexpr std::uint8_t kFirstSwemwbsItem = 15;
 inline constexpr std::uint8_t kFirstOns4Item = 22;
 
@@ -102,24 +106,24 @@ struct SyntheticConfig {
   double true_effect = 0.0;  // share of connected clients' events removed in 12 months after index
   Days data_start = days_from_civil(2019, 4, 1);
   Days data_end = days_from_civil(2025, 3, 31);
-  unsigned threads = 0;       // 0: all hardware threads; the output does not depend on it
+  unsigned threads = 0;        // 0: all hardware threads; the output does not depend on it
   double connect_rate = 0.72;  // share of referrals that connect (get an index date)
 };
 
 // The model the tables were drawn from, so that estimates can be checked against it.
 struct SyntheticTruth {
   double true_effect = 0.0;
-  Days effect_days = 365;                    // (index, index + effect_days] is affected
+  Days effect_days = 365;  // (index, index + effect_days] is affected
   // Per person-year at frailty 1, age 55 and decile 5.5 (bed days: with emergency admissions).
   std::array<double, kEventKinds> annual_rate{};
-  double mean_bed_days = 0.0;                // per emergency admission
+  double mean_bed_days = 0.0;  // per emergency admission
   double client_frailty_shape = 0.0, client_frailty_mean = 0.0;
   double comparison_frailty_shape = 0.0, comparison_frailty_mean = 0.0;
-  Days shock_period_days = 0;                // one log-normal shock per period
+  Days shock_period_days = 0;  // one log-normal shock per period
   double shock_sigma = 0.0;
-  double crisis_log_mean = 0.0;              // added to log rates in the year before the anchor
-  std::array<double, 2> crisis_fade{};       // share of the crisis left in the two periods after
-  double comparison_crisis_share = 0.0;      // comparison patients with a crisis of their own
+  double crisis_log_mean = 0.0;          // added to log rates in the year before the anchor
+  std::array<double, 2> crisis_fade{};   // share of the crisis left in the two periods after
+  double comparison_crisis_share = 0.0;  // comparison patients with a crisis of their own
   double connect_rate = 0.0;
 };
 
@@ -129,13 +133,13 @@ struct SyntheticClients {
   std::vector<Days> index_date;      // kNoDate: never connected
   std::vector<Days> discharge_date;  // kNoDate: never connected or still supported at data_end
   std::vector<std::int32_t> birth_year;
-  std::vector<std::uint8_t> sex;              // synth::kSexes
-  std::vector<std::int32_t> practice;         // SyntheticService::practices
-  std::vector<std::int32_t> locality;         // synth::kLocalities
-  std::vector<std::uint8_t> referral_source;  // synth::kReferralSources
-  std::vector<std::uint64_t> referral_reasons;  // bit set over synth::kReferralReasons
-  std::vector<std::uint8_t> carer;            // 0 / 1
-  std::vector<std::uint8_t> status;           // synth::kStatuses
+  std::vector<std::uint8_t> sex;                 // synth::kSexes
+  std::vector<std::int32_t> practice;            // SyntheticService::practices
+  std::vector<std::int32_t> locality;            // synth::kLocalities
+  std::vector<std::uint8_t> referral_source;     // synth::kReferralSources
+  std::vector<std::uint64_t> referral_reasons;   // bit set over synth::kReferralReasons
+  std::vector<std::uint8_t> carer;               // 0 / 1
+  std::vector<std::uint8_t> status;              // synth::kStatuses
   std::vector<std::int32_t> deprivation_decile;  // 1 = most deprived
 };
 
@@ -167,17 +171,17 @@ struct SyntheticAssessments {
 struct SyntheticInterventions {
   std::vector<std::int64_t> client_id;
   std::vector<Days> date;
-  std::vector<std::uint8_t> kind;            // synth::kInterventionKinds
-  std::vector<std::int32_t> organisation;    // SyntheticService::organisations
-  std::vector<std::uint8_t> sector;          // synth::kSectors
+  std::vector<std::uint8_t> kind;          // synth::kInterventionKinds
+  std::vector<std::int32_t> organisation;  // SyntheticService::organisations
+  std::vector<std::uint8_t> sector;        // synth::kSectors
   std::vector<Pence> cost_pence;
 };
 
 struct SyntheticFeedback {
   std::vector<std::int64_t> client_id;
   std::vector<Days> date;
-  std::vector<std::uint8_t> stars;  // 1..5
-  std::vector<std::uint8_t> impact;  // synth::kImpacts
+  std::vector<std::uint8_t> stars;                  // 1..5
+  std::vector<std::uint8_t> impact;                 // synth::kImpacts
   std::vector<std::uint8_t> connected_to_services;  // 0 / 1
 };
 

@@ -24,8 +24,8 @@ struct UtilisationRequest {
   Column<std::int64_t> other_ids;     // comparison pool: their events are counted apart
   Days data_start = kNoDate;
   Days data_end = kNoDate;
-  std::vector<Days> windows;          // lengths in days; at most 6
-  unsigned threads = 0;               // 0: all hardware threads
+  std::vector<Days> windows;  // lengths in days; at most 6
+  unsigned threads = 0;       // 0: all hardware threads
 };
 
 // Why a client is left out of a window; each client is counted under its first reason.
@@ -46,15 +46,15 @@ struct WindowEvents {
 
 struct UtilisationResult {
   std::vector<Days> windows;
-  std::int32_t groups = 1;            // at most 65535
-  std::vector<std::int64_t> counts;           // [window][group][kind][side]
+  std::int32_t groups = 1;                     // at most 65535
+  std::vector<std::int64_t> counts;            // [window][group][kind][side]
   std::vector<std::int64_t> clients_included;  // [window][group]
-  std::vector<WindowExclusions> excluded;     // [window]
-  std::vector<WindowEvents> events;           // [window]
+  std::vector<WindowExclusions> excluded;      // [window]
+  std::vector<WindowEvents> events;            // [window]
   std::int64_t events_total = 0;
-  std::int64_t events_outside_data = 0;        // date outside [data_start, data_end]
-  std::int64_t events_of_unconnected = 0;      // clients with no index date
-  std::int64_t events_of_other_people = 0;     // ids in other_ids
+  std::int64_t events_outside_data = 0;     // date outside [data_start, data_end]
+  std::int64_t events_of_unconnected = 0;   // clients with no index date
+  std::int64_t events_of_other_people = 0;  // ids in other_ids
 
   std::int64_t count(std::size_t window, std::int32_t group, EventKind kind, Side side) const {
     return counts[((window * groups + group) * kEventKinds + static_cast<std::size_t>(kind)) * 2 +
