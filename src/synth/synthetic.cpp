@@ -8,6 +8,7 @@
 
 #include "socialrx/core/error.hpp"
 #include "socialrx/core/parallel.hpp"
+#include "socialrx/core/random.hpp"
 
 namespace socialrx {
 
@@ -85,30 +86,15 @@ constexpr std::array<std::int32_t, 5> kSectorFirst{1, 8, 13, 16, 20};
 
 enum class Stream : std::uint64_t { person = 1, utilisation, thinning, assessments, support };
 
-constexpr std::uint64_t mix(std::uint64_t z) {  // splitmix64's finaliser
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// splitmix64 started from a hash of (seed, person, stream): every person has independent
-// streams, whatever chunk or thread generates them. Samplers are written out here because
-// std:: distributions differ between standard libraries.
-class Rng {
+// Independent streams per (seed, person, stream), whatever chunk or thread generates them,
+// with the samplers the generator needs.
+class Rng : public CounterRng {
  public:
   Rng(std::uint64_t seed, std::int64_t person, Stream stream)
-      : state_(mix(mix(mix(seed) + static_cast<std::uint64_t>(person)) +
-                   static_cast<std::uint64_t>(stream))) {}
+      : CounterRng(stream_key(seed, person, static_cast<std::uint64_t>(stream))) {}
 
-  std::uint64_t next() {
-    state_ += 0x9E3779B97F4A7C15ull;
-    return mix(state_);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  bool chance(double p) { return uniform() < p; }
   std::int64_t below(std::int64_t n) {  // [0, n)
-    return static_cast<std::int64_t>(
-        (static_cast<unsigned __int128>(next()) * static_cast<std::uint64_t>(n)) >> 64);
+    return static_cast<std::int64_t>(CounterRng::below(static_cast<std::uint64_t>(n)));
   }
   double normal() {  // Box-Muller: the pair's second value is kept for the next call
     if (has_spare_) {
@@ -172,7 +158,6 @@ class Rng {
   }
 
  private:
-  std::uint64_t state_;
   double spare_ = 0.0;
   bool has_spare_ = false;
 };
