@@ -8,9 +8,9 @@ cd "$(dirname "$0")"
 root=$PWD
 venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
-                 libgtest-dev libbenchmark-dev)
+                 libgtest-dev libbenchmark-dev chromium)
 python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib pytest hypothesis
-                 statsmodels)
+                 statsmodels nbclient nbformat ipykernel)
 
 install_debian() {
   local missing=()
