@@ -196,7 +196,7 @@ def estimates(labels: Sequence[str], series: dict[str, tuple[Sequence[Any], Sequ
               title: str, xlabel: str, *, money: bool = False) -> bytes:
     """Point estimates with optional intervals, one row per label, one marker per series
     (e.g. the naive before/after change and the matched difference-in-differences)."""
-    figure = _figure(7.2, 0.42 * len(labels) * max(1, len(series)) / 1.6 + 1.4)
+    figure = _figure(7.2, 0.26 * len(labels) * (1 + 0.25 * max(0, len(series) - 1)) + 1.3)
     axes = figure.add_subplot()
     y = np.arange(len(labels))[::-1].astype(float)
     colours = (ORANGE, BLUE, GREEN)
@@ -218,7 +218,8 @@ def estimates(labels: Sequence[str], series: dict[str, tuple[Sequence[Any], Sequ
     if money:
         from matplotlib.ticker import FuncFormatter
 
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"£{value:,.0f}"))
+        axes.xaxis.set_major_formatter(FuncFormatter(
+            lambda value, _: f"{'−' if value < 0 else ''}£{abs(value):,.0f}"))
     axes.legend(fontsize=8, frameon=False, loc="best")
     axes.set_title(title, fontsize=10, loc="left")
     _tidy(axes)

@@ -24,7 +24,6 @@ import datetime as _dt
 import html
 import math
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +117,7 @@ def _pounds_rounded(pence: Any) -> str:
 
 
 def _num(value: Any, digits: int = 2) -> str:
-    return DASH if _na(value) or not math.isfinite(float(value)) else f"{float(value):,.{digits}f}"
+    return DASH if _na(value) or not math.isfinite(float(value)) else f"{float(value):,.{digits}f}".replace("-", "−")
 
 
 def _share(part: Any, whole: Any) -> float:
@@ -353,50 +352,101 @@ def _periods(ev: Evaluation) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ the comparison
+MONEY_ROW = "all_kinds_pence"
+MATCH_OPTIONS = {"k": 1, "caliper": 0.2}
+
+
 @dataclass
 class Comparison:
-    """The matched comparison behind the report: the match, its DiD table and a note saying
-    why either is missing."""
+    """The matched comparison behind the report: the match, its difference-in-differences
+    table (``socialrx.did`` columns) and a note saying why either is missing."""
 
     match: Any = None
     did: pd.DataFrame | None = None
     note: str = ""
     level: float = 0.95
     bootstrap: int = 0
+    seed: int = 1
+    windows: tuple[Window, ...] = ()
+    evaluation: Any = None
 
     @property
     def available(self) -> bool:
         return self.did is not None and len(self.did) > 0
 
+    def did_for(self, client_ids: np.ndarray) -> pd.DataFrame | None:
+        """The DiD over the matched sets of some clients (e.g. one practice's), or None where
+        the match or the estimator cannot be subset."""
+        estimator = _did_function()
+        if self.match is None or estimator is None or self.evaluation is None:
+            return None
+        if not (hasattr(self.match, "matches") and hasattr(self.match, "comparison_index_dates")):
+            return None
+        matches = self.match.matches()
+        subset = matches[matches["client_id"].isin(client_ids)]
+        if subset.empty:
+            return None
+        return estimator(self.evaluation, subset, self.match.comparison_index_dates(), windows=self.windows,
+                         bootstrap=self.bootstrap, level=self.level, seed=self.seed, progress=False)
+
+
+def _did_function() -> Callable[..., pd.DataFrame] | None:
+    try:
+        from .did import did
+    except ImportError:
+        return None
+    return did
+
+
+def _match_function(ev: Evaluation) -> Callable[..., Any] | None:
+    if hasattr(ev, "match"):
+        return ev.match
+    try:
+        from .matching import match
+    except ImportError:
+        return None
+    return lambda **options: match(ev, **options)
+
 
 def _comparison(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any, bootstrap: int,
                 seed: int) -> Comparison:
+    """Match and estimate the DiD unless given; on failure, a Comparison whose note says why."""
+    level = 0.95
+    base = dict(level=level, bootstrap=bootstrap, seed=seed, windows=tuple(windows), evaluation=ev)
     if match is False:
-        return Comparison(note="The matched comparison was not requested for this report.")
+        return Comparison(note="The matched comparison was left out of this report (match=False).", **base)
     if isinstance(did, pd.DataFrame):
-        level = float(did["level"].iloc[0]) if "level" in did and len(did) else 0.95
-        return Comparison(match=match, did=did, level=level, bootstrap=bootstrap)
+        if "level" in did and len(did):
+            base["level"] = float(did["level"].iloc[0])
+        if "replicates" in did and len(did):
+            base["bootstrap"] = int(did["replicates"].iloc[0])
+        return Comparison(match=match, did=did, **base)
     if match is None:
         if ev.comparison is None:
             return Comparison(note="No comparison group was given (Evaluation(comparison=...)), so only the naive "
-                                   "before/after figures are shown. They include regression to the mean.")
-        if not hasattr(ev, "match"):
+                                   "before/after figures are shown. They include regression to the mean.", **base)
+        matcher = _match_function(ev)
+        if matcher is None:
             return Comparison(note="The matched comparison is not available in this version of socialrx, so only "
-                                   "the naive before/after figures are shown. They include regression to the mean.")
+                                   "the naive before/after figures are shown. They include regression to the mean.",
+                              **base)
         try:
-            match = ev.match(k=1, caliper=0.2, seed=seed)
-        except Exception as error:  # the report still stands without it; say why
-            warnings.warn(f"report: matching failed: {error}", RuntimeWarning, stacklevel=3)
-            return Comparison(note=f"The matched comparison could not be formed: {error}")
-    if not hasattr(match, "did"):
-        return Comparison(match=match, note="The matched comparison is not available in this version of socialrx: "
-                                            "the match has no difference-in-differences estimator.")
+            match = matcher(seed=seed, **MATCH_OPTIONS)
+        except ValueError as error:  # the report still stands without it; say why
+            return Comparison(note=f"The matched comparison could not be formed: {error}", **base)
     try:
-        table = match.did(windows=tuple(windows), bootstrap=bootstrap, level=0.95, seed=seed)
-    except Exception as error:
-        warnings.warn(f"report: difference-in-differences failed: {error}", RuntimeWarning, stacklevel=3)
-        return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}")
-    return Comparison(match=match, did=table, level=0.95, bootstrap=bootstrap)
+        if hasattr(match, "did"):
+            table = match.did(windows=tuple(windows), bootstrap=bootstrap, level=level, seed=seed)
+        else:
+            estimator = _did_function()
+            if estimator is None:
+                return Comparison(match=match, note="The difference-in-differences estimator is not available in "
+                                                    "this version of socialrx.", **base)
+            table = estimator(ev, match.matches(), match.comparison_index_dates(), windows=tuple(windows),
+                              bootstrap=bootstrap, level=level, seed=seed, progress=False)
+    except ValueError as error:
+        return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}", **base)
+    return Comparison(match=match, did=table, **base)
 
 
 def _did_column(frame: pd.DataFrame, *names: str) -> str | None:
@@ -471,15 +521,17 @@ class _Builder:
         published = _published_table(counts)
         return published.rename(columns={"total": "referred"}, index={"total": "all referrals"})
 
-    def did_rows(self, spec: WindowSpec) -> pd.DataFrame | None:
-        if not self.cmp.available:
+    def did_rows(self, spec: WindowSpec, table: pd.DataFrame | None = None,
+                 *, money: bool = False) -> pd.DataFrame | None:
+        """One window's DiD rows by kind (``money``: the all-kinds money row instead)."""
+        table = self.cmp.did if table is None else table
+        if table is None or not len(table):
             return None
-        table = self.cmp.did
-        if "window" in table:
-            table = table[(table["window"] == spec.label) | (table.get("window_days", -1) == spec.days)]
-        elif "window_days" in table:
-            table = table[table["window_days"] == spec.days]
-        return table.set_index("kind") if "kind" in table else None
+        rows = table[table["window_days"] == spec.days] if "window_days" in table else table[
+            table["window"] == spec.label]
+        is_money = rows["kind"] == MONEY_ROW
+        rows = rows[is_money] if money else rows[~is_money]
+        return rows.set_index("kind") if len(rows) else None
 
     # ---------------------------------------------------------------- key figures
     def key_figures(self) -> list[tuple[str, str]]:
@@ -531,44 +583,68 @@ class _Builder:
             costs = self.costs()
             gross = costs[costs["window"] == self.last.label]["avoided_pence"].sum()
             text = f"naive {_money(gross)}"
-            did_total = self.did_total_pence(self.last)
-            if did_total is not None:
-                text += f"; matched DiD {_money(did_total[0])}" + (
-                    f" ({_money(did_total[1])} to {_money(did_total[2])})" if did_total[1] is not None else "")
-            rows.append((f"Gross cost avoidance, {_window_label(self.last)}", text))
+            rows.append((f"Gross cost avoidance, {_window_label(self.last)} (naive)", _money(gross)))
+            per_client = self.did_avoided_per_client(self.last)
+            if per_client is not None:
+                clients = self.costs()[lambda f: f["window"] == self.last.label]["clients"].max()
+                rows.append((f"Cost avoided per client, {_window_label(self.last)}",
+                             f"naive {_money(_round_or_na(gross / clients) if clients else pd.NA)}; matched DiD "
+                             + _interval(*per_client, _money)))
             if self.service_cost is not None:
                 saving = ev.net_saving(int(self.service_cost), window=self.windows[-1])
-                rows.append(("Net saving per patient (naive)", f"{_money(saving['net_per_patient_pence'])} over "
-                                                                f"{_n(_primary(saving['patients']))} patients"))
+                text = f"naive {_money(saving['net_per_patient_pence'])}"
+                matched = self.did_net_saving()
+                if matched is not None:
+                    text += f"; matched DiD {_money(matched['net_per_patient'])}"
+                rows.append((f"Net saving per patient ({_n(_primary(saving['patients']))} patients)", text))
         return rows
 
-    def did_pct_text(self, row: pd.Series) -> str:
-        pct = row.get("did_pct", np.nan)
-        low = row.get("did_pct_low", row.get("pct_ci_low", np.nan))
-        high = row.get("did_pct_high", row.get("pct_ci_high", np.nan))
-        text = _signed(pct)
+    @staticmethod
+    def did_pct_text(row: pd.Series) -> str:
+        """DiD as a % of the counterfactual, with its interval."""
+        text = _signed(row.get("did_pct", np.nan))
+        low, high = row.get("ci_low_pct", np.nan), row.get("ci_high_pct", np.nan)
         if not (_na(low) or _na(high)):
             text += f" ({_signed(low)} to {_signed(high)})"
         return text
 
-    def did_total_pence(self, spec: WindowSpec) -> tuple[Any, Any, Any] | None:
-        """The DiD money over every priced kind, with its interval where the estimator gives one."""
-        table = self.cmp.did if self.cmp.available else None
-        if table is None:
+    def did_avoided(self, spec: WindowSpec, table: pd.DataFrame | None = None) -> tuple[Any, Any, Any] | None:
+        """Cost avoided by the DiD over every priced kind (a saving positive, as the naive
+        figure), over the matched clients, with its interval: (pence, low, high)."""
+        row = self.did_rows(spec, table, money=True)
+        if row is None or _na(row["did_pence_total"].iloc[0]):
             return None
-        attrs = getattr(table, "attrs", {}) or {}
-        totals = attrs.get("did_pence_total") or attrs.get("total_pence")
-        if isinstance(totals, Mapping) and spec.label in totals:
-            value = totals[spec.label]
-            if isinstance(value, Mapping):
-                return value.get("did_pence"), value.get("ci_low"), value.get("ci_high")
-            return value, None, None
-        rows = self.did_rows(spec)
-        column = _did_column(rows, "did_pence", "did_pence_total")
-        if column is None:
+        row = row.iloc[0]
+        clients = float(row["clients"])
+        return (-int(row["did_pence_total"]), _round_or_na(-row["ci_high_pence"] * clients),
+                _round_or_na(-row["ci_low_pence"] * clients))
+
+    def did_avoided_per_client(self, spec: WindowSpec) -> tuple[Any, Any, Any] | None:
+        row = self.did_rows(spec, money=True)
+        if row is None:
             return None
-        values = pd.to_numeric(rows[column], errors="coerce").dropna()
-        return (int(values.sum()) if len(values) else None), None, None
+        row = row.iloc[0]
+        return (_round_or_na(-row["did_pence_per_client"]), _round_or_na(-row["ci_high_pence"]),
+                _round_or_na(-row["ci_low_pence"]))
+
+    def did_net_saving(self) -> dict[str, Any] | None:
+        """The net saving with the DiD cost avoided per matched client in place of the naive
+        figure, applied to the same patients as the naive net saving."""
+        per_client = self.did_avoided_per_client(self.last)
+        if per_client is None or self.service_cost is None or _na(per_client[0]):
+            return None
+        patients = int(self.ev.net_saving(int(self.service_cost), window=self.windows[-1])["patients"])
+        result = {}
+        for name, value in zip(("", "_low", "_high"), per_client):
+            if _na(value):
+                continue
+            saving = _core.net_saving(int(value) * patients, int(self.service_cost), patients)
+            result.update({f"gross{name}": saving.gross, f"net{name}": saving.net,
+                           f"net_per_patient{name}": saving.net_per_patient})
+            if not name:
+                result.update(service_cost=saving.service_cost, patients=saving.patients,
+                              gross_per_patient=saving.gross_per_patient)
+        return result
 
     # ---------------------------------------------------------------- pieces shared by sections
     def published_feedback(self) -> pd.DataFrame:
@@ -635,6 +711,17 @@ class _Builder:
                 out.append(record)
             return pd.DataFrame(out)
         return self.cached("wb", compute)
+
+
+def _round_or_na(value: Any) -> Any:
+    return pd.NA if _na(value) or not math.isfinite(float(value)) else int(round(float(value)))
+
+
+def _interval(point: Any, low: Any, high: Any, fmt: Callable[[Any], str]) -> str:
+    text = fmt(point)
+    if not (_na(low) or _na(high)):
+        text += f" ({fmt(low)} to {fmt(high)})"
+    return text
 
 
 def _reduction(before: Any, after: Any) -> float:
@@ -1076,119 +1163,118 @@ def _comparison_section(b: _Builder) -> Section:
     section = Section("comparison", "Matched comparison")
     section.parts.append(_p(
         "Each connected client is matched to a patient who was not referred, with a similar propensity to be "
-        "referred (logistic regression on age, sex, deprivation, prior use and comorbidity; nearest neighbour "
-        "within a caliper), followed over the same windows from a pseudo index date. The difference-in-"
-        "differences (DiD) is the clients' change minus their matches' change: the part of the fall not explained "
-        "by what happened to similar people anyway. Intervals are bootstrap percentile intervals over matched sets."))
+        "referred (logistic regression on age, sex, deprivation and prior use of each service; nearest neighbour "
+        "on the logit of the score within a caliper), followed over the same windows from a pseudo index date. "
+        "The difference-in-differences (DiD) is the clients' change minus their matches' change: the part of the "
+        "fall not explained by what happened to similar people anyway. Intervals are bootstrap percentile "
+        "intervals over matched sets."))
     if not b.cmp.available:
         section.parts.append(_note(b.cmp.note or "The matched comparison is not available."))
         return section
     match = b.cmp.match
-    if match is not None:
-        try:
-            bal = match.balance()
-        except Exception as error:
-            bal = None
-            section.parts.append(_note(f"Balance could not be computed: {error}"))
-        if isinstance(bal, pd.DataFrame) and len(bal):
-            section.parts.extend(_balance_parts(bal))
-        for attribute in ("unmatched",):
-            method = getattr(match, attribute, None)
-            if callable(method):
-                try:
-                    unmatched = method()
-                except Exception:
-                    unmatched = None
-                if isinstance(unmatched, pd.DataFrame):
-                    section.parts.append(_p(f"Clients without a match within the caliper: "
-                                            f"{_n(_primary(len(unmatched)))} (left out of the DiD)."))
+    if match is not None and hasattr(match, "summary"):
+        section.parts.extend(_match_parts(match))
+    if match is not None and hasattr(match, "balance"):
+        section.parts.extend(_balance_parts(match.balance()))
     for spec in b.specs:
         rows = b.did_rows(spec)
-        if rows is None or rows.empty:
+        if rows is None:
             continue
-        section.parts.append(_table(_did_display(b, spec, rows), f"{_window_label(spec)}: naive and matched, by kind",
-                                    note=f"Intervals: {b.cmp.level:.0%} bootstrap"
-                                         + (f", {int(rows['replicates'].iloc[0]):,} replicates"
-                                            if "replicates" in rows else "") + "."))
+        replicates = int(rows["replicates"].iloc[0]) if "replicates" in rows else b.cmp.bootstrap
+        section.parts.append(_table(
+            _did_display(rows), f"{_window_label(spec)}: the clients' change beside the matched comparison's",
+            note=f"clients: matched clients whose data cover the window; change: after vs before. DiD per client: "
+                 f"events, clients' change minus comparison's change. DiD %: of the events the clients would have "
+                 f"had without the service (their own before plus the comparison's change). Intervals: "
+                 f"{b.cmp.level:.0%} bootstrap percentile, {replicates:,} replicates. {SUPPRESSION_NOTE}"))
     rows = b.did_rows(b.last)
-    if rows is not None and not rows.empty:
+    if rows is not None:
+        shown = _did_shown(rows)
         kinds = list(rows.index)
-        naive = pd.to_numeric(rows.get("naive_change_pct", pd.Series(np.nan, index=rows.index)), errors="coerce")
-        series = {"naive before/after": (list(naive), None, None),
-                  "matched DiD": (list(pd.to_numeric(rows.get("did_pct"), errors="coerce")),
-                                  _col(rows, "did_pct_low", "pct_ci_low"), _col(rows, "did_pct_high", "pct_ci_high"))}
+        naive = [v if ok else np.nan for v, ok in zip(pd.to_numeric(rows["naive_change_pct"]), shown)]
+        comparison = [_reduction(pre, post) * -1 if ok else np.nan for pre, post, ok in
+                      zip(rows["control_pre_per_client"], rows["control_post_per_client"], shown)]
+        series = {"clients' own change (naive)": (naive, None, None),
+                  "comparison group's change": (comparison, None, None),
+                  "matched DiD": (_masked(rows["did_pct"], shown), _masked(rows["ci_low_pct"], shown),
+                                  _masked(rows["ci_high_pct"], shown))}
         section.parts.append(_figure(
             _plots.estimates([KIND_LABELS.get(k, k) for k in kinds], series,
-                             f"Change in use, {_window_label(b.last)}: naive vs matched",
-                             "% change (DiD: % of the clients' use before)"),
-            "did_pct", "Naive before/after change beside the matched difference-in-differences, with intervals."))
+                             f"Change in use, {_window_label(b.last)} after vs before",
+                             "% change (DiD: % of the counterfactual, with interval)"),
+            "did_pct", "The clients' own before/after change, the matched comparison group's change, and the "
+                       "difference-in-differences with its interval."))
     return section
 
 
-def _col(rows: pd.DataFrame, *names: str) -> list[Any] | None:
-    name = _did_column(rows, *names)
-    return None if name is None else list(pd.to_numeric(rows[name], errors="coerce"))
+def _masked(values: Any, keep: Sequence[bool]) -> list[Any]:
+    return [float(v) if k and not _na(v) else np.nan for v, k in zip(values, keep)]
 
 
-def _did_display(b: _Builder, spec: WindowSpec, rows: pd.DataFrame) -> pd.DataFrame:
-    counts = pd.DataFrame({"clients": rows.get("clients", pd.Series(0, index=rows.index)),
-                           "controls": rows.get("controls", pd.Series(0, index=rows.index))}).fillna(0).astype("int64")
-    clients = _published_series(counts["clients"], total=None)
-    controls = _published_series(counts["controls"], total=None)
-    # The naive rates x clients are event counts: publish them only where those counts are published.
-    pre = pd.to_numeric(rows.get("naive_pre_per_client"), errors="coerce") if "naive_pre_per_client" in rows else None
-    post = pd.to_numeric(rows.get("naive_post_per_client"), errors="coerce") if "naive_post_per_client" in rows else None
-    hidden_rates = pd.Series(False, index=rows.index)
-    if pre is not None and post is not None:
-        events = pd.DataFrame({"pre": (pre * counts["clients"]).round(), "post": (post * counts["clients"]).round()})
-        published = _published_table(events.fillna(0).astype("int64"), margins=False)
-        hidden_rates = published["pre"].isna() | published["post"].isna()
-    low = _did_column(rows, "ci_low", "did_low", "did_per_client_low")
-    high = _did_column(rows, "ci_high", "did_high", "did_per_client_high")
+def _match_parts(match: Any) -> list[str]:
+    summary = match.summary()
+    reasons = {"matched": int(summary["matched_clients"])}
+    for key, value in summary.items():
+        if str(key).startswith("unmatched_"):
+            reasons[f"not matched: {_label(str(key)[len('unmatched_'):])}"] = int(value)
+    published = _published_series(pd.Series(reasons), total="all clients")
+    frame = pd.DataFrame({"clients": [_n(v) for v in published]}, index=list(published.index))
+    pool = _primary(int(summary["comparison_pool"]))
+    used = _primary(int(summary["comparison_used"]))
+    return [_table(frame, "Who was matched", note=f"Comparison pool: {_n(pool)} patients not referred; "
+                                                   f"{_n(used)} used as matches. Nobody is dropped silently: "
+                                                   "each client not matched is counted by reason.")]
+
+
+def _did_shown(rows: pd.DataFrame) -> list[bool]:
+    """Kinds whose per-client rates may be published: the counts behind them (rate x people,
+    clients and comparison patients, before and after) pass disclosure control."""
+    clients = rows["clients"].astype("int64")
+    controls = rows["controls"].astype("int64")
+    events = pd.DataFrame({
+        "clients before": (rows["naive_pre_per_client"] * clients).round(),
+        "clients after": (rows["naive_post_per_client"] * clients).round(),
+        "comparison before": (rows["control_pre_per_client"] * controls).round(),
+        "comparison after": (rows["control_post_per_client"] * controls).round(),
+    }).fillna(0).astype("int64")
+    published = _published_table(events, margins=False)
+    people = _published_series(clients, total=None)
+    return [not (published.loc[k].isna().any() or _na(people[k])) for k in rows.index]
+
+
+def _did_display(rows: pd.DataFrame) -> pd.DataFrame:
+    shown = _did_shown(rows)
+    clients = _published_series(rows["clients"].astype("int64"), total=None)
+    controls = _published_series(rows["controls"].astype("int64"), total=None)
     table = {}
-    for kind in rows.index:
-        row = rows.loc[kind]
-        small = _na(clients[kind])
-        record = {"clients": _n(clients[kind]), "controls": _n(controls[kind])}
-        if pre is not None:
-            record["per client before"] = DASH if small or hidden_rates[kind] else _num(pre[kind])
-            record["after"] = DASH if small or hidden_rates[kind] else _num(post[kind])
-        record["naive change"] = DASH if small or hidden_rates[kind] else _signed(row.get("naive_change_pct", np.nan))
-        if "did_per_client" in rows:
-            text = _num(row["did_per_client"])
-            if low and high and not (_na(row[low]) or _na(row[high])):
-                text += f" ({_num(row[low])} to {_num(row[high])})"
-            record["DiD per client"] = DASH if small else text
-        record["DiD %"] = DASH if small else b.did_pct_text(row)
-        pence = _did_column(rows, "did_pence")
-        if pence is not None:
-            text = _money(row[pence])
-            lo = _did_column(rows, "did_pence_low", "pence_ci_low")
-            hi = _did_column(rows, "did_pence_high", "pence_ci_high")
-            if lo and hi and not (_na(row[lo]) or _na(row[hi])):
-                text += f" ({_money(row[lo])} to {_money(row[hi])})"
-            record["DiD cost"] = DASH if small else text
-        table[KIND_LABELS.get(kind, _label(kind))] = record
+    for (kind, row), ok in zip(rows.iterrows(), shown):
+        comparison_change = -_reduction(row["control_pre_per_client"], row["control_post_per_client"])
+        table[KIND_LABELS.get(kind, _label(kind))] = {
+            "clients": _n(clients[kind]), "comparison": _n(controls[kind]),
+            "clients' change": _signed(row["naive_change_pct"]) if ok else DASH,
+            "comparison's change": _signed(comparison_change) if ok else DASH,
+            "DiD per client": _interval(row["did_per_client"], row["ci_low"], row["ci_high"], _num) if ok else DASH,
+            "DiD %": _Builder.did_pct_text(row) if ok else DASH,
+        }
     return pd.DataFrame(table).T
 
 
 def _balance_parts(bal: pd.DataFrame) -> list[str]:
-    name = _did_column(bal, "covariate", "variable", "feature")
-    before = _did_column(bal, "smd_before", "smd_all", "smd_unmatched")
-    after = _did_column(bal, "smd_after", "smd_matched", "smd")
-    frame = bal.set_index(name) if name else bal
-    parts = []
-    shown = pd.DataFrame({c: [_num(v, 3) if isinstance(v, (int, float, np.number)) else str(v) for v in frame[c]]
-                          for c in frame.columns if c != name}, index=[str(i) for i in frame.index])
-    # A count of people in a balance table would bypass disclosure control: keep only the SMD columns.
-    keep = [c for c in shown.columns if "smd" in c.lower() or "mean" in c.lower()]
-    if keep:
-        parts.append(_table(shown[keep], "Balance: standardised mean differences",
-                            note="|SMD| below 0.1 is conventionally taken as balanced."))
-    if before and after:
-        parts.append(_figure(_plots.balance(list(frame.index.astype(str)), list(frame[before]), list(frame[after]),
-                                            "Balance before and after matching"),
-                             "balance", "Standardised mean differences, all comparison patients vs matched."))
+    if not isinstance(bal, pd.DataFrame) or bal.empty:
+        return []
+    frame = bal.set_index("covariate")
+    columns = {"smd_before": "SMD: all", "smd_after": "SMD: matched", "client_mean_after": "mean: clients",
+               "comparison_mean_after": "mean: matches", "comparison_mean_before": "mean: all comparison"}
+    shown = pd.DataFrame({label: [_num(v, 2) if "mean" in name else _num(v, 3) for v in frame[name]]
+                          for name, label in columns.items() if name in frame.columns},
+                         index=[_label(c) for c in frame.index])
+    parts = [_table(shown, "Balance of the matched groups",
+                    note="SMD: standardised mean difference, clients vs comparison patients; |SMD| below 0.1 is "
+                         "conventionally taken as balanced. Means are over the people matched (clients, matches) "
+                         "and over the whole comparison pool.")]
+    parts.append(_figure(_plots.balance([_label(c) for c in frame.index], list(frame["smd_before"]),
+                                        list(frame["smd_after"]), "Balance before and after matching"),
+                         "balance", "Standardised mean differences: all comparison patients vs matched."))
     return parts
 
 
@@ -1197,69 +1283,76 @@ def _cost_section(b: _Builder) -> Section:
     if not b.has_cost:
         section.parts.append(_note("Cost avoidance needs events and a tariff (Evaluation(tariff=...))."))
         return section
-    section.parts.append(_p("Cost avoidance = (events before − events after) × unit cost, per kind, in exact "
-                            "pence; negative where use rose. The matched DiD prices the difference-in-differences "
-                            "instead, i.e. only the fall beyond what the matched comparison group shows."))
+    section.parts.append(_p(
+        "Naive cost avoidance = (events before − events after) × unit cost, per kind, in exact pence, over the "
+        "clients in the window; negative where use rose. The matched DiD prices only the fall beyond what the "
+        "matched comparison group shows, per matched client, with its interval."))
     costs = b.costs()
     for spec in b.specs:
         rows = costs[costs["window"] == spec.label].set_index("kind")
         published, clients = b.published_utilisation(spec)
         did = b.did_rows(spec)
-        pence_col = None if did is None else _did_column(did, "did_pence")
+        shown = _did_shown(did) if did is not None else []
+        ok = dict(zip(did.index, shown)) if did is not None else {}
+        n = int(rows["clients"].iloc[0]) if len(rows) else 0
         table = {}
         for kind in rows.index:
-            hidden = _na(published.loc[kind, "pre"]) or _na(published.loc[kind, "post"])
+            hidden = _na(published.loc[kind, "pre"]) or _na(published.loc[kind, "post"]) or _na(clients)
+            avoided = rows.loc[kind, "avoided_pence"]
             record = {"unit cost": _money(rows.loc[kind, "unit_cost_pence"]),
-                      "naive avoided": DASH if hidden else _money(rows.loc[kind, "avoided_pence"])}
-            if pence_col is not None:
-                record["matched DiD avoided"] = _did_money_text(did, kind, pence_col)
+                      "naive avoided": DASH if hidden else _money(avoided),
+                      "naive per client": DASH if hidden or _na(avoided) or not n else _money(round(avoided / n))}
+            if did is not None:
+                if kind in did.index and ok.get(kind) and not _na(did.loc[kind, "did_pence_per_client"]):
+                    row = did.loc[kind]
+                    record["matched DiD per client"] = _interval(
+                        _round_or_na(-row["did_pence_per_client"]), _round_or_na(-row["ci_high_pence"]),
+                        _round_or_na(-row["ci_low_pence"]), _money)
+                else:
+                    record["matched DiD per client"] = DASH
             table[KIND_LABELS.get(kind, _label(kind))] = record
-        total = {"unit cost": "", "naive avoided": _money(rows["avoided_pence"].sum())}
-        if pence_col is not None:
-            totals = b.did_total_pence(spec)
-            text = _money(totals[0]) if totals else DASH
-            if totals and totals[1] is not None:
-                text += f" ({_money(totals[1])} to {_money(totals[2])})"
-            total["matched DiD avoided"] = text
-        table["total"] = total
+        total = {"unit cost": "", "naive avoided": _money(rows["avoided_pence"].sum()),
+                 "naive per client": _money(round(rows["avoided_pence"].sum() / n)) if n else DASH}
+        if did is not None:
+            per_client = b.did_avoided_per_client(spec)
+            total["matched DiD per client"] = _interval(*per_client, _money) if per_client else DASH
+        table["all priced kinds"] = total
+        note = ("Per-kind money is hidden where the event counts behind it are suppressed; totals are over every "
+                "priced kind.")
+        avoided = b.did_avoided(spec)
+        if avoided is not None:
+            money_row = b.did_rows(spec, money=True).iloc[0]
+            note += (f" Matched DiD over the {_n(_primary(int(money_row['clients'])))} matched clients: "
+                     f"{_interval(*avoided, _money)}.")
         section.parts.append(_table(pd.DataFrame(table).T, f"{_window_label(spec)}: cost avoidance by kind "
-                                                             f"({_n(clients)} clients)",
-                                    note="Per-kind money is hidden where the event counts behind it are suppressed; "
-                                         "the total is over every priced kind."))
+                                                             f"({_n(clients)} clients)", note=note))
     spec = b.last
     rows = costs[costs["window"] == spec.label].set_index("kind")
-    did = b.did_rows(spec)
+    published, clients = b.published_utilisation(spec)
+    n = int(rows["clients"].iloc[0]) if len(rows) else 0
     kinds = [k for k in rows.index if not _na(rows.loc[k, "avoided_pence"])]
-    series: dict[str, Any] = {"naive before/after": ([rows.loc[k, "avoided_pence"] / 100 for k in kinds], None, None)}
-    if did is not None and _did_column(did, "did_pence"):
-        col = _did_column(did, "did_pence")
-        lo, hi = _did_column(did, "did_pence_low", "pence_ci_low"), _did_column(did, "did_pence_high", "pence_ci_high")
+    naive = [np.nan if _na(published.loc[k, "pre"]) or _na(published.loc[k, "post"]) or not n
+             else rows.loc[k, "avoided_pence"] / n / 100 for k in kinds]
+    series: dict[str, Any] = {"naive before/after": (naive, None, None)}
+    did = b.did_rows(spec)
+    if did is not None:
+        ok = dict(zip(did.index, _did_shown(did)))
+
         def pick(column: str) -> list[float]:
-            return [float(did.loc[k, column]) / 100 if k in did.index and not _na(did.loc[k, column]) else np.nan
-                    for k in kinds]
-        series["matched DiD"] = (pick(col), pick(lo) if lo else None, pick(hi) if hi else None)
+            return [-float(did.loc[k, column]) / 100 if k in did.index and ok.get(k) and not _na(did.loc[k, column])
+                    else np.nan for k in kinds]
+        series["matched DiD"] = (pick("did_pence_per_client"), pick("ci_high_pence"), pick("ci_low_pence"))
     section.parts.append(_figure(
         _plots.estimates([KIND_LABELS.get(k, k) for k in kinds], series,
-                         f"Cost avoidance by kind, {_window_label(spec)}", "cost avoided (£)", money=True),
-        "cost_by_kind", "Cost avoidance by kind: the naive figure and, where available, the matched DiD."))
+                         f"Cost avoided per client by kind, {_window_label(spec)}", "cost avoided per client (£)",
+                         money=True),
+        "cost_by_kind", "Cost avoided per client by kind: the naive figure and, where available, the matched DiD "
+                        "with its interval."))
     if b.by_practice:
         section.parts.extend(_practice_parts(b))
     section.parts.append(_p(f"Unit costs: {b.ev.tariff.name}, prices of {b.ev.tariff.price_year}; sources in "
                             "Methods and caveats."))
     return section
-
-
-def _did_money_text(did: pd.DataFrame, kind: str, column: str) -> str:
-    if kind not in did.index or _na(did.loc[kind, column]):
-        return DASH
-    clients = did.loc[kind, "clients"] if "clients" in did.columns else THRESHOLD
-    if not _na(clients) and 0 < int(clients) < THRESHOLD:
-        return DASH
-    text = _money(did.loc[kind, column])
-    lo, hi = _did_column(did, "did_pence_low", "pence_ci_low"), _did_column(did, "did_pence_high", "pence_ci_high")
-    if lo and hi and not (_na(did.loc[kind, lo]) or _na(did.loc[kind, hi])):
-        text += f" ({_money(did.loc[kind, lo])} to {_money(did.loc[kind, hi])})"
-    return text
 
 
 def _practice_parts(b: _Builder) -> list[str]:
@@ -1274,33 +1367,52 @@ def _practice_parts(b: _Builder) -> list[str]:
     reach = b.published_connected("practice").rename(index={"all referrals": "all practices"})
     referred, connected = reach["referred"], reach["connected"]
     clients = _published_series(per_practice["clients"].astype("int64"), total="all practices")
-    ae = rows[rows["kind"] == "ae_attendance"].set_index("practice")
-    ae_pub = _published_table(ae[["pre", "post"]]).rename(index={"total": "all practices"}) if len(ae) else None
+    did = _practice_did(b, spec, list(per_practice.index))
+    matched = None if did is None else _published_series(
+        pd.Series({p: int(v[3]) for p, v in did.items()}, dtype="int64"), total=None)
     table = {}
     for practice in per_practice.index:
         hidden = _na(clients[practice])
+        n = per_practice.loc[practice, "clients"]
         record = {"referred": _n(referred.get(practice, pd.NA)), "connected": _n(connected.get(practice, pd.NA)),
-                  "in window": _n(clients[practice])}
-        if ae_pub is not None and practice in ae_pub.index:
-            record["A&E before"] = _n(ae_pub.loc[practice, "pre"])
-            record["A&E after"] = _n(ae_pub.loc[practice, "post"])
-        record["naive cost avoided"] = DASH if hidden else _money(per_practice.loc[practice, "avoided"])
+                  "in window": _n(clients[practice]),
+                  "naive avoided": DASH if hidden else _money(per_practice.loc[practice, "avoided"]),
+                  "naive per client": DASH if hidden or not n else _money(round(per_practice.loc[practice, "avoided"]
+                                                                                / n))}
+        if did is not None:
+            value = did.get(practice)
+            small = value is None or _na(matched.get(practice, pd.NA))
+            record["matched"] = DASH if value is None else _n(matched[practice])
+            record["matched DiD per client"] = DASH if small else _interval(*value[:3], _money)
         table[practice] = record
+    n_all = per_practice["clients"].sum()
     table["all practices"] = {"referred": _n(referred["all practices"]), "connected": _n(connected["all practices"]),
                               "in window": _n(clients["all practices"]),
-                              **({"A&E before": _n(ae_pub.loc["all practices", "pre"]),
-                                  "A&E after": _n(ae_pub.loc["all practices", "post"])} if ae_pub is not None else {}),
-                              "naive cost avoided": _money(per_practice["avoided"].sum())}
-    frame = pd.DataFrame(table).T
-    parts.append(_table(frame, "Cost avoidance by practice (naive)",
-                        note="Money is hidden for a practice whose clients in the window are suppressed. A matched "
-                             "DiD by practice would rest on very few matched sets per practice and is not shown."))
-    shown = per_practice[[not _na(clients[p]) for p in per_practice.index]].sort_values("avoided")
+                              "naive avoided": _money(per_practice["avoided"].sum()),
+                              "naive per client": _money(round(per_practice["avoided"].sum() / n_all)) if n_all else DASH}
+    if did is not None:
+        per_client = b.did_avoided_per_client(spec)
+        money_row = b.did_rows(spec, money=True)
+        table["all practices"]["matched"] = _n(_primary(int(money_row["clients"].iloc[0]))) if money_row is not None \
+            else DASH
+        table["all practices"]["matched DiD per client"] = _interval(*per_client, _money) if per_client else DASH
+    parts.append(_table(pd.DataFrame(table).T, "Cost avoidance by practice",
+                        note="Money is hidden for a practice whose clients are suppressed. The matched DiD per "
+                             "practice rests on few matched sets: read its interval before its point estimate."))
+    shown = per_practice[[not _na(clients[p]) and per_practice.loc[p, "clients"] > 0 for p in per_practice.index]]
     if len(shown):
+        labels = list(shown.index)
+        naive = list(shown["avoided"] / shown["clients"] / 100)
+        series: dict[str, Any] = {"naive before/after": (naive, None, None)}
+        if did is not None:
+            values = [did.get(p) if not _na(matched.get(p, pd.NA)) else None for p in labels]
+            series["matched DiD"] = tuple([np.nan if v is None or _na(v[i]) else float(v[i]) / 100 for v in values]
+                                          for i in range(3))
         parts.append(_figure(
-            _plots.grouped_bars(list(shown.index), {"naive cost avoided (£)": list(shown["avoided"] / 100)},
-                                "Naive cost avoidance by practice", "£", horizontal=True, height=3.0),
-            "cost_by_practice", "Naive cost avoidance by practice (practices with suppressed counts left out)."))
+            _plots.estimates(labels, series, f"Cost avoided per client by practice, {_window_label(spec)}",
+                             "cost avoided per client (£)", money=True),
+            "cost_by_practice", "Cost avoided per client by practice: naive, and matched DiD with its interval "
+                                "(practices with suppressed counts left out)."))
     # Practices with a fall / rise in each kind, as the seed report counts surgeries.
     direction = {}
     for kind, block in rows.groupby("kind", sort=False):
@@ -1309,7 +1421,7 @@ def _practice_parts(b: _Builder) -> list[str]:
             "fewer": int((change < 0).sum()), "same": int((change == 0).sum()), "more": int((change > 0).sum())}),
             total="practices")
     frame = pd.DataFrame(direction).T.apply(lambda col: col.map(_n))
-    parts.append(_table(frame, "Practices with fewer, the same or more events after than before"))
+    parts.append(_table(frame, "Practices with fewer, the same or more events after than before (naive)"))
     best = per_practice[[not _na(clients[p]) for p in per_practice.index]]
     if len(best):
         top = best["avoided"].idxmax()
@@ -1317,6 +1429,26 @@ def _practice_parts(b: _Builder) -> list[str]:
                         f"{_money(best.loc[top, 'avoided'])} (from {_n(referred.get(top, pd.NA))} referrals, "
                         f"{_n(connected.get(top, pd.NA))} connected)."))
     return parts
+
+
+def _practice_did(b: _Builder, spec: WindowSpec, practices: list[str]) -> dict[str, tuple[Any, ...]] | None:
+    """Per practice: DiD cost avoided per matched client (point, low, high) and matched clients."""
+    if not b.cmp.available or b.did_rows(spec, money=True) is None:
+        return None
+    labels = b.ev.clients["practice"].astype("string")
+    ids = b.ev._client_columns["client_id"]
+    out: dict[str, tuple[Any, ...]] = {}
+    for practice in practices:
+        table = b.cmp.did_for(ids[(labels == practice).fillna(False).to_numpy(dtype=bool)])
+        if table is None:
+            continue
+        row = b.did_rows(spec, table, money=True)
+        if row is None:
+            continue
+        row = row.iloc[0]
+        out[practice] = (_round_or_na(-row["did_pence_per_client"]), _round_or_na(-row["ci_high_pence"]),
+                         _round_or_na(-row["ci_low_pence"]), int(row["clients"]))
+    return out or None
 
 
 def _tariff_table(b: _Builder) -> str:
@@ -1349,21 +1481,24 @@ def _net_section(b: _Builder) -> Section:
         "gross per patient": DASH if _na(patients) else _money(saving["gross_per_patient_pence"]),
         "net per patient": DASH if _na(patients) else _money(saving["net_per_patient_pence"]),
     }}
-    totals = b.did_total_pence(b.last)
-    if totals is not None and totals[0] is not None:
-        did_rows = b.did_rows(b.last)
-        matched = int(did_rows["clients"].max()) if did_rows is not None and "clients" in did_rows else int(saving["patients"])
-        gross = int(totals[0])
-        net = _core.net_saving(gross, int(b.service_cost), matched)
-        shown["matched DiD"] = {
-            "gross cost avoidance": _money(net.gross), "service cost": _money(net.service_cost),
-            "net saving": _money(net.net), "patients": _n(_primary(matched)),
-            "gross per patient": _money(net.gross_per_patient), "net per patient": _money(net.net_per_patient),
+    matched = b.did_net_saving()
+    if matched is not None:
+        shown["matched DiD (interval)"] = {
+            "gross cost avoidance": _interval(matched["gross"], matched.get("gross_low"), matched.get("gross_high"),
+                                              _money),
+            "service cost": _money(matched["service_cost"]),
+            "net saving": _interval(matched["net"], matched.get("net_low"), matched.get("net_high"), _money),
+            "patients": _n(_primary(matched["patients"])),
+            "gross per patient": _money(matched["gross_per_patient"]),
+            "net per patient": DASH if _na(patients) else _interval(
+                matched["net_per_patient"], matched.get("net_per_patient_low"), matched.get("net_per_patient_high"),
+                _money),
         }
     section.parts.append(_table(pd.DataFrame(shown), f"Net saving over {_window_label(b.last)} after the index date",
-                                note="Net saving = (gross cost avoidance − service cost) / patients. Gross, service "
+                                note="Net saving = (gross cost avoidance − service cost) / patients; gross, service "
                                      "cost and net are reported separately; per-patient figures are rounded to whole "
-                                     "pence."))
+                                     "pence. The matched DiD column applies the DiD cost avoided per matched client "
+                                     "to the same patients."))
     return section
 
 

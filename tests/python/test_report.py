@@ -1,0 +1,323 @@
+"""The evaluation report: one self-contained HTML file, every section, every figure a PNG,
+disclosure control on every published count, and it renders in a headless browser."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import socialrx
+from socialrx.report import SECTIONS, build_report, period_evaluation, period_labels, write_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SERVICE_COST = 45_269_800
+
+
+class _Page(HTMLParser):
+    """Collects what the checks need: headings, images, external references and table cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headings: list[str] = []
+        self.images: list[dict[str, str]] = []
+        self.external: list[tuple[str, str, str]] = []
+        self.cells: list[str] = []
+        self._heading: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        for name in ("src", "href"):
+            value = values.get(name)
+            if value is not None and not (value.startswith("data:") or value.startswith("#")):
+                self.external.append((tag, name, value))
+        if tag in ("link", "iframe", "object", "embed"):
+            self.external.append((tag, "tag", ""))
+        if tag == "img":
+            self.images.append(values)
+        if tag == "h2":
+            self._heading = []
+        if tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2" and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+        if tag == "td" and self._cell is not None:
+            self.cells.append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _evaluation(service: socialrx.SyntheticService, **options) -> socialrx.Evaluation:
+    return socialrx.Evaluation(
+        clients=service.clients, events=service.events, assessments=service.assessments,
+        interventions=service.interventions, feedback=service.feedback, comparison=service.comparison,
+        tariff="example", data_start=service.data_start, data_end=service.data_end, **options)
+
+
+@pytest.fixture(scope="module")
+def service() -> socialrx.SyntheticService:
+    return socialrx.synthetic(n_clients=600, n_comparison=4000, seed=5, true_effect=0.1)
+
+
+@pytest.fixture(scope="module")
+def report(service, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    written = write_report(_evaluation(service), path, service_cost_pence=SERVICE_COST, bootstrap=200)
+    assert written == path
+    return path
+
+
+def _expected_headings(periods: bool = False) -> list[str]:
+    return [title for key, title in SECTIONS if periods or key != "periods"]
+
+
+def test_every_section_in_order(report):
+    assert _parse(report).headings == _expected_headings()
+
+
+def test_self_contained(report):
+    page = _parse(report)
+    assert page.external == []
+    text = report.read_text(encoding="utf-8")
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|//|file:)""", text)
+    assert "@import" not in text and "url(" not in text
+
+
+def test_every_image_is_an_embedded_png(report):
+    images = _parse(report).images
+    assert len(images) >= 12
+    for image in images:
+        src = image["src"]
+        assert src.startswith("data:image/png;base64,"), src[:40]
+        data = base64.b64decode(src.split(",", 1)[1], validate=True)
+        assert data.startswith(PNG_MAGIC)
+        assert image.get("alt")
+        assert image.get("data-figure")
+
+
+def _integers(cells: list[str]) -> list[int]:
+    return [int(c.replace(",", "")) for c in cells if re.fullmatch(r"−?\d{1,3}(,\d{3})*|−?\d+", c)]
+
+
+def test_no_published_count_is_1_to_4(report):
+    """Every table cell that is a plain whole number is a count; none may be 1 to 4."""
+    cells = _parse(report).cells
+    numbers = _integers(cells)
+    assert numbers, "the report publishes counts"
+    small = [n for n in numbers if 0 < n < 5]
+    assert small == []
+    assert "*" in cells, "a service this size has some suppressed cells"
+
+
+def test_suppressed_cells_are_secondary_protected(service, tmp_path):
+    """A small practice's referrals: its 1-4 count is hidden and its row total cannot reveal it."""
+    clients = service.clients.copy()
+    clients["practice"] = clients["practice"].astype(str)
+    connected = clients.index[clients["index_date"].notna()]
+    clients.loc[connected[:3], "practice"] = "TINY01"  # three connected, none unconnected
+    ev = socialrx.Evaluation(clients=clients, events=service.events, assessments=service.assessments,
+                             interventions=service.interventions, feedback=service.feedback,
+                             comparison=service.comparison, tariff="example", data_start=service.data_start,
+                             data_end=service.data_end)
+    path = write_report(ev, tmp_path / "tiny.html", match=False)
+    text = path.read_text(encoding="utf-8")
+    row = re.search(r"<tr>\s*<th>TINY01</th>(.*?)</tr>", text, flags=re.S)
+    assert row, "the practice is listed"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    assert cells[0] == "*" and cells[1] == "*"  # referred 3, connected 3: both hidden
+    assert _integers(_parse(path).cells) and all(not 0 < n < 5 for n in _integers(_parse(path).cells))
+
+
+def test_figures_use_published_values_only(service):
+    """Percentages beside suppressed counts are not shown (they would reveal them)."""
+    report = build_report(_evaluation(service), match=False)
+    html = report.html()
+    checked = 0
+    for table in re.findall(r"<table.*?</table>", html, flags=re.S):
+        if "<th>% connected</th>" not in table:
+            continue
+        for row in re.findall(r"<tr>.*?</tr>", table, flags=re.S):
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)  # referred, connected, % connected, % of referrals
+            if cells and "*" in cells[:2]:
+                assert cells[2] == "–"
+                checked += 1
+    assert checked
+
+
+def test_matched_comparison_beside_the_naive(report):
+    text = report.read_text(encoding="utf-8")
+    assert "matched DiD" in text
+    assert "Who was matched" in text and "Balance of the matched groups" in text
+    page = _parse(report)
+    figures = {image["data-figure"] for image in page.images}
+    assert {"did_pct", "balance", "cost_by_kind", "cost_by_practice"} <= figures
+
+
+def test_without_a_comparison_the_did_section_says_so(service, tmp_path):
+    clients = set(service.clients["client_id"])
+    events = service.events[service.events["person_id"].isin(clients)]
+    ev = socialrx.Evaluation(clients=service.clients, events=events, tariff="example",
+                             data_start=service.data_start, data_end=service.data_end)
+    path = write_report(ev, tmp_path / "naive.html")
+    text = path.read_text(encoding="utf-8")
+    assert _parse(path).headings == _expected_headings()
+    assert "No comparison group was given" in text
+    assert "No interventions table was given" in text
+    assert "No service cost was given" in text
+
+
+def test_methods_name_the_rules_and_the_tariff(report):
+    text = report.read_text(encoding="utf-8")
+    for phrase in ("round(W × 365.25 / 12)", "Censoring and exclusions", "starts before data", "price year",
+                   "illustrative example", "regression to the mean", "counts of 1 to 4"):
+        assert phrase in text, phrase
+
+
+def test_periods_side_by_side(service, tmp_path):
+    ev = _evaluation(service)
+    path = write_report(ev, tmp_path / "years.html", by_period="side_by_side", match=False)
+    page = _parse(path)
+    assert page.headings == _expected_headings(periods=True)
+    text = path.read_text(encoding="utf-8")
+    labels = sorted(p for p in period_labels(ev).unique() if p != "not connected")
+    table = text[text.index("Key figures by period"):]
+    for label in labels:
+        assert f"<th>{label}</th>" in table
+    assert "<th>all periods</th>" in table
+    assert all(not 0 < n < 5 for n in _integers(page.cells))
+
+
+def test_periods_separate(service, tmp_path):
+    ev = _evaluation(service)
+    written = write_report(ev, tmp_path / "year.html", by_period="separate", match=False)
+    labels = sorted(p for p in period_labels(ev).unique() if p != "not connected")
+    assert [p.name for p in written] == [f"year_{label.replace('/', '-')}.html" for label in labels]
+    first = period_evaluation(ev, labels[1])
+    referred = int(first.reach()["referred"].sum())
+    assert referred == int((period_labels(ev) == labels[1]).sum())
+    text = written[1].read_text(encoding="utf-8")
+    assert labels[1] in text
+    assert _parse(written[1]).headings == _expected_headings()
+
+
+def test_bad_by_period(service, tmp_path):
+    with pytest.raises(ValueError, match="by_period"):
+        write_report(_evaluation(service), tmp_path / "x.html", by_period="monthly")
+
+
+def test_repr_html_for_notebooks(service):
+    report = build_report(_evaluation(service), match=False)
+    fragment = report._repr_html_()
+    assert fragment.startswith("<style>") and "<html" not in fragment
+    assert report.figures == fragment.count("<img ")
+
+
+def test_report_command(service, tmp_path):
+    import argparse
+
+    from socialrx.report import add_report_parser
+
+    files = {}
+    for name, frame in (("clients", service.clients), ("events", service.events),
+                        ("assessments", service.assessments), ("interventions", service.interventions),
+                        ("feedback", service.feedback), ("comparison", service.comparison)):
+        files[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(files[name], index=False, date_format="%Y-%m-%d")
+    parser = argparse.ArgumentParser(prog="socialrx")
+    add_report_parser(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "cli" / "report.html"
+    args = parser.parse_args([
+        "report", *[a for name, path in files.items() for a in (f"--{name}", str(path))],
+        "--tariff", "example", "--data-start", str(service.data_start.date()),
+        "--data-end", str(service.data_end.date()), "--service-cost-pence", str(SERVICE_COST),
+        "--bootstrap", "100", "--out", str(out)])
+    args.handler(args)
+    assert _parse(out).headings == _expected_headings()
+    assert "matched DiD" in out.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------ headless browser
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return None
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "install", "-y", "-qq", "chromium"], ["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "chromium"]):
+        subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
+        if shutil.which("chromium"):
+            return shutil.which("chromium")
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed and could not be installed with apt-get "
+                    "(DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)")
+    return browser
+
+
+def _render(browser: str, path: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [browser, "--headless", "--disable-gpu", "--no-sandbox", "--disable-dev-shm-usage",
+         "--virtual-time-budget=10000", "--user-data-dir=" + str(path.parent / ".chromium"), *extra,
+         path.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_renders_in_headless_chromium_with_every_figure_loaded(report, chromium):
+    result = _render(chromium, report, "--dump-dom")
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    expected = len(_parse(report).images)
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    assert f'data-figures="{expected}"' in body
+    assert f'data-figures-loaded="{expected}"' in body
+    assert len(re.findall(r"<img[^>]*data-loaded=\"1\"", dom)) == expected
+    for _, title in SECTIONS:
+        if title != "Year by year":
+            assert f">{title}</h2>" in dom
+
+
+def test_screenshot_is_not_blank(report, chromium, tmp_path):
+    shot = tmp_path / "report.png"
+    result = _render(chromium, report, "--hide-scrollbars", "--window-size=1100,3000", f"--screenshot={shot}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 50_000
+
+
+def test_demo_sized_report_builds(tmp_path):
+    """The demo's default size renders end to end (the size `socialrx demo` writes)."""
+    data = socialrx.synthetic(n_clients=3000, n_comparison=30000, seed=1, true_effect=0.1)
+    path = write_report(_evaluation(data), tmp_path / "demo.html", service_cost_pence=SERVICE_COST,
+                        bootstrap=200)
+    page = _parse(path)
+    assert page.headings == _expected_headings()
+    assert all(not 0 < n < 5 for n in _integers(page.cells))
