@@ -35,7 +35,8 @@ py::dict propensity(const Array<double>& x, std::size_t treated_rows,
                     bool replace, unsigned threads) {
   if (x.ndim() != 2) throw std::invalid_argument("x: expected a 2-D array (people x covariates)");
   PropensityMatchRequest request;
-  request.x = {x.data(), static_cast<std::size_t>(x.shape(0)), static_cast<std::size_t>(x.shape(1))};
+  request.x = {x.data(), static_cast<std::size_t>(x.shape(0)),
+               static_cast<std::size_t>(x.shape(1))};
   request.treated_rows = treated_rows;
   request.stratum = column(stratum);
   request.k = k;
@@ -68,8 +69,8 @@ void add_evaluate(py::module_& m) {
       std::vector<std::string>{"matched", "no_match_within_caliper", "no_comparison_in_stratum"};
   m.def(
       "pseudo_index_dates",
-      [](const Array<std::int64_t>& patient_id, const Array<Days>& donor_dates,
-         std::uint64_t seed, unsigned threads) {
+      [](const Array<std::int64_t>& patient_id, const Array<Days>& donor_dates, std::uint64_t seed,
+         unsigned threads) {
         std::vector<Days> out;
         {
           py::gil_scoped_release release;
@@ -83,9 +84,14 @@ void add_evaluate(py::module_& m) {
       [](const Array<double>& treated_logit, const Array<double>& control_logit,
          const Array<std::int32_t>& treated_stratum, const Array<std::int32_t>& control_stratum,
          std::size_t k, double caliper, bool replace, unsigned threads) {
-        NearestNeighbourRequest request{column(treated_logit), column(control_logit),
-                                        column(treated_stratum), column(control_stratum),
-                                        k, caliper, replace, threads};
+        NearestNeighbourRequest request{column(treated_logit),
+                                        column(control_logit),
+                                        column(treated_stratum),
+                                        column(control_stratum),
+                                        k,
+                                        caliper,
+                                        replace,
+                                        threads};
         Matching result;
         {
           py::gil_scoped_release release;
@@ -96,9 +102,9 @@ void add_evaluate(py::module_& m) {
       py::arg("treated_logit"), py::arg("control_logit"), py::arg("treated_stratum"),
       py::arg("control_stratum"), py::arg("k") = 1, py::arg("caliper") = kNoCaliper,
       py::arg("replace") = false, py::arg("threads") = 0);
-  m.def("propensity_match", &propensity, py::arg("x"), py::arg("treated_rows"),
-        py::arg("stratum"), py::arg("k") = 1, py::arg("caliper_sd") = 0.2,
-        py::arg("replace") = false, py::arg("threads") = 0,
+  m.def("propensity_match", &propensity, py::arg("x"), py::arg("treated_rows"), py::arg("stratum"),
+        py::arg("k") = 1, py::arg("caliper_sd") = 0.2, py::arg("replace") = false,
+        py::arg("threads") = 0,
         "Fits the propensity model on x (clients' rows first), matches on its logit within "
         "caliper_sd SDs of the logit (inf: no caliper) and measures balance.");
 }

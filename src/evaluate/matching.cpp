@@ -36,16 +36,15 @@ void validate_matching(const NearestNeighbourRequest& r) {
   require_finite("clients", "logit", r.treated_logit);
   require_finite("comparison", "logit", r.control_logit);
   if (r.k < 1) throw InputError("match", "k", kNoRow, "at least one match per client is needed");
-  if (!(r.caliper > 0))
-    throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
+  if (!(r.caliper > 0)) throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
   if (r.treated_logit.size() >= INT32_MAX || r.control_logit.size() >= INT32_MAX)
     throw InputError("match", "logit", kNoRow, "more than 2^31 people");
 }
 
 // Controls sorted by (stratum, logit, row); each stratum a contiguous range.
 struct SortedControls {
-  std::vector<std::int32_t> row;     // [position] control row
-  std::vector<double> logit;         // [position]
+  std::vector<std::int32_t> row;      // [position] control row
+  std::vector<double> logit;          // [position]
   std::vector<std::int32_t> stratum;  // distinct strata, ascending
   std::vector<std::int64_t> begin;    // [stratum + 1] positions
 
@@ -113,8 +112,8 @@ class Availability {
 // The k nearest available controls of one client within the caliper, nearest first, taking
 // the left (smaller logit) one of two equally near. Returns how many were found.
 std::size_t nearest(double target, std::pair<std::int64_t, std::int64_t> range,
-                     const SortedControls& sorted, Availability& available, std::size_t k,
-                     double caliper, std::int32_t* out) {
+                    const SortedControls& sorted, Availability& available, std::size_t k,
+                    double caliper, std::int32_t* out) {
   const auto [begin, end] = range;
   const auto first = sorted.logit.begin();
   const std::int64_t split = std::lower_bound(first + begin, first + end, target) - first;
@@ -139,18 +138,6 @@ std::size_t nearest(double target, std::pair<std::int64_t, std::int64_t> range,
     }
   }
   return found;
-}
-
-double variance(Column<double> values, double mean) {
-  double sum = 0;
-  for (double v : values) sum += (v - mean) * (v - mean);
-  return values.size() > 1 ? sum / static_cast<double>(values.size() - 1) : 0.0;
-}
-
-double mean(Column<double> values) {
-  double sum = 0;
-  for (double v : values) sum += v;
-  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
 }
 
 double smd(double mean_t, double var_t, double mean_c, double var_c) {
@@ -205,8 +192,8 @@ std::vector<Days> pseudo_index_dates(Column<std::int64_t> patient_id, Column<Day
   const std::uint64_t key = mix64(mix64(seed) ^ 0x70736575646F6964ull);  // "pseudoid"
   for_each_chunk(out.size(), kChunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i)
-      out[i] = donors[draw_below(mix64(key + static_cast<std::uint64_t>(patient_id[i])),
-                                 donors.size())];
+      out[i] =
+          donors[draw_below(mix64(key + static_cast<std::uint64_t>(patient_id[i])), donors.size())];
   });
   return out;
 }
@@ -229,15 +216,16 @@ Matching nearest_neighbours(const NearestNeighbourRequest& r) {
       m.status[t] = MatchStatus::no_comparison_in_stratum;
       return;
     }
-    found[t] = static_cast<std::uint32_t>(nearest(r.treated_logit[t], range, sorted, pool, r.k,
-                                                  r.caliper, &chosen[t * r.k]));
+    found[t] = static_cast<std::uint32_t>(
+        nearest(r.treated_logit[t], range, sorted, pool, r.k, r.caliper, &chosen[t * r.k]));
     if (found[t] == 0) m.status[t] = MatchStatus::no_match_within_caliper;
   };
   if (r.replace) {  // clients independent of one another: any split gives the same sets
-    for_each_chunk(treated, kChunk, r.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-      Availability everyone(0, false);
-      for (std::size_t t = begin; t < end; ++t) match_one(t, everyone);
-    });
+    for_each_chunk(treated, kChunk, r.threads,
+                   [&](std::size_t, std::size_t begin, std::size_t end) {
+                     Availability everyone(0, false);
+                     for (std::size_t t = begin; t < end; ++t) match_one(t, everyone);
+                   });
   } else {
     std::vector<std::int32_t> order(treated);
     std::iota(order.begin(), order.end(), 0);
@@ -252,7 +240,8 @@ Matching nearest_neighbours(const NearestNeighbourRequest& r) {
   for (std::size_t t = 0; t < treated; ++t) {
     if (found[t] == 0) continue;
     m.set_treated.push_back(static_cast<std::int32_t>(t));
-    m.control.insert(m.control.end(), chosen.begin() + t * r.k, chosen.begin() + t * r.k + found[t]);
+    m.control.insert(m.control.end(), chosen.begin() + t * r.k,
+                     chosen.begin() + t * r.k + found[t]);
     m.set_begin.push_back(static_cast<std::int64_t>(m.control.size()));
   }
   return m;
@@ -316,7 +305,10 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   const Column<double> logit(out.logit);
   const Column<double> treated = logit.first(r.treated_rows);
   const Column<double> controls = logit.subspan(r.treated_rows);
-  out.logit_sd = std::sqrt((variance(treated, mean(treated)) + variance(controls, mean(controls))) / 2);
+  const RowMajor<double> logit_column{out.logit.data(), out.logit.size(), 1};
+  out.logit_sd = std::sqrt((moments(logit_column, 0, 0, r.treated_rows, {}).variance +
+                            moments(logit_column, 0, r.treated_rows, r.x.rows, {}).variance) /
+                           2);
   out.caliper = r.caliper_sd == kNoCaliper ? kNoCaliper : r.caliper_sd * out.logit_sd;
 
   NearestNeighbourRequest nn;

@@ -1,9 +1,9 @@
+#include "socialrx/evaluate/matching.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
-
-#include "socialrx/evaluate/matching.hpp"
 
 namespace socialrx {
 namespace {
@@ -168,8 +168,8 @@ TEST(Balance, StandardisedMeanDifferenceByHand) {
 
 TEST(PropensityMatch, CoefficientsAreThoseOfFitLogistic) {
   // Two covariates, 6 clients then 10 controls, overlapping so the fit converges.
-  const std::vector<double> x{3, 1, 2, 0, 4, 1, 1, 1, 2, 1, 3, 0, 0, 0, 1, 0, 2, 1, 0, 1,
-                              1, 1, 3, 0, 0, 0, 1, 0, 2, 0, 0, 1};
+  const std::vector<double> x{3, 1, 2, 0, 4, 1, 1, 1, 2, 1, 3, 0, 0, 0, 1, 0,
+                              2, 1, 0, 1, 1, 1, 3, 0, 0, 0, 1, 0, 2, 0, 0, 1};
   const RowMajor<double> view{x.data(), 16, 2};
   PropensityMatchRequest r;
   r.x = view;
@@ -182,8 +182,9 @@ TEST(PropensityMatch, CoefficientsAreThoseOfFitLogistic) {
   EXPECT_EQ(m.fit.coefficients, fit.coefficients);
   EXPECT_EQ(m.fit.intercept, fit.intercept);
   for (std::size_t i = 0; i < 16; ++i)
-    EXPECT_NEAR(m.logit[i], fit.intercept + fit.coefficients[0] * x[2 * i] +
-                                fit.coefficients[1] * x[2 * i + 1], 1e-12);
+    EXPECT_NEAR(m.logit[i],
+                fit.intercept + fit.coefficients[0] * x[2 * i] + fit.coefficients[1] * x[2 * i + 1],
+                1e-12);
   EXPECT_EQ(m.matching.sets(), 6u);  // no caliper: everyone finds someone among 10
   EXPECT_THROW(propensity_match({view, 0}), InputError);
 }

@@ -76,11 +76,11 @@ struct Balance {
 Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<double> weight);
 
 struct PropensityMatchRequest {
-  RowMajor<double> x;             // covariates of eligible people: treated rows first
+  RowMajor<double> x;  // covariates of eligible people: treated rows first
   std::size_t treated_rows = 0;
-  Column<std::int32_t> stratum;   // optional exact-matching stratum per row of x
+  Column<std::int32_t> stratum;  // optional exact-matching stratum per row of x
   std::size_t k = 1;
-  double caliper_sd = 0.2;        // in SDs of the logit; kNoCaliper for none
+  double caliper_sd = 0.2;  // in SDs of the logit; kNoCaliper for none
   bool replace = false;
   unsigned threads = 0;
 };
@@ -91,7 +91,7 @@ struct PropensityMatch {
   double logit_sd = 0;          // sqrt((var_t + var_c) / 2) of the logit
   double caliper = kNoCaliper;  // absolute: caliper_sd * logit_sd
   Matching matching;
-  std::vector<double> weight;   // per row of x, see matching_weights
+  std::vector<double> weight;  // per row of x, see matching_weights
   Balance balance;
 };
 
