@@ -8,6 +8,7 @@
 
 #include "socialrx/core/error.hpp"
 #include "socialrx/core/parallel.hpp"
+#include "socialrx/core/random.hpp"
 
 namespace socialrx {
 
@@ -15,37 +16,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kRow = 2 * kDidOutcomes;  // a set's [outcome][did, counterfactual post]
-constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;
-
-constexpr std::uint64_t mix(std::uint64_t z) {  // splitmix64's finaliser
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// The i-th number of stream (seed, replicate, window) is a pure function of the four, so a
-// replicate draws the same sets whichever thread or batch computes it.
-class CounterStream {
- public:
-  CounterStream(std::uint64_t seed, std::uint64_t replicate, std::uint64_t window)
-      : state_(mix(mix(mix(seed) + replicate * kGolden) + window)) {}
-
-  // Uniform on [0, n) without modulo bias (Lemire 2019: multiply, reject the short slice).
-  std::uint64_t below(std::uint64_t n) {
-    unsigned __int128 product = static_cast<unsigned __int128>(next()) * n;
-    if (static_cast<std::uint64_t>(product) < n) {
-      const std::uint64_t threshold = -n % n;
-      while (static_cast<std::uint64_t>(product) < threshold)
-        product = static_cast<unsigned __int128>(next()) * n;
-    }
-    return static_cast<std::uint64_t>(product >> 64);
-  }
-
- private:
-  std::uint64_t next() { return mix(state_ += kGolden); }
-  std::uint64_t state_;
-};
-
 void validate(const DidRequest& request) {
   const PersonCountsView& people = request.people;
   const MatchedSetsView& sets = request.sets;
@@ -112,6 +82,16 @@ void statistics(const double* sums, std::int64_t sets, double* out) {
     out[2 * o] = sets > 0 ? did : kNaN;
     out[2 * o + 1] = counterfactual > 0 ? 100.0 * did / counterfactual : kNaN;
   }
+}
+
+// One replicate of one window: `sets` draws with replacement from the window's set rows.
+void resample(const std::vector<double>& rows, std::int64_t sets, CounterRng rng, double* out) {
+  std::array<double, kRow> sums{};
+  for (std::int64_t draw = 0; draw < sets; ++draw) {
+    const double* row = rows.data() + rng.below(sets) * kRow;
+    for (std::size_t j = 0; j < kRow; ++j) sums[j] += row[j];
+  }
+  statistics(sums.data(), sets, out);
 }
 
 // numpy's default ("linear") quantile of sorted values.
@@ -229,22 +209,16 @@ void DidBootstrap::run(std::int64_t count, unsigned threads) {
   const std::size_t stride = windows * kRow;
   draws_.resize((replicates_ + count) * stride);
   const std::int64_t first = replicates_;
-  // Each replicate writes its own slots: the result does not depend on the chunking.
+  // Each replicate writes its own slots, from a stream keyed by (seed, replicate, window):
+  // the result depends on neither the chunking, the threads nor the batches.
   for_each_chunk(static_cast<std::size_t>(count), 4, threads,
                  [&](std::size_t, std::size_t begin, std::size_t end) {
                    for (std::size_t i = begin; i < end; ++i) {
                      const std::uint64_t replicate = first + i;
-                     for (std::size_t w = 0; w < windows; ++w) {
-                       const std::vector<double>& rows = set_rows_[w];
-                       const std::int64_t sets = estimates_[w].sets;
-                       std::array<double, kRow> sums{};
-                       CounterStream stream(seed_, replicate, w);
-                       for (std::int64_t draw = 0; draw < sets; ++draw) {
-                         const double* row = rows.data() + stream.below(sets) * kRow;
-                         for (std::size_t j = 0; j < kRow; ++j) sums[j] += row[j];
-                       }
-                       statistics(sums.data(), sets, draws_.data() + replicate * stride + w * kRow);
-                     }
+                     for (std::size_t w = 0; w < windows; ++w)
+                       resample(set_rows_[w], estimates_[w].sets,
+                                CounterRng(stream_key(seed_, replicate, w)),
+                                draws_.data() + replicate * stride + w * kRow);
                    }
                  });
   replicates_ += count;
