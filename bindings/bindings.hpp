@@ -39,5 +39,6 @@ void add_synth(py::module_& m);
 void add_support(py::module_& m);
 void add_comorbidity(py::module_& m);
 void add_risk_models(py::module_& m);
+void add_did(py::module_& m);
 
 }  // namespace socialrx::bindings

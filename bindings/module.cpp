@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   add_support(m);
   add_comorbidity(m);
   add_risk_models(m);
+  add_did(m);
 }
