@@ -307,6 +307,9 @@ class Report:
     def _repr_html_(self) -> str:
         return f"<style>{CSS}</style>{self.body()}"
 
+    def __repr__(self) -> str:
+        return f"Report({self.title!r}: {len(self.sections)} sections, {self.figures} figures)"
+
 
 # ------------------------------------------------------------------------------ periods
 def period_labels(ev: Evaluation) -> pd.Series:
