@@ -155,7 +155,7 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         bootstrap: replicates; 0 gives point estimates only (NaN intervals).
         level: coverage of the percentile intervals.
         seed: the same seed gives the same intervals for any ``threads`` and batching.
-        threads: 0 uses all hardware threads.
+        threads: 0 takes the evaluation's setting (0 there: all hardware threads).
         progress: a bar on stderr (tqdm when installed); None shows it for long runs only.
 
     Returns:
@@ -175,7 +175,7 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     """
     bootstrap = _whole(bootstrap, "bootstrap", 0)
     seed = _whole(seed, "seed", 0, 2**64)
-    threads = _whole(threads, "threads", 0)
+    threads = _whole(threads, "threads", 0) or ev.threads
     if not 0 < level < 1:
         raise ValueError(f"did.level: must be between 0 and 1, got {level!r}")
     specs = _parse_windows(windows)
