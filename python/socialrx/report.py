@@ -599,7 +599,8 @@ class _Builder:
                 matched = self.did_net_saving()
                 if matched is not None:
                     text += f"; matched DiD {_money(matched['net_per_patient'])}"
-                rows.append((f"Net saving per patient ({_n(_primary(saving['patients']))} patients)", text))
+                text += f" (over {_n(_primary(saving['patients']))} patients)"
+                rows.append((f"Net saving per patient, {_window_label(self.last)}", text))
         return rows
 
     @staticmethod
@@ -1471,8 +1472,9 @@ def _net_section(b: _Builder) -> Section:
         section.parts.append(_note("The net saving needs events and a tariff."))
         return section
     if b.service_cost is None:
-        section.parts.append(_note("No service cost was given (service_cost_pence=...), so the net saving is not "
-                                   "reported; the gross cost avoidance is in the section above."))
+        section.parts.append(_note("No service cost was given for this report (service_cost_pence=...; for one "
+                                   "reporting period, a mapping such as {'2023/24': pence}), so the net saving is "
+                                   "not reported; the gross cost avoidance is in the section above."))
         return section
     saving = b.ev.net_saving(int(b.service_cost), window=b.windows[-1])
     patients = _primary(int(saving["patients"]))
@@ -1624,11 +1626,15 @@ def _periods_section(ev: Evaluation, builders: dict[str, _Builder]) -> Section:
 
 # ------------------------------------------------------------------------------ entry points
 def _service_cost_for(service_cost_pence: ServiceCost, period: str | None) -> int | None:
+    """The cost of the service in a period: a whole-service cost belongs to all periods together;
+    a period's own cost comes from a mapping {"2023/24": pence, ..., "all periods": pence}."""
     if service_cost_pence is None:
         return None
     if isinstance(service_cost_pence, Mapping):
         value = service_cost_pence.get(period or "all periods")
         return None if value is None else int(value)
+    if period is not None:
+        return None
     if isinstance(service_cost_pence, float) and not service_cost_pence.is_integer():
         raise ValueError("service_cost_pence: must be whole pence")
     return int(service_cost_pence)
@@ -1700,9 +1706,10 @@ def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] 
             report per period, written beside ``path`` as ``<stem>_<2023-24><suffix>``. Periods
             are NHS financial years of the index date (of the referral date for people who
             never connected).
-        service_cost_pence: the service's cost for the net saving (whole pence); with
-            ``"separate"``/``"side_by_side"`` a mapping from period label ("2023/24", or "all
-            periods") to its cost.
+        service_cost_pence: the service's cost for the net saving (whole pence), over all
+            periods together; or a mapping from period label ("2023/24", and "all periods") to
+            that period's cost, for the per-period net saving of ``"separate"`` and
+            ``"side_by_side"``.
         match, did: an existing ``ev.match(...)`` result and/or its ``did(...)`` table. By
             default, with a comparison group, the report matches (``k=1, caliper=0.2``) and
             estimates the DiD itself; ``match=False`` leaves the matched comparison out.

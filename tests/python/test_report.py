@@ -184,7 +184,7 @@ def test_without_a_comparison_the_did_section_says_so(service, tmp_path):
     assert _parse(path).headings == _expected_headings()
     assert "No comparison group was given" in text
     assert "No interventions table was given" in text
-    assert "No service cost was given" in text
+    assert "No service cost was given for this report" in text
 
 
 def test_methods_name_the_rules_and_the_tariff(report):
@@ -210,14 +210,17 @@ def test_periods_side_by_side(service, tmp_path):
 
 def test_periods_separate(service, tmp_path):
     ev = _evaluation(service)
-    written = write_report(ev, tmp_path / "year.html", by_period="separate", match=False)
     labels = sorted(p for p in period_labels(ev).unique() if p != "not connected")
+    written = write_report(ev, tmp_path / "year.html", by_period="separate", match=False,
+                           service_cost_pence={labels[1]: 1_000_000})
     assert [p.name for p in written] == [f"year_{label.replace('/', '-')}.html" for label in labels]
     first = period_evaluation(ev, labels[1])
     referred = int(first.reach()["referred"].sum())
     assert referred == int((period_labels(ev) == labels[1]).sum())
     text = written[1].read_text(encoding="utf-8")
     assert labels[1] in text
+    assert "£10,000.00" in text  # that period's own service cost, in its net saving
+    assert "No service cost was given for this report" in written[2].read_text(encoding="utf-8")
     assert _parse(written[1]).headings == _expected_headings()
 
 
