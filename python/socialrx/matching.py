@@ -61,15 +61,18 @@ class Match:
     """
 
     def __init__(self, ev: Evaluation, *, client_rows: np.ndarray, reasons: np.ndarray,
-                 pseudo_index_date: np.ndarray, covariates: pd.DataFrame, result: dict[str, Any],
-                 options: dict[str, Any], notes: list[str]) -> None:
+                 pseudo_index_date: np.ndarray, person_id: np.ndarray, names: list[str],
+                 x: np.ndarray, result: dict[str, Any], options: dict[str, Any],
+                 notes: list[str]) -> None:
         self.evaluation = ev
         self.options = options
         self.notes = notes
         self._client_rows = client_rows          # eligible clients' rows in ev.clients
         self._reasons = reasons                  # per client row: reason code, -1 when matched
         self._pseudo = pseudo_index_date         # per comparison row, int32 days
-        self._covariates = covariates            # person_id, treated, covariates...
+        self._person_id = person_id              # eligible clients, then comparison patients
+        self._names = names
+        self._x = x                              # [person][covariate], row-major
         self._result = result
         self._client_id = ev._client_columns["client_id"]
         self._comparison_id = ev._comparison_ids()
@@ -96,8 +99,8 @@ class Match:
         weight = self._result["weight"]
         keep = weight > 0
         return pd.DataFrame({
-            "person_id": self._covariates["person_id"].to_numpy()[keep],
-            "group": np.where(self._covariates["treated"].to_numpy()[keep] == 1, "client", "comparison"),
+            "person_id": self._person_id[keep],
+            "group": self._groups()[keep],
             "weight": weight[keep],
         })
 
@@ -136,12 +139,18 @@ class Match:
 
     @property
     def covariate_names(self) -> list[str]:
-        return list(self._covariates.columns[2:])
+        return list(self._names)
 
     def covariates(self) -> pd.DataFrame:
         """The model's data: ``person_id``, ``treated`` (1 client, 0 comparison) and one column
         per covariate, eligible clients first."""
-        return self._covariates.copy()
+        frame = pd.DataFrame(self._x, columns=self._names)
+        frame.insert(0, "treated", (np.arange(len(self._x)) < len(self._client_rows)).astype(np.int8))
+        frame.insert(0, "person_id", self._person_id)
+        return frame
+
+    def _groups(self) -> np.ndarray:
+        return np.where(np.arange(len(self._x)) < len(self._client_rows), "client", "comparison")
 
     def coefficients(self) -> pd.DataFrame:
         """The propensity model: ``term`` (intercept, then the covariates), ``coefficient``
@@ -157,8 +166,8 @@ class Match:
         """Per eligible person: ``person_id``, ``group``, ``logit`` and ``score`` (probability)."""
         logit = self._result["logit"]
         return pd.DataFrame({
-            "person_id": self._covariates["person_id"].to_numpy(),
-            "group": np.where(self._covariates["treated"].to_numpy() == 1, "client", "comparison"),
+            "person_id": self._person_id,
+            "group": self._groups(),
             "logit": logit,
             "score": 1.0 / (1.0 + np.exp(-logit)),
         })
@@ -251,9 +260,8 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
     pseudo = _core.pseudo_index_dates(comparison_id, index[client_rows], seed, threads)
 
     people = _People(ev, client_rows, comparison_id, pseudo)
-    table, notes = _covariate_table(people, covariates, lookback, diagnoses, threads)
+    names, x, notes = _covariate_matrix(people, covariates, lookback, diagnoses, threads)
     stratum = _strata(people, exact)
-    x = np.ascontiguousarray(table.iloc[:, 2:].to_numpy(dtype=np.float64))
     result = _core.propensity_match(x, len(client_rows), stratum, k,
                                     np.inf if caliper is None else float(caliper), bool(replace), threads)
     status = result["status"]
@@ -262,10 +270,10 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
         status[unmatched] == _STATUS.index("no_comparison_in_stratum"),
         UNMATCHED_REASONS.index("no_comparison_in_stratum"),
         UNMATCHED_REASONS.index("no_match_within_caliper"))
-    options = {"covariates": list(table.columns[2:]), "k": k, "caliper": caliper, "replace": bool(replace),
+    options = {"covariates": names, "k": k, "caliper": caliper, "replace": bool(replace),
                "exact": tuple(exact), "seed": seed, "lookback_days": lookback}
     return Match(ev, client_rows=client_rows, reasons=reasons, pseudo_index_date=pseudo,
-                 covariates=table, result=result, options=options, notes=notes)
+                 person_id=people.ids, names=names, x=x, result=result, options=options, notes=notes)
 
 
 def _whole(value: Any, name: str, minimum: int) -> int:
@@ -300,11 +308,18 @@ class _People:
         self.refuse(column, values, ~np.isfinite(numeric), "a number is required for matching")
         return numeric
 
-    def labels(self, column: str, values: tuple[pd.Series, pd.Series], purpose: str) -> np.ndarray:
-        """Both parts as label strings; a missing label is an error."""
+    def labels(self, column: str, values: tuple[pd.Series, pd.Series],
+               purpose: str) -> tuple[np.ndarray, np.ndarray]:
+        """Both parts as codes into their distinct labels (strings), factorised per table
+        (categoricals by their codes, without a string per row); a missing label is an error."""
         missing = np.concatenate([v.isna().to_numpy() for v in values])
         self.refuse(column, values, missing, f"missing value (needed for {purpose})")
-        return np.concatenate([v.astype(str).to_numpy() for v in values])
+        parts = [pd.factorize(v) for v in values]
+        names = np.concatenate([np.asarray(uniques, dtype=object).astype(str) for _, uniques in parts])
+        unified, labels = pd.factorize(names)
+        first = len(parts[0][1])
+        codes = np.concatenate([unified[:first][parts[0][0]], unified[first:][parts[1][0]]])
+        return codes, np.asarray(labels, dtype=str)
 
     def refuse(self, column: str, values: tuple[pd.Series, pd.Series], bad: np.ndarray,
                problem: str) -> None:
@@ -323,8 +338,9 @@ class _People:
         return self.index.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
 
-def _covariate_table(people: _People, names: Sequence[str] | None, lookback: int, diagnoses: Any,
-                     threads: int) -> tuple[pd.DataFrame, list[str]]:
+def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: int, diagnoses: Any,
+                      threads: int) -> tuple[list[str], np.ndarray, list[str]]:
+    """The covariates' names, a row-major [person][covariate] float matrix, and notes."""
     prior = _prior_counts(people, lookback, threads)
     kinds_present = [f"prior_{kind}" for j, kind in enumerate(EVENT_KINDS) if prior[:, j].any()]
     notes: list[str] = []
@@ -340,19 +356,17 @@ def _covariate_table(people: _People, names: Sequence[str] | None, lookback: int
         raise ValueError("match.covariates: no covariates to match on")
     if len(set(names)) != len(names):
         raise ValueError(f"match.covariates: repeated names in {list(names)}")
-    table = pd.DataFrame({"person_id": people.ids,
-                          "treated": np.r_[np.ones(people.n_clients, np.int8),
-                                           np.zeros(len(people.ids) - people.n_clients, np.int8)]})
-    for name in names:
+    x = np.empty((len(people.ids), len(names)))
+    for j, name in enumerate(names):
         if name.startswith("prior_") and name[len("prior_"):] in EVENT_KINDS:
-            table[name] = prior[:, EVENT_KINDS.index(name[len("prior_"):])].astype(np.float64)
+            x[:, j] = prior[:, EVENT_KINDS.index(name[len("prior_"):])]
         elif name == "comorbidity":
             if diagnoses is None:
                 raise ValueError("match.covariates: comorbidity needs diagnoses=")
-            table[name] = _comorbidity(people, diagnoses, threads)
+            x[:, j] = _comorbidity(people, diagnoses, threads)
         else:
-            table[name] = _base_covariate(people, name)
-    return table, notes
+            x[:, j] = _base_covariate(people, name)
+    return list(names), x, notes
 
 
 def _base_source(people: _People, name: str) -> tuple[pd.Series, pd.Series] | None:
@@ -382,24 +396,37 @@ def _base_covariate(people: _People, name: str) -> np.ndarray:
 
 
 def _female(people: _People, values: tuple[pd.Series, pd.Series]) -> np.ndarray:
-    labels = pd.Series(people.labels("sex", values, "matching")).str.strip().str.lower()
-    return labels.isin(_FEMALE).to_numpy(dtype=np.float64)
+    codes, labels = people.labels("sex", values, "matching")
+    return np.isin(np.char.lower(np.char.strip(labels)), list(_FEMALE))[codes].astype(np.float64)
 
 
 def _prior_counts(people: _People, lookback: int, threads: int) -> np.ndarray:
-    """Events per person and kind in [index - lookback, index): [person][kind]."""
+    """Events per person and kind in [index - lookback, index): [person][kind].
+
+    Clients and comparison patients are counted in two calls, each table's own ids the
+    counted people and the other's counted apart: ids numbered within one narrow range per
+    call are looked up directly rather than hashed (several times faster on a large pool).
+    """
     ev = people.ev
     cc = ev._client_columns
-    others = np.delete(cc["client_id"], people.client_rows)  # their events are counted apart
+    comparison_id = people.ids[people.n_clients:]
+    pseudo = people.index[people.n_clients:]
     # Only the look-back side is wanted: widen the data end so that no one is left out for a
     # follow-up window the data do not cover.
     data_end = max(int(ev.data_end), int(people.index.max()) + lookback)
-    result = _core.count_utilisation(
-        client_id=people.ids, referral_date=people.index, index_date=people.index,
-        discharge_date=np.empty(0, np.int32), group=np.empty(0, np.int32), groups=1,
-        other_ids=others, **ev._event_columns, data_start=int(ev.data_start), data_end=data_end,
-        windows=[lookback], threads=threads, per_person=True)
-    return result.counts[0, :, :, 0]
+    none = np.empty(0, np.int32)
+
+    def count(ids, referral, index, others):
+        return _core.count_utilisation(
+            client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
+            group=none, groups=1, other_ids=others, **ev._event_columns,
+            data_start=int(ev.data_start), data_end=data_end, windows=[lookback], threads=threads,
+            per_person=True).counts[0, :, :, 0]
+
+    # Every client row, so that all their events are known; the ineligible ones count nothing.
+    clients = count(cc["client_id"], cc["referral_date"], cc["index_date"], comparison_id)
+    return np.concatenate([clients[people.client_rows],
+                           count(comparison_id, pseudo, pseudo, cc["client_id"])])
 
 
 def _comorbidity(people: _People, diagnoses: Any, threads: int) -> np.ndarray:
@@ -433,8 +460,6 @@ def _strata(people: _People, exact: Sequence[str]) -> np.ndarray:
         values = people.both(column)
         if values is None:
             raise ValueError(f"match.exact: {column!r} must be a column of both the clients and the comparison table")
-        labels = people.labels(column, values, "exact matching")
-        codes, uniques = pd.factorize(labels)
-        combined = combined * len(uniques) + codes
-        combined = pd.factorize(combined)[0].astype(np.int64)
+        codes, labels = people.labels(column, values, "exact matching")
+        combined = pd.factorize(combined * len(labels) + codes)[0].astype(np.int64)
     return combined.astype(np.int32)

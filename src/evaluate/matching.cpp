@@ -148,30 +148,33 @@ double smd(double mean_t, double var_t, double mean_c, double var_c) {
   return std::copysign(std::numeric_limits<double>::infinity(), difference);
 }
 
-// Weighted mean and variance of column j over rows [begin, end); rows of weight 0 ignored.
+// Weighted means and variances of every column over rows [begin, end), rows of weight 0 left
+// out (NaN means when there are none). Two passes, each reading x row by row as it is stored.
 struct Moments {
-  double mean = 0, variance = 0;
+  std::vector<double> mean, variance;
 };
-Moments moments(RowMajor<double> x, std::size_t j, std::size_t begin, std::size_t end,
-                Column<double> weight) {
-  double total = 0, total_squared = 0, sum = 0;
+Moments moments(RowMajor<double> x, std::size_t begin, std::size_t end, Column<double> weight) {
+  auto weight_of = [&](std::size_t i) { return weight.empty() ? 1.0 : weight[i]; };
+  Moments m{std::vector<double>(x.cols, 0.0), std::vector<double>(x.cols, 0.0)};
+  double total = 0, total_squared = 0;
   for (std::size_t i = begin; i < end; ++i) {
-    const double w = weight.empty() ? 1.0 : weight[i];
+    const double w = weight_of(i);
+    if (w == 0) continue;
     total += w;
     total_squared += w * w;
-    sum += w * x.row(i)[j];
+    for (std::size_t j = 0; j < x.cols; ++j) m.mean[j] += w * x.row(i)[j];
   }
-  if (total == 0) return {std::nan(""), std::nan("")};
-  Moments m;
-  m.mean = sum / total;
-  double squares = 0;
+  for (double& mean : m.mean) mean /= total;
   for (std::size_t i = begin; i < end; ++i) {
-    const double w = weight.empty() ? 1.0 : weight[i];
-    const double d = x.row(i)[j] - m.mean;
-    squares += w * d * d;
+    const double w = weight_of(i);
+    if (w == 0) continue;
+    for (std::size_t j = 0; j < x.cols; ++j) {
+      const double d = x.row(i)[j] - m.mean[j];
+      m.variance[j] += w * d * d;
+    }
   }
   const double denominator = total - total_squared / total;
-  m.variance = denominator > 0 ? squares / denominator : 0.0;
+  for (double& variance : m.variance) variance = denominator > 0 ? variance / denominator : 0.0;
   return m;
 }
 
@@ -263,18 +266,14 @@ Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<d
   if (treated_rows > x.rows)
     throw InputError("balance", "treated_rows", kNoRow, "more treated rows than rows");
   require_rows("balance", "weight", weight, x.rows);
-  Balance b;
+  const Moments t0 = moments(x, 0, treated_rows, {});
+  const Moments c0 = moments(x, treated_rows, x.rows, {});
+  const Moments t1 = moments(x, 0, treated_rows, weight);
+  const Moments c1 = moments(x, treated_rows, x.rows, weight);
+  Balance b{t0.mean, c0.mean, {}, t1.mean, c1.mean, {}};
   for (std::size_t j = 0; j < x.cols; ++j) {
-    const Moments t0 = moments(x, j, 0, treated_rows, {});
-    const Moments c0 = moments(x, j, treated_rows, x.rows, {});
-    const Moments t1 = moments(x, j, 0, treated_rows, weight);
-    const Moments c1 = moments(x, j, treated_rows, x.rows, weight);
-    b.treated_mean_before.push_back(t0.mean);
-    b.control_mean_before.push_back(c0.mean);
-    b.smd_before.push_back(smd(t0.mean, t0.variance, c0.mean, c0.variance));
-    b.treated_mean_after.push_back(t1.mean);
-    b.control_mean_after.push_back(c1.mean);
-    b.smd_after.push_back(smd(t1.mean, t1.variance, c1.mean, c1.variance));
+    b.smd_before.push_back(smd(t0.mean[j], t0.variance[j], c0.mean[j], c0.variance[j]));
+    b.smd_after.push_back(smd(t1.mean[j], t1.variance[j], c1.mean[j], c1.variance[j]));
   }
   return b;
 }
@@ -306,8 +305,8 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   const Column<double> treated = logit.first(r.treated_rows);
   const Column<double> controls = logit.subspan(r.treated_rows);
   const RowMajor<double> logit_column{out.logit.data(), out.logit.size(), 1};
-  out.logit_sd = std::sqrt((moments(logit_column, 0, 0, r.treated_rows, {}).variance +
-                            moments(logit_column, 0, r.treated_rows, r.x.rows, {}).variance) /
+  out.logit_sd = std::sqrt((moments(logit_column, 0, r.treated_rows, {}).variance[0] +
+                            moments(logit_column, r.treated_rows, r.x.rows, {}).variance[0]) /
                            2);
   out.caliper = r.caliper_sd == kNoCaliper ? kNoCaliper : r.caliper_sd * out.logit_sd;
 
