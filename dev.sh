@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point that sets up everything it needs (idempotent), then runs one job:
-#   ./dev.sh demo   evaluate the built-in synthetic service; figures to out/demo.json
+#   ./dev.sh demo   evaluate the built-in synthetic service; out/demo.json and out/demo.html
 #   ./dev.sh test   every test: C++ (ctest) and Python (pytest)
 #   ./dev.sh bench  the benchmarks (minutes; results to stdout)
 set -euo pipefail
@@ -50,7 +50,7 @@ case "${1:-}" in
   demo)
     setup
     mkdir -p "$root/out"
-    "$venv/bin/socialrx" demo --json "$root/out/demo.json"
+    "$venv/bin/socialrx" demo --json "$root/out/demo.json" --report "$root/out/demo.html"
     ;;
   test)
     setup

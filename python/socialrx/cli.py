@@ -97,6 +97,9 @@ def demo(args: argparse.Namespace) -> None:
     print(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
           "(the naive before/after below also holds regression to the mean)")
     _emit(headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence), args.json)
+    if args.report:
+        ev.report(args.report, service_cost_pence=args.service_cost_pence, bootstrap=args.bootstrap)
+        print(f"Report written to {args.report}")
 
 
 SCORE_COLUMNS = """\
@@ -160,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--out", required=True, help="scores CSV to write")
     rank.set_defaults(handler=score)
 
+    from .report import add_report_parser
+
+    add_report_parser(commands)
+
     show = commands.add_parser("demo", help="evaluate the built-in synthetic service end to end")
     show.add_argument("--n-clients", type=int, default=3000)
     show.add_argument("--n-comparison", type=int, default=30000)
@@ -168,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the synthetic service's true proportional fall in every kind of use")
     show.add_argument("--service-cost-pence", type=int, default=45_269_800)
     show.add_argument("--json", help="write every figure to this JSON file")
+    show.add_argument("--report", help="write the HTML evaluation report to this file")
+    show.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates for the report")
     show.set_defaults(handler=demo)
     return parser
 

@@ -303,6 +303,15 @@ class Evaluation:
 
         return feedback_summary(self._require("feedback"), self.clients, group=by)
 
+    # ----------------------------------------------------------------- report
+    def report(self, path: Any, **options: Any) -> Any:
+        """Write the evaluation report: one self-contained HTML file with every table and figure,
+        the naive before/after beside the matched comparison, disclosure control applied.
+        Options as ``socialrx.report.write_report``; returns the path(s) written."""
+        from .report import write_report
+
+        return write_report(self, path, **options)
+
     def _require(self, table: str) -> pd.DataFrame:
         frame = getattr(self, table)
         if frame is None:
