@@ -252,7 +252,8 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
     index = cc["index_date"]
     connected = index != NO_DATE
     covered = connected & (index.astype(np.int64) - lookback >= ev.data_start)
-    reasons = np.where(~connected, 0, np.where(~covered, 1, -1)).astype(np.int8)
+    reasons = np.where(~connected, UNMATCHED_REASONS.index("not_connected"),
+                       np.where(~covered, UNMATCHED_REASONS.index("lookback_before_data"), -1)).astype(np.int8)
     client_rows = np.flatnonzero(covered)
     if len(client_rows) == 0:
         raise ValueError("clients.index_date: no connected client has a look-back window the data cover")
