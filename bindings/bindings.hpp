@@ -40,5 +40,6 @@ void add_support(py::module_& m);
 void add_comorbidity(py::module_& m);
 void add_risk_models(py::module_& m);
 void add_did(py::module_& m);
+void add_evaluate(py::module_& m);
 
 }  // namespace socialrx::bindings

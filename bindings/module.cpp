@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   add_comorbidity(m);
   add_risk_models(m);
   add_did(m);
+  add_evaluate(m);
 }

@@ -303,6 +303,18 @@ class Evaluation:
 
         return feedback_summary(self._require("feedback"), self.clients, group=by)
 
+    # ----------------------------------------------------------------- matched comparison
+    def match(self, *, covariates: Sequence[str] | None = None, k: int = 1, caliper: float | None = 0.2,
+              replace: bool = False, exact: Sequence[str] = (), seed: int = 1, lookback_months: int = 12,
+              diagnoses: Any = None) -> Any:
+        """Match connected clients to comparison patients on the propensity score (1:k nearest
+        neighbours on its logit within ``caliper`` SDs); ``.balance()``, ``.matches()``,
+        ``.unmatched()`` and ``.did()`` on the result. See ``socialrx.matching.match``."""
+        from .matching import match
+
+        return match(self, covariates=covariates, k=k, caliper=caliper, replace=replace, exact=exact,
+                     seed=seed, lookback_months=lookback_months, diagnoses=diagnoses, threads=self.threads)
+
     # ----------------------------------------------------------------- report
     def report(self, path: Any, **options: Any) -> Any:
         """Write the evaluation report: one self-contained HTML file with every table and figure,

@@ -92,6 +92,15 @@ class Match:
             "weight": 1.0 / sizes[set_id],
         })
 
+    def did(self, *, windows: Any = (6, 12), bootstrap: int = 2000, level: float = 0.95, seed: int = 1,
+            threads: int = 0, progress: bool | None = None) -> pd.DataFrame:
+        """Difference-in-differences of the matched sets per window and event kind (and in
+        money), with bootstrap intervals over matched sets; see ``socialrx.did.did``."""
+        from .did import did
+
+        return did(self.evaluation, self.matches(), self.comparison_index_dates(), windows=windows,
+                   bootstrap=bootstrap, level=level, seed=seed, threads=threads, progress=progress)
+
     def weights(self) -> pd.DataFrame:
         """Matching weights (effect on the treated) of everyone with a non-zero one:
         ``person_id``, ``group`` (client / comparison), ``weight``: a matched client 1, a
