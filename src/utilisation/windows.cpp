@@ -180,7 +180,9 @@ void tally_events(const UtilisationRequest& request, std::size_t begin, std::siz
 
 // Ids numbered in a narrow range per table (the usual case: clients numbered from 1, a
 // comparison pool from some offset): one dense array of Person per table, indexed by
-// id - min, small enough to stay in cache. Unusable when a table's ids are scattered.
+// id - min, small enough to stay in cache. Ids that are already consecutive and in order
+// index the people array itself. Unusable when a table's ids are scattered or the two
+// tables' ranges interleave.
 class DensePeople {
  public:
   DensePeople(const UtilisationRequest& request, const std::vector<Person>& people) {
@@ -190,57 +192,61 @@ class DensePeople {
       usable_ = usable_ && segments_[part].fill(parts[part], next);
       next += parts[part].size();
     }
-    if (usable_ && has_repeats(parts))
+    usable_ = usable_ && !segments_[0].overlaps(segments_[1]);
+    if (usable_ && (segments_[0].repeats || segments_[1].repeats))
       IdIndex({{"clients", "client_id", parts[0]}, {"comparison", "patient_id", parts[1]}});
   }
   bool usable() const { return usable_; }
+  // One load from an address chosen by the id's range alone (selects, not branches), so the
+  // load issues as soon as the id is read.
   Person operator()(std::int64_t id) const {
-    const Person client = segments_[0].at(id);
-    const Person other = segments_[1].at(id);
-    return client.role != kUnknown ? client : other;  // a select, not a branch
+    const Segment& first = segments_[0];
+    const Segment& second = segments_[1];
+    const std::uint64_t in_first = first.offset(id), in_second = second.offset(id);
+    const Person* at = in_second < second.size ? second.base + in_second : &kNobody;
+    return *(in_first < first.size ? first.base + in_first : at);
   }
 
  private:
   struct Segment {
     std::int64_t min = 0;
-    std::vector<Person> table;
-    std::size_t filled = 0;
+    std::uint64_t size = 0;
+    const Person* base = nullptr;
+    std::vector<Person> own;  // when the ids are not consecutive
+    bool repeats = false;
 
     std::uint64_t offset(std::int64_t id) const {
       return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min);
     }
     bool fill(Column<std::int64_t> ids, const Person* people) {
-      table.assign(1, kNobody);
       if (ids.empty()) return true;
       const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
       min = *lo;
-      const std::uint64_t range = offset(*hi);
-      if (range >= 8 * static_cast<std::uint64_t>(ids.size()) + (1u << 20)) return false;
-      table.assign(range + 2, kNobody);
+      size = offset(*hi) + 1;
+      if (size > 8 * static_cast<std::uint64_t>(ids.size()) + (1u << 20)) return false;
+      bool consecutive = size == ids.size();
+      for (std::size_t row = 0; consecutive && row < ids.size(); ++row)
+        consecutive = offset(ids[row]) == row;
+      if (consecutive) {
+        base = people;
+        return true;
+      }
+      own.assign(size, kNobody);
+      std::size_t filled = 0;
       for (std::size_t row = 0; row < ids.size(); ++row) {
-        Person& slot = table[offset(ids[row]) + 1];
+        Person& slot = own[offset(ids[row])];
         filled += slot.role == kUnknown;
         slot = people[row];
       }
+      repeats = filled != ids.size();
+      base = own.data();
       return true;
     }
-    // Slot 0 of every table is a sentinel (kNobody): out-of-range ids read it instead of
-    // branching, as a mispredicted branch per event would flush the lookups in flight.
-    std::uint64_t slot_of(std::int64_t id) const {
-      const std::uint64_t slot = offset(id) + 1;
-      return slot < table.size() ? slot : 0;
+    bool overlaps(const Segment& other) const {
+      return size > 0 && other.size > 0 && min < other.min + std::int64_t(other.size) &&
+             other.min < min + std::int64_t(size);
     }
-    Person at(std::int64_t id) const { return table[slot_of(id)]; }
   };
-
-  // A repeat within a table leaves fewer slots filled than ids; across tables, an id of the
-  // second found in the first.
-  bool has_repeats(const Column<std::int64_t> (&parts)[2]) const {
-    if (segments_[0].filled != parts[0].size() || segments_[1].filled != parts[1].size())
-      return true;
-    return std::any_of(parts[1].begin(), parts[1].end(),
-                       [&](std::int64_t id) { return segments_[0].at(id).role != kUnknown; });
-  }
 
   Segment segments_[2];
   bool usable_ = true;
