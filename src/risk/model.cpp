@@ -416,22 +416,31 @@ inline double inverse_link(double eta, std::size_t row) {
   return eta;
 }
 
-// Built twice, for AVX2 and for any x86-64, the better chosen when the program loads: the
-// dot products vectorise four lanes wide. Contraction into FMA is off (see CMakeLists.txt),
-// so both give the same bits.
-template <ModelKind kKind, class T>
-[[gnu::target_clones("avx2", "default")]] void score_rows(const Model& model, RowMajor<T> x,
-                                                          double* out, std::size_t begin,
-                                                          std::size_t end) {
+// The linear predictors of rows [begin, end) into out. Built twice, for AVX2 and for any
+// x86-64, the better chosen when the program loads: the dot products vectorise four lanes
+// wide. Contraction into FMA is off (see CMakeLists.txt), so both give the same bits. Rows a
+// few ahead are fetched while one is scored: the dot products alone do not keep enough
+// loads in flight to stream at the memory's speed. Nothing here throws (an exception cannot
+// leave a function built this way).
+template <class T>
+[[gnu::target_clones("avx2", "default")]] void linear_predictors(const Model& model, RowMajor<T> x,
+                                                                 double* out, std::size_t begin,
+                                                                 std::size_t end) noexcept {
   const double* w = model.coefficients.data();
-  const double b = model.intercept;
-  // Rows a few ahead are fetched while this one is scored: the dot products alone do not
-  // keep enough loads in flight to stream at the memory's speed.
   constexpr std::size_t kAhead = 8, kLine = 64 / sizeof(T);
   for (std::size_t row = begin; row < end; ++row) {
     if (row + kAhead < end)
       for (std::size_t j = 0; j < x.cols; j += kLine) __builtin_prefetch(x.row(row + kAhead) + j);
-    const double eta = b + dot(x.row(row), w, x.cols);
+    out[row] = model.intercept + dot(x.row(row), w, x.cols);
+  }
+}
+
+template <ModelKind kKind, class T>
+void score_rows(const Model& model, RowMajor<T> x, double* out, std::size_t begin,
+                std::size_t end) {
+  linear_predictors(model, x, out, begin, end);
+  for (std::size_t row = begin; row < end; ++row) {
+    const double eta = out[row];
     if (!std::isfinite(eta)) [[unlikely]]
       not_finite(model, x, row);
     out[row] = inverse_link<kKind>(eta, row);
