@@ -69,19 +69,44 @@ def _emit(figures: dict, json_path: str | None) -> None:
         print(f"Figures written to {json_path}")
 
 
-def evaluate(args: argparse.Namespace) -> None:
+def add_table_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options naming a service's tables, tariff, data range and windows."""
+    parser.add_argument("--clients", required=True, help="clients.csv")
+    parser.add_argument("--events", help="events.csv")
+    parser.add_argument("--assessments", help="assessments.csv")
+    parser.add_argument("--interventions", help="interventions.csv")
+    parser.add_argument("--feedback", help="feedback.csv")
+    parser.add_argument("--comparison", help="comparison.csv")
+    parser.add_argument("--tariff", help="tariff JSON file, or 'example'")
+    parser.add_argument("--price-year", help="reprice the tariff to this year, e.g. 2024/25")
+    parser.add_argument("--data-start", help="first day the event data cover (default: first event)")
+    parser.add_argument("--data-end", help="last day the event data cover (default: last event)")
+    parser.add_argument("--windows", nargs="+", default=["6", "12"],
+                        help="windows in months (6 12) or days (183d); default 6 12")
+    parser.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
+    parser.add_argument("--threads", type=int, default=0, help="engine threads (0: all)")
+
+
+def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
+    """The Evaluation of the tables named by ``add_table_arguments``' options."""
     from .tariff import load_tariff
 
-    ev = Evaluation(
+    return Evaluation(
         clients=_read_csv(args.clients, "clients"),
         events=_read_csv(args.events, "events"),
         assessments=_read_csv(args.assessments, "assessments"),
+        interventions=_read_csv(args.interventions, "interventions"),
+        feedback=_read_csv(args.feedback, "feedback"),
         comparison=_read_csv(args.comparison, "comparison"),
         tariff=None if args.tariff is None else load_tariff(args.tariff, price_year=args.price_year),
         data_start=args.data_start,
         data_end=args.data_end,
         threads=args.threads,
     )
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    ev = evaluation_from_args(args)
     windows = _windows(args.windows)
     _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=args.service_cost_pence), args.json)
 
@@ -131,19 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("evaluate", help="evaluate a service from CSV files",
                               description="Evaluate a service from CSV files and print the headline figures.",
                               epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--clients", required=True, help="clients.csv")
-    run.add_argument("--events", help="events.csv")
-    run.add_argument("--assessments", help="assessments.csv")
-    run.add_argument("--comparison", help="comparison.csv")
-    run.add_argument("--tariff", help="tariff JSON file, or 'example'")
-    run.add_argument("--price-year", help="reprice the tariff to this year, e.g. 2024/25")
-    run.add_argument("--data-start", help="first day the event data cover (default: first event)")
-    run.add_argument("--data-end", help="last day the event data cover (default: last event)")
-    run.add_argument("--windows", nargs="+", default=["6", "12"],
-                     help="windows in months (6 12) or days (183d); default 6 12")
+    add_table_arguments(run)
     run.add_argument("--by", help="break figures down by a clients column, e.g. practice or locality")
-    run.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
-    run.add_argument("--threads", type=int, default=0, help="engine threads (0: all)")
     run.add_argument("--json", help="write every figure to this JSON file")
     run.set_defaults(handler=evaluate)
 

@@ -1740,32 +1740,19 @@ def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] 
 # ------------------------------------------------------------------------------ command line
 def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``socialrx report`` to a ``build_parser()``'s subparsers."""
-    from .cli import CSV_COLUMNS
+    from .cli import CSV_COLUMNS, add_table_arguments
 
     parser = subparsers.add_parser(
         "report", help="write the evaluation report (one HTML file) from CSV files",
         description="Evaluate a service from CSV files and write the report: one self-contained HTML file.",
         epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", required=True, help="clients.csv")
-    parser.add_argument("--events", help="events.csv")
-    parser.add_argument("--assessments", help="assessments.csv")
-    parser.add_argument("--interventions", help="interventions.csv")
-    parser.add_argument("--feedback", help="feedback.csv")
-    parser.add_argument("--comparison", help="comparison.csv")
-    parser.add_argument("--tariff", help="tariff JSON file, or 'example'")
-    parser.add_argument("--price-year", help="reprice the tariff to this year, e.g. 2024/25")
-    parser.add_argument("--data-start", help="first day the event data cover (default: first event)")
-    parser.add_argument("--data-end", help="last day the event data cover (default: last event)")
-    parser.add_argument("--windows", nargs="+", default=["6", "12"],
-                        help="windows in months (6 12) or days (183d); default 6 12")
-    parser.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
+    add_table_arguments(parser)
     parser.add_argument("--by-period", choices=["none", "side_by_side", "separate"], default="none",
                         help="one report (none), plus each financial year side by side, or one report per year")
     parser.add_argument("--no-match", action="store_true", help="leave the matched comparison out")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates (default 2000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--title", default=DEFAULT_TITLE)
-    parser.add_argument("--threads", type=int, default=0, help="engine threads (0: all)")
     parser.add_argument("--out", required=True, help="the HTML file to write")
     parser.set_defaults(handler=report_command)
     return parser
@@ -1773,21 +1760,9 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def report_command(args: argparse.Namespace) -> None:
     """``socialrx report``: the CSV files in, the HTML report out."""
-    from .cli import _read_csv, _windows
-    from .tariff import load_tariff
+    from .cli import _windows, evaluation_from_args
 
-    ev = Evaluation(
-        clients=_read_csv(args.clients, "clients"),
-        events=_read_csv(args.events, "events"),
-        assessments=_read_csv(args.assessments, "assessments"),
-        interventions=_read_csv(getattr(args, "interventions", None), "interventions"),
-        feedback=_read_csv(getattr(args, "feedback", None), "feedback"),
-        comparison=_read_csv(args.comparison, "comparison"),
-        tariff=None if args.tariff is None else load_tariff(args.tariff, price_year=args.price_year),
-        data_start=args.data_start,
-        data_end=args.data_end,
-        threads=args.threads,
-    )
+    ev = evaluation_from_args(args)
     by_period = {"none": False, "side_by_side": "side_by_side", "separate": "separate"}[args.by_period]
     written = write_report(ev, args.out, windows=_windows(args.windows), by_period=by_period,
                            service_cost_pence=args.service_cost_pence, match=False if args.no_match else None,
