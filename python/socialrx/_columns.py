@@ -146,3 +146,12 @@ def financial_year_labels(days: np.ndarray, *, missing: str = "not connected") -
     start = dates.year - (dates.month < 4)
     labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
     return pd.Series(np.where(absent, missing, labels), dtype="string")
+
+
+def whole_number(value: Any, name: str, low: int, high: int | None = None) -> int:
+    """An option that must be a whole number in [low, high) (no upper bound without high)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (
+            high is not None and value >= high):
+        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
+        raise ValueError(f"{name}: must be a whole number {bound}, got {value!r}")
+    return int(value)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns
+from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 from .evaluation import EVENT_KINDS, Window, _parse_windows, _percent_change
 
 __all__ = ["did"]
@@ -64,14 +64,6 @@ def _progress_bar(total: int) -> Any:
     except ImportError:
         return _TextBar(total)
     return tqdm(total=total, desc="bootstrap", unit="replicate", file=sys.stderr)
-
-
-def _whole(value: Any, name: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (
-            high is not None and value >= high):
-        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"did.{name}: must be a whole number {bound}, got {value!r}")
-    return int(value)
 
 
 def _people(ev: Any, matches: pd.DataFrame, pseudo: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray,
@@ -173,9 +165,9 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         on the ``all_kinds_pence`` row; pence columns are <NA>/NaN for unpriced kinds.
         Negative DiD means fewer events (a saving) relative to the comparison.
     """
-    bootstrap = _whole(bootstrap, "bootstrap", 0)
-    seed = _whole(seed, "seed", 0, 2**64)
-    threads = _whole(threads, "threads", 0) or ev.threads
+    bootstrap = whole_number(bootstrap, "did.bootstrap", 0)
+    seed = whole_number(seed, "did.seed", 0, 2**64)
+    threads = whole_number(threads, "did.threads", 0) or ev.threads
     if not 0 < level < 1:
         raise ValueError(f"did.level: must be between 0 and 1, got {level!r}")
     specs = _parse_windows(windows)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns
+from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -242,8 +242,8 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
             ``comorbidity`` covariate.
         threads: engine threads (0: all).
     """
-    k, threads = _whole(k, "k", 1), _whole(threads, "threads", 0)
-    seed = _whole(seed, "seed", 0)
+    k, threads = whole_number(k, "match.k", 1), whole_number(threads, "match.threads", 0)
+    seed = whole_number(seed, "match.seed", 0)
     if caliper is not None and not (isinstance(caliper, (int, float)) and np.isfinite(caliper) and caliper > 0):
         raise ValueError(f"match.caliper: must be a positive number of SDs or None, got {caliper!r}")
     if ev.comparison is None:
@@ -284,12 +284,6 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
                "exact": tuple(exact), "seed": seed, "lookback_days": lookback}
     return Match(ev, client_rows=client_rows, reasons=reasons, pseudo_index_date=pseudo,
                  person_id=people.ids, names=names, x=x, result=result, options=options, notes=notes)
-
-
-def _whole(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"match.{name}: must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class _People:
