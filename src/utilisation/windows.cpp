@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <numeric>
 
+#include "socialrx/core/huge_pages.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/parallel.hpp"
 
@@ -14,19 +16,73 @@ namespace {
 constexpr std::size_t kMaxWindows = 6;
 constexpr std::int32_t kMaxGroups = (1 << 24) - 1;
 
-// Who an event's id belongs to. The values index the per-chunk event classes, where 0
-// is "outside the data range" (an unknown id never reaches that count: it is an error).
-enum Role : std::uint8_t { kUnknown = 0, kComparison = 1, kUnconnected = 2, kConnected = 3 };
+// Every event is counted once, in one cell of a histogram [slot][kind][side][band], and the
+// windows' counts and the accounting of every event are read from it afterwards.
+//
+// The slot says whose event it is: nobody known, a comparison patient, a client who never
+// connected, an event outside the data range, or a connected client's (group, level), where
+// the level is how many windows (shortest first) the data cover for that client. Coverage is
+// monotone in the window length, so a client counts in window w exactly when w's rank among
+// the windows sorted by length is below its level.
+constexpr std::uint32_t kUnknownSlot = 0;
+constexpr std::uint32_t kComparisonSlot = 1;
+constexpr std::uint32_t kUnconnectedSlot = 2;
+constexpr std::uint32_t kOutsideDataSlot = 3;
+constexpr std::uint32_t kFirstClientSlot = 4;
+// The band says how far from the index date: 0 on the index day, b in 1..W within the b-th
+// shortest window and no shorter one, W + 1 beyond every window.
 
-// What the event loop needs of a person, in 8 bytes so that one load fetches it.
+// What the event loop needs of a person, in 8 bytes so that one load fetches it. Counting
+// per person, the slot's low 4 bits are the slot and the rest the client's row.
 struct Person {
   Days index;
-  std::uint32_t group : 24;    // the client's group, or its row when counting per person
-  std::uint32_t included : 6;  // bit w set: the client counts in window w
-  std::uint32_t role : 2;      // a Role
+  std::uint32_t slot;
+  friend bool operator==(const Person&, const Person&) = default;
 };
 static_assert(sizeof(Person) == 8);
-constexpr Person kNobody{kNoDate, 0, 0, kUnknown};
+constexpr Person kNobody{kNoDate, kUnknownSlot};
+constexpr Person kComparisonPatient{kNoDate, kComparisonSlot};
+using People = std::vector<Person, HugePageAllocator<Person>>;
+constexpr unsigned kRowShift = 4;
+static_assert(kFirstClientSlot + kMaxWindows + 1 <= 1u << kRowShift);
+constexpr std::uint32_t kSlotMask = (1u << kRowShift) - 1;
+
+// The histogram's shape, from the request.
+struct Layout {
+  explicit Layout(const UtilisationRequest& request)
+      : windows(request.windows.size()),
+        bands(windows + 2),
+        cells_per_slot(kEventKinds * 2 * bands),
+        per_person(request.per_person) {
+    std::vector<std::size_t> order(windows);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return request.windows[a] < request.windows[b];
+    });
+    for (std::size_t r = 0; r < windows; ++r) {
+      sorted[r] = request.windows[order[r]];
+      rank[order[r]] = r;
+    }
+    const std::size_t histogram_groups = per_person ? 1 : static_cast<std::size_t>(request.groups);
+    slots = kFirstClientSlot + histogram_groups * (windows + 1);
+  }
+  std::uint32_t client_slot(std::size_t group, std::size_t level) const {
+    return static_cast<std::uint32_t>(kFirstClientSlot + group * (windows + 1) + level);
+  }
+  std::size_t cell(std::size_t slot, std::size_t kind, std::size_t side, std::size_t band) const {
+    return ((slot * kEventKinds + kind) * 2 + side) * bands + band;
+  }
+  // Room for a wrong kind code (up to 255) in the last slot: it is counted, then reported.
+  std::size_t histogram_cells() const { return cell(slots, 255, 1, bands); }
+
+  std::size_t windows;
+  std::size_t bands;
+  std::size_t cells_per_slot;
+  bool per_person;
+  std::size_t slots = 0;
+  Days sorted[kMaxWindows] = {};       // window lengths, shortest first
+  std::size_t rank[kMaxWindows] = {};  // rank[w]: window w's place in sorted
+};
 
 void validate_request(const UtilisationRequest& request) {
   validate(request.clients);
@@ -60,64 +116,41 @@ void validate_request(const UtilisationRequest& request) {
 }
 
 // One Person per row of clients then comparison; counts who is in each window and why not.
-std::vector<Person> place_people(const UtilisationRequest& request, UtilisationResult& result) {
+People place_people(const UtilisationRequest& request, const Layout& layout,
+                    UtilisationResult& result) {
   const auto& clients = request.clients;
-  std::vector<Person> people(clients.rows() + request.other_ids.size(),
-                             Person{kNoDate, 0, 0, kComparison});
+  People people(clients.rows() + request.other_ids.size(), kComparisonPatient);
   for (std::size_t row = 0; row < clients.rows(); ++row) {
     const Days index = clients.index_date[row];
-    const std::int32_t group = request.per_person             ? static_cast<std::int32_t>(row)
-                               : request.client_group.empty() ? 0
-                                                              : request.client_group[row];
-    std::uint32_t included = 0;
-    for (std::size_t w = 0; w < request.windows.size(); ++w) {
-      const Days days = request.windows[w];
+    const std::size_t group = request.per_person             ? row
+                              : request.client_group.empty() ? 0
+                                                             : request.client_group[row];
+    const auto covers = [&](Days days) {
+      return std::int64_t{index} - days >= request.data_start &&
+             std::int64_t{index} + days <= request.data_end;
+    };
+    std::size_t level = 0;
+    while (index != kNoDate && level < layout.windows && covers(layout.sorted[level])) ++level;
+    for (std::size_t w = 0; w < layout.windows; ++w) {
       auto& excluded = result.excluded[w];
       if (index == kNoDate) {
         ++excluded.not_connected;
-      } else if (index - days < request.data_start) {
-        ++excluded.starts_before_data;
-      } else if (index + days > request.data_end) {
-        ++excluded.ends_after_data;
-      } else {
-        included |= 1u << w;
+      } else if (layout.rank[w] < level) {
         ++result.clients_included[w * result.groups + group];
+      } else if (std::int64_t{index} - request.windows[w] < request.data_start) {
+        ++excluded.starts_before_data;
+      } else {
+        ++excluded.ends_after_data;
       }
     }
-    people[row] = {index, static_cast<std::uint32_t>(group), included,
-                   index == kNoDate ? kUnconnected : kConnected};
+    const std::uint32_t slot = index == kNoDate
+                                   ? kUnconnectedSlot
+                                   : layout.client_slot(request.per_person ? 0 : group, level);
+    people[row] = {index,
+                   request.per_person ? static_cast<std::uint32_t>(row) << kRowShift | slot : slot};
   }
   return people;
 }
-
-// Per-chunk tallies, merged into the result under a lock (integer sums: order-free).
-// Events of connected clients in the data range are also counted by the client's window
-// pattern (which windows include the client) and whether they fall on the index day: one
-// increment per event, from which the per-window exclusions follow at merge time.
-struct Tally {
-  Tally(std::size_t cells, std::size_t windows)
-      : counts(cells), by_pattern(std::size_t{2} << windows), windows(windows) {}
-  std::vector<std::int64_t> counts;
-  std::vector<std::int64_t> by_pattern;  // [pattern][on the index day]
-  std::size_t windows;
-  std::int64_t by_class[4] = {};  // [Role], with 0 for events outside the data range
-
-  void merge_into(UtilisationResult& result) const {
-    for (std::size_t i = 0; i < counts.size(); ++i) result.counts[i] += counts[i];
-    for (std::size_t pattern = 0; pattern < by_pattern.size() / 2; ++pattern)
-      for (std::size_t w = 0; w < windows; ++w) {
-        if (pattern >> w & 1u) {
-          result.events[w].on_index_day += by_pattern[2 * pattern + 1];
-        } else {
-          result.events[w].of_excluded_clients +=
-              by_pattern[2 * pattern] + by_pattern[2 * pattern + 1];
-        }
-      }
-    result.events_outside_data += by_class[0];
-    result.events_of_other_people += by_class[kComparison];
-    result.events_of_unconnected += by_class[kUnconnected];
-  }
-};
 
 [[noreturn]] void unknown_person(const EventsView& events, std::size_t row) {
   throw InputError("events", "person_id", static_cast<std::int64_t>(row),
@@ -125,164 +158,268 @@ struct Tally {
                        " is in neither the clients nor the comparison table");
 }
 
+// A block had a bad row: report its first one, as the rows are in the table.
+[[noreturn]] void report_bad_row(const EventsView& events, std::size_t first, const Person* block,
+                                 std::size_t size) {
+  for (std::size_t i = 0; i < size; ++i) {
+    if (block[i].slot == kUnknownSlot) unknown_person(events, first + i);
+    check_event_row(events, first + i);
+  }
+  throw std::logic_error("report_bad_row: no bad row in the block");
+}
+
 // The event loop, over any id -> Person lookup, a block at a time: first the lookups alone
 // (a tight loop, so that the core keeps many cache misses in flight), then the counting over
-// the block from L1. Counting is branch-free (where an event goes is data-dependent and
-// unpredictable); counters are locals so that they cannot alias the inputs. kWindows > 0
-// fixes the window count at compile time; 0 takes it from the request. kShared: counts is
-// the result's own (per-person) array, shared by the threads, so it is added to atomically.
-template <std::size_t kWindows, bool kShared, class Lookup>
-void tally_events(const UtilisationRequest& request, std::size_t begin, std::size_t end,
-                  const Lookup& lookup, std::int64_t* counts, Tally& tally) {
+// the block from L1: one histogram increment per event, no branches (where an event goes is
+// data-dependent and unpredictable). Bad rows are flagged as they pass and reported per block.
+// kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
+// kPerPerson: the events in a window are also added to the result's per-person counts,
+// shared by the threads, so atomically.
+template <std::size_t kWindows, bool kPerPerson, class Lookup>
+void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
+                  std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
+                  std::int64_t* person_counts) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
   const Days* dates = events.date.data();
   const std::uint8_t* kinds = events.kind.data();
   const Days start = request.data_start, stop = request.data_end;
-  const std::size_t windows = kWindows ? kWindows : request.windows.size();
-  const std::size_t groups = request.per_person ? request.clients.rows() : request.groups;
-  const std::size_t window_stride = groups * kEventKinds * 2;
-  Days window_days[kMaxWindows];
-  std::copy(request.windows.begin(), request.windows.end(), window_days);
-  std::int64_t* by_pattern = tally.by_pattern.data();
+  const std::size_t windows = kWindows ? kWindows : layout.windows;
+  const std::size_t bands = windows + 2;
+  const std::size_t window_stride = request.clients.rows() * kEventKinds * 2;
+  Days sorted[kMaxWindows];
+  std::copy_n(layout.sorted, kMaxWindows, sorted);
   Person block[kBlock];
   for (std::size_t first = begin; first < end; first += kBlock) {
     const std::size_t size = std::min(kBlock, end - first);
     for (std::size_t i = 0; i < size; ++i) block[i] = lookup(events.person_id[first + i]);
+    const std::size_t next = std::min(kBlock, end - std::min(end, first + kBlock));
+    bool bad = false;
     for (std::size_t i = 0; i < size; ++i) {
+      if (i < next) lookup.prefetch(events.person_id[first + kBlock + i]);
       const std::size_t row = first + i;
       const Person person = block[i];
-      if (person.role == kUnknown) [[unlikely]]
-        unknown_person(events, row);
-      check_event_row(events, row);
       const Days date = dates[row];
+      const std::size_t kind = kinds[row];
+      bad |= (person.slot == kUnknownSlot) | (date == kNoDate) | (kind >= kEventKinds);
       const bool in_range = (date >= start) & (date <= stop);
-      ++tally.by_class[in_range * person.role];
-      const bool counted = in_range & (person.role == kConnected);
+      const std::size_t own = kPerPerson ? person.slot & kSlotMask : person.slot;
+      const std::size_t slot = in_range ? own : kOutsideDataSlot;
       const std::int64_t offset = std::int64_t{date} - person.index;  // no int32 overflow
       const std::int64_t distance = offset < 0 ? -offset : offset;
-      const std::size_t cell = (person.group * kEventKinds + kinds[row]) * 2 + (offset > 0);
-      for (std::size_t w = 0; w < windows; ++w) {
-        const bool in_window =
-            (person.included >> w & 1u) & counted & (offset != 0) & (distance <= window_days[w]);
-        if constexpr (kShared) {
-          if (in_window)
-            std::atomic_ref(counts[w * window_stride + cell])
-                .fetch_add(1, std::memory_order_relaxed);
-        } else {
-          counts[w * window_stride + cell] += in_window;
+      std::size_t band = distance != 0;
+      for (std::size_t r = 0; r < windows; ++r) band += distance > sorted[r];
+      const std::size_t side = offset > 0;
+      ++histogram[((slot * kEventKinds + kind) * 2 + side) * bands + band];
+      if constexpr (kPerPerson) {
+        const std::size_t level = slot - kFirstClientSlot;  // wraps for other slots
+        if ((slot > kFirstClientSlot) & (band >= 1) & (band <= level) & (kind < kEventKinds)) {
+          const std::size_t cell = ((person.slot >> kRowShift) * kEventKinds + kind) * 2 + side;
+          for (std::size_t w = 0; w < windows; ++w)
+            if (band - 1 <= layout.rank[w] && layout.rank[w] < level)
+              std::atomic_ref(person_counts[w * window_stride + cell])
+                  .fetch_add(1, std::memory_order_relaxed);
         }
       }
-      by_pattern[2 * person.included + (offset == 0)] += counted;
     }
+    if (bad) [[unlikely]]
+      report_bad_row(events, first, block, size);
   }
 }
+// How the dense lookup stores a client: the Person itself, or packed in 4 bytes (the index
+// date as days from data_start in the high half, the slot in the low) when counting by group
+// over a data range under 65,536 days. Half the bytes: more of the table stays in cache,
+// and the table's size is what the event loop's speed depends on.
+struct FullRecord {
+  using Stored = Person;
+  static bool fits(const UtilisationRequest&, const Layout&) { return true; }
+  static Stored pack(Person person, Days) { return person; }
+  static Person unpack(Stored stored, Days) { return stored; }
+};
+struct PackedRecord {
+  using Stored = std::uint32_t;
+  static bool fits(const UtilisationRequest& request, const Layout& layout) {
+    return !request.per_person && layout.slots <= 0xFFFF &&
+           std::int64_t{request.data_end} - request.data_start <= 0xFFFF;
+  }
+  // Only an included client's index date matters, and it lies in the data range; others
+  // keep 0.
+  static Stored pack(Person person, Days start) {
+    const std::int64_t days = std::int64_t{person.index} - start;
+    return static_cast<Stored>(days >= 0 && days <= 0xFFFF ? days : 0) << 16 | person.slot;
+  }
+  static Person unpack(Stored stored, Days start) {
+    return {static_cast<Days>(start + static_cast<Days>(stored >> 16)), stored & 0xFFFF};
+  }
+};
 
 // Ids numbered in a narrow range per table (the usual case: clients numbered from 1, a
-// comparison pool from some offset): one dense array of Person per table, indexed by
-// id - min, small enough to stay in cache. Ids that are already consecutive and in order
-// index the people array itself. Unusable when a table's ids are scattered or the two
-// tables' ranges interleave.
+// comparison pool from some offset): the clients' records in an array indexed by id - min,
+// and the comparison as a bitmap of which ids are in it (they are all the same Person).
+// Unusable when a table's ids are scattered or the two tables' ranges interleave.
+template <class Record>
 class DensePeople {
+  using Stored = typename Record::Stored;
+
  public:
-  DensePeople(const UtilisationRequest& request, const std::vector<Person>& people) {
-    const Column<std::int64_t> parts[] = {request.clients.client_id, request.other_ids};
-    const Person* next = people.data();
-    for (std::size_t part = 0; part < 2; ++part) {
-      usable_ = usable_ && segments_[part].fill(parts[part], next);
-      next += parts[part].size();
-    }
-    usable_ = usable_ && !segments_[0].overlaps(segments_[1]);
-    if (usable_ && (segments_[0].repeats || segments_[1].repeats))
-      IdIndex({{"clients", "client_id", parts[0]}, {"comparison", "patient_id", parts[1]}});
+  DensePeople(const UtilisationRequest& request, const People& people)
+      : start_(request.data_start) {
+    const auto clients = request.clients.client_id;
+    usable_ = fill_clients(clients, people) && fill_comparison(request.other_ids) &&
+              !overlaps(clients_min_, clients_size_, others_min_, others_size_);
+    if (usable_ && repeats_)
+      IdIndex({{"clients", "client_id", clients}, {"comparison", "patient_id", request.other_ids}});
   }
   bool usable() const { return usable_; }
-  // One load from an address chosen by the id's range alone (selects, not branches), so the
-  // load issues as soon as the id is read.
+
+  // One load from a position computed by arithmetic on the id alone: no branch (which table
+  // an id is in is unpredictable), so the load issues as soon as the id is read. Past the
+  // clients' records sit a comparison patient and nobody.
   Person operator()(std::int64_t id) const {
-    const Segment& first = segments_[0];
-    const Segment& second = segments_[1];
-    const std::uint64_t in_first = first.offset(id), in_second = second.offset(id);
-    const Person* at = in_second < second.size ? second.base + in_second : &kNobody;
-    return *(in_first < first.size ? first.base + in_first : at);
+    const std::uint64_t client = offset(id, clients_min_), other = offset(id, others_min_);
+    const std::uint64_t in_others = other < others_size_;
+    const std::uint64_t word = others_[(other >> 6) & -in_others];
+    const std::uint64_t is_other = in_others & (word >> (other & 63));
+    const std::uint64_t is_client = -std::uint64_t{client < clients_size_};
+    const std::uint64_t position =
+        (client & is_client) | ((clients_size_ + 1 - is_other) & ~is_client);
+    return Record::unpack(clients_[position], start_);
+  }
+  // Brings a client's record towards the core ahead of its lookup.
+  void prefetch(std::int64_t id) const {
+    const std::uint64_t client = offset(id, clients_min_);
+    __builtin_prefetch(clients_.data() + (client & -std::uint64_t{client < clients_size_}));
   }
 
  private:
-  struct Segment {
-    std::int64_t min = 0;
-    std::uint64_t size = 0;
-    const Person* base = nullptr;
-    std::vector<Person> own;  // when the ids are not consecutive
-    bool repeats = false;
+  static std::uint64_t offset(std::int64_t id, std::int64_t min) {
+    return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min);
+  }
+  static bool overlaps(std::int64_t a, std::uint64_t a_size, std::int64_t b, std::uint64_t b_size) {
+    return a_size > 0 && b_size > 0 && (offset(b, a) < a_size || offset(a, b) < b_size);
+  }
+  // The range of a table's ids, or false when it is too sparse for a dense table.
+  static bool range(Column<std::int64_t> ids, std::uint64_t per_id, std::int64_t& min,
+                    std::uint64_t& size) {
+    if (ids.empty()) return true;
+    const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+    min = *lo;
+    size = offset(*hi, min) + 1;
+    return size <= per_id * ids.size() + (1u << 20);
+  }
+  bool fill_clients(Column<std::int64_t> ids, const People& people) {
+    if (!range(ids, 8, clients_min_, clients_size_)) return false;
+    const Stored nobody = Record::pack(kNobody, start_);
+    clients_.assign(clients_size_ + 2, nobody);
+    clients_[clients_size_] = Record::pack(kComparisonPatient, start_);
+    for (std::size_t row = 0; row < ids.size(); ++row) {
+      Stored& slot = clients_[offset(ids[row], clients_min_)];
+      repeats_ = repeats_ || slot != nobody;
+      slot = Record::pack(people[row], start_);
+    }
+    return true;
+  }
+  bool fill_comparison(Column<std::int64_t> ids) {
+    if (!range(ids, 64, others_min_, others_size_)) return false;
+    others_.assign(others_size_ / 64 + 1, 0);
+    for (std::int64_t id : ids) {
+      const std::uint64_t bit = offset(id, others_min_);
+      repeats_ = repeats_ || (others_[bit >> 6] >> (bit & 63) & 1);
+      others_[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+    }
+    return true;
+  }
 
-    std::uint64_t offset(std::int64_t id) const {
-      return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(min);
-    }
-    bool fill(Column<std::int64_t> ids, const Person* people) {
-      if (ids.empty()) return true;
-      const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
-      min = *lo;
-      size = offset(*hi) + 1;
-      if (size > 8 * static_cast<std::uint64_t>(ids.size()) + (1u << 20)) return false;
-      bool consecutive = size == ids.size();
-      for (std::size_t row = 0; consecutive && row < ids.size(); ++row)
-        consecutive = offset(ids[row]) == row;
-      if (consecutive) {
-        base = people;
-        return true;
-      }
-      own.assign(size, kNobody);
-      std::size_t filled = 0;
-      for (std::size_t row = 0; row < ids.size(); ++row) {
-        Person& slot = own[offset(ids[row])];
-        filled += slot.role == kUnknown;
-        slot = people[row];
-      }
-      repeats = filled != ids.size();
-      base = own.data();
-      return true;
-    }
-    bool overlaps(const Segment& other) const {
-      return size > 0 && other.size > 0 && min < other.min + std::int64_t(other.size) &&
-             other.min < min + std::int64_t(size);
-    }
-  };
-
-  Segment segments_[2];
+  Days start_;
+  std::int64_t clients_min_ = 0, others_min_ = 0;
+  std::uint64_t clients_size_ = 0, others_size_ = 0;
+  std::vector<Stored, HugePageAllocator<Stored>> clients_;  // then a comparison patient, nobody
+  std::vector<std::uint64_t> others_{0};                    // a bit per id from others_min_
+  bool repeats_ = false;
   bool usable_ = true;
 };
 
 // Scattered ids: the hashed IdIndex, then the Person at that position.
 struct HashedPeople {
   const IdIndex& index;
-  const std::vector<Person>& people;
+  const People& people;
+  void prefetch(std::int64_t) const {}
   Person operator()(std::int64_t id) const {
     const std::int32_t position = index.find(id);
     return position == IdIndex::kAbsent ? kNobody : people[position];
   }
 };
 
+// Counts every event into one histogram (per chunk, in 32 bits; then added up: integer sums,
+// so the same for any thread count).
 template <class Lookup>
-void tally_all(const UtilisationRequest& request, const Lookup& lookup, UtilisationResult& result) {
+std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Layout& layout,
+                                    const Lookup& lookup, UtilisationResult& result) {
+  std::vector<std::int64_t> total(layout.histogram_cells());
   std::mutex merge_mutex;
   const std::size_t rows = request.events.rows();
   const unsigned threads = resolve_threads(request.threads);
-  const std::size_t chunk = std::max<std::size_t>(1 << 18, rows / (4 * threads) + 1);
+  const std::size_t chunk =
+      std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
   for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    // Per-group counts are small: each chunk keeps its own. Per-person ones are not.
-    Tally tally(request.per_person ? 0 : result.counts.size(), request.windows.size());
+    std::vector<std::uint32_t> histogram(total.size());
+    std::int64_t* per_person = result.counts.data();
     if (request.per_person) {
-      tally_events<0, true>(request, begin, end, lookup, result.counts.data(), tally);
-    } else if (request.windows.size() == 1) {
-      tally_events<1, false>(request, begin, end, lookup, tally.counts.data(), tally);
-    } else if (request.windows.size() == 2) {
-      tally_events<2, false>(request, begin, end, lookup, tally.counts.data(), tally);
+      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), per_person);
+    } else if (layout.windows == 1) {
+      tally_events<1, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
+    } else if (layout.windows == 2) {
+      tally_events<2, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
     } else {
-      tally_events<0, false>(request, begin, end, lookup, tally.counts.data(), tally);
+      tally_events<0, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
     }
     std::lock_guard lock(merge_mutex);
-    tally.merge_into(result);
+    for (std::size_t i = 0; i < total.size(); ++i) total[i] += histogram[i];
   });
+  return total;
+}
+
+// Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
+template <class Record>
+bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
+                 UtilisationResult& result, std::vector<std::int64_t>& histogram) {
+  const DensePeople<Record> dense(request, people);
+  if (!dense.usable()) return false;
+  histogram = tally_all(request, layout, dense, result);
+  return true;
+}
+
+// The windows' counts (unless counted per person as the events passed) and where every event
+// of a connected client went, from the histogram.
+void read_histogram(const Layout& layout, const std::vector<std::int64_t>& histogram,
+                    UtilisationResult& result) {
+  const auto slot_total = [&](std::size_t slot) {
+    return std::accumulate(histogram.begin() + layout.cell(slot, 0, 0, 0),
+                           histogram.begin() + layout.cell(slot + 1, 0, 0, 0), std::int64_t{0});
+  };
+  result.events_of_other_people = slot_total(kComparisonSlot);
+  result.events_of_unconnected = slot_total(kUnconnectedSlot);
+  result.events_outside_data = slot_total(kOutsideDataSlot);
+  const std::size_t levels = layout.windows + 1;
+  for (std::size_t slot = kFirstClientSlot; slot < layout.slots; ++slot) {
+    const std::size_t group = (slot - kFirstClientSlot) / levels;
+    const std::size_t level = (slot - kFirstClientSlot) % levels;
+    for (std::size_t kind = 0; kind < kEventKinds; ++kind)
+      for (std::size_t side = 0; side < 2; ++side)
+        for (std::size_t band = 0; band < layout.bands; ++band) {
+          const std::int64_t n = histogram[layout.cell(slot, kind, side, band)];
+          for (std::size_t w = 0; n != 0 && w < layout.windows; ++w) {
+            const std::size_t rank = layout.rank[w];
+            if (rank >= level) {
+              result.events[w].of_excluded_clients += n;
+            } else if (band == 0) {
+              result.events[w].on_index_day += n;
+            } else if (band - 1 <= rank && !layout.per_person) {
+              result.counts[((w * result.groups + group) * kEventKinds + kind) * 2 + side] += n;
+            }
+          }
+        }
+  }
 }
 
 // pre and post from the counts; outside_window is what is left of the in-range events of
@@ -307,25 +444,28 @@ void complete_window_events(UtilisationResult& result) {
 
 UtilisationResult count_utilisation(const UtilisationRequest& request) {
   validate_request(request);
-  const std::size_t windows = request.windows.size();
+  const Layout layout(request);
   UtilisationResult result;
   result.windows = request.windows;
   result.groups =
       request.per_person ? static_cast<std::int32_t>(request.clients.rows()) : request.groups;
-  result.counts.assign(windows * result.groups * kEventKinds * 2, 0);
-  result.clients_included.assign(windows * result.groups, 0);
-  result.excluded.assign(windows, {});
-  result.events.assign(windows, {});
+  result.counts.assign(layout.windows * result.groups * kEventKinds * 2, 0);
+  result.clients_included.assign(layout.windows * result.groups, 0);
+  result.excluded.assign(layout.windows, {});
+  result.events.assign(layout.windows, {});
   result.events_total = static_cast<std::int64_t>(request.events.rows());
 
-  const std::vector<Person> people = place_people(request, result);
-  if (const DensePeople dense(request, people); dense.usable()) {
-    tally_all(request, dense, result);  // also rejects repeated ids
-  } else {
+  const People people = place_people(request, layout, result);
+  std::vector<std::int64_t> histogram;
+  const bool dense = PackedRecord::fits(request, layout)
+                         ? tally_dense<PackedRecord>(request, layout, people, result, histogram)
+                         : tally_dense<FullRecord>(request, layout, people, result, histogram);
+  if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
-    tally_all(request, HashedPeople{index, people}, result);
+    histogram = tally_all(request, layout, HashedPeople{index, people}, result);
   }
+  read_histogram(layout, histogram, result);
   complete_window_events(result);
   return result;
 }
