@@ -47,8 +47,10 @@ void BM_count_utilisation(benchmark::State& state) {
   UtilisationRequest request;
   request.clients = {p.client_id, p.referral, p.index, {}};
   request.events = {p.person, p.date, p.kind};
-  request.client_group = p.group;
-  request.groups = 43;
+  // 43 groups (practices), or one group (the whole service).
+  const bool by_practice = state.range(3) > 1;
+  request.client_group = by_practice ? Column<std::int32_t>(p.group) : Column<std::int32_t>{};
+  request.groups = by_practice ? 43 : 1;
   request.other_ids = p.other_id;
   request.data_start = days_from_civil(2019, 4, 1);
   request.data_end = request.data_start + 6 * 365;
@@ -59,11 +61,38 @@ void BM_count_utilisation(benchmark::State& state) {
   state.SetLabel("events/s = items_per_second");
 }
 
-// people, events, threads
+// people, events, threads, groups
 BENCHMARK(BM_count_utilisation)
-    ->Args({200'000, 2'000'000, 1})
-    ->Args({2'000'000, 20'000'000, 1})
-    ->Args({2'000'000, 20'000'000, 2})
+    ->Args({200'000, 2'000'000, 1, 43})
+    ->Args({2'000'000, 20'000'000, 1, 43})
+    ->Args({2'000'000, 20'000'000, 2, 43})
+    ->Args({2'000'000, 20'000'000, 1, 1})
+    ->Args({2'000'000, 20'000'000, 2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The peer to compare with in the same run: the same events' ids looked up in a plain
+// table of 8-byte entries, one per person (clients then comparison), and summed; no
+// validation, no windows. What the memory system allows a loop that must touch every event.
+void BM_bare_lookup(benchmark::State& state) {
+  const auto& p = population(static_cast<std::size_t>(state.range(0)),
+                             static_cast<std::size_t>(state.range(1)));
+  const std::size_t half = p.client_id.size();
+  std::vector<std::int64_t> table(2 * half);
+  for (std::size_t i = 0; i < table.size(); ++i) table[i] = static_cast<std::int64_t>(i % 7);
+  const std::int64_t other_min = p.other_id.front();
+  for (auto _ : state) {
+    std::int64_t sum = 0;
+    for (std::int64_t id : p.person) {
+      const std::int64_t position = id >= other_min ? id - other_min + half : id - 1;
+      sum += table[static_cast<std::size_t>(position)];
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(1));
+}
+BENCHMARK(BM_bare_lookup)
+    ->Args({2'000'000, 20'000'000})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

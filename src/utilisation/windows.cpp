@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <mutex>
 #include <numeric>
 
@@ -65,6 +66,19 @@ struct Layout {
     }
     const std::size_t histogram_groups = per_person ? 1 : static_cast<std::size_t>(request.groups);
     slots = kFirstClientSlot + histogram_groups * (windows + 1);
+    reach = std::int64_t{sorted[windows - 1]} + 1;
+    for (std::int64_t offset = -reach; offset <= reach; ++offset) {
+      const std::int64_t distance = offset < 0 ? -offset : offset;
+      std::size_t band = distance != 0;
+      for (std::size_t r = 0; r < windows; ++r) band += distance > sorted[r];
+      place.push_back(static_cast<std::uint8_t>((offset > 0) * bands + band));
+    }
+    for (std::size_t level = 0; level <= windows; ++level)
+      for (std::size_t where = 0; where < 2 * bands; ++where)
+        for (std::size_t w = 0; w < windows; ++w) {
+          const std::size_t band = where % bands;
+          if (band >= 1 && band - 1 <= rank[w] && rank[w] < level) counted[level][where] |= 1u << w;
+        }
   }
   std::uint32_t client_slot(std::size_t group, std::size_t level) const {
     return static_cast<std::uint32_t>(kFirstClientSlot + group * (windows + 1) + level);
@@ -82,6 +96,12 @@ struct Layout {
   std::size_t slots = 0;
   Days sorted[kMaxWindows] = {};       // window lengths, shortest first
   std::size_t rank[kMaxWindows] = {};  // rank[w]: window w's place in sorted
+  // An event's side and band from its offset to the index date, clamped to +-reach.
+  std::int64_t reach = 0;
+  std::vector<std::uint8_t> place;  // [offset + reach]: side * bands + band
+  // Counting per person: for a client of each level, the windows (bits) an event's
+  // side * bands + band counts in.
+  std::uint8_t counted[kMaxWindows + 1][2 * (kMaxWindows + 2)] = {};
 };
 
 void validate_request(const UtilisationRequest& request) {
@@ -115,11 +135,12 @@ void validate_request(const UtilisationRequest& request) {
                        "a window must be at least one day, got " + std::to_string(days));
 }
 
-// One Person per row of clients then comparison; counts who is in each window and why not.
+// One Person per client (the comparison patients are all kComparisonPatient); counts who is in each
+// window and why not.
 People place_people(const UtilisationRequest& request, const Layout& layout,
                     UtilisationResult& result) {
   const auto& clients = request.clients;
-  People people(clients.rows() + request.other_ids.size(), kComparisonPatient);
+  People people(clients.rows());
   for (std::size_t row = 0; row < clients.rows(); ++row) {
     const Days index = clients.index_date[row];
     const std::size_t group = request.per_person             ? row
@@ -159,19 +180,20 @@ People place_people(const UtilisationRequest& request, const Layout& layout,
 }
 
 // A block had a bad row: report its first one, as the rows are in the table.
-[[noreturn]] void report_bad_row(const EventsView& events, std::size_t first, const Person* block,
-                                 std::size_t size) {
-  for (std::size_t i = 0; i < size; ++i) {
-    if (block[i].slot == kUnknownSlot) unknown_person(events, first + i);
-    check_event_row(events, first + i);
+template <class Lookup>
+[[noreturn]] void report_bad_row(const EventsView& events, std::size_t first, std::size_t size,
+                                 const Lookup& lookup) {
+  for (std::size_t row = first; row < first + size; ++row) {
+    if (lookup(events.person_id[row]).slot == kUnknownSlot) unknown_person(events, row);
+    check_event_row(events, row);
   }
   throw std::logic_error("report_bad_row: no bad row in the block");
 }
 
-// The event loop, over any id -> Person lookup, a block at a time: first the lookups alone
-// (a tight loop, so that the core keeps many cache misses in flight), then the counting over
-// the block from L1: one histogram increment per event, no branches (where an event goes is
-// data-dependent and unpredictable). Bad rows are flagged as they pass and reported per block.
+// The event loop, over any id -> Person lookup, a block at a time. First where each event
+// goes: its histogram cell, by arithmetic and table loads only (no branches: where an event
+// goes is data-dependent and unpredictable), bad rows flagged as they pass and reported per
+// block. Then the increments. Meanwhile the next block's records are fetched towards the core.
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
 // kPerPerson: the events in a window are also added to the result's per-person counts,
 // shared by the threads, so atomically.
@@ -181,76 +203,89 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
                   std::int64_t* person_counts) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
+  const std::int64_t* ids = events.person_id.data();
   const Days* dates = events.date.data();
   const std::uint8_t* kinds = events.kind.data();
   const Days start = request.data_start, stop = request.data_end;
   const std::size_t windows = kWindows ? kWindows : layout.windows;
-  const std::size_t bands = windows + 2;
+  const std::uint32_t kind_cells = static_cast<std::uint32_t>(2 * (windows + 2));
+  const std::uint8_t* place = layout.place.data();
+  const std::int64_t reach = layout.reach;
   const std::size_t window_stride = request.clients.rows() * kEventKinds * 2;
-  Days sorted[kMaxWindows];
-  std::copy_n(layout.sorted, kMaxWindows, sorted);
-  Person block[kBlock];
+  std::uint32_t cells[kBlock];
+  std::uint32_t person_cells[kPerPerson ? kBlock : 1];
+  std::uint8_t person_windows[kPerPerson ? kBlock : 1];
   for (std::size_t first = begin; first < end; first += kBlock) {
     const std::size_t size = std::min(kBlock, end - first);
-    for (std::size_t i = 0; i < size; ++i) block[i] = lookup(events.person_id[first + i]);
     const std::size_t next = std::min(kBlock, end - std::min(end, first + kBlock));
-    bool bad = false;
+    for (std::size_t i = 0; i < next; ++i) lookup.prefetch(ids[first + kBlock + i]);
+    std::uint32_t bad = 0;
     for (std::size_t i = 0; i < size; ++i) {
-      if (i < next) lookup.prefetch(events.person_id[first + kBlock + i]);
       const std::size_t row = first + i;
-      const Person person = block[i];
+      const Person person = lookup(ids[row]);
       const Days date = dates[row];
-      const std::size_t kind = kinds[row];
+      const std::uint32_t kind = kinds[row];
       bad |= (person.slot == kUnknownSlot) | (date == kNoDate) | (kind >= kEventKinds);
       const bool in_range = (date >= start) & (date <= stop);
-      const std::size_t own = kPerPerson ? person.slot & kSlotMask : person.slot;
-      const std::size_t slot = in_range ? own : kOutsideDataSlot;
-      const std::int64_t offset = std::int64_t{date} - person.index;  // no int32 overflow
-      const std::int64_t distance = offset < 0 ? -offset : offset;
-      std::size_t band = distance != 0;
-      for (std::size_t r = 0; r < windows; ++r) band += distance > sorted[r];
-      const std::size_t side = offset > 0;
-      ++histogram[((slot * kEventKinds + kind) * 2 + side) * bands + band];
+      const std::uint32_t own = kPerPerson ? person.slot & kSlotMask : person.slot;
+      const std::uint32_t slot = in_range ? own : kOutsideDataSlot;
+      const std::int64_t offset =
+          std::clamp<std::int64_t>(std::int64_t{date} - person.index, -reach, reach);
+      const std::uint32_t where = place[offset + reach];
+      cells[i] = (slot * kEventKinds + kind) * kind_cells + where;
       if constexpr (kPerPerson) {
-        const std::size_t level = slot - kFirstClientSlot;  // wraps for other slots
-        if ((slot > kFirstClientSlot) & (band >= 1) & (band <= level) & (kind < kEventKinds)) {
-          const std::size_t cell = ((person.slot >> kRowShift) * kEventKinds + kind) * 2 + side;
-          for (std::size_t w = 0; w < windows; ++w)
-            if (band - 1 <= layout.rank[w] && layout.rank[w] < level)
-              std::atomic_ref(person_counts[w * window_stride + cell])
-                  .fetch_add(1, std::memory_order_relaxed);
-        }
+        person_cells[i] =
+            ((person.slot >> kRowShift) * kEventKinds + kind) * 2 + where / (windows + 2);
+        person_windows[i] = static_cast<std::uint8_t>(
+            slot >= kFirstClientSlot ? layout.counted[slot - kFirstClientSlot][where] : 0);
       }
     }
     if (bad) [[unlikely]]
-      report_bad_row(events, first, block, size);
+      report_bad_row(events, first, size, lookup);
+    for (std::size_t i = 0; i < size; ++i) ++histogram[cells[i]];
+    if constexpr (kPerPerson) {
+      for (std::size_t i = 0; i < size; ++i)
+        for (std::size_t w = 0; person_windows[i] >> w; ++w)
+          if (person_windows[i] >> w & 1)
+            std::atomic_ref(person_counts[w * window_stride + person_cells[i]])
+                .fetch_add(1, std::memory_order_relaxed);
+    }
   }
 }
-// How the dense lookup stores a client: the Person itself, or packed in 4 bytes (the index
-// date as days from data_start in the high half, the slot in the low) when counting by group
-// over a data range under 65,536 days. Half the bytes: more of the table stays in cache,
-// and the table's size is what the event loop's speed depends on.
+
+// How the dense lookup stores a client: the Person itself, or packed into 2 or 4 bytes (the
+// index date as days from data_start above the slot) when the slots and the data range fit.
+// Fewer bytes: more of the table stays in cache, and the table's size is what the event
+// loop's speed depends on (a million clients in 2 bytes each fit a core's L2).
 struct FullRecord {
   using Stored = Person;
-  static bool fits(const UtilisationRequest&, const Layout&) { return true; }
-  static Stored pack(Person person, Days) { return person; }
-  static Person unpack(Stored stored, Days) { return stored; }
+  Stored pack(Person person) const { return person; }
+  Person unpack(Stored stored) const { return stored; }
 };
+template <class Word>
 struct PackedRecord {
-  using Stored = std::uint32_t;
-  static bool fits(const UtilisationRequest& request, const Layout& layout) {
-    return !request.per_person && layout.slots <= 0xFFFF &&
-           std::int64_t{request.data_end} - request.data_start <= 0xFFFF;
-  }
+  using Stored = Word;
+  PackedRecord(const UtilisationRequest& request, const Layout& layout)
+      : start(request.data_start),
+        slot_bits(static_cast<unsigned>(std::bit_width(layout.slots - 1))),
+        fits(!request.per_person &&
+             slot_bits + std::bit_width(static_cast<std::uint64_t>(std::int64_t{request.data_end} -
+                                                                   request.data_start)) <=
+                 8 * sizeof(Word)) {}
   // Only an included client's index date matters, and it lies in the data range; others
   // keep 0.
-  static Stored pack(Person person, Days start) {
+  Stored pack(Person person) const {
     const std::int64_t days = std::int64_t{person.index} - start;
-    return static_cast<Stored>(days >= 0 && days <= 0xFFFF ? days : 0) << 16 | person.slot;
+    const bool dated = days >= 0 && days <= std::int64_t{Word(~Word{0}) >> slot_bits};
+    return static_cast<Stored>((dated ? days : 0) << slot_bits | person.slot);
   }
-  static Person unpack(Stored stored, Days start) {
-    return {static_cast<Days>(start + static_cast<Days>(stored >> 16)), stored & 0xFFFF};
+  Person unpack(Stored stored) const {
+    return {static_cast<Days>(start + (stored >> slot_bits)),
+            static_cast<std::uint32_t>(stored & ((1u << slot_bits) - 1))};
   }
+  Days start;
+  unsigned slot_bits;
+  bool fits;
 };
 
 // Ids numbered in a narrow range per table (the usual case: clients numbered from 1, a
@@ -262,8 +297,8 @@ class DensePeople {
   using Stored = typename Record::Stored;
 
  public:
-  DensePeople(const UtilisationRequest& request, const People& people)
-      : start_(request.data_start) {
+  DensePeople(const UtilisationRequest& request, const People& people, Record record)
+      : record_(record) {
     const auto clients = request.clients.client_id;
     usable_ = fill_clients(clients, people) && fill_comparison(request.other_ids) &&
               !overlaps(clients_min_, clients_size_, others_min_, others_size_);
@@ -283,7 +318,7 @@ class DensePeople {
     const std::uint64_t is_client = -std::uint64_t{client < clients_size_};
     const std::uint64_t position =
         (client & is_client) | ((clients_size_ + 1 - is_other) & ~is_client);
-    return Record::unpack(clients_[position], start_);
+    return record_.unpack(clients_[position]);
   }
   // Brings a client's record towards the core ahead of its lookup.
   void prefetch(std::int64_t id) const {
@@ -309,13 +344,13 @@ class DensePeople {
   }
   bool fill_clients(Column<std::int64_t> ids, const People& people) {
     if (!range(ids, 8, clients_min_, clients_size_)) return false;
-    const Stored nobody = Record::pack(kNobody, start_);
+    const Stored nobody = record_.pack(kNobody);
     clients_.assign(clients_size_ + 2, nobody);
-    clients_[clients_size_] = Record::pack(kComparisonPatient, start_);
+    clients_[clients_size_] = record_.pack(kComparisonPatient);
     for (std::size_t row = 0; row < ids.size(); ++row) {
       Stored& slot = clients_[offset(ids[row], clients_min_)];
       repeats_ = repeats_ || slot != nobody;
-      slot = Record::pack(people[row], start_);
+      slot = record_.pack(people[row]);
     }
     return true;
   }
@@ -330,7 +365,7 @@ class DensePeople {
     return true;
   }
 
-  Days start_;
+  Record record_;
   std::int64_t clients_min_ = 0, others_min_ = 0;
   std::uint64_t clients_size_ = 0, others_size_ = 0;
   std::vector<Stored, HugePageAllocator<Stored>> clients_;  // then a comparison patient, nobody
@@ -339,14 +374,17 @@ class DensePeople {
   bool usable_ = true;
 };
 
-// Scattered ids: the hashed IdIndex, then the Person at that position.
+// Scattered ids: the hashed IdIndex (clients' positions, then the comparison's), then the
+// Person at that position.
 struct HashedPeople {
   const IdIndex& index;
   const People& people;
   void prefetch(std::int64_t) const {}
   Person operator()(std::int64_t id) const {
     const std::int32_t position = index.find(id);
-    return position == IdIndex::kAbsent ? kNobody : people[position];
+    if (position == IdIndex::kAbsent) return kNobody;
+    return static_cast<std::size_t>(position) < people.size() ? people[position]
+                                                              : kComparisonPatient;
   }
 };
 
@@ -382,8 +420,8 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
 // Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
 template <class Record>
 bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
-                 UtilisationResult& result, std::vector<std::int64_t>& histogram) {
-  const DensePeople<Record> dense(request, people);
+                 Record record, UtilisationResult& result, std::vector<std::int64_t>& histogram) {
+  const DensePeople<Record> dense(request, people, record);
   if (!dense.usable()) return false;
   histogram = tally_all(request, layout, dense, result);
   return true;
@@ -457,9 +495,12 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
 
   const People people = place_people(request, layout, result);
   std::vector<std::int64_t> histogram;
-  const bool dense = PackedRecord::fits(request, layout)
-                         ? tally_dense<PackedRecord>(request, layout, people, result, histogram)
-                         : tally_dense<FullRecord>(request, layout, people, result, histogram);
+  const PackedRecord<std::uint16_t> small(request, layout);
+  const PackedRecord<std::uint32_t> medium(request, layout);
+  const bool dense = small.fits ? tally_dense(request, layout, people, small, result, histogram)
+                     : medium.fits
+                         ? tally_dense(request, layout, people, medium, result, histogram)
+                         : tally_dense(request, layout, people, FullRecord{}, result, histogram);
   if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
