@@ -40,6 +40,8 @@ def _first_row(mask: np.ndarray) -> int:
 
 def as_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
     """Whole-number ids as int64; missing or fractional ids are errors."""
+    if values.dtype.kind in "iu":  # numpy integers: nothing can be missing
+        return np.ascontiguousarray(values.to_numpy(), dtype=np.int64)
     if values.isna().any():
         raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing id")
     array = values.to_numpy()
@@ -71,11 +73,10 @@ def as_days(values: pd.Series, table: str, column: str, *, required: bool) -> np
     unit = np.datetime_data(stamps.dtype)[0]
     if unit not in _TICKS_PER_DAY:
         stamps, unit = stamps.astype("datetime64[s]"), "s"
-    days = _core.days_from_ticks(np.ascontiguousarray(stamps).view(np.int64), _TICKS_PER_DAY[unit])
-    if required:
-        missing = days == NO_DATE
-        if missing.any():
-            raise ValueError(f"{table}.{column} row {_first_row(missing)}: missing date")
+    days, first_missing = _core.days_from_ticks(np.ascontiguousarray(stamps).view(np.int64),
+                                                _TICKS_PER_DAY[unit])
+    if required and first_missing >= 0:
+        raise ValueError(f"{table}.{column} row {first_missing}: missing date")
     return days
 
 
@@ -100,25 +101,41 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
     categorical = isinstance(values.dtype, pd.CategoricalDtype)
     if categorical and categories is None:
         categories = [str(c) for c in values.cat.categories]
-    if values.isna().any():
-        raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing value")
     if categorical:
         # Recode the few categories, not the many rows; identical categories need no recoding.
         position = pd.Index(list(categories)).get_indexer([str(c) for c in values.cat.categories])
         codes = values.cat.codes.to_numpy()
-        if not np.array_equal(position, np.arange(len(position))):
-            codes = position[codes]
+        identical = np.array_equal(position, np.arange(len(position)))
+        if np.dtype(dtype) == np.uint8 and codes.dtype == np.int8 and identical:
+            if len(codes) and codes.min() < 0:  # a vectorised scan; then the codes as they are
+                _raise_bad_label(values, table, column, categories, _first_row(codes < 0))
+            return codes.view(np.uint8), list(categories)
+        if np.dtype(dtype) == np.uint8 and codes.dtype in (np.int8, np.int16) and len(categories) < 255:
+            ours = np.where(position >= 0, position, _core.UNMAPPED).astype(np.uint8)
+            recoded, first_bad = _core.recode(codes, ours)
+            if first_bad >= 0:
+                _raise_bad_label(values, table, column, categories, first_bad)
+            return recoded, list(categories)
+        if not identical:
+            codes = np.where(codes >= 0, position[codes], -1)
     else:
+        if values.isna().any():
+            raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing value")
         labels = values.astype("string")
         if categories is None:
             categories = sorted(pd.unique(labels.astype(str)))
         codes = pd.Index(list(categories)).get_indexer(labels.astype(str))
-    unknown = codes < 0
-    if unknown.any():
-        row = _first_row(unknown)
-        raise ValueError(f"{table}.{column} row {row}: unknown value {values.iloc[row]!r} "
-                         f"(expected one of: {', '.join(categories)})")
+    bad = codes < 0
+    if bad.any():
+        _raise_bad_label(values, table, column, categories, _first_row(bad))
     return codes.astype(dtype, copy=False), list(categories)
+
+
+def _raise_bad_label(values: pd.Series, table: str, column: str, categories: Sequence[str], row: int) -> None:
+    if pd.isna(values.iloc[row]):
+        raise ValueError(f"{table}.{column} row {row}: missing value")
+    raise ValueError(f"{table}.{column} row {row}: unknown value {values.iloc[row]!r} "
+                     f"(expected one of: {', '.join(categories)})")
 
 
 def client_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -1,5 +1,7 @@
 #include "socialrx/core/dates.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 
@@ -41,38 +43,53 @@ std::string format_iso_date(Days days) {
 namespace {
 
 // Floor division by a divisor fixed at compile time: a multiply, not a 40-cycle divide.
+// Returns the number of missing ticks met.
 template <std::int64_t kTicksPerDay>
-void ticks_to_days(std::span<const std::int64_t> ticks, std::span<Days> out, std::size_t begin,
-                   std::size_t end, std::int64_t ticks_per_day = kTicksPerDay) {
+std::size_t ticks_to_days(std::span<const std::int64_t> ticks, std::span<Days> out,
+                          std::size_t begin, std::size_t end,
+                          std::int64_t ticks_per_day = kTicksPerDay) {
+  std::size_t missing = 0;
   for (std::size_t i = begin; i < end; ++i) {
     const std::int64_t t = ticks[i];
     const std::int64_t day = t / ticks_per_day - (t % ticks_per_day < 0);
+    missing += t == kMissingTicks;
     out[i] = t == kMissingTicks ? kNoDate : static_cast<Days>(day);
   }
+  return missing;
 }
 
 }  // namespace
 
-void days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
-                     std::span<Days> out, unsigned threads) {
+std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
+                             std::span<Days> out, unsigned threads) {
   if (out.size() != ticks.size() || ticks_per_day < 1)
     throw std::invalid_argument("days_from_ticks: output length or tick size is wrong");
   constexpr std::int64_t kSecondsPerDay = 86'400;
-  for_each_chunk(ticks.size(), 1 << 20, threads,
-                 [&](std::size_t, std::size_t begin, std::size_t end) {
-                   switch (ticks_per_day) {  // numpy's datetime64 units: ns, us, ms, s
-                     case kSecondsPerDay * 1'000'000'000:
-                       return ticks_to_days<kSecondsPerDay * 1'000'000'000>(ticks, out, begin, end);
-                     case kSecondsPerDay * 1'000'000:
-                       return ticks_to_days<kSecondsPerDay * 1'000'000>(ticks, out, begin, end);
-                     case kSecondsPerDay * 1'000:
-                       return ticks_to_days<kSecondsPerDay * 1'000>(ticks, out, begin, end);
-                     case kSecondsPerDay:
-                       return ticks_to_days<kSecondsPerDay>(ticks, out, begin, end);
-                     default:
-                       return ticks_to_days<0>(ticks, out, begin, end, ticks_per_day);
-                   }
-                 });
+  std::atomic<bool> any_missing{false};
+  for_each_chunk(
+      ticks.size(), 1 << 20, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        std::size_t missing = 0;
+        switch (ticks_per_day) {  // numpy's datetime64 units: ns, us, ms, s
+          case kSecondsPerDay * 1'000'000'000:
+            missing = ticks_to_days<kSecondsPerDay * 1'000'000'000>(ticks, out, begin, end);
+            break;
+          case kSecondsPerDay * 1'000'000:
+            missing = ticks_to_days<kSecondsPerDay * 1'000'000>(ticks, out, begin, end);
+            break;
+          case kSecondsPerDay * 1'000:
+            missing = ticks_to_days<kSecondsPerDay * 1'000>(ticks, out, begin, end);
+            break;
+          case kSecondsPerDay:
+            missing = ticks_to_days<kSecondsPerDay>(ticks, out, begin, end);
+            break;
+          default:
+            missing = ticks_to_days<0>(ticks, out, begin, end, ticks_per_day);
+        }
+        if (missing) any_missing = true;
+      });
+  if (!any_missing) return kNoRow;
+  const auto first = std::find(ticks.begin(), ticks.end(), kMissingTicks);
+  return static_cast<std::int64_t>(first - ticks.begin());
 }
 
 }  // namespace socialrx

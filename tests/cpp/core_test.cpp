@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "socialrx/core/dates.hpp"
+#include "socialrx/core/recode.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/money.hpp"
 #include "socialrx/core/parallel.hpp"
@@ -39,7 +40,7 @@ TEST(Dates, TicksToDaysRoundDownAndKeepMissing) {
   const std::int64_t ticks[] = {
       0, kPerDay - 1, kPerDay, -1, -kPerDay, kMissingTicks, 19'448 * kPerDay + 3600};
   Days days[7];
-  days_from_ticks(ticks, kPerDay, days, 2);
+  EXPECT_EQ(days_from_ticks(ticks, kPerDay, days, 2), 5);  // the first missing row
   EXPECT_EQ(days[0], 0);
   EXPECT_EQ(days[1], 0);
   EXPECT_EQ(days[2], 1);
@@ -47,6 +48,20 @@ TEST(Dates, TicksToDaysRoundDownAndKeepMissing) {
   EXPECT_EQ(days[4], -1);
   EXPECT_EQ(days[5], kNoDate);
   EXPECT_EQ(days[6], days_from_civil(2023, 4, 1));
+  EXPECT_EQ(days_from_ticks(std::span(ticks, 5), kPerDay, std::span(days, 5)), kNoRow);
+}
+
+TEST(Recode, MapsCodesAndFindsTheFirstMissingOrUnmappedRow) {
+  // The column's labels b, a, z; ours a = 0, b = 1; z has no code of ours.
+  const std::uint8_t ours[] = {1, 0, kUnmapped};
+  const std::int8_t codes[] = {0, 1, 1, 0};
+  std::uint8_t out[4];
+  EXPECT_EQ(recode<std::int8_t>(codes, ours, out), kNoRow);
+  EXPECT_EQ(std::vector<std::uint8_t>(out, out + 4), (std::vector<std::uint8_t>{1, 0, 0, 1}));
+  const std::int8_t missing[] = {0, 1, -1, 2};
+  EXPECT_EQ(recode<std::int8_t>(missing, ours, out), 2);
+  const std::int16_t unmapped[] = {0, 2, -1};
+  EXPECT_EQ(recode<std::int16_t>(unmapped, ours, std::span(out, 3)), 1);
 }
 
 TEST(Money, FormatsPoundsExactly) {

@@ -223,6 +223,29 @@ def test_bad_events_name_table_column_and_row(rows, message):
         evaluation(events=bad).utilisation()
 
 
+@pytest.mark.parametrize(
+    ("categories", "label", "message"),
+    [
+        (socialrx.EVENT_KINDS, None, r"events.kind row 2: missing value"),  # codes used as they are
+        (sorted(socialrx.EVENT_KINDS), None, r"events.kind row 2: missing value"),  # recoded
+        (sorted(socialrx.EVENT_KINDS) + ["teleport"], "teleport",
+         r"events.kind row 2: unknown value 'teleport'"),
+    ],
+)
+def test_bad_categorical_kinds_name_the_row(categories, label, message):
+    bad = events()
+    kinds = bad["kind"].astype(object)
+    kinds[2] = label
+    bad["kind"] = pd.Categorical(kinds, categories=list(categories))
+    with pytest.raises(ValueError, match=message):
+        evaluation(events=bad)
+
+
+def test_categorical_kinds_in_any_order_count_alike():
+    shuffled = events().assign(kind=lambda e: pd.Categorical(e["kind"], categories=sorted(socialrx.EVENT_KINDS)))
+    assert evaluation(events=shuffled).utilisation().equals(evaluation().utilisation())
+
+
 def test_bad_tariff_and_windows():
     with pytest.raises(ValueError, match=r"tariff.unit_costs.teleport: is not an event kind"):
         evaluation(tariff={"name": "x", "price_year": "2023/24", "unit_costs": {"teleport": {"pence": 1, "source": "s"}}})

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "socialrx/core/error.hpp"
+
 namespace socialrx {
 
 using Days = std::int32_t;
@@ -30,9 +32,11 @@ std::string format_iso_date(Days days);
 
 // Timestamps counted in ticks since 1970-01-01 (numpy datetime64: ns, us, ms or s) to days,
 // rounding down; kMissingTicks (numpy's NaT) becomes kNoDate. out must be as long as ticks.
+// Returns the first row that was missing, or kNoRow: a required column is checked in the
+// same pass.
 inline constexpr std::int64_t kMissingTicks = std::numeric_limits<std::int64_t>::min();
-void days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
-                     std::span<Days> out, unsigned threads = 0);
+std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
+                             std::span<Days> out, unsigned threads = 0);
 
 // Start year of the NHS financial year (April to March) holding this day: 2023-04-01 -> 2023.
 constexpr int financial_year(Days days) {
