@@ -6,21 +6,29 @@
 
 namespace socialrx::bindings {
 
+// A column converted row by row without the GIL: (the new column, the first bad row or -1).
+template <class Out, class Convert>
+py::tuple convert_column(py::ssize_t rows, Convert&& convert) {
+  Array<Out> out(rows);
+  const std::span<Out> target(out.mutable_data(), static_cast<std::size_t>(rows));
+  std::int64_t first_bad;
+  {
+    py::gil_scoped_release release;  // plain buffers only
+    first_bad = convert(target);
+  }
+  return py::make_tuple(out, first_bad);
+}
+
 template <class Code>
 void add_recode(py::module_& m) {
   m.def(
       "recode",
       [](const Array<Code>& codes, const Array<std::uint8_t>& ours, unsigned threads) {
-        Array<std::uint8_t> out(codes.shape(0));
-        const std::span<std::uint8_t> target(out.mutable_data(), out.size());
         const auto in = column(codes);
         const auto table = column(ours);
-        std::int64_t first_bad;
-        {
-          py::gil_scoped_release release;  // plain buffers only
-          first_bad = recode(in, table, target, threads);
-        }
-        return py::make_tuple(out, first_bad);
+        return convert_column<std::uint8_t>(codes.shape(0), [&](std::span<std::uint8_t> out) {
+          return recode(in, table, out, threads);
+        });
       },
       py::arg("codes"), py::arg("ours"), py::arg("threads") = 0,
       "Category codes (-1 missing) to ours[code] as uint8; with the first row that is missing or "
@@ -41,15 +49,10 @@ void add_core(py::module_& m) {
   m.def(
       "days_from_ticks",
       [](const Array<std::int64_t>& ticks, std::int64_t ticks_per_day, unsigned threads) {
-        py::array_t<Days> days(ticks.shape(0));
-        const std::span<Days> out(days.mutable_data(), static_cast<std::size_t>(ticks.shape(0)));
         const auto in = column(ticks);
-        std::int64_t first_missing;
-        {
-          py::gil_scoped_release release;  // plain buffers only
-          first_missing = days_from_ticks(in, ticks_per_day, out, threads);
-        }
-        return py::make_tuple(days, first_missing);
+        return convert_column<Days>(ticks.shape(0), [&](std::span<Days> out) {
+          return days_from_ticks(in, ticks_per_day, out, threads);
+        });
       },
       py::arg("ticks"), py::arg("ticks_per_day"), py::arg("threads") = 0,
       "datetime64 ticks since 1970 to int32 days (floor), NaT to NO_DATE; with the first NaT's "
