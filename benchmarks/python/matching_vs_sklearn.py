@@ -112,7 +112,8 @@ def socialrx_job(data: socialrx.SyntheticService, events: pd.DataFrame, seed: in
     ev = socialrx.Evaluation(clients=data.clients, events=events, comparison=data.comparison,
                              data_start=data.data_start, data_end=data.data_end, threads=threads)
     converted = time.perf_counter()
-    m = match(ev, seed=seed)
+    # The look-back covariates the scikit-learn job has (the default adds the baseline before it).
+    m = match(ev, seed=seed, covariates=["age", "female", "deprivation_decile", *(f"prior_{k}" for k in KINDS)])
     s, balance = m.summary(), m.balance()
     return {"matched": int(s["matched_clients"]), "eligible": int(s["eligible_clients"]),
             "smd_before": balance["smd_before"].to_numpy(), "smd_after": balance["smd_after"].to_numpy(),

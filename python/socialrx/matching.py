@@ -10,9 +10,17 @@ who looked the same at the client's index date:
    ``birth_year``; a table with only ``age`` has it shifted from the referral year to the index
    year for clients, and taken as it stands for comparison patients), ``female`` (``sex`` is
    female / f, or NHS code 2), ``deprivation_decile``, ``prior_<kind>``: events of each kind
-   in the look-back window [index - D, index) for the kinds that occur there, and
-   ``comorbidity`` (Charlson, Quan 2011 weights, over diagnoses dated before the index date)
-   when diagnoses are given. Any other numeric column of both tables can be named too.
+   in the look-back window [index - D, index), ``baseline_<kind>``: events of each kind per D
+   days before the look-back, over [index - 3D, index - D) where the data cover it and
+   [index - 2D, index - D) where they do not (the default takes the kinds that occur in each),
+   and ``comorbidity`` (Charlson, Quan 2011 weights, over diagnoses dated before the index
+   date) when diagnoses are given. Any other numeric column of both tables can be named too.
+
+   Why the baseline: clients are referred at the end of a spell of high use, so their look-back
+   is high for a reason that passes, while comparison patients with the same look-back counts
+   are mostly people whose use is always high. Matched on the look-back alone, the controls'
+   use stays high while the clients' falls back to their usual level, and the DiD overstates
+   the fall. Use before the look-back tells the two apart.
 3. A logistic regression of client (1) against comparison patient (0) on the covariates gives
    the propensity score; each client is matched to its k nearest comparison patients on the
    logit of the score, within a caliper of ``caliper`` x SD of the logit (the SD pooled over
@@ -22,7 +30,8 @@ who looked the same at the client's index date:
 
 Nothing is dropped silently: every client left unmatched is listed by :meth:`Match.unmatched`
 with its reason: ``not_connected`` (no index date), ``lookback_before_data`` (the look-back
-window starts before ``data_start``, so prior use cannot be measured in full),
+window, or with ``baseline_<kind>`` covariates the D days before it, starts before
+``data_start``, so prior use cannot be measured in full),
 ``no_comparison_in_stratum`` or ``no_match_within_caliper``. A missing covariate value is an
 error naming the table, column and row; default covariates whose columns a table lacks are
 left out and listed in ``Match.notes``.
@@ -46,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["Match", "match", "UNMATCHED_REASONS"]
 
 EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
+_PRIOR, _BASELINE = "prior_", "baseline_"
 UNMATCHED_REASONS = ("not_connected", "lookback_before_data", "no_comparison_in_stratum",
                      "no_match_within_caliper")
 _STATUS = tuple(_core.MATCH_STATUSES)  # engine codes: matched, no_match..., no_comparison...
@@ -237,7 +247,8 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
         replace: whether a comparison patient may be matched to several clients.
         exact: columns of both tables (e.g. ``("practice",)``, ``("sex",)``) to match exactly on.
         seed: pseudo index dates; the same seed gives the same matches for any thread count.
-        lookback_months: the window for prior utilisation (12 -> 365 days).
+        lookback_months: the window for prior utilisation (12 -> 365 days), D above; the
+            default covariates need 2D days of data before the index date.
         diagnoses: optional long table (``patient_id``, ``code``, optional ``date``) for the
             ``comorbidity`` covariate.
         threads: engine threads (0: all).
@@ -260,17 +271,23 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
     cc = ev._client_columns
     index = cc["index_date"]
     connected = index != NO_DATE
-    covered = connected & (index.astype(np.int64) - lookback >= ev.data_start)
+    # baseline_<kind> covariates need the D days before the look-back too.
+    baseline = covariates is None or any((_use_kind(str(n)) or ("",))[0] == _BASELINE for n in covariates)
+    history = 2 * lookback if baseline else lookback
+    covered = connected & (index.astype(np.int64) - history >= ev.data_start)
     reasons = np.where(~connected, UNMATCHED_REASONS.index("not_connected"),
                        np.where(~covered, UNMATCHED_REASONS.index("lookback_before_data"), -1)).astype(np.int8)
     client_rows = np.flatnonzero(covered)
     if len(client_rows) == 0:
-        raise ValueError("clients.index_date: no connected client has a look-back window the data cover")
+        need = ("the look-back and the baseline before it need (name covariates without "
+                "baseline_<kind> to match on the look-back alone)" if baseline else "the look-back needs")
+        raise ValueError(f"clients.index_date: no connected client has the {history} days of data "
+                         f"before its index date that {need}")
     comparison_id = ev._comparison_ids()
     pseudo = _core.pseudo_index_dates(comparison_id, index[client_rows], seed, threads)
 
     people = _People(ev, client_rows, comparison_id, pseudo)
-    names, x, notes = _covariate_matrix(people, covariates, lookback, diagnoses, threads)
+    names, x, notes = _covariate_matrix(people, covariates, lookback, baseline, diagnoses, threads)
     stratum = _strata(people, exact)
     result = _core.propensity_match(x, len(client_rows), stratum, k,
                                     np.inf if caliper is None else float(caliper), bool(replace), threads)
@@ -281,7 +298,7 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
         UNMATCHED_REASONS.index("no_comparison_in_stratum"),
         UNMATCHED_REASONS.index("no_match_within_caliper"))
     options = {"covariates": names, "k": k, "caliper": caliper, "replace": bool(replace),
-               "exact": tuple(exact), "seed": seed, "lookback_days": lookback}
+               "exact": tuple(exact), "seed": seed, "lookback_days": lookback, "history_days": history}
     return Match(ev, client_rows=client_rows, reasons=reasons, pseudo_index_date=pseudo,
                  person_id=people.ids, names=names, x=x, result=result, options=options, notes=notes)
 
@@ -342,17 +359,18 @@ class _People:
         return self.index.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
 
-def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: int, diagnoses: Any,
-                      threads: int) -> tuple[list[str], np.ndarray, list[str]]:
+def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: int, baseline: bool,
+                      diagnoses: Any, threads: int) -> tuple[list[str], np.ndarray, list[str]]:
     """The covariates' names, a row-major [person][covariate] float matrix, and notes."""
-    prior = _prior_counts(people, lookback, threads)
-    kinds_present = [f"prior_{kind}" for j, kind in enumerate(EVENT_KINDS) if prior[:, j].any()]
+    use = _prior_use(people, lookback, baseline, threads)
     notes: list[str] = []
     if names is None:
-        names = ["age", "female", "deprivation_decile", *kinds_present]
+        names = ["age", "female", "deprivation_decile",
+                 *(f"{prefix}{kind}" for prefix, counts in use.items()
+                   for j, kind in enumerate(EVENT_KINDS) if counts[:, j].any())]
         if diagnoses is not None:
             names.append("comorbidity")
-        available = [n for n in names if n.startswith("prior_") or n == "comorbidity"
+        available = [n for n in names if _use_kind(n) is not None or n == "comorbidity"
                      or _base_source(people, n) is not None]
         notes += [f"{n}: left out (a table has no column for it)" for n in names if n not in available]
         names = available
@@ -362,8 +380,8 @@ def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: in
         raise ValueError(f"match.covariates: repeated names in {list(names)}")
     x = np.empty((len(people.ids), len(names)))
     for j, name in enumerate(names):
-        if name.startswith("prior_") and name[len("prior_"):] in EVENT_KINDS:
-            x[:, j] = prior[:, EVENT_KINDS.index(name[len("prior_"):])]
+        if (found := _use_kind(name)) is not None:
+            x[:, j] = use[found[0]][:, found[1]]
         elif name == "comorbidity":
             if diagnoses is None:
                 raise ValueError("match.covariates: comorbidity needs diagnoses=")
@@ -371,6 +389,14 @@ def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: in
         else:
             x[:, j] = _base_covariate(people, name)
     return list(names), x, notes
+
+
+def _use_kind(name: str) -> tuple[str, int] | None:
+    """(prefix, kind position) of a prior_<kind> or baseline_<kind> name, else None."""
+    for prefix in (_PRIOR, _BASELINE):
+        if name.startswith(prefix) and name[len(prefix):] in EVENT_KINDS:
+            return prefix, EVENT_KINDS.index(name[len(prefix):])
+    return None
 
 
 def _base_source(people: _People, name: str) -> tuple[pd.Series, pd.Series] | None:
@@ -385,7 +411,7 @@ def _base_covariate(people: _People, name: str) -> np.ndarray:
     values = _base_source(people, name)
     if values is None:
         raise ValueError(f"match.covariates: {name!r} needs a column in both the clients and "
-                         "the comparison table (or is prior_<kind> / comorbidity)")
+                         "the comparison table (or is prior_<kind> / baseline_<kind> / comorbidity)")
     if name == "female":
         return _female(people, values)
     if name == "age" and people.both("birth_year") is not None:
@@ -404,12 +430,16 @@ def _female(people: _People, values: tuple[pd.Series, pd.Series]) -> np.ndarray:
     return np.isin(np.char.lower(np.char.strip(labels)), list(_FEMALE))[codes].astype(np.float64)
 
 
-def _prior_counts(people: _People, lookback: int, threads: int) -> np.ndarray:
-    """Events per person and kind in [index - lookback, index): [person][kind].
+def _prior_use(people: _People, lookback: int, baseline: bool, threads: int) -> dict[str, np.ndarray]:
+    """Events per person and kind, [person][kind], by covariate prefix: prior_ in the look-back
+    [index - D, index); with ``baseline``, baseline_ per D days in [index - 3D, index - D) where
+    the data cover it, else in [index - 2D, index - D), which every eligible person has.
 
-    Clients and comparison patients are counted in two calls, each table's own ids the
-    counted people and the other's counted apart: ids numbered within one narrow range per
-    call are looked up directly rather than hashed (several times faster on a large pool).
+    Each window [index - W, index) (W = D, 2D, 3D) is one pass over the events per table, the
+    baseline the difference of two. Clients and comparison patients are counted in two calls,
+    each table's own ids the counted people and the other's counted apart: ids numbered within
+    one narrow range per call are looked up directly rather than hashed (several times faster
+    on a large pool). A window a call keeps memory to one [person][kind][side] array.
     """
     ev = people.ev
     cc = ev._client_columns
@@ -417,20 +447,32 @@ def _prior_counts(people: _People, lookback: int, threads: int) -> np.ndarray:
     pseudo = people.index[people.n_clients:]
     # Only the look-back side is wanted: widen the data end so that no one is left out for a
     # follow-up window the data do not cover.
-    data_end = max(int(ev.data_end), int(people.index.max()) + lookback)
+    data_end = max(int(ev.data_end), int(people.index.max()) + (3 if baseline else 1) * lookback)
     none = np.empty(0, np.int32)
 
-    def count(ids, referral, index, others):
-        return _core.count_utilisation(
+    def count(ids, referral, index, others, days):
+        result = _core.count_utilisation(
             client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
             group=none, groups=1, other_ids=others, **ev._event_columns,
-            data_start=int(ev.data_start), data_end=data_end, windows=[lookback], threads=threads,
-            per_person=True).counts[0, :, :, 0]
+            data_start=int(ev.data_start), data_end=data_end, windows=[days], threads=threads,
+            per_person=True)
+        return result.counts[0, :, :, 0], result.clients_included[0].astype(bool)
 
-    # Every client row, so that all their events are known; the ineligible ones count nothing.
-    clients = count(cc["client_id"], cc["referral_date"], cc["index_date"], comparison_id)
-    return np.concatenate([clients[people.client_rows],
-                           count(comparison_id, pseudo, pseudo, cc["client_id"])])
+    def before(days):  # counts and whether the data cover the window, eligible clients first
+        # Every client row, so that all their events are known; the ineligible ones count nothing.
+        clients, clients_covered = count(cc["client_id"], cc["referral_date"], cc["index_date"],
+                                         comparison_id, days)
+        patients, patients_covered = count(comparison_id, pseudo, pseudo, cc["client_id"], days)
+        rows = people.client_rows
+        return (np.concatenate([clients[rows], patients]),
+                np.concatenate([clients_covered[rows], patients_covered]))
+
+    prior, _ = before(lookback)
+    if not baseline:
+        return {_PRIOR: prior}
+    two, _ = before(2 * lookback)
+    three, covered = before(3 * lookback)
+    return {_PRIOR: prior, _BASELINE: np.where(covered[:, None], (three - prior) / 2.0, two - prior)}
 
 
 def _comorbidity(people: _People, diagnoses: Any, threads: int) -> np.ndarray:

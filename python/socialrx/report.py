@@ -1167,7 +1167,8 @@ def _comparison_section(b: _Builder) -> Section:
     section = Section("comparison", "Matched comparison")
     section.parts.append(_p(
         "Each connected client is matched to a patient who was not referred, with a similar propensity to be "
-        "referred (logistic regression on age, sex, deprivation and prior use of each service; nearest neighbour "
+        "referred (logistic regression on age, sex, deprivation and use of each service in the year before "
+        "the index date and in the one or two years before that; nearest neighbour "
         "on the logit of the score within a caliper), followed over the same windows from a pseudo index date. "
         "The difference-in-differences (DiD) is the clients' change minus their matches' change: the part of the "
         "fall not explained by what happened to similar people anyway. Intervals are bootstrap percentile "

@@ -141,6 +141,67 @@ def test_tiny_exact_matching_stays_in_stratum(tiny):
     assert dict(zip(pairs["client_id"], pairs["comparison_id"]))[2] == 103
 
 
+def test_baseline_before_the_look_back_by_hand():
+    """Data from 2018-01-01. Client 1 (index 2021-06-01) has three look-backs of data, so its
+    baseline is the mean over [index - 1095, index - 365); client 2 (2020-03-01) has two, so
+    [index - 730, index - 365); client 3 (2019-10-01) has one: unmatched with the default
+    covariates, matched on the look-back alone. Clients 5 and 6 and patients 102 and 103 (use
+    every month, or none) give the propensity model overlap."""
+    one, two, three = day("2021-06-01"), day("2020-03-01"), day("2019-10-01")
+    clients = pd.DataFrame({
+        "client_id": [1, 2, 3, 4, 5, 6],
+        "referral_date": [one, two, three, three, one, two],
+        "index_date": [one, two, three, pd.NaT, one, two],
+        "birth_year": [1950, 1960, 1970, 1980, 1965, 1975],
+        "sex": ["female", "male", "female", "male", "male", "female"],
+    })
+    comparison = pd.DataFrame({"patient_id": [101, 102, 103, 104],
+                               "birth_year": [1945, 1955, 1965, 1985],
+                               "sex": ["female", "male", "female", "male"]})
+
+    def before(index, *days):
+        return [index - pd.Timedelta(days=d) for d in days]
+
+    # Client 1: 1096 days before is out, 1095, 400 and 366 are in (3 over two look-backs), 365
+    # and 1 are the look-back. Client 2: 731 is out (in the data, but before its baseline), 730
+    # and 366 in, 10 the look-back. Patient 101 on three fixed days (see below).
+    monthly = list(pd.date_range("2018-01-01", "2023-12-01", freq="MS"))
+    dates = (before(one, 1096, 1095, 400, 366, 365, 1) + before(two, 731, 730, 366, 10)
+             + [day("2018-04-01"), day("2019-01-01"), day("2019-06-01")] + monthly + monthly)
+    events = pd.DataFrame({"person_id": [1] * 6 + [2] * 4 + [101] * 3 + [5] * 72 + [102] * 72,
+                           "date": dates, "kind": "ae_attendance"})
+    ev = socialrx.Evaluation(clients=clients, events=events, comparison=comparison,
+                             data_start="2018-01-01", data_end="2023-12-31", threads=1)
+
+    m = match(ev, caliper=None, replace=True)
+    assert m.covariate_names == ["age", "female", "prior_ae_attendance", "baseline_ae_attendance"]
+    assert m.options["history_days"] == 730
+    assert dict(zip(m.unmatched()["client_id"], m.unmatched()["reason"])) == {
+        3: "lookback_before_data", 4: "not_connected"}
+    x = m.covariates().set_index("person_id")
+    assert x.loc[[1, 2, 6], "prior_ae_attendance"].tolist() == [2, 1, 0]
+    assert x.loc[[1, 2, 6], "baseline_ae_attendance"].tolist() == [1.5, 2.0, 0.0]
+    # Client 5's monthly use: 12 in its look-back [2020-06-01, 2021-06-01); the two look-backs
+    # before it, [2018-06-02, 2020-06-01), hold 23 firsts of the month (2018-07 to 2020-05).
+    assert x.loc[5, ["prior_ae_attendance", "baseline_ae_attendance"]].tolist() == [12, 11.5]
+    # Patient 101 at client 1's date: 2019-01-01 and 2019-06-01 in the baseline over two
+    # look-backs (1.0), nothing in the look-back; at client 2's: 2018-04-01 and 2019-01-01 in
+    # its one-look-back baseline (2.0), 2019-06-01 in the look-back.
+    pseudo = m.comparison_index_dates().set_index("patient_id")["pseudo_index_date"]
+    assert set(pseudo) <= {one, two}
+    expected = [0, 1.0] if pseudo[101] == one else [1, 2.0]
+    assert x.loc[101, ["prior_ae_attendance", "baseline_ae_attendance"]].tolist() == expected
+    assert x.loc[[103, 104], ["prior_ae_attendance", "baseline_ae_attendance"]].eq(0).all().all()
+
+    alone = match(ev, covariates=["age", "prior_ae_attendance"], caliper=None, replace=True)
+    assert alone.options["history_days"] == 365
+    assert alone.unmatched()["client_id"].tolist() == [4]
+    short = socialrx.Evaluation(clients=clients, events=events, comparison=comparison,
+                                data_start="2019-07-01", data_end="2023-12-31")
+    with pytest.raises(ValueError, match="730 days of data before its index date"):
+        match(short, covariates=["age", "baseline_ae_attendance"])
+
+
 # ----------------------------------------------------------------- a synthetic service
 @pytest.fixture(scope="module")
 def service() -> socialrx.SyntheticService:
@@ -164,6 +225,28 @@ def test_balance_after_matching(matched):
     assert (balance["smd_after"].abs() < 0.1).all(), balance
     ae = balance.loc["prior_ae_attendance"]
     assert ae["smd_before"] > 0.3 and abs(ae["smd_after"]) < ae["smd_before"] / 5
+
+
+def test_prior_and_baseline_counts_agree_with_pandas(service, matched):
+    x = matched.covariates()
+    dates = pd.concat([service.clients.set_index("client_id")["index_date"],
+                       matched.comparison_index_dates().set_index("patient_id")["pseudo_index_date"]])
+    index = dates.loc[x["person_id"]].to_numpy()
+    events = service.events[service.events["person_id"].isin(x["person_id"])]
+    row = pd.Index(x["person_id"]).get_indexer(events["person_id"])
+    offset = (events["date"].to_numpy() - index[row]) // np.timedelta64(1, "D")
+    three = index - np.timedelta64(1095, "D") >= np.datetime64(service.data_start)
+    kind = events["kind"].astype(str).to_numpy()
+
+    def count(mask, k):
+        return np.bincount(row[mask & (kind == k)], minlength=len(x))
+
+    for k in ("ae_attendance", "emergency_admission", "gp_surgery"):
+        assert (x[f"prior_{k}"] == count((offset >= -365) & (offset < 0), k)).all()
+        baseline = np.where(three, count((offset >= -1095) & (offset < -365), k) / 2,
+                            count((offset >= -730) & (offset < -365), k))
+        np.testing.assert_array_equal(x[f"baseline_{k}"], baseline)
+    assert 0.2 < three.mean() < 0.8  # both rules are exercised
 
 
 def test_smd_by_hand(matched):
@@ -270,7 +353,7 @@ def test_bad_options(tiny, ev):
     with pytest.raises(ValueError, match="not_a_column"):
         match(tiny, covariates=["not_a_column"])
     with pytest.raises(ValueError, match="exact"):
-        match(tiny, exact=("locality",))
+        match(tiny, covariates=["age"], exact=("locality",))
     no_pool = socialrx.Evaluation(clients=tiny.clients, events=tiny.events, data_start="2020-01-01",
                                   data_end="2022-12-31")
     with pytest.raises(ValueError, match="comparison"):
