@@ -71,6 +71,29 @@ BENCHMARK(BM_count_utilisation)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Per person (the matching's look-back counts): the comparison patients as the counted
+// people, the clients counted apart, three look-back windows.
+void BM_count_per_person(benchmark::State& state) {
+  const auto& p = population(static_cast<std::size_t>(state.range(0)),
+                             static_cast<std::size_t>(state.range(1)));
+  UtilisationRequest request;
+  request.clients = {p.other_id, p.referral, p.referral, {}};
+  request.events = {p.person, p.date, p.kind};
+  request.per_person = true;
+  request.other_ids = p.client_id;
+  request.data_start = days_from_civil(2019, 4, 1);
+  request.data_end = request.data_start + 6 * 365;
+  request.windows = {365, 730, 1095};
+  request.threads = static_cast<unsigned>(state.range(2));
+  for (auto _ : state) benchmark::DoNotOptimize(count_utilisation(request));
+  state.SetItemsProcessed(state.iterations() * state.range(1));
+}
+BENCHMARK(BM_count_per_person)
+    ->Args({2'000'000, 20'000'000, 1})
+    ->Args({2'000'000, 20'000'000, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // The peer to compare with in the same run: the same events' ids looked up in a plain
 // table of 8-byte entries, one per person (clients then comparison), and summed; no
 // validation, no windows. What the memory system allows a loop that must touch every event.

@@ -44,6 +44,7 @@ static_assert(sizeof(Person) == 8);
 constexpr Person kNobody{kNoDate, kUnknownSlot};
 constexpr Person kComparisonPatient{kNoDate, kComparisonSlot};
 using People = std::vector<Person, HugePageAllocator<Person>>;
+using Staging = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
 constexpr unsigned kRowShift = 4;
 static_assert(kFirstClientSlot + kMaxWindows + 1 <= 1u << kRowShift);
 constexpr std::uint32_t kSlotMask = (1u << kRowShift) - 1;
@@ -73,12 +74,8 @@ struct Layout {
       for (std::size_t r = 0; r < windows; ++r) band += distance > sorted[r];
       place.push_back(static_cast<std::uint8_t>((offset > 0) * bands + band));
     }
-    for (std::size_t level = 0; level <= windows; ++level)
-      for (std::size_t where = 0; where < 2 * bands; ++where)
-        for (std::size_t w = 0; w < windows; ++w) {
-          const std::size_t band = where % bands;
-          if (band >= 1 && band - 1 <= rank[w] && rank[w] < level) counted[level][where] |= 1u << w;
-        }
+    for (std::size_t where = 0; where < 2 * bands; ++where)
+      band_of[where] = static_cast<std::uint8_t>(where % bands);
   }
   std::uint32_t client_slot(std::size_t group, std::size_t level) const {
     return static_cast<std::uint32_t>(kFirstClientSlot + group * (windows + 1) + level);
@@ -98,10 +95,8 @@ struct Layout {
   std::size_t rank[kMaxWindows] = {};  // rank[w]: window w's place in sorted
   // An event's side and band from its offset to the index date, clamped to +-reach.
   std::int64_t reach = 0;
-  std::vector<std::uint8_t> place;  // [offset + reach]: side * bands + band
-  // Counting per person: for a client of each level, the windows (bits) an event's
-  // side * bands + band counts in.
-  std::uint8_t counted[kMaxWindows + 1][2 * (kMaxWindows + 2)] = {};
+  std::vector<std::uint8_t> place;                   // [offset + reach]: side * bands + band
+  std::uint8_t band_of[2 * (kMaxWindows + 2)] = {};  // [side * bands + band]: band
 };
 
 void validate_request(const UtilisationRequest& request) {
@@ -195,12 +190,12 @@ template <class Lookup>
 // goes is data-dependent and unpredictable), bad rows flagged as they pass and reported per
 // block. Then the increments. Meanwhile the next block's records are fetched towards the core.
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
-// kPerPerson: the events in a window are also added to the result's per-person counts,
-// shared by the threads, so atomically.
+// kPerPerson: an event in a window the client counts in is also added to the client's
+// [kind][side][band - 1] cell of `staging`, shared by the threads, so atomically.
 template <std::size_t kWindows, bool kPerPerson, class Lookup>
 void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
                   std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
-                  std::int64_t* person_counts) {
+                  std::uint32_t* staging) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
   const std::int64_t* ids = events.person_id.data();
@@ -211,10 +206,9 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   const std::uint32_t kind_cells = static_cast<std::uint32_t>(2 * (windows + 2));
   const std::uint8_t* place = layout.place.data();
   const std::int64_t reach = layout.reach;
-  const std::size_t window_stride = request.clients.rows() * kEventKinds * 2;
   std::uint32_t cells[kBlock];
   std::uint32_t person_cells[kPerPerson ? kBlock : 1];
-  std::uint8_t person_windows[kPerPerson ? kBlock : 1];
+  bool person_counted[kPerPerson ? kBlock : 1];
   for (std::size_t first = begin; first < end; first += kBlock) {
     const std::size_t size = std::min(kBlock, end - first);
     const std::size_t next = std::min(kBlock, end - std::min(end, first + kBlock));
@@ -234,10 +228,12 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
       const std::uint32_t where = place[offset + reach];
       cells[i] = (slot * kEventKinds + kind) * kind_cells + where;
       if constexpr (kPerPerson) {
-        person_cells[i] =
-            ((person.slot >> kRowShift) * kEventKinds + kind) * 2 + where / (windows + 2);
-        person_windows[i] = static_cast<std::uint8_t>(
-            slot >= kFirstClientSlot ? layout.counted[slot - kFirstClientSlot][where] : 0);
+        const std::uint32_t band = layout.band_of[where];
+        const std::uint32_t level = slot - kFirstClientSlot;  // wraps for the other slots
+        const std::uint32_t side = where >= windows + 2;
+        person_cells[i] = static_cast<std::uint32_t>(
+            (((person.slot >> kRowShift) * kEventKinds + kind) * 2 + side) * windows + band - 1);
+        person_counted[i] = (slot >= kFirstClientSlot) & (band - 1 < level);  // band 0 wraps
       }
     }
     if (bad) [[unlikely]]
@@ -245,10 +241,8 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     for (std::size_t i = 0; i < size; ++i) ++histogram[cells[i]];
     if constexpr (kPerPerson) {
       for (std::size_t i = 0; i < size; ++i)
-        for (std::size_t w = 0; person_windows[i] >> w; ++w)
-          if (person_windows[i] >> w & 1)
-            std::atomic_ref(person_counts[w * window_stride + person_cells[i]])
-                .fetch_add(1, std::memory_order_relaxed);
+        if (person_counted[i])
+          std::atomic_ref(staging[person_cells[i]]).fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
@@ -389,10 +383,10 @@ struct HashedPeople {
 };
 
 // Counts every event into one histogram (per chunk, in 32 bits; then added up: integer sums,
-// so the same for any thread count).
+// so the same for any thread count), and per person into `staging` when asked.
 template <class Lookup>
 std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Layout& layout,
-                                    const Lookup& lookup, UtilisationResult& result) {
+                                    const Lookup& lookup, std::uint32_t* staging) {
   std::vector<std::int64_t> total(layout.histogram_cells());
   std::mutex merge_mutex;
   const std::size_t rows = request.events.rows();
@@ -401,9 +395,8 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
       std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
   for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::uint32_t> histogram(total.size());
-    std::int64_t* per_person = result.counts.data();
     if (request.per_person) {
-      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), per_person);
+      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), staging);
     } else if (layout.windows == 1) {
       tally_events<1, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
     } else if (layout.windows == 2) {
@@ -420,11 +413,43 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
 // Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
 template <class Record>
 bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
-                 Record record, UtilisationResult& result, std::vector<std::int64_t>& histogram) {
+                 Record record, std::uint32_t* staging, std::vector<std::int64_t>& histogram) {
   const DensePeople<Record> dense(request, people, record);
   if (!dense.usable()) return false;
-  histogram = tally_all(request, layout, dense, result);
+  histogram = tally_all(request, layout, dense, staging);
   return true;
+}
+
+// [person][kind][side][band] counts, zeroed by the threads that will use them.
+Staging zeroed_staging(std::size_t cells, unsigned threads) {
+  Staging staging;
+  staging.resize(cells);
+  for_each_chunk(cells, 1 << 22, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::fill(staging.begin() + begin, staging.begin() + end, 0u);
+  });
+  return staging;
+}
+
+// Per person, each client's [kind][side][band] counts to its window counts: a window holds the
+// bands up to its own (the shortest window's band first), where the data cover it.
+void spread_person_counts(const UtilisationRequest& request, const Layout& layout,
+                          const People& people, const Staging& staging, UtilisationResult& result) {
+  const std::size_t rows = people.size(), windows = layout.windows;
+  for_each_chunk(
+      rows, 1 << 14, request.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t row = begin; row < end; ++row) {
+          const std::uint32_t slot = people[row].slot & kSlotMask;
+          const std::size_t level = slot >= kFirstClientSlot ? slot - kFirstClientSlot : 0;
+          for (std::size_t cell = row * kEventKinds * 2; cell < (row + 1) * kEventKinds * 2;
+               ++cell) {
+            std::int64_t within[kMaxWindows];  // [rank]: events within the rank-th shortest window
+            std::partial_sum(&staging[cell * windows], &staging[(cell + 1) * windows], within);
+            for (std::size_t w = 0; w < windows; ++w)
+              result.counts[w * rows * kEventKinds * 2 + cell] =
+                  layout.rank[w] < level ? within[layout.rank[w]] : 0;
+          }
+        }
+      });
 }
 
 // The windows' counts (unless counted per person as the events passed) and where every event
@@ -487,7 +512,12 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   result.windows = request.windows;
   result.groups =
       request.per_person ? static_cast<std::int32_t>(request.clients.rows()) : request.groups;
-  result.counts.assign(layout.windows * result.groups * kEventKinds * 2, 0);
+  const std::size_t cells = layout.windows * result.groups * kEventKinds * 2;
+  if (request.per_person) {
+    result.counts.resize(cells);  // every cell written by spread_person_counts
+  } else {
+    result.counts.assign(cells, 0);
+  }
   result.clients_included.assign(layout.windows * result.groups, 0);
   result.excluded.assign(layout.windows, {});
   result.events.assign(layout.windows, {});
@@ -495,17 +525,19 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
 
   const People people = place_people(request, layout, result);
   std::vector<std::int64_t> histogram;
+  Staging staging = zeroed_staging(request.per_person ? cells : 0, request.threads);
   const PackedRecord<std::uint16_t> small(request, layout);
   const PackedRecord<std::uint32_t> medium(request, layout);
-  const bool dense = small.fits ? tally_dense(request, layout, people, small, result, histogram)
-                     : medium.fits
-                         ? tally_dense(request, layout, people, medium, result, histogram)
-                         : tally_dense(request, layout, people, FullRecord{}, result, histogram);
+  const bool dense =
+      small.fits    ? tally_dense(request, layout, people, small, staging.data(), histogram)
+      : medium.fits ? tally_dense(request, layout, people, medium, staging.data(), histogram)
+                    : tally_dense(request, layout, people, FullRecord{}, staging.data(), histogram);
   if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
-    histogram = tally_all(request, layout, HashedPeople{index, people}, result);
+    histogram = tally_all(request, layout, HashedPeople{index, people}, staging.data());
   }
+  if (request.per_person) spread_person_counts(request, layout, people, staging, result);
   read_histogram(layout, histogram, result);
   complete_window_events(result);
   return result;

@@ -1,10 +1,14 @@
 #pragma once
-// An allocator for large tables read at random (id -> person lookups): on Linux it asks for
-// transparent huge pages, so that a lookup into a table of many megabytes does not also miss
-// the TLB (with 4 KiB pages a 16 MB table spans 4,096 pages, more than the TLB holds).
+// An allocator for large tables read or written at random (id -> person lookups, per-person
+// counts): on Linux it asks for transparent huge pages, so that an access into a table of many
+// megabytes does not also miss the TLB (with 4 KiB pages a 16 MB table spans 4,096 pages, more
+// than the TLB holds), and filling it takes one page fault per 2 MiB, not per 4 KiB.
+// Elements are default-initialised: resize(n) leaves numbers unset for the caller to fill
+// (in parallel, or with values it has anyway); assign(n, 0) zeroes them.
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -30,6 +34,14 @@ struct HugePageAllocator {
     madvise(memory, bytes, MADV_HUGEPAGE);  // advice only: without it the table still works
 #endif
     return static_cast<T*>(memory);
+  }
+  template <class U>
+  void construct(U* at) noexcept {
+    ::new (static_cast<void*>(at)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* at, Args&&... args) {
+    ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
   }
   void deallocate(T* memory, std::size_t n) noexcept {
     if (n * sizeof(T) < kHugePage) return std::allocator<T>().deallocate(memory, n);

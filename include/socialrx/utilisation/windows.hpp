@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "socialrx/core/huge_pages.hpp"
 #include "socialrx/model/event_kinds.hpp"
 #include "socialrx/model/tables.hpp"
 
@@ -46,11 +47,11 @@ struct WindowEvents {
 
 struct UtilisationResult {
   std::vector<Days> windows;
-  std::int32_t groups = 1;                     // at most 65535
-  std::vector<std::int64_t> counts;            // [window][group][kind][side]
-  std::vector<std::int64_t> clients_included;  // [window][group]
-  std::vector<WindowExclusions> excluded;      // [window]
-  std::vector<WindowEvents> events;            // [window]
+  std::int32_t groups = 1;                                            // at most 65535
+  std::vector<std::int64_t, HugePageAllocator<std::int64_t>> counts;  // [window][group][kind][side]
+  std::vector<std::int64_t> clients_included;                         // [window][group]
+  std::vector<WindowExclusions> excluded;                             // [window]
+  std::vector<WindowEvents> events;                                   // [window]
   std::int64_t events_total = 0;
   std::int64_t events_outside_data = 0;     // date outside [data_start, data_end]
   std::int64_t events_of_unconnected = 0;   // clients with no index date
