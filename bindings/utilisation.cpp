@@ -7,12 +7,14 @@ namespace socialrx::bindings {
 
 namespace {
 
-// Copies a result's flat counts into an array shaped [window][group][kind][side].
-py::array_t<std::int64_t> counts_array(const UtilisationResult& r) {
-  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(r.windows.size()), r.groups,
-                                 static_cast<py::ssize_t>(kEventKinds), 2};
-  py::array_t<std::int64_t> out(shape);
-  std::copy(r.counts.begin(), r.counts.end(), out.mutable_data());
+// The result's counts as a read-only array shaped [window][group][kind][side], without a copy
+// (per person they run to hundreds of megabytes): the array keeps the result alive.
+py::array_t<std::int64_t> counts_array(const py::object& self) {
+  const auto& r = self.cast<const UtilisationResult&>();
+  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(r.windows.size()), r.groups,
+                                       static_cast<py::ssize_t>(kEventKinds), 2};
+  py::array_t<std::int64_t> out(shape, r.counts.data(), self);
+  out.attr("setflags")(py::arg("write") = false);
   return out;
 }
 
