@@ -378,17 +378,17 @@ def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: in
         raise ValueError("match.covariates: no covariates to match on")
     if len(set(names)) != len(names):
         raise ValueError(f"match.covariates: repeated names in {list(names)}")
-    x = np.empty((len(people.ids), len(names)))
+    columns = np.empty((len(names), len(people.ids)))  # one covariate a row, then transposed once
     for j, name in enumerate(names):
         if (found := _use_kind(name)) is not None:
-            x[:, j] = use[found[0]][:, found[1]]
+            columns[j] = use[found[0]][:, found[1]]
         elif name == "comorbidity":
             if diagnoses is None:
                 raise ValueError("match.covariates: comorbidity needs diagnoses=")
-            x[:, j] = _comorbidity(people, diagnoses, threads)
+            columns[j] = _comorbidity(people, diagnoses, threads)
         else:
-            x[:, j] = _base_covariate(people, name)
-    return list(names), x, notes
+            columns[j] = _base_covariate(people, name)
+    return list(names), np.ascontiguousarray(columns.T), notes
 
 
 def _use_kind(name: str) -> tuple[str, int] | None:
@@ -435,11 +435,10 @@ def _prior_use(people: _People, lookback: int, baseline: bool, threads: int) -> 
     [index - D, index); with ``baseline``, baseline_ per D days in [index - 3D, index - D) where
     the data cover it, else in [index - 2D, index - D), which every eligible person has.
 
-    Each window [index - W, index) (W = D, 2D, 3D) is one pass over the events per table, the
-    baseline the difference of two. Clients and comparison patients are counted in two calls,
-    each table's own ids the counted people and the other's counted apart: ids numbered within
-    one narrow range per call are looked up directly rather than hashed (several times faster
-    on a large pool). A window a call keeps memory to one [person][kind][side] array.
+    The windows [index - W, index) (W = D, 2D, 3D) are counted in one pass over the events per
+    table, the baseline the difference of two. Clients and comparison patients are counted in
+    two calls, each table's own ids the counted people and the other's counted apart: ids
+    numbered within one narrow range per call are looked up directly rather than hashed.
     """
     ev = people.ev
     cc = ev._client_columns
@@ -450,29 +449,26 @@ def _prior_use(people: _People, lookback: int, baseline: bool, threads: int) -> 
     data_end = max(int(ev.data_end), int(people.index.max()) + (3 if baseline else 1) * lookback)
     none = np.empty(0, np.int32)
 
-    def count(ids, referral, index, others, days):
+    windows = [lookback, 2 * lookback, 3 * lookback] if baseline else [lookback]
+
+    def count(ids, referral, index, others):  # [window][person][kind], [window][person]
         result = _core.count_utilisation(
             client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
             group=none, groups=1, other_ids=others, **ev._event_columns,
-            data_start=int(ev.data_start), data_end=data_end, windows=[days], threads=threads,
+            data_start=int(ev.data_start), data_end=data_end, windows=windows, threads=threads,
             per_person=True)
-        return result.counts[0, :, :, 0], result.clients_included[0].astype(bool)
+        return result.counts[:, :, :, 0], result.clients_included.astype(bool)
 
-    def before(days):  # counts and whether the data cover the window, eligible clients first
-        # Every client row, so that all their events are known; the ineligible ones count nothing.
-        clients, clients_covered = count(cc["client_id"], cc["referral_date"], cc["index_date"],
-                                         comparison_id, days)
-        patients, patients_covered = count(comparison_id, pseudo, pseudo, cc["client_id"], days)
-        rows = people.client_rows
-        return (np.concatenate([clients[rows], patients]),
-                np.concatenate([clients_covered[rows], patients_covered]))
-
-    prior, _ = before(lookback)
+    # Every client row, so that all their events are known; the ineligible ones count nothing.
+    clients, clients_covered = count(cc["client_id"], cc["referral_date"], cc["index_date"], comparison_id)
+    patients, patients_covered = count(comparison_id, pseudo, pseudo, cc["client_id"])
+    rows = people.client_rows
+    counts = np.concatenate([clients[:, rows], patients], axis=1)
+    prior = counts[0]
     if not baseline:
         return {_PRIOR: prior}
-    two, _ = before(2 * lookback)
-    three, covered = before(3 * lookback)
-    return {_PRIOR: prior, _BASELINE: np.where(covered[:, None], (three - prior) / 2.0, two - prior)}
+    covered = np.concatenate([clients_covered[2, rows], patients_covered[2]])
+    return {_PRIOR: prior, _BASELINE: np.where(covered[:, None], (counts[2] - prior) / 2.0, counts[1] - prior)}
 
 
 def _comorbidity(people: _People, diagnoses: Any, threads: int) -> np.ndarray:
