@@ -1,12 +1,15 @@
 // Logistic scoring of a population against the machine's streaming-read bandwidth: both read
 // the same row-major rows x 32 matrix once, so the read is the limit the scoring is held to.
 // Arguments: rows, threads. Compare bytes_per_second of the two cases.
+// Also the IRLS fit (fit_logistic) on rows x 14, the size of a propensity model.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 
 #include "socialrx/core/parallel.hpp"
+#include "socialrx/risk/fit.hpp"
 #include "socialrx/risk/model.hpp"
 
 namespace socialrx {
@@ -73,6 +76,30 @@ void BM_logistic_score(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(x.size() * sizeof(T)));
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rows));
 }
+
+// 14 normal features and outcomes drawn from a logistic model on them (about 6 Newton steps).
+void BM_fit_logistic(benchmark::State& state) {
+  constexpr std::size_t kColumns = 14;
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  std::vector<double> x(rows * kColumns), y(rows);
+  std::mt19937_64 random(11);
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform;
+  for (std::size_t i = 0; i < rows; ++i) {
+    double eta = -1;
+    for (std::size_t j = 0; j < kColumns; ++j) {
+      x[i * kColumns + j] = normal(random);
+      eta += (0.05 * static_cast<double>(j) - 0.3) * x[i * kColumns + j];
+    }
+    y[i] = uniform(random) < 1 / (1 + std::exp(-eta));
+  }
+  for (auto _ : state) {
+    const LogisticFit fit = fit_logistic(RowMajor<double>{x.data(), rows, kColumns}, y);
+    benchmark::DoNotOptimize(fit.intercept);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rows));
+}
+BENCHMARK(BM_fit_logistic)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 #define SOCIALRX_SIZES \
   ArgsProduct({{1'000'000, 10'000'000}, {1, 0}})->Unit(benchmark::kMillisecond)->UseRealTime()
