@@ -92,12 +92,12 @@ py::tuple explain_matrix(const Model& model, const Array<double>& x, std::size_t
 }
 
 py::dict fit(const Array<double>& x, const Array<double>& y, double ridge, bool intercept,
-             int max_iterations, double tolerance) {
+             int max_iterations, double tolerance, unsigned threads) {
   const RowMajor<double> view = matrix(x);
   LogisticFit result;
   {
     py::gil_scoped_release release;
-    result = fit_logistic(view, column(y), {ridge, intercept, max_iterations, tolerance});
+    result = fit_logistic(view, column(y), {ridge, intercept, max_iterations, tolerance, threads});
   }
   py::dict out;
   out["intercept"] = result.intercept;
@@ -201,7 +201,8 @@ void add_risk_models(py::module_& m) {
       },
       py::arg("group"), py::arg("groups"), py::arg("score"), py::arg("id"), py::arg("k"));
   m.def("fit_logistic", &fit, py::arg("x"), py::arg("y"), py::arg("ridge") = 0.0,
-        py::arg("intercept") = true, py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-12);
+        py::arg("intercept") = true, py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-12,
+        py::arg("threads") = 0);
 }
 
 }  // namespace socialrx::bindings

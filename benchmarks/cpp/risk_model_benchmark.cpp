@@ -1,12 +1,16 @@
 // Logistic scoring of a population against the machine's streaming-read bandwidth: both read
 // the same row-major rows x 32 matrix once, so the read is the limit the scoring is held to.
 // Arguments: rows, threads. Compare bytes_per_second of the two cases.
+// Also the IRLS fit (fit_logistic) on rows x 14, the size of a propensity model; arguments
+// rows, threads.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 
 #include "socialrx/core/parallel.hpp"
+#include "socialrx/risk/fit.hpp"
 #include "socialrx/risk/model.hpp"
 
 namespace socialrx {
@@ -73,6 +77,46 @@ void BM_logistic_score(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(x.size() * sizeof(T)));
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rows));
 }
+
+// rows x 14 normal features and 0/1 outcomes drawn from a logistic model on them.
+struct FitData {
+  static constexpr std::size_t kColumns = 14;
+  std::vector<double> x, y;
+};
+
+const FitData& fit_data(std::size_t rows) {
+  static std::map<std::size_t, FitData> cache;
+  FitData& d = cache[rows];
+  if (d.y.empty()) {
+    std::mt19937_64 random(11);
+    std::normal_distribution<double> normal;
+    std::uniform_real_distribution<double> uniform;
+    for (std::size_t i = 0; i < rows; ++i) {
+      double eta = -1;
+      for (std::size_t j = 0; j < FitData::kColumns; ++j) {
+        d.x.push_back(normal(random));
+        eta += (0.05 * static_cast<double>(j) - 0.3) * d.x.back();
+      }
+      d.y.push_back(uniform(random) < 1 / (1 + std::exp(-eta)));
+    }
+  }
+  return d;
+}
+
+void BM_fit_logistic(benchmark::State& state) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const FitData& d = fit_data(rows);
+  for (auto _ : state) {
+    const LogisticFit fit = fit_logistic(RowMajor<double>{d.x.data(), rows, FitData::kColumns}, d.y,
+                                         {.threads = static_cast<unsigned>(state.range(1))});
+    benchmark::DoNotOptimize(fit.intercept);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rows));
+}
+BENCHMARK(BM_fit_logistic)
+    ->ArgsProduct({{1'000'000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 #define SOCIALRX_SIZES \
   ArgsProduct({{1'000'000, 10'000'000}, {1, 0}})->Unit(benchmark::kMillisecond)->UseRealTime()

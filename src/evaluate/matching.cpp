@@ -291,7 +291,7 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   PropensityMatch out;
   std::vector<double> y(r.x.rows, 0.0);
   std::fill_n(y.begin(), r.treated_rows, 1.0);
-  out.fit = fit_logistic(r.x, y);
+  out.fit = fit_logistic(r.x, y, {.threads = r.threads});
   out.logit.resize(r.x.rows);
   for_each_chunk(r.x.rows, kChunk, r.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {

@@ -2,25 +2,44 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
+
+#include "socialrx/core/parallel.hpp"
 
 namespace socialrx {
 
 namespace {
 
+using Matrix = Eigen::MatrixXd;
+using Vector = Eigen::VectorXd;
+using Rows =
+    Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+// Rows per chunk: fixed, so the chunk sums, added in chunk order, are the same bits for any
+// thread count. Within a chunk, blocks of rows small enough for their scaled copy to stay in L1.
+constexpr std::size_t kChunkRows = 4096;
+constexpr std::size_t kBlockRows = 256;
+
 void validate_fit(RowMajor<double> x, Column<double> y, const LogisticFitOptions& options,
                   std::size_t coefficients) {
   require_rows("fit", "y", y, x.rows);
-  for (std::size_t row = 0; row < x.rows; ++row) {
-    for (std::size_t j = 0; j < x.cols; ++j)
-      if (!std::isfinite(x.row(row)[j]))
-        throw InputError("fit", "x column " + std::to_string(j), static_cast<std::int64_t>(row),
-                         "a finite number is required");
-    if (y[row] != 0 && y[row] != 1)
-      throw InputError("fit", "y", static_cast<std::int64_t>(row),
-                       "outcomes must be 0 or 1, got " + std::to_string(y[row]));
-  }
+  // Rows are scanned in chunk order and the lowest failing chunk's error is rethrown, so the
+  // error names the first bad row whatever the thread count.
+  for_each_chunk(
+      x.rows, kChunkRows, options.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t row = begin; row < end; ++row) {
+          for (std::size_t j = 0; j < x.cols; ++j)
+            if (!std::isfinite(x.row(row)[j]))
+              throw InputError("fit", "x column " + std::to_string(j),
+                               static_cast<std::int64_t>(row), "a finite number is required");
+          if (y[row] != 0 && y[row] != 1)
+            throw InputError("fit", "y", static_cast<std::int64_t>(row),
+                             "outcomes must be 0 or 1, got " + std::to_string(y[row]));
+        }
+      });
   if (x.rows <= coefficients)
     throw InputError("fit", "x", kNoRow,
                      std::to_string(x.rows) + " rows cannot determine " +
@@ -31,9 +50,92 @@ void validate_fit(RowMajor<double> x, Column<double> y, const LogisticFitOptions
     throw InputError("fit", "max_iterations", kNoRow, "must be at least 1");
 }
 
-// log(1 + exp(eta)) without overflow.
-double log1p_exp(double eta) {
-  return eta > 0 ? eta + std::log1p(std::exp(-eta)) : std::log1p(std::exp(eta));
+// The design matrix is x with a column of ones in front when there is an intercept; it is
+// never formed: the intercept is added to (and summed from) the other columns' products.
+struct Design {
+  RowMajor<double> x;
+  Column<double> y;
+  bool intercept;
+  unsigned threads;
+
+  Rows rows(std::size_t begin, std::size_t end) const {
+    return {x.row(begin), static_cast<Eigen::Index>(end - begin),
+            static_cast<Eigen::Index>(x.cols)};
+  }
+  Vector eta(const Rows& features, const Vector& beta) const {
+    Vector e = features * beta.tail(features.cols());
+    if (intercept) e.array() += beta(0);
+    return e;
+  }
+};
+
+// The gradient X'(y - mu) and the lower triangle of X'WX at beta, W = diag(mu(1 - mu)).
+struct NewtonSums {
+  Vector gradient;
+  Matrix hessian;
+};
+
+NewtonSums chunk_newton_sums(const Design& d, const Vector& beta, std::size_t begin,
+                             std::size_t end) {
+  const auto q = beta.size(), p = static_cast<Eigen::Index>(d.x.cols);
+  NewtonSums s{Vector::Zero(q), Matrix::Zero(q, q)};
+  Matrix scaled(kBlockRows, q);  // sqrt(w) * design rows, column-major for the rank update
+  for (std::size_t b = begin; b < end; b += kBlockRows) {
+    const std::size_t b_end = std::min(end, b + kBlockRows);
+    const auto n = static_cast<Eigen::Index>(b_end - b);
+    const Rows features = d.rows(b, b_end);
+    const Vector eta = d.eta(features, beta);
+    Vector residual(n), root_weight(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double t = std::exp(-std::fabs(eta(i)));
+      const double mu = (eta(i) >= 0 ? 1.0 : t) / (1.0 + t);
+      residual(i) = d.y[b + static_cast<std::size_t>(i)] - mu;
+      root_weight(i) = std::sqrt(mu * (1.0 - mu));
+    }
+    s.gradient.tail(p).noalias() += features.transpose() * residual;
+    auto block = scaled.topRows(n);
+    if (d.intercept) {
+      s.gradient(0) += residual.sum();
+      block.col(0) = root_weight;
+    }
+    block.rightCols(p).noalias() = root_weight.asDiagonal() * features;
+    s.hessian.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+  }
+  return s;
+}
+
+NewtonSums newton_sums(const Design& d, const Vector& beta) {
+  std::vector<NewtonSums> chunk_sums((d.x.rows + kChunkRows - 1) / kChunkRows);
+  for_each_chunk(d.x.rows, kChunkRows, d.threads,
+                 [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                   chunk_sums[chunk] = chunk_newton_sums(d, beta, begin, end);
+                 });
+  const auto q = beta.size();
+  NewtonSums total{Vector::Zero(q), Matrix::Zero(q, q)};
+  for (const NewtonSums& s : chunk_sums) {
+    total.gradient += s.gradient;
+    total.hessian += s.hessian;
+  }
+  return total;
+}
+
+// sum y eta - log(1 + exp(eta)), the log(1 + exp) without overflow.
+double log_likelihood(const Design& d, const Vector& beta) {
+  std::vector<double> chunk_sums((d.x.rows + kChunkRows - 1) / kChunkRows, 0.0);
+  for_each_chunk(d.x.rows, kChunkRows, d.threads,
+                 [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                   const Vector eta = d.eta(d.rows(begin, end), beta);
+                   double sum = 0;
+                   for (Eigen::Index i = 0; i < eta.size(); ++i) {
+                     const double e = eta(i);
+                     sum += d.y[begin + static_cast<std::size_t>(i)] * e -
+                            (e > 0 ? e + std::log1p(std::exp(-e)) : std::log1p(std::exp(e)));
+                   }
+                   chunk_sums[chunk] = sum;
+                 });
+  double total = 0;
+  for (double s : chunk_sums) total += s;
+  return total;
 }
 
 }  // namespace
@@ -42,34 +144,17 @@ LogisticFit fit_logistic(RowMajor<double> x, Column<double> y, const LogisticFit
   const std::size_t offset = options.intercept ? 1 : 0;
   const std::size_t q = x.cols + offset;
   validate_fit(x, y, options, q);
-  using Matrix = Eigen::MatrixXd;
-  using Vector = Eigen::VectorXd;
-  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
-      features(x.data, static_cast<Eigen::Index>(x.rows), static_cast<Eigen::Index>(x.cols));
-  Matrix design(x.rows, q);
-  if (options.intercept) design.col(0).setOnes();
-  design.rightCols(x.cols) = features;
-  const Eigen::Map<const Vector> outcome(y.data(), static_cast<Eigen::Index>(y.size()));
+  const Design design{x, y, options.intercept, options.threads};
   Vector penalty = Vector::Constant(q, options.ridge);
   if (options.intercept) penalty(0) = 0;
 
   Vector beta = Vector::Zero(q);
-  Matrix hessian(q, q);
   LogisticFit fit;
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
-    const Vector eta = design * beta;
-    const Vector mu = eta.unaryExpr([](double e) {
-      const double t = std::exp(-std::fabs(e));
-      return (e >= 0 ? 1.0 : t) / (1.0 + t);
-    });
-    const Vector weight = mu.array() * (1.0 - mu.array());
-    const Vector gradient =
-        design.transpose() * (outcome - mu) - (penalty.array() * beta.array()).matrix();
-    hessian.setZero();
-    hessian.selfadjointView<Eigen::Lower>().rankUpdate(
-        (design.array().colwise() * weight.array().sqrt()).matrix().transpose());
-    hessian.diagonal() += penalty;
-    const Eigen::LLT<Matrix, Eigen::Lower> cholesky(hessian);
+    NewtonSums sums = newton_sums(design, beta);
+    sums.gradient -= (penalty.array() * beta.array()).matrix();
+    sums.hessian.diagonal() += penalty;
+    const Eigen::LLT<Matrix, Eigen::Lower> cholesky(sums.hessian);
     if (cholesky.info() != Eigen::Success) {
       // At the start every weight is 1/4, so a singular X'WX means collinear features; later
       // it means the weights underflowed as the coefficients ran away (separation).
@@ -77,16 +162,14 @@ LogisticFit fit_logistic(RowMajor<double> x, Column<double> y, const LogisticFit
       throw InputError("fit", "x", kNoRow,
                        "the features are collinear (or constant); drop one or use ridge > 0");
     }
-    const Vector step = cholesky.solve(gradient);
+    const Vector step = cholesky.solve(sums.gradient);
     beta += step;
     if (!beta.allFinite()) break;
     if ((step.array().abs() > options.tolerance * (1.0 + beta.array().abs())).any()) continue;
     // Converged: standard errors from this last (negligible) step's Hessian.
     const Matrix inverse = cholesky.solve(Matrix::Identity(q, q));
     for (std::size_t j = 0; j < q; ++j) fit.standard_errors.push_back(std::sqrt(inverse(j, j)));
-    const Vector final_eta = design * beta;
-    for (Eigen::Index i = 0; i < final_eta.size(); ++i)
-      fit.log_likelihood += outcome(i) * final_eta(i) - log1p_exp(final_eta(i));
+    fit.log_likelihood = log_likelihood(design, beta);
     fit.intercept = options.intercept ? beta(0) : 0.0;
     fit.coefficients.assign(beta.data() + offset, beta.data() + q);
     return fit;

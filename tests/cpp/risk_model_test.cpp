@@ -221,5 +221,31 @@ TEST(RiskModel, FitSolvesTheScoreEquations) {
   EXPECT_THROW(fit_logistic(RowMajor<double>{separated_x.data(), 4, 1}, bad_y), InputError);
 }
 
+// 10,000 rows are three chunks of the fit, summed in chunk order: the same bits on one thread
+// or two, and the maximum-likelihood values (statsmodels' Logit on the same rows).
+TEST(RiskModel, FitIsTheSameForAnyThreadCount) {
+  constexpr int rows = 10'000;
+  std::vector<double> x, y;
+  for (int i = 0; i < rows; ++i) {
+    const double a = (i * 37 % 101) / 50.0 - 1, b = (i * 53 % 97) / 48.0 - 1;
+    x.insert(x.end(), {a, b, i % 7 == 0 ? 1.0 : 0.0});
+    y.push_back(i * 7919 % 10 < 3 + (a > 0) + 2 * (b > 0.5));
+  }
+  const RowMajor<double> view{x.data(), rows, 3};
+  const auto one = fit_logistic(view, y, {.threads = 1});
+  const auto two = fit_logistic(view, y, {.threads = 2});
+  EXPECT_EQ(one.intercept, two.intercept);
+  EXPECT_EQ(one.coefficients, two.coefficients);
+  EXPECT_EQ(one.standard_errors, two.standard_errors);
+  EXPECT_EQ(one.log_likelihood, two.log_likelihood);
+  EXPECT_NEAR(one.intercept, -0.4201298331766104, 1e-9);
+  const double coefficients[] = {0.3094461386929743, 0.46940962318385915, -0.01287245776959586};
+  const double standard_errors[] = {0.02237741198698767, 0.0355957112521722, 0.03574695456924425,
+                                    0.05915102272693847};
+  for (int j = 0; j < 3; ++j) EXPECT_NEAR(one.coefficients[j], coefficients[j], 1e-9);
+  for (int j = 0; j < 4; ++j) EXPECT_NEAR(one.standard_errors[j], standard_errors[j], 1e-9);
+  EXPECT_NEAR(one.log_likelihood, -6599.134719514161, 1e-8);
+}
+
 }  // namespace
 }  // namespace socialrx

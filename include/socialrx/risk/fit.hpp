@@ -8,7 +8,8 @@
 // Converged when the largest step |delta_j| <= tolerance * (1 + |beta_j|) for every j;
 // not converging within max_iterations (typically perfect separation) is an InputError that
 // suggests a ridge penalty. With ridge = 0 the coefficients are the maximum-likelihood ones
-// (those of statsmodels' Logit).
+// (those of statsmodels' Logit). The sums over rows run in fixed chunks of rows, added in
+// chunk order, so the result is the same bits for any number of threads.
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct LogisticFitOptions {
   bool intercept = true;
   int max_iterations = 100;
   double tolerance = 1e-12;
+  unsigned threads = 0;  // 0: one per hardware thread; the result is the same for any number
 };
 
 struct LogisticFit {
