@@ -7,13 +7,18 @@ namespace socialrx::bindings {
 
 namespace {
 
-// The result's counts as a read-only array shaped [window][group][kind][side], without a copy
-// (per person they run to hundreds of megabytes): the array keeps the result alive.
+// The result's counts as a read-only array shaped [window][group][kind][side] over its
+// [group][kind][side][window] storage, without a copy (per person they run to hundreds of
+// megabytes): the array keeps the result alive.
 py::array_t<std::int64_t> counts_array(const py::object& self) {
   const auto& r = self.cast<const UtilisationResult&>();
-  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(r.windows.size()), r.groups,
-                                       static_cast<py::ssize_t>(kEventKinds), 2};
-  py::array_t<std::int64_t> out(shape, r.counts.data(), self);
+  const auto windows = static_cast<py::ssize_t>(r.windows.size());
+  const auto kinds = static_cast<py::ssize_t>(kEventKinds);
+  const py::ssize_t item = sizeof(std::int64_t);
+  py::array_t<std::int64_t> out(
+      {windows, static_cast<py::ssize_t>(r.groups), kinds, py::ssize_t{2}},
+      {item, kinds * 2 * windows * item, 2 * windows * item, windows * item}, r.counts.data(),
+      self);
   out.attr("setflags")(py::arg("write") = false);
   return out;
 }

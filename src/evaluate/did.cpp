@@ -122,13 +122,13 @@ DidBootstrap::DidBootstrap(const DidRequest& request) : seed_(request.seed) {
   // A person's outcomes in a window as [outcome][pre, post]; money in exact pence.
   auto outcomes_of = [&](std::size_t window, std::int32_t person, std::int64_t* out) {
     const std::int64_t* counts =
-        people.counts.data() + (window * people.people + person) * kEventKinds * 2;
+        people.counts.data() + static_cast<std::size_t>(person) * kEventKinds * 2 * people.windows;
     out[2 * kDidMoney] = out[2 * kDidMoney + 1] = 0;
     for (std::size_t k = 0; k < kEventKinds; ++k)
       for (std::size_t side = 0; side < 2; ++side) {
-        out[2 * k + side] = counts[2 * k + side];
-        if (request.unit_cost[k])
-          out[2 * kDidMoney + side] += counts[2 * k + side] * *request.unit_cost[k];
+        const std::int64_t count = counts[(2 * k + side) * people.windows + window];
+        out[2 * k + side] = count;
+        if (request.unit_cost[k]) out[2 * kDidMoney + side] += count * *request.unit_cost[k];
       }
   };
 

@@ -44,7 +44,6 @@ static_assert(sizeof(Person) == 8);
 constexpr Person kNobody{kNoDate, kUnknownSlot};
 constexpr Person kComparisonPatient{kNoDate, kComparisonSlot};
 using People = std::vector<Person, HugePageAllocator<Person>>;
-using Staging = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
 constexpr unsigned kRowShift = 4;
 static_assert(kFirstClientSlot + kMaxWindows + 1 <= 1u << kRowShift);
 constexpr std::uint32_t kSlotMask = (1u << kRowShift) - 1;
@@ -191,11 +190,12 @@ template <class Lookup>
 // block. Then the increments. Meanwhile the next block's records are fetched towards the core.
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
 // kPerPerson: an event in a window the client counts in is also added to the client's
-// [kind][side][band - 1] cell of `staging`, shared by the threads, so atomically.
+// [kind][side][band - 1] cell of `person_counts` (the result's, by band for now), shared by
+// the threads, so atomically.
 template <std::size_t kWindows, bool kPerPerson, class Lookup>
 void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
                   std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
-                  std::uint32_t* staging) {
+                  std::int64_t* person_counts) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
   const std::int64_t* ids = events.person_id.data();
@@ -234,6 +234,9 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
         person_cells[i] = static_cast<std::uint32_t>(
             (((person.slot >> kRowShift) * kEventKinds + kind) * 2 + side) * windows + band - 1);
         person_counted[i] = (slot >= kFirstClientSlot) & (band - 1 < level);  // band 0 wraps
+        // Atomic adds do not overlap their cache misses: fetch the cells ahead of them.
+        __builtin_prefetch(person_counts + (person_cells[i] & -std::uint32_t{person_counted[i]}),
+                           1);
       }
     }
     if (bad) [[unlikely]]
@@ -242,7 +245,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     if constexpr (kPerPerson) {
       for (std::size_t i = 0; i < size; ++i)
         if (person_counted[i])
-          std::atomic_ref(staging[person_cells[i]]).fetch_add(1, std::memory_order_relaxed);
+          std::atomic_ref(person_counts[person_cells[i]]).fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
@@ -383,10 +386,10 @@ struct HashedPeople {
 };
 
 // Counts every event into one histogram (per chunk, in 32 bits; then added up: integer sums,
-// so the same for any thread count), and per person into `staging` when asked.
+// so the same for any thread count), and per person into `person_counts` when asked.
 template <class Lookup>
 std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Layout& layout,
-                                    const Lookup& lookup, std::uint32_t* staging) {
+                                    const Lookup& lookup, std::int64_t* person_counts) {
   std::vector<std::int64_t> total(layout.histogram_cells());
   std::mutex merge_mutex;
   const std::size_t rows = request.events.rows();
@@ -395,8 +398,10 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
       std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
   for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::uint32_t> histogram(total.size());
-    if (request.per_person) {
-      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), staging);
+    if (request.per_person && layout.windows == 1) {
+      tally_events<1, true>(request, layout, begin, end, lookup, histogram.data(), person_counts);
+    } else if (request.per_person) {
+      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), person_counts);
     } else if (layout.windows == 1) {
       tally_events<1, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
     } else if (layout.windows == 2) {
@@ -413,47 +418,38 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
 // Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
 template <class Record>
 bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
-                 Record record, std::uint32_t* staging, std::vector<std::int64_t>& histogram) {
+                 Record record, std::int64_t* person_counts, std::vector<std::int64_t>& histogram) {
   const DensePeople<Record> dense(request, people, record);
   if (!dense.usable()) return false;
-  histogram = tally_all(request, layout, dense, staging);
+  histogram = tally_all(request, layout, dense, person_counts);
   return true;
 }
 
-// [person][kind][side][band] counts, zeroed by the threads that will use them.
-Staging zeroed_staging(std::size_t cells, unsigned threads) {
-  Staging staging;
-  staging.resize(cells);
-  for_each_chunk(cells, 1 << 22, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    std::fill(staging.begin() + begin, staging.begin() + end, 0u);
-  });
-  return staging;
-}
-
-// Per person, each client's [kind][side][band] counts to its window counts: a window holds the
+// Per person, each client's counts by band to its window counts, in place: a window holds the
 // bands up to its own (the shortest window's band first), where the data cover it.
 void spread_person_counts(const UtilisationRequest& request, const Layout& layout,
-                          const People& people, const Staging& staging, UtilisationResult& result) {
-  const std::size_t rows = people.size(), windows = layout.windows;
-  for_each_chunk(
-      rows, 1 << 14, request.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-        for (std::size_t row = begin; row < end; ++row) {
-          const std::uint32_t slot = people[row].slot & kSlotMask;
-          const std::size_t level = slot >= kFirstClientSlot ? slot - kFirstClientSlot : 0;
-          for (std::size_t cell = row * kEventKinds * 2; cell < (row + 1) * kEventKinds * 2;
-               ++cell) {
-            std::int64_t within[kMaxWindows];  // [rank]: events within the rank-th shortest window
-            std::partial_sum(&staging[cell * windows], &staging[(cell + 1) * windows], within);
-            for (std::size_t w = 0; w < windows; ++w)
-              result.counts[w * rows * kEventKinds * 2 + cell] =
-                  layout.rank[w] < level ? within[layout.rank[w]] : 0;
-          }
-        }
-      });
+                          const People& people, UtilisationResult& result) {
+  const std::size_t windows = layout.windows;
+  for_each_chunk(people.size(), 1 << 14, request.threads,
+                 [&](std::size_t, std::size_t begin, std::size_t end) {
+                   for (std::size_t row = begin; row < end; ++row) {
+                     const std::uint32_t slot = people[row].slot & kSlotMask;
+                     const std::size_t level =
+                         slot >= kFirstClientSlot ? slot - kFirstClientSlot : 0;
+                     for (std::size_t cell = row * kEventKinds * 2;
+                          cell < (row + 1) * kEventKinds * 2; ++cell) {
+                       std::int64_t* counts = result.counts.data() + cell * windows;
+                       std::int64_t within[kMaxWindows];  // [rank]: within the rank-th shortest
+                       std::partial_sum(counts, counts + windows, within);
+                       for (std::size_t w = 0; w < windows; ++w)
+                         counts[w] = layout.rank[w] < level ? within[layout.rank[w]] : 0;
+                     }
+                   }
+                 });
 }
 
-// The windows' counts (unless counted per person as the events passed) and where every event
-// of a connected client went, from the histogram.
+// The windows' counts (unless counted per person as the events passed), their totals and where
+// every event of a connected client went, from the histogram.
 void read_histogram(const Layout& layout, const std::vector<std::int64_t>& histogram,
                     UtilisationResult& result) {
   const auto slot_total = [&](std::size_t slot) {
@@ -477,30 +473,23 @@ void read_histogram(const Layout& layout, const std::vector<std::int64_t>& histo
               result.events[w].of_excluded_clients += n;
             } else if (band == 0) {
               result.events[w].on_index_day += n;
-            } else if (band - 1 <= rank && !layout.per_person) {
-              result.counts[((w * result.groups + group) * kEventKinds + kind) * 2 + side] += n;
+            } else if (band - 1 <= rank) {
+              (side ? result.events[w].post : result.events[w].pre) += n;
+              if (!layout.per_person) result.counts[result.cell(w, group, kind, side)] += n;
             }
           }
         }
   }
 }
 
-// pre and post from the counts; outside_window is what is left of the in-range events of
-// connected clients.
+// outside_window: what is left of the in-range events of connected clients.
 void complete_window_events(UtilisationResult& result) {
   const std::int64_t connected_in_range = result.events_total - result.events_outside_data -
                                           result.events_of_other_people -
                                           result.events_of_unconnected;
-  const std::size_t per_window = result.counts.size() / result.windows.size();
-  for (std::size_t w = 0; w < result.windows.size(); ++w) {
-    WindowEvents& seen = result.events[w];
-    for (std::size_t i = 0; i < per_window; i += 2) {
-      seen.pre += result.counts[w * per_window + i];
-      seen.post += result.counts[w * per_window + i + 1];
-    }
+  for (WindowEvents& seen : result.events)
     seen.outside_window =
         connected_in_range - seen.pre - seen.post - seen.on_index_day - seen.of_excluded_clients;
-  }
 }
 
 }  // namespace
@@ -513,11 +502,12 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   result.groups =
       request.per_person ? static_cast<std::int32_t>(request.clients.rows()) : request.groups;
   const std::size_t cells = layout.windows * result.groups * kEventKinds * 2;
-  if (request.per_person) {
-    result.counts.resize(cells);  // every cell written by spread_person_counts
-  } else {
-    result.counts.assign(cells, 0);
-  }
+  result.counts.resize(cells);
+  for_each_chunk(cells, 1 << 22, request.threads,
+                 [&](std::size_t, std::size_t begin, std::size_t end) {
+                   std::fill(result.counts.begin() + begin, result.counts.begin() + end,
+                             0);  // pages touched in parallel
+                 });
   result.clients_included.assign(layout.windows * result.groups, 0);
   result.excluded.assign(layout.windows, {});
   result.events.assign(layout.windows, {});
@@ -525,19 +515,19 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
 
   const People people = place_people(request, layout, result);
   std::vector<std::int64_t> histogram;
-  Staging staging = zeroed_staging(request.per_person ? cells : 0, request.threads);
   const PackedRecord<std::uint16_t> small(request, layout);
   const PackedRecord<std::uint32_t> medium(request, layout);
   const bool dense =
-      small.fits    ? tally_dense(request, layout, people, small, staging.data(), histogram)
-      : medium.fits ? tally_dense(request, layout, people, medium, staging.data(), histogram)
-                    : tally_dense(request, layout, people, FullRecord{}, staging.data(), histogram);
+      small.fits ? tally_dense(request, layout, people, small, result.counts.data(), histogram)
+      : medium.fits
+          ? tally_dense(request, layout, people, medium, result.counts.data(), histogram)
+          : tally_dense(request, layout, people, FullRecord{}, result.counts.data(), histogram);
   if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
-    histogram = tally_all(request, layout, HashedPeople{index, people}, staging.data());
+    histogram = tally_all(request, layout, HashedPeople{index, people}, result.counts.data());
   }
-  if (request.per_person) spread_person_counts(request, layout, people, staging, result);
+  if (request.per_person) spread_person_counts(request, layout, people, result);
   read_histogram(layout, histogram, result);
   complete_window_events(result);
   return result;

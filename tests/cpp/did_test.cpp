@@ -23,8 +23,8 @@ struct People {
         included(windows * people, 1) {}
   void set(std::size_t window, std::size_t person, std::size_t kind, std::int64_t pre,
            std::int64_t post) {
-    counts[((window * people + person) * kEventKinds + kind) * 2] = pre;
-    counts[((window * people + person) * kEventKinds + kind) * 2 + 1] = post;
+    counts[((person * kEventKinds + kind) * 2) * windows + window] = pre;
+    counts[((person * kEventKinds + kind) * 2 + 1) * windows + window] = post;
   }
   PersonCountsView view() const { return {windows, people, counts, included}; }
 };

@@ -45,7 +45,7 @@ inline constexpr std::size_t kDidMoney = kEventKinds;
 struct PersonCountsView {
   std::size_t windows = 0;
   std::size_t people = 0;
-  Column<std::int64_t> counts;    // [window][person][kind][pre, post]
+  Column<std::int64_t> counts;    // [person][kind][pre, post][window]
   Column<std::int64_t> included;  // [window][person]: 1 when the data cover the window, else 0
 };
 

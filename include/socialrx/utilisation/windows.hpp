@@ -48,7 +48,9 @@ struct WindowEvents {
 struct UtilisationResult {
   std::vector<Days> windows;
   std::int32_t groups = 1;                                            // at most 65535
-  std::vector<std::int64_t, HugePageAllocator<std::int64_t>> counts;  // [window][group][kind][side]
+  // [group][kind][side][window]: a person's windows side by side, so that counting per person
+  // touches one cache line per event. cell() gives the position.
+  std::vector<std::int64_t, HugePageAllocator<std::int64_t>> counts;
   std::vector<std::int64_t> clients_included;                         // [window][group]
   std::vector<WindowExclusions> excluded;                             // [window]
   std::vector<WindowEvents> events;                                   // [window]
@@ -57,9 +59,13 @@ struct UtilisationResult {
   std::int64_t events_of_unconnected = 0;   // clients with no index date
   std::int64_t events_of_other_people = 0;  // ids in other_ids
 
+  std::size_t cell(std::size_t window, std::size_t group, std::size_t kind,
+                   std::size_t side) const {
+    return ((group * kEventKinds + kind) * 2 + side) * windows.size() + window;
+  }
   std::int64_t count(std::size_t window, std::int32_t group, EventKind kind, Side side) const {
-    return counts[((window * groups + group) * kEventKinds + static_cast<std::size_t>(kind)) * 2 +
-                  static_cast<std::size_t>(side)];
+    return counts[cell(window, static_cast<std::size_t>(group), static_cast<std::size_t>(kind),
+                       static_cast<std::size_t>(side))];
   }
   std::int64_t included(std::size_t window, std::int32_t group) const {
     return clients_included[window * groups + group];
