@@ -44,7 +44,6 @@ static_assert(sizeof(Person) == 8);
 constexpr Person kNobody{kNoDate, kUnknownSlot};
 constexpr Person kComparisonPatient{kNoDate, kComparisonSlot};
 using People = std::vector<Person, HugePageAllocator<Person>>;
-using PersonCounts = decltype(UtilisationResult::counts);
 constexpr unsigned kRowShift = 4;
 static_assert(kFirstClientSlot + kMaxWindows + 1 <= 1u << kRowShift);
 constexpr std::uint32_t kSlotMask = (1u << kRowShift) - 1;
@@ -191,7 +190,8 @@ template <class Lookup>
 // block. Then the increments. Meanwhile the next block's records are fetched towards the core.
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
 // kPerPerson: an event in a window the client counts in is also added to the client's
-// [kind][side][band - 1] cell of `person_counts` (the chunk's own).
+// [kind][side][band - 1] cell of `person_counts` (the result's, by band for now), shared by
+// the threads, so atomically.
 template <std::size_t kWindows, bool kPerPerson, class Lookup>
 void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
                   std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
@@ -234,7 +234,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
         person_cells[i] = static_cast<std::uint32_t>(
             (((person.slot >> kRowShift) * kEventKinds + kind) * 2 + side) * windows + band - 1);
         person_counted[i] = (slot >= kFirstClientSlot) & (band - 1 < level);  // band 0 wraps
-        // The cells are scattered over a large table: fetch them ahead of the adds.
+        // Atomic adds do not overlap their cache misses: fetch the cells ahead of them.
         __builtin_prefetch(person_counts + (person_cells[i] & -std::uint32_t{person_counted[i]}),
                            1);
       }
@@ -244,7 +244,8 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     for (std::size_t i = 0; i < size; ++i) ++histogram[cells[i]];
     if constexpr (kPerPerson) {
       for (std::size_t i = 0; i < size; ++i)
-        if (person_counted[i]) ++person_counts[person_cells[i]];
+        if (person_counted[i])
+          std::atomic_ref(person_counts[person_cells[i]]).fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
@@ -385,31 +386,22 @@ struct HashedPeople {
 };
 
 // Counts every event into one histogram (per chunk, in 32 bits; then added up: integer sums,
-// so the same for any thread count), and per person into `person_counts` when asked: then the
-// events are cut into one chunk per thread, each chunk but the first counting into a table of
-// its own (plain adds, no atomics: their cache misses overlap), added in at the end.
+// so the same for any thread count), and per person into `person_counts` when asked.
 template <class Lookup>
 std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Layout& layout,
-                                    const Lookup& lookup, PersonCounts& person_counts) {
+                                    const Lookup& lookup, std::int64_t* person_counts) {
   std::vector<std::int64_t> total(layout.histogram_cells());
   std::mutex merge_mutex;
   const std::size_t rows = request.events.rows();
   const unsigned threads = resolve_threads(request.threads);
   const std::size_t chunk =
-      std::clamp<std::size_t>(request.per_person ? rows / threads + 1 : rows / (4 * threads) + 1,
-                              1 << 18, std::size_t{1} << 30);
-  std::vector<PersonCounts> own(request.per_person ? (rows + chunk - 1) / chunk : 0);
-  for_each_chunk(rows, chunk, threads, [&](std::size_t index, std::size_t begin, std::size_t end) {
+      std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
+  for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     std::vector<std::uint32_t> histogram(total.size());
-    std::int64_t* counts = nullptr;
-    if (request.per_person) {
-      if (index > 0) own[index].assign(person_counts.size(), 0);
-      counts = (index > 0 ? own[index] : person_counts).data();
-    }
     if (request.per_person && layout.windows == 1) {
-      tally_events<1, true>(request, layout, begin, end, lookup, histogram.data(), counts);
+      tally_events<1, true>(request, layout, begin, end, lookup, histogram.data(), person_counts);
     } else if (request.per_person) {
-      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), counts);
+      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), person_counts);
     } else if (layout.windows == 1) {
       tally_events<1, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
     } else if (layout.windows == 2) {
@@ -420,18 +412,13 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
     std::lock_guard lock(merge_mutex);
     for (std::size_t i = 0; i < total.size(); ++i) total[i] += histogram[i];
   });
-  for (std::size_t index = 1; index < own.size(); ++index)
-    for_each_chunk(person_counts.size(), 1 << 22, threads,
-                   [&](std::size_t, std::size_t begin, std::size_t end) {
-                     for (std::size_t i = begin; i < end; ++i) person_counts[i] += own[index][i];
-                   });
   return total;
 }
 
 // Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
 template <class Record>
 bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
-                 Record record, PersonCounts& person_counts, std::vector<std::int64_t>& histogram) {
+                 Record record, std::int64_t* person_counts, std::vector<std::int64_t>& histogram) {
   const DensePeople<Record> dense(request, people, record);
   if (!dense.usable()) return false;
   histogram = tally_all(request, layout, dense, person_counts);
@@ -531,13 +518,14 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   const PackedRecord<std::uint16_t> small(request, layout);
   const PackedRecord<std::uint32_t> medium(request, layout);
   const bool dense =
-      small.fits    ? tally_dense(request, layout, people, small, result.counts, histogram)
-      : medium.fits ? tally_dense(request, layout, people, medium, result.counts, histogram)
-                    : tally_dense(request, layout, people, FullRecord{}, result.counts, histogram);
+      small.fits ? tally_dense(request, layout, people, small, result.counts.data(), histogram)
+      : medium.fits
+          ? tally_dense(request, layout, people, medium, result.counts.data(), histogram)
+          : tally_dense(request, layout, people, FullRecord{}, result.counts.data(), histogram);
   if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
-    histogram = tally_all(request, layout, HashedPeople{index, people}, result.counts);
+    histogram = tally_all(request, layout, HashedPeople{index, people}, result.counts.data());
   }
   if (request.per_person) spread_person_counts(request, layout, people, result);
   read_histogram(layout, histogram, result);
