@@ -5,6 +5,11 @@
 #include <bit>
 #include <mutex>
 #include <numeric>
+#include <type_traits>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "socialrx/core/huge_pages.hpp"
 #include "socialrx/core/id_index.hpp"
@@ -66,13 +71,17 @@ struct Layout {
     }
     const std::size_t histogram_groups = per_person ? 1 : static_cast<std::size_t>(request.groups);
     slots = kFirstClientSlot + histogram_groups * (windows + 1);
-    reach = std::int64_t{sorted[windows - 1]} + 1;
+    // Offsets beyond the data range's length are never those of an included client's event.
+    reach = std::min<std::int64_t>(sorted[windows - 1],
+                                   std::int64_t{request.data_end} - request.data_start) +
+            1;
     for (std::int64_t offset = -reach; offset <= reach; ++offset) {
       const std::int64_t distance = offset < 0 ? -offset : offset;
       std::size_t band = distance != 0;
       for (std::size_t r = 0; r < windows; ++r) band += distance > sorted[r];
       place.push_back(static_cast<std::uint8_t>((offset > 0) * bands + band));
     }
+    place.resize(place.size() + 3);  // the vector loop reads 4 bytes for each
     for (std::size_t where = 0; where < 2 * bands; ++where)
       band_of[where] = static_cast<std::uint8_t>(where % bands);
   }
@@ -184,6 +193,98 @@ template <class Lookup>
   throw std::logic_error("report_bad_row: no bad row in the block");
 }
 
+// The dense lookup's tables with packed records, as the vector loop reads them.
+template <class Word>
+struct DenseTables {
+  const Word* clients;  // by id - clients_min; then a comparison patient, nobody, padding
+  const std::uint64_t* others;
+  std::int64_t clients_min, others_min;
+  std::uint64_t clients_size, others_size;
+  unsigned slot_bits;
+};
+
+// What turns a looked-up person and an event into its histogram cell.
+struct CellArithmetic {
+  Days start, stop;
+  std::int32_t reach;
+  const std::uint8_t* place;
+  std::uint32_t kind_cells;
+};
+
+#if defined(__x86_64__)
+bool has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+  return has;
+}
+
+// The scalar loop's lookup and cell arithmetic for 8 events at a time (AVX-512), over the
+// first multiple of 8 of the block's `size` events; returns how many it did and ORs into
+// `bad` whether any was a bad row. Lanes follow the scalar code step by step; date - index is
+// in 32 bits, which can wrap only for rows that are bad or outside the data range, whose
+// clamped offset then still indexes `place` and whose band is not used.
+template <class Word>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] std::size_t cells_avx512(
+    const DenseTables<Word>& t, const CellArithmetic& c, const EventsView& events,
+    std::size_t first, std::size_t size, std::uint32_t* cells, std::uint32_t& bad) {
+  const __m512i clients_min = _mm512_set1_epi64(t.clients_min);
+  const __m512i others_min = _mm512_set1_epi64(t.others_min);
+  const __m512i clients_size = _mm512_set1_epi64(static_cast<std::int64_t>(t.clients_size));
+  const __m512i others_size = _mm512_set1_epi64(static_cast<std::int64_t>(t.others_size));
+  const __m512i nobody = _mm512_set1_epi64(static_cast<std::int64_t>(t.clients_size + 1));
+  const __m512i one = _mm512_set1_epi64(1), bit_of_word = _mm512_set1_epi64(63);
+  const __m256i record_mask = _mm256_set1_epi32(static_cast<int>(Word(~Word{0})));
+  const __m256i slot_mask = _mm256_set1_epi32(static_cast<int>((1u << t.slot_bits) - 1));
+  const __m128i slot_bits = _mm_cvtsi32_si128(static_cast<int>(t.slot_bits));
+  const __m256i start = _mm256_set1_epi32(c.start), stop = _mm256_set1_epi32(c.stop);
+  const __m256i no_date = _mm256_set1_epi32(kNoDate), kinds = _mm256_set1_epi32(kEventKinds);
+  const __m256i outside = _mm256_set1_epi32(kOutsideDataSlot), unknown = _mm256_setzero_si256();
+  const __m256i reach = _mm256_set1_epi32(c.reach), minus_reach = _mm256_set1_epi32(-c.reach);
+  const __m256i byte = _mm256_set1_epi32(0xFF), kind_cells = _mm256_set1_epi32(c.kind_cells);
+  __mmask8 bad_lanes = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const std::size_t row = first + i;
+    const __m512i id = _mm512_loadu_si512(events.person_id.data() + row);
+    const __m512i client = _mm512_sub_epi64(id, clients_min);
+    const __m512i other = _mm512_sub_epi64(id, others_min);
+    const __mmask8 is_client = _mm512_cmplt_epu64_mask(client, clients_size);
+    const __mmask8 in_others = _mm512_cmplt_epu64_mask(other, others_size);
+    const __m512i words =
+        _mm512_i64gather_epi64(_mm512_maskz_srli_epi64(in_others, other, 6), t.others, 8);
+    const __mmask8 is_other = _mm512_mask_test_epi64_mask(
+        in_others, _mm512_srlv_epi64(words, _mm512_and_si512(other, bit_of_word)), one);
+    const __m512i position = _mm512_mask_blend_epi64(
+        is_client, _mm512_mask_sub_epi64(nobody, is_other, nobody, one), client);
+    const __m256i record =
+        _mm256_and_si256(_mm512_i64gather_epi32(position, t.clients, sizeof(Word)), record_mask);
+    const __m256i own = _mm256_and_si256(record, slot_mask);
+    const __m256i date =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(events.date.data() + row));
+    const __m256i kind = _mm256_cvtepu8_epi32(
+        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(events.kind.data() + row)));
+    bad_lanes |= _mm256_cmpeq_epi32_mask(own, unknown) | _mm256_cmpeq_epi32_mask(date, no_date) |
+                 _mm256_cmpge_epu32_mask(kind, kinds);
+    const __mmask8 in_range =
+        _mm256_cmpge_epi32_mask(date, start) & _mm256_cmple_epi32_mask(date, stop);
+    const __m256i slot = _mm256_mask_blend_epi32(in_range, outside, own);
+    const __m256i offset =
+        _mm256_sub_epi32(_mm256_sub_epi32(date, start), _mm256_srl_epi32(record, slot_bits));
+    const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(offset, minus_reach), reach);
+    const __m256i where =
+        _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(c.place),
+                                                _mm256_add_epi32(clamped, reach), 1),
+                         byte);
+    const __m256i cell = _mm256_add_epi32(
+        _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(slot, kinds), kind), kind_cells),
+        where);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i), cell);
+  }
+  bad |= bad_lanes != 0;
+  return i;
+}
+#endif
+
 // The event loop, over any id -> Person lookup, a block at a time. First where each event
 // goes: its histogram cell, by arithmetic and table loads only (no branches: where an event
 // goes is data-dependent and unpredictable), bad rows flagged as they pass and reported per
@@ -206,6 +307,8 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   const std::uint32_t kind_cells = static_cast<std::uint32_t>(2 * (windows + 2));
   const std::uint8_t* place = layout.place.data();
   const std::int64_t reach = layout.reach;
+  [[maybe_unused]] const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach),
+                                                   place, kind_cells};
   std::uint32_t cells[kBlock];
   std::uint32_t person_cells[kPerPerson ? kBlock : 1];
   bool person_counted[kPerPerson ? kBlock : 1];
@@ -214,7 +317,13 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     const std::size_t next = std::min(kBlock, end - std::min(end, first + kBlock));
     for (std::size_t i = 0; i < next; ++i) lookup.prefetch(ids[first + kBlock + i]);
     std::uint32_t bad = 0;
-    for (std::size_t i = 0; i < size; ++i) {
+    std::size_t done = 0;
+#if defined(__x86_64__)
+    if constexpr (!kPerPerson && requires { lookup.tables(); })
+      if (has_avx512())
+        done = cells_avx512(lookup.tables(), arithmetic, events, first, size, cells, bad);
+#endif
+    for (std::size_t i = done; i < size; ++i) {
       const std::size_t row = first + i;
       const Person person = lookup(ids[row]);
       const Days date = dates[row];
@@ -317,6 +426,12 @@ class DensePeople {
         (client & is_client) | ((clients_size_ + 1 - is_other) & ~is_client);
     return record_.unpack(clients_[position]);
   }
+  DenseTables<Stored> tables() const
+    requires(!std::is_same_v<Record, FullRecord>)
+  {
+    return {clients_.data(), others_.data(), clients_min_,     others_min_,
+            clients_size_,   others_size_,   record_.slot_bits};
+  }
   // Brings a client's record towards the core ahead of its lookup.
   void prefetch(std::int64_t id) const {
     const std::uint64_t client = offset(id, clients_min_);
@@ -342,7 +457,7 @@ class DensePeople {
   bool fill_clients(Column<std::int64_t> ids, const People& people) {
     if (!range(ids, 8, clients_min_, clients_size_)) return false;
     const Stored nobody = record_.pack(kNobody);
-    clients_.assign(clients_size_ + 2, nobody);
+    clients_.assign(clients_size_ + 3, nobody);  // the last for the vector loop's 4-byte reads
     clients_[clients_size_] = record_.pack(kComparisonPatient);
     for (std::size_t row = 0; row < ids.size(); ++row) {
       Stored& slot = clients_[offset(ids[row], clients_min_)];

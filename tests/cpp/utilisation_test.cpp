@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "socialrx/utilisation/windows.hpp"
 
 namespace socialrx {
@@ -164,6 +166,69 @@ TEST(Utilisation, ScatteredIdsCountLikeDenseOnes) {
   for (auto& id : scattered.person) id = id == 2 ? far : id;
   EXPECT_EQ(count_utilisation(dense.request()).counts,
             count_utilisation(scattered.request()).counts);
+}
+
+// Random people and events, counted by the library (by group and per person, dense and hashed
+// lookups) and by the definition in the header, one event at a time.
+TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
+  std::mt19937_64 random(7);
+  const Days start = 1000, end = 3000;
+  std::vector<std::int64_t> client_id, other, person;
+  std::vector<Days> referral, index, date;
+  std::vector<std::int32_t> group;
+  std::vector<std::uint8_t> kind;
+  for (std::int64_t i = 0; i < 500; ++i) {
+    client_id.push_back(100 + i);
+    other.push_back(10'000 + i);
+    referral.push_back(static_cast<Days>(900 + random() % 2200));
+    index.push_back(random() % 5 ? referral.back() + static_cast<Days>(random() % 20) : kNoDate);
+    group.push_back(static_cast<std::int32_t>(random() % 5));
+  }
+  for (int e = 0; e < 20'003; ++e) {  // not a multiple of 8: whole vectors and a scalar tail
+    const std::size_t who = random() % 1000;
+    person.push_back(who < 500 ? client_id[who] : other[who - 500]);
+    date.push_back(static_cast<Days>(800 + random() % 2400));
+    kind.push_back(static_cast<std::uint8_t>(random() % kEventKinds));
+  }
+  UtilisationRequest request;
+  request.clients = {client_id, referral, index, {}};
+  request.events = {person, date, kind};
+  request.client_group = group;
+  request.groups = 5;
+  request.other_ids = other;
+  request.data_start = start;
+  request.data_end = end;
+  request.windows = {365, 30, 183};
+  const auto by_group = count_utilisation(request);
+  request.client_group = {};
+  request.per_person = true;
+  const auto per_person = count_utilisation(request);
+
+  std::vector<std::int64_t> expected(by_group.counts.size()),
+      expected_person(per_person.counts.size());
+  for (std::size_t e = 0; e < person.size(); ++e) {
+    if (person[e] >= 10'000 || date[e] < start || date[e] > end) continue;
+    const std::size_t row = static_cast<std::size_t>(person[e] - 100);
+    const Days at = index[row];
+    for (std::size_t w = 0; w < 3; ++w) {
+      const Days days = request.windows[w];
+      if (at == kNoDate || at - days < start || at + days > end) continue;
+      const bool pre = at - days <= date[e] && date[e] < at;
+      const bool post = at < date[e] && date[e] <= at + days;
+      if (!pre && !post) continue;
+      ++expected[by_group.cell(w, group[row], kind[e], post)];
+      ++expected_person[per_person.cell(w, row, kind[e], post)];
+    }
+  }
+  EXPECT_EQ(std::vector<std::int64_t>(by_group.counts.begin(), by_group.counts.end()), expected);
+  EXPECT_EQ(std::vector<std::int64_t>(per_person.counts.begin(), per_person.counts.end()),
+            expected_person);
+  request.per_person = false;
+  request.client_group = group;
+  const std::int64_t far = 9'000'000'000'000;  // scattered ids: the hashed lookup
+  for (auto& id : client_id) id += far;
+  for (auto& id : person) id += id < 10'000 ? far : 0;
+  EXPECT_EQ(count_utilisation(request).counts, by_group.counts);
 }
 
 TEST(Utilisation, RejectsBadKindsDatesAndLengths) {
