@@ -173,32 +173,32 @@ TEST(Utilisation, ScatteredIdsCountLikeDenseOnes) {
 TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
   std::mt19937_64 random(7);
   const Days start = 1000, end = 3000;
-  std::vector<std::int64_t> client_id, other, person;
-  std::vector<Days> referral, index, date;
-  std::vector<std::int32_t> group;
-  std::vector<std::uint8_t> kind;
+  Fixture f;
+  f.client_id.clear(), f.referral.clear(), f.index.clear(), f.group.clear(), f.other.clear();
+  f.person.clear(), f.date.clear(), f.kind.clear();
   for (std::int64_t i = 0; i < 500; ++i) {
-    client_id.push_back(100 + i);
-    other.push_back(10'000 + i);
-    referral.push_back(static_cast<Days>(900 + random() % 2200));
-    index.push_back(random() % 5 ? referral.back() + static_cast<Days>(random() % 20) : kNoDate);
-    group.push_back(static_cast<std::int32_t>(random() % 5));
+    f.client_id.push_back(100 + i);
+    f.other.push_back(10'000 + i);
+    f.referral.push_back(static_cast<Days>(900 + random() % 2200));
+    f.index.push_back(random() % 5 ? f.referral.back() + static_cast<Days>(random() % 20)
+                                   : kNoDate);
+    f.group.push_back(static_cast<std::int32_t>(random() % 5));
   }
   for (int e = 0; e < 20'003; ++e) {  // not a multiple of 8: whole vectors and a scalar tail
     const std::size_t who = random() % 1000;
-    person.push_back(who < 500 ? client_id[who] : other[who - 500]);
-    date.push_back(static_cast<Days>(800 + random() % 2400));
-    kind.push_back(static_cast<std::uint8_t>(random() % kEventKinds));
+    f.person.push_back(who < 500 ? f.client_id[who] : f.other[who - 500]);
+    f.date.push_back(static_cast<Days>(800 + random() % 2400));
+    f.kind.push_back(static_cast<std::uint8_t>(random() % kEventKinds));
   }
-  UtilisationRequest request;
-  request.clients = {client_id, referral, index, {}};
-  request.events = {person, date, kind};
-  request.client_group = group;
-  request.groups = 5;
-  request.other_ids = other;
-  request.data_start = start;
-  request.data_end = end;
-  request.windows = {365, 30, 183};
+  const auto grouped = [&] {
+    auto r = f.request();
+    r.groups = 5;
+    r.data_start = start;
+    r.data_end = end;
+    r.windows = {365, 30, 183};
+    return r;
+  };
+  auto request = grouped();
   const auto by_group = count_utilisation(request);
   request.client_group = {};
   request.per_person = true;
@@ -206,29 +206,26 @@ TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
 
   std::vector<std::int64_t> expected(by_group.counts.size()),
       expected_person(per_person.counts.size());
-  for (std::size_t e = 0; e < person.size(); ++e) {
-    if (person[e] >= 10'000 || date[e] < start || date[e] > end) continue;
-    const std::size_t row = static_cast<std::size_t>(person[e] - 100);
-    const Days at = index[row];
+  for (std::size_t e = 0; e < f.person.size(); ++e) {
+    if (f.person[e] >= 10'000 || f.date[e] < start || f.date[e] > end) continue;
+    const std::size_t row = static_cast<std::size_t>(f.person[e] - 100);
+    const Days at = f.index[row], date = f.date[e];
     for (std::size_t w = 0; w < 3; ++w) {
       const Days days = request.windows[w];
       if (at == kNoDate || at - days < start || at + days > end) continue;
-      const bool pre = at - days <= date[e] && date[e] < at;
-      const bool post = at < date[e] && date[e] <= at + days;
-      if (!pre && !post) continue;
-      ++expected[by_group.cell(w, group[row], kind[e], post)];
-      ++expected_person[per_person.cell(w, row, kind[e], post)];
+      const bool post = at < date && date <= at + days;
+      if (!post && !(at - days <= date && date < at)) continue;
+      ++expected[by_group.cell(w, f.group[row], f.kind[e], post)];
+      ++expected_person[per_person.cell(w, row, f.kind[e], post)];
     }
   }
   EXPECT_EQ(std::vector<std::int64_t>(by_group.counts.begin(), by_group.counts.end()), expected);
   EXPECT_EQ(std::vector<std::int64_t>(per_person.counts.begin(), per_person.counts.end()),
             expected_person);
-  request.per_person = false;
-  request.client_group = group;
   const std::int64_t far = 9'000'000'000'000;  // scattered ids: the hashed lookup
-  for (auto& id : client_id) id += far;
-  for (auto& id : person) id += id < 10'000 ? far : 0;
-  EXPECT_EQ(count_utilisation(request).counts, by_group.counts);
+  for (auto& id : f.client_id) id += far;
+  for (auto& id : f.person) id += id < 10'000 ? far : 0;
+  EXPECT_EQ(count_utilisation(grouped()).counts, by_group.counts);
 }
 
 TEST(Utilisation, RejectsBadKindsDatesAndLengths) {
