@@ -10,7 +10,7 @@ venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
                  libgtest-dev libbenchmark-dev chromium)
 python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib pytest hypothesis
-                 statsmodels nbclient nbformat ipykernel comorbidipy)
+                 statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy)
 
 install_debian() {
   local missing=()

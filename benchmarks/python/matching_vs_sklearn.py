@@ -11,9 +11,7 @@ identical: the check is that both match nearly as many clients and balance every
     python benchmarks/python/matching_vs_sklearn.py            # 10k clients, 1M-patient pool
     python benchmarks/python/matching_vs_sklearn.py --smoke    # seconds, for CI
 
-Measured (2 cores, 58.8M shuffled events, best of 2): socialrx 4.3 s, scikit-learn 15.1 s,
-3.5x. Of socialrx's time, about 2.9 s is the per-person look-back counts (two passes over the
-events) and 1.5 s the IRLS fit; scikit-learn's is mostly its lbfgs fit (8 s) and the id lookup.
+Figures, with the command, are in benchmarks/README.md.
 """
 
 from __future__ import annotations
