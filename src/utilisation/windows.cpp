@@ -212,6 +212,10 @@ struct CellArithmetic {
 };
 
 #if defined(__x86_64__)
+// GCC 12's gather intrinsics read an undefined vector on purpose (their pass-through), which
+// -Wmaybe-uninitialized reports wherever they are inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 bool has_avx512() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
@@ -283,6 +287,7 @@ template <class Word>
   bad |= bad_lanes != 0;
   return i;
 }
+#pragma GCC diagnostic pop
 #endif
 
 // The event loop, over any id -> Person lookup, a block at a time. First where each event
