@@ -82,8 +82,15 @@ struct Layout {
       place.push_back(static_cast<std::uint8_t>((offset > 0) * bands + band));
     }
     place.resize(place.size() + 3);  // the vector loop reads 4 bytes for each
-    for (std::size_t where = 0; where < 2 * bands; ++where)
-      band_of[where] = static_cast<std::uint8_t>(where % bands);
+    if (per_person) {
+      person_part.assign(histogram_cells(), -1);
+      for (std::size_t level = 1; level <= windows; ++level)
+        for (std::size_t kind = 0; kind < kEventKinds; ++kind)
+          for (std::size_t side = 0; side < 2; ++side)
+            for (std::size_t band = 1; band <= level; ++band)
+              person_part[cell(kFirstClientSlot + level, kind, side, band)] =
+                  static_cast<std::int32_t>((kind * 2 + side) * windows + band - 1);
+    }
   }
   std::uint32_t client_slot(std::size_t group, std::size_t level) const {
     return static_cast<std::uint32_t>(kFirstClientSlot + group * (windows + 1) + level);
@@ -103,8 +110,10 @@ struct Layout {
   std::size_t rank[kMaxWindows] = {};  // rank[w]: window w's place in sorted
   // An event's side and band from its offset to the index date, clamped to +-reach.
   std::int64_t reach = 0;
-  std::vector<std::uint8_t> place;                   // [offset + reach]: side * bands + band
-  std::uint8_t band_of[2 * (kMaxWindows + 2)] = {};  // [side * bands + band]: band
+  std::vector<std::uint8_t> place;  // [offset + reach]: side * bands + band
+  // Counting per person: a histogram cell's place among its client's [kind][side][band - 1]
+  // counts, or -1 when the event is in none of the client's windows.
+  std::vector<std::int32_t> person_part;
 };
 
 void validate_request(const UtilisationRequest& request) {
@@ -297,7 +306,8 @@ template <class Word>
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
 // kPerPerson: an event in a window the client counts in is also added to the client's
 // [kind][side][band - 1] cell of `person_counts` (the result's, by band for now), shared by
-// the threads, so atomically.
+// the threads, so atomically. The client's row is its record's (full records) or its id's
+// place in the dense table (packed records, whose ids run in row order).
 template <std::size_t kWindows, bool kPerPerson, class Lookup>
 void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
                   std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
@@ -315,8 +325,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   [[maybe_unused]] const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach),
                                                    place, kind_cells};
   std::uint32_t cells[kBlock];
-  std::uint32_t person_cells[kPerPerson ? kBlock : 1];
-  bool person_counted[kPerPerson ? kBlock : 1];
+  std::uint32_t rows[kPerPerson ? kBlock : 1];
   for (std::size_t first = begin; first < end; first += kBlock) {
     const std::size_t size = std::min(kBlock, end - first);
     const std::size_t next = std::min(kBlock, end - std::min(end, first + kBlock));
@@ -324,7 +333,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     std::uint32_t bad = 0;
     std::size_t done = 0;
 #if defined(__x86_64__)
-    if constexpr (!kPerPerson && requires { lookup.tables(); })
+    if constexpr (requires { lookup.tables(); })
       if (has_avx512())
         done = cells_avx512(lookup.tables(), arithmetic, events, first, size, cells, bad);
 #endif
@@ -341,25 +350,22 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
           std::clamp<std::int64_t>(std::int64_t{date} - person.index, -reach, reach);
       const std::uint32_t where = place[offset + reach];
       cells[i] = (slot * kEventKinds + kind) * kind_cells + where;
-      if constexpr (kPerPerson) {
-        const std::uint32_t band = layout.band_of[where];
-        const std::uint32_t level = slot - kFirstClientSlot;  // wraps for the other slots
-        const std::uint32_t side = where >= windows + 2;
-        person_cells[i] = static_cast<std::uint32_t>(
-            (((person.slot >> kRowShift) * kEventKinds + kind) * 2 + side) * windows + band - 1);
-        person_counted[i] = (slot >= kFirstClientSlot) & (band - 1 < level);  // band 0 wraps
-        // Atomic adds do not overlap their cache misses: fetch the cells ahead of them.
-        __builtin_prefetch(person_counts + (person_cells[i] & -std::uint32_t{person_counted[i]}),
-                           1);
-      }
+      if constexpr (kPerPerson) rows[i] = person.slot >> kRowShift;
     }
     if (bad) [[unlikely]]
       report_bad_row(events, first, size, lookup);
     for (std::size_t i = 0; i < size; ++i) ++histogram[cells[i]];
     if constexpr (kPerPerson) {
-      for (std::size_t i = 0; i < size; ++i)
-        if (person_counted[i])
-          std::atomic_ref(person_counts[person_cells[i]]).fetch_add(1, std::memory_order_relaxed);
+      const std::size_t per_row = kEventKinds * 2 * windows;
+      for (std::size_t i = 0; i < size; ++i) {
+        const std::int32_t part = layout.person_part[cells[i]];
+        if (part < 0) continue;
+        std::size_t row = rows[i];
+        if constexpr (requires { lookup.tables(); })
+          row = static_cast<std::size_t>(ids[first + i] - lookup.tables().clients_min);
+        std::atomic_ref(person_counts[row * per_row + static_cast<std::size_t>(part)])
+            .fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
 }
@@ -376,10 +382,12 @@ struct FullRecord {
 template <class Word>
 struct PackedRecord {
   using Stored = Word;
-  PackedRecord(const UtilisationRequest& request, const Layout& layout)
+  // Per person, only when the clients' ids run in row order (the row is then the id's place).
+  PackedRecord(const UtilisationRequest& request, const Layout& layout, bool rows_in_id_order)
       : start(request.data_start),
         slot_bits(static_cast<unsigned>(std::bit_width(layout.slots - 1))),
-        fits(!request.per_person &&
+        slot_mask(request.per_person ? kSlotMask : ~0u),
+        fits((!request.per_person || rows_in_id_order) &&
              slot_bits + std::bit_width(static_cast<std::uint64_t>(std::int64_t{request.data_end} -
                                                                    request.data_start)) <=
                  8 * sizeof(Word)) {}
@@ -388,7 +396,7 @@ struct PackedRecord {
   Stored pack(Person person) const {
     const std::int64_t days = std::int64_t{person.index} - start;
     const bool dated = days >= 0 && days <= std::int64_t{Word(~Word{0}) >> slot_bits};
-    return static_cast<Stored>((dated ? days : 0) << slot_bits | person.slot);
+    return static_cast<Stored>((dated ? days : 0) << slot_bits | (person.slot & slot_mask));
   }
   Person unpack(Stored stored) const {
     return {static_cast<Days>(start + (stored >> slot_bits)),
@@ -396,6 +404,7 @@ struct PackedRecord {
   }
   Days start;
   unsigned slot_bits;
+  std::uint32_t slot_mask;  // per person, the slot without the row
   bool fits;
 };
 
@@ -635,8 +644,12 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
 
   const People people = place_people(request, layout, result);
   std::vector<std::int64_t> histogram;
-  const PackedRecord<std::uint16_t> small(request, layout);
-  const PackedRecord<std::uint32_t> medium(request, layout);
+  const auto ids = request.clients.client_id;
+  const bool rows_in_id_order = std::adjacent_find(ids.begin(), ids.end(), [](auto a, auto b) {
+                                  return b != a + 1;
+                                }) == ids.end();
+  const PackedRecord<std::uint16_t> small(request, layout, rows_in_id_order);
+  const PackedRecord<std::uint32_t> medium(request, layout, rows_in_id_order);
   const bool dense =
       small.fits ? tally_dense(request, layout, people, small, result.counts.data(), histogram)
       : medium.fits
