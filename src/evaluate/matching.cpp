@@ -148,31 +148,52 @@ double smd(double mean_t, double var_t, double mean_c, double var_c) {
   return std::copysign(std::numeric_limits<double>::infinity(), difference);
 }
 
+// Sums of `width` numbers over rows [begin, end), in fixed chunks added in chunk order: the
+// same result for any thread count.
+template <class AddRow>
+std::vector<double> chunked_sums(std::size_t begin, std::size_t end, std::size_t width,
+                                 unsigned threads, AddRow&& add_row) {
+  const std::size_t chunks = (end - begin + kChunk - 1) / kChunk;
+  std::vector<double> partial(chunks * width, 0.0);
+  for_each_chunk(end - begin, kChunk, threads,
+                 [&](std::size_t c, std::size_t from, std::size_t to) {
+                   for (std::size_t i = begin + from; i < begin + to; ++i)
+                     add_row(i, &partial[c * width]);
+                 });
+  std::vector<double> total(width, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t j = 0; j < width; ++j) total[j] += partial[c * width + j];
+  return total;
+}
+
 // Weighted means and variances of every column over rows [begin, end), rows of weight 0 left
 // out (NaN means when there are none). Two passes, each reading x row by row as it is stored.
 struct Moments {
   std::vector<double> mean, variance;
 };
-Moments moments(RowMajor<double> x, std::size_t begin, std::size_t end, Column<double> weight) {
+Moments moments(RowMajor<double> x, std::size_t begin, std::size_t end, Column<double> weight,
+                unsigned threads) {
   auto weight_of = [&](std::size_t i) { return weight.empty() ? 1.0 : weight[i]; };
-  Moments m{std::vector<double>(x.cols, 0.0), std::vector<double>(x.cols, 0.0)};
-  double total = 0, total_squared = 0;
-  for (std::size_t i = begin; i < end; ++i) {
-    const double w = weight_of(i);
-    if (w == 0) continue;
-    total += w;
-    total_squared += w * w;
-    for (std::size_t j = 0; j < x.cols; ++j) m.mean[j] += w * x.row(i)[j];
-  }
+  // [weight total, total of squared weights, weighted sum of each column]
+  const std::vector<double> sums =
+      chunked_sums(begin, end, x.cols + 2, threads, [&](std::size_t i, double* out) {
+        const double w = weight_of(i);
+        if (w == 0) return;
+        out[0] += w;
+        out[1] += w * w;
+        for (std::size_t j = 0; j < x.cols; ++j) out[2 + j] += w * x.row(i)[j];
+      });
+  const double total = sums[0], total_squared = sums[1];
+  Moments m{std::vector<double>(sums.begin() + 2, sums.end()), {}};
   for (double& mean : m.mean) mean /= total;
-  for (std::size_t i = begin; i < end; ++i) {
+  m.variance = chunked_sums(begin, end, x.cols, threads, [&](std::size_t i, double* out) {
     const double w = weight_of(i);
-    if (w == 0) continue;
+    if (w == 0) return;
     for (std::size_t j = 0; j < x.cols; ++j) {
       const double d = x.row(i)[j] - m.mean[j];
-      m.variance[j] += w * d * d;
+      out[j] += w * d * d;
     }
-  }
+  });
   const double denominator = total - total_squared / total;
   for (double& variance : m.variance) variance = denominator > 0 ? variance / denominator : 0.0;
   return m;
@@ -262,14 +283,15 @@ std::vector<double> matching_weights(const Matching& matching, std::size_t contr
   return weight;
 }
 
-Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<double> weight) {
+Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<double> weight,
+                          unsigned threads) {
   if (treated_rows > x.rows)
     throw InputError("balance", "treated_rows", kNoRow, "more treated rows than rows");
   require_rows("balance", "weight", weight, x.rows);
-  const Moments t0 = moments(x, 0, treated_rows, {});
-  const Moments c0 = moments(x, treated_rows, x.rows, {});
-  const Moments t1 = moments(x, 0, treated_rows, weight);
-  const Moments c1 = moments(x, treated_rows, x.rows, weight);
+  const Moments t0 = moments(x, 0, treated_rows, {}, threads);
+  const Moments c0 = moments(x, treated_rows, x.rows, {}, threads);
+  const Moments t1 = moments(x, 0, treated_rows, weight, threads);
+  const Moments c1 = moments(x, treated_rows, x.rows, weight, threads);
   Balance b{t0.mean, c0.mean, {}, t1.mean, c1.mean, {}};
   for (std::size_t j = 0; j < x.cols; ++j) {
     b.smd_before.push_back(smd(t0.mean[j], t0.variance[j], c0.mean[j], c0.variance[j]));
@@ -305,9 +327,10 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   const Column<double> treated = logit.first(r.treated_rows);
   const Column<double> controls = logit.subspan(r.treated_rows);
   const RowMajor<double> logit_column{out.logit.data(), out.logit.size(), 1};
-  out.logit_sd = std::sqrt((moments(logit_column, 0, r.treated_rows, {}).variance[0] +
-                            moments(logit_column, r.treated_rows, r.x.rows, {}).variance[0]) /
-                           2);
+  out.logit_sd =
+      std::sqrt((moments(logit_column, 0, r.treated_rows, {}, r.threads).variance[0] +
+                 moments(logit_column, r.treated_rows, r.x.rows, {}, r.threads).variance[0]) /
+                2);
   out.caliper = r.caliper_sd == kNoCaliper ? kNoCaliper : r.caliper_sd * out.logit_sd;
 
   NearestNeighbourRequest nn;
@@ -324,7 +347,7 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   nn.threads = r.threads;
   out.matching = nearest_neighbours(nn);
   out.weight = matching_weights(out.matching, controls.size());
-  out.balance = covariate_balance(r.x, r.treated_rows, out.weight);
+  out.balance = covariate_balance(r.x, r.treated_rows, out.weight, r.threads);
   return out;
 }
 

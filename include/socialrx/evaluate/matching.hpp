@@ -73,7 +73,8 @@ struct Balance {
   std::vector<double> treated_mean_after, control_mean_after, smd_after;
 };
 
-Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<double> weight);
+Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<double> weight,
+                          unsigned threads = 0);
 
 struct PropensityMatchRequest {
   RowMajor<double> x;  // covariates of eligible people: treated rows first
