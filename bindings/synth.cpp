@@ -54,71 +54,23 @@ py::dict truth_dict(const SyntheticTruth& t) {
   return out;
 }
 
-// Each table as a dict of numpy arrays that own the generated vectors.
-py::dict tables(SyntheticService& s) {
-  py::dict clients;
-  auto& c = s.clients;
-  clients["client_id"] = to_numpy(std::move(c.client_id));
-  clients["referral_date"] = to_numpy(std::move(c.referral_date));
-  clients["index_date"] = to_numpy(std::move(c.index_date));
-  clients["discharge_date"] = to_numpy(std::move(c.discharge_date));
-  clients["birth_year"] = to_numpy(std::move(c.birth_year));
-  clients["sex"] = to_numpy(std::move(c.sex));
-  clients["practice"] = to_numpy(std::move(c.practice));
-  clients["locality"] = to_numpy(std::move(c.locality));
-  clients["referral_source"] = to_numpy(std::move(c.referral_source));
-  clients["referral_reasons"] = to_numpy(std::move(c.referral_reasons));
-  clients["carer"] = to_numpy(std::move(c.carer));
-  clients["status"] = to_numpy(std::move(c.status));
-  clients["deprivation_decile"] = to_numpy(std::move(c.deprivation_decile));
-
-  py::dict comparison;
-  auto& p = s.comparison;
-  comparison["patient_id"] = to_numpy(std::move(p.patient_id));
-  comparison["birth_year"] = to_numpy(std::move(p.birth_year));
-  comparison["sex"] = to_numpy(std::move(p.sex));
-  comparison["practice"] = to_numpy(std::move(p.practice));
-  comparison["locality"] = to_numpy(std::move(p.locality));
-  comparison["deprivation_decile"] = to_numpy(std::move(p.deprivation_decile));
-
-  py::dict events;
-  events["person_id"] = to_numpy(std::move(s.events.person_id));
-  events["date"] = to_numpy(std::move(s.events.date));
-  events["kind"] = to_numpy(std::move(s.events.kind));
-
-  py::dict assessments;
-  auto& a = s.assessments;
-  assessments["client_id"] = to_numpy(std::move(a.client_id));
-  assessments["date"] = to_numpy(std::move(a.date));
-  assessments["timepoint"] = to_numpy(std::move(a.timepoint));
-  assessments["instrument"] = to_numpy(std::move(a.instrument));
-  assessments["item"] = to_numpy(std::move(a.item));
-  assessments["value"] = to_numpy(std::move(a.value));
-
-  py::dict interventions;
-  auto& i = s.interventions;
-  interventions["client_id"] = to_numpy(std::move(i.client_id));
-  interventions["date"] = to_numpy(std::move(i.date));
-  interventions["kind"] = to_numpy(std::move(i.kind));
-  interventions["organisation"] = to_numpy(std::move(i.organisation));
-  interventions["sector"] = to_numpy(std::move(i.sector));
-  interventions["cost_pence"] = to_numpy(std::move(i.cost_pence));
-
-  py::dict feedback;
-  auto& f = s.feedback;
-  feedback["client_id"] = to_numpy(std::move(f.client_id));
-  feedback["date"] = to_numpy(std::move(f.date));
-  feedback["stars"] = to_numpy(std::move(f.stars));
-  feedback["impact"] = to_numpy(std::move(f.impact));
-  feedback["connected_to_services"] = to_numpy(std::move(f.connected_to_services));
-
+// A table as a dict of numpy arrays that own its vectors.
+template <class Table>
+py::dict table_dict(Table& table) {
   py::dict out;
-  out["clients"] = clients;
-  out["comparison"] = comparison;
-  out["events"] = events;
-  out["assessments"] = assessments;
-  out["interventions"] = interventions;
-  out["feedback"] = feedback;
+  std::apply([&](auto... named) { ((out[named.name] = to_numpy(std::move(named.column))), ...); },
+             named_columns(table));
+  return out;
+}
+
+py::dict tables(SyntheticService& s) {
+  py::dict out;
+  out["clients"] = table_dict(s.clients);
+  out["comparison"] = table_dict(s.comparison);
+  out["events"] = table_dict(s.events);
+  out["assessments"] = table_dict(s.assessments);
+  out["interventions"] = table_dict(s.interventions);
+  out["feedback"] = table_dict(s.feedback);
   return out;
 }
 

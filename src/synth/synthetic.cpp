@@ -550,15 +550,7 @@ void draw_support(const Context& ctx, const Person& p, SyntheticInterventions& i
   feedback.connected_to_services.push_back(rng.chance(0.79));
 }
 
-// One chunk's rows of every table.
-struct Part {
-  SyntheticClients clients;
-  SyntheticComparison comparison;
-  SyntheticEvents events;
-  SyntheticAssessments assessments;
-  SyntheticInterventions interventions;
-  SyntheticFeedback feedback;
-};
+using Part = SyntheticTables;  // one chunk's rows of every table
 
 void add_client(SyntheticClients& t, const Person& p) {
   t.client_id.push_back(p.id);
@@ -585,40 +577,19 @@ void add_comparison(SyntheticComparison& t, const Person& p) {
   t.deprivation_decile.push_back(p.decile);
 }
 
-auto columns(SyntheticClients& t) {
-  return std::tie(t.client_id, t.referral_date, t.index_date, t.discharge_date, t.birth_year, t.sex,
-                  t.practice, t.locality, t.referral_source, t.referral_reasons, t.carer, t.status,
-                  t.deprivation_decile);
-}
-auto columns(SyntheticComparison& t) {
-  return std::tie(t.patient_id, t.birth_year, t.sex, t.practice, t.locality, t.deprivation_decile);
-}
-auto columns(SyntheticEvents& t) {
-  return std::tie(t.person_id, t.date, t.kind);
-}
-auto columns(SyntheticAssessments& t) {
-  return std::tie(t.client_id, t.date, t.timepoint, t.instrument, t.item, t.value);
-}
-auto columns(SyntheticInterventions& t) {
-  return std::tie(t.client_id, t.date, t.kind, t.organisation, t.sector, t.cost_pence);
-}
-auto columns(SyntheticFeedback& t) {
-  return std::tie(t.client_id, t.date, t.stars, t.impact, t.connected_to_services);
-}
-
 // Parts' rows one after another in chunk order; the copies run in parallel.
 template <class Table>
 void concatenate(std::vector<Part>& parts, Table Part::* table, Table& out, unsigned threads) {
   std::vector<std::size_t> offsets(parts.size() + 1, 0);
   for (std::size_t c = 0; c < parts.size(); ++c)
-    offsets[c + 1] = offsets[c] + std::get<0>(columns(parts[c].*table)).size();
-  std::apply([&](auto&... column) { (column.resize(offsets.back()), ...); }, columns(out));
+    offsets[c + 1] = offsets[c] + std::get<0>(named_columns(parts[c].*table)).column.size();
+  std::apply([&](auto... to) { (to.column.resize(offsets.back()), ...); }, named_columns(out));
   for_each_chunk(parts.size(), 1, threads, [&](std::size_t c, std::size_t, std::size_t) {
-    auto from = columns(parts[c].*table);
-    auto to = columns(out);
+    auto from = named_columns(parts[c].*table);
+    auto to = named_columns(out);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (std::copy(std::get<I>(from).begin(), std::get<I>(from).end(),
-                 std::get<I>(to).begin() + static_cast<std::ptrdiff_t>(offsets[c])),
+      (std::copy(std::get<I>(from).column.begin(), std::get<I>(from).column.end(),
+                 std::get<I>(to).column.begin() + static_cast<std::ptrdiff_t>(offsets[c])),
        ...);
     }(std::make_index_sequence<std::tuple_size_v<decltype(from)>>{});
     parts[c].*table = Table{};  // free as we go

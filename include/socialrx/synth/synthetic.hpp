@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "socialrx/core/dates.hpp"
@@ -185,19 +186,76 @@ struct SyntheticFeedback {
   std::vector<std::uint8_t> connected_to_services;  // 0 / 1
 };
 
-struct SyntheticService {
-  SyntheticConfig config;
-  SyntheticTruth truth;
-  std::vector<std::string> practices;           // "P81001".."P81043"
-  std::vector<std::int32_t> practice_locality;  // [practice] -> synth::kLocalities
-  std::vector<std::string> organisations;
-  std::vector<std::uint8_t> organisation_sector;  // [organisation] -> synth::kSectors
+// A table's columns with their names, in table order: the one list for code that treats every
+// column alike (joining the generator's chunks, handing the tables to Python).
+template <class Column>
+struct NamedColumn {
+  const char* name;
+  Column& column;
+};
+template <class Column>
+NamedColumn<Column> named(const char* name, Column& column) {
+  return {name, column};
+}
+inline auto named_columns(SyntheticClients& t) {
+  return std::tuple{named("client_id", t.client_id),
+                    named("referral_date", t.referral_date),
+                    named("index_date", t.index_date),
+                    named("discharge_date", t.discharge_date),
+                    named("birth_year", t.birth_year),
+                    named("sex", t.sex),
+                    named("practice", t.practice),
+                    named("locality", t.locality),
+                    named("referral_source", t.referral_source),
+                    named("referral_reasons", t.referral_reasons),
+                    named("carer", t.carer),
+                    named("status", t.status),
+                    named("deprivation_decile", t.deprivation_decile)};
+}
+inline auto named_columns(SyntheticComparison& t) {
+  return std::tuple{named("patient_id", t.patient_id),
+                    named("birth_year", t.birth_year),
+                    named("sex", t.sex),
+                    named("practice", t.practice),
+                    named("locality", t.locality),
+                    named("deprivation_decile", t.deprivation_decile)};
+}
+inline auto named_columns(SyntheticEvents& t) {
+  return std::tuple{named("person_id", t.person_id), named("date", t.date), named("kind", t.kind)};
+}
+inline auto named_columns(SyntheticAssessments& t) {
+  return std::tuple{named("client_id", t.client_id), named("date", t.date),
+                    named("timepoint", t.timepoint), named("instrument", t.instrument),
+                    named("item", t.item),           named("value", t.value)};
+}
+inline auto named_columns(SyntheticInterventions& t) {
+  return std::tuple{named("client_id", t.client_id), named("date", t.date),
+                    named("kind", t.kind),           named("organisation", t.organisation),
+                    named("sector", t.sector),       named("cost_pence", t.cost_pence)};
+}
+inline auto named_columns(SyntheticFeedback& t) {
+  return std::tuple{named("client_id", t.client_id), named("date", t.date), named("stars", t.stars),
+                    named("impact", t.impact),
+                    named("connected_to_services", t.connected_to_services)};
+}
+
+// Every generated table (the generator builds one per chunk of people, then joins them).
+struct SyntheticTables {
   SyntheticClients clients;
   SyntheticComparison comparison;
   SyntheticEvents events;
   SyntheticAssessments assessments;
   SyntheticInterventions interventions;
   SyntheticFeedback feedback;
+};
+
+struct SyntheticService : SyntheticTables {
+  SyntheticConfig config;
+  SyntheticTruth truth;
+  std::vector<std::string> practices;           // "P81001".."P81043"
+  std::vector<std::int32_t> practice_locality;  // [practice] -> synth::kLocalities
+  std::vector<std::string> organisations;
+  std::vector<std::uint8_t> organisation_sector;  // [organisation] -> synth::kSectors
 };
 
 // InputError for a config that cannot be generated (negative sizes, true_effect outside
