@@ -56,10 +56,7 @@ constexpr std::uint32_t kSlotMask = (1u << kRowShift) - 1;
 // The histogram's shape, from the request.
 struct Layout {
   explicit Layout(const UtilisationRequest& request)
-      : windows(request.windows.size()),
-        bands(windows + 2),
-        cells_per_slot(kEventKinds * 2 * bands),
-        per_person(request.per_person) {
+      : windows(request.windows.size()), bands(windows + 2), per_person(request.per_person) {
     std::vector<std::size_t> order(windows);
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -103,7 +100,6 @@ struct Layout {
 
   std::size_t windows;
   std::size_t bands;
-  std::size_t cells_per_slot;
   bool per_person;
   std::size_t slots = 0;
   Days sorted[kMaxWindows] = {};       // window lengths, shortest first
@@ -324,6 +320,17 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   const std::int64_t reach = layout.reach;
   [[maybe_unused]] const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach),
                                                    place, kind_cells};
+  // The packed records' tables (0 for other lookups), and whether the vector loop reads them.
+  [[maybe_unused]] const auto tables = [&] {
+    if constexpr (requires { lookup.tables(); })
+      return lookup.tables();
+    else
+      return 0;
+  }();
+  [[maybe_unused]] bool vectorised = false;
+#if defined(__x86_64__)
+  if constexpr (requires { lookup.tables(); }) vectorised = has_avx512();
+#endif
   std::uint32_t cells[kBlock];
   std::uint32_t rows[kPerPerson ? kBlock : 1];
   for (std::size_t first = begin; first < end; first += kBlock) {
@@ -334,8 +341,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     std::size_t done = 0;
 #if defined(__x86_64__)
     if constexpr (requires { lookup.tables(); })
-      if (has_avx512())
-        done = cells_avx512(lookup.tables(), arithmetic, events, first, size, cells, bad);
+      if (vectorised) done = cells_avx512(tables, arithmetic, events, first, size, cells, bad);
 #endif
     for (std::size_t i = done; i < size; ++i) {
       const std::size_t row = first + i;
@@ -362,7 +368,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
         if (part < 0) continue;
         std::size_t row = rows[i];
         if constexpr (requires { lookup.tables(); })
-          row = static_cast<std::size_t>(ids[first + i] - lookup.tables().clients_min);
+          row = static_cast<std::size_t>(ids[first + i] - tables.clients_min);
         std::atomic_ref(person_counts[row * per_row + static_cast<std::size_t>(part)])
             .fetch_add(1, std::memory_order_relaxed);
       }
