@@ -1,10 +1,10 @@
 #include "socialrx/utilisation/windows.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <mutex>
 #include <numeric>
+#include <span>
 #include <type_traits>
 
 #if defined(__x86_64__)
@@ -295,19 +295,48 @@ template <class Word>
 #pragma GCC diagnostic pop
 #endif
 
+// Per-person counts arrive as cell numbers, put in buckets by range as the events pass, and
+// are added up bucket by bucket afterwards (add_person_tallies). No two threads add into one
+// bucket's cells, so the adds need no atomics, and a bucket's cells fit a core's L2 while they
+// are added: a locked add straight into a table of a hundred megabytes waits for memory every
+// time, with nothing overlapping it. Cell numbers fit 32 bits (kMaxGroups rows of
+// kEventKinds * 2 * kMaxWindows cells).
+class PersonTally {
+ public:
+  explicit PersonTally(std::size_t cells) : buckets_((cells >> kBucketShift) + 1) {}
+  void add(std::uint32_t cell) { buckets_[cell >> kBucketShift].push_back(cell); }
+  std::size_t buckets() const { return buckets_.size(); }
+  const std::vector<std::uint32_t>& bucket(std::size_t b) const { return buckets_[b]; }
+
+ private:
+  static constexpr unsigned kBucketShift = 16;  // 64k cells of 8 bytes: 512 KiB a bucket
+  std::vector<std::vector<std::uint32_t>> buckets_;
+};
+static_assert(std::uint64_t{kMaxGroups} * kEventKinds * 2 * kMaxWindows <= UINT32_MAX);
+
+void add_person_tallies(const std::vector<PersonTally>& tallies, std::int64_t* counts,
+                        unsigned threads) {
+  if (tallies.empty()) return;
+  for_each_chunk(tallies.front().buckets(), 1, threads,
+                 [&](std::size_t b, std::size_t, std::size_t) {
+                   for (const PersonTally& tally : tallies)
+                     for (const std::uint32_t cell : tally.bucket(b)) ++counts[cell];
+                 });
+}
+
 // The event loop, over any id -> Person lookup, a block at a time. First where each event
 // goes: its histogram cell, by arithmetic and table loads only (no branches: where an event
 // goes is data-dependent and unpredictable), bad rows flagged as they pass and reported per
 // block. Then the increments. Meanwhile the next block's records are fetched towards the core.
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
-// kPerPerson: an event in a window the client counts in is also added to the client's
-// [kind][side][band - 1] cell of `person_counts` (the result's, by band for now), shared by
-// the threads, so atomically. The client's row is its record's (full records) or its id's
-// place in the dense table (packed records, whose ids run in row order).
+// kPerPerson: an event in a window the client counts in is also noted in `person` as the
+// client's [kind][side][band - 1] cell of the per-person counts (by band for now). The client's
+// row is its record's (full records) or its id's place in the dense table (packed records,
+// whose ids run in row order).
 template <std::size_t kWindows, bool kPerPerson, class Lookup>
 void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
                   std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
-                  std::int64_t* person_counts) {
+                  PersonTally* person) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
   const std::int64_t* ids = events.person_id.data();
@@ -369,8 +398,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
         std::size_t row = rows[i];
         if constexpr (requires { lookup.tables(); })
           row = static_cast<std::size_t>(ids[first + i] - tables.clients_min);
-        std::atomic_ref(person_counts[row * per_row + static_cast<std::size_t>(part)])
-            .fetch_add(1, std::memory_order_relaxed);
+        person->add(static_cast<std::uint32_t>(row * per_row + static_cast<std::size_t>(part)));
       }
     }
   }
@@ -524,19 +552,21 @@ struct HashedPeople {
 // so the same for any thread count), and per person into `person_counts` when asked.
 template <class Lookup>
 std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Layout& layout,
-                                    const Lookup& lookup, std::int64_t* person_counts) {
+                                    const Lookup& lookup, std::span<std::int64_t> person_counts) {
   std::vector<std::int64_t> total(layout.histogram_cells());
   std::mutex merge_mutex;
   const std::size_t rows = request.events.rows();
   const unsigned threads = resolve_threads(request.threads);
   const std::size_t chunk =
       std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
-  for_each_chunk(rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+  std::vector<PersonTally> person(request.per_person ? (rows + chunk - 1) / chunk : 0,
+                                  PersonTally(person_counts.size()));
+  for_each_chunk(rows, chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
     std::vector<std::uint32_t> histogram(total.size());
     if (request.per_person && layout.windows == 1) {
-      tally_events<1, true>(request, layout, begin, end, lookup, histogram.data(), person_counts);
+      tally_events<1, true>(request, layout, begin, end, lookup, histogram.data(), &person[c]);
     } else if (request.per_person) {
-      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), person_counts);
+      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), &person[c]);
     } else if (layout.windows == 1) {
       tally_events<1, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
     } else if (layout.windows == 2) {
@@ -547,13 +577,15 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
     std::lock_guard lock(merge_mutex);
     for (std::size_t i = 0; i < total.size(); ++i) total[i] += histogram[i];
   });
+  add_person_tallies(person, person_counts.data(), threads);
   return total;
 }
 
 // Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
 template <class Record>
 bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
-                 Record record, std::int64_t* person_counts, std::vector<std::int64_t>& histogram) {
+                 Record record, std::span<std::int64_t> person_counts,
+                 std::vector<std::int64_t>& histogram) {
   const DensePeople<Record> dense(request, people, record);
   if (!dense.usable()) return false;
   histogram = tally_all(request, layout, dense, person_counts);
@@ -657,14 +689,13 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   const PackedRecord<std::uint16_t> small(request, layout, rows_in_id_order);
   const PackedRecord<std::uint32_t> medium(request, layout, rows_in_id_order);
   const bool dense =
-      small.fits ? tally_dense(request, layout, people, small, result.counts.data(), histogram)
-      : medium.fits
-          ? tally_dense(request, layout, people, medium, result.counts.data(), histogram)
-          : tally_dense(request, layout, people, FullRecord{}, result.counts.data(), histogram);
+      small.fits    ? tally_dense(request, layout, people, small, result.counts, histogram)
+      : medium.fits ? tally_dense(request, layout, people, medium, result.counts, histogram)
+                    : tally_dense(request, layout, people, FullRecord{}, result.counts, histogram);
   if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
-    histogram = tally_all(request, layout, HashedPeople{index, people}, result.counts.data());
+    histogram = tally_all(request, layout, HashedPeople{index, people}, result.counts);
   }
   if (request.per_person) spread_person_counts(request, layout, people, result);
   read_histogram(layout, histogram, result);
