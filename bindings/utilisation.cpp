@@ -81,7 +81,7 @@ void add_utilisation(py::module_& m) {
          const Array<std::int32_t>& group, std::int32_t groups,
          const Array<std::int64_t>& other_ids, const Array<std::int64_t>& person_id,
          const Array<Days>& date, const Array<std::uint8_t>& kind, Days data_start, Days data_end,
-         const std::vector<Days>& windows, unsigned threads, bool per_person) {
+         const std::vector<Days>& windows, unsigned threads, bool per_person, bool before_only) {
         UtilisationRequest request;
         request.clients = {column(client_id), column(referral_date), column(index_date),
                            column(discharge_date)};
@@ -89,6 +89,7 @@ void add_utilisation(py::module_& m) {
         request.client_group = column(group);
         request.groups = groups;
         request.per_person = per_person;
+        request.before_only = before_only;
         request.other_ids = column(other_ids);
         request.data_start = data_start;
         request.data_end = data_end;
@@ -101,7 +102,7 @@ void add_utilisation(py::module_& m) {
       py::arg("discharge_date"), py::arg("group"), py::arg("groups"), py::arg("other_ids"),
       py::arg("person_id"), py::arg("date"), py::arg("kind"), py::arg("data_start"),
       py::arg("data_end"), py::arg("windows"), py::arg("threads") = 0,
-      py::arg("per_person") = false);
+      py::arg("per_person") = false, py::arg("before_only") = false);
 }
 
 }  // namespace socialrx::bindings

@@ -456,7 +456,7 @@ def _prior_use(people: _People, lookback: int, baseline: bool, threads: int) -> 
             client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
             group=none, groups=1, other_ids=others, **ev._event_columns,
             data_start=int(ev.data_start), data_end=data_end, windows=windows, threads=threads,
-            per_person=True)
+            per_person=True, before_only=True)
         return result.counts[:, :, :, 0], result.clients_included.astype(bool)
 
     # Every client row, so that all their events are known; the ineligible ones count nothing.

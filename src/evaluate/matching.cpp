@@ -1,6 +1,7 @@
 #include "socialrx/evaluate/matching.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -41,6 +42,39 @@ void validate_matching(const NearestNeighbourRequest& r) {
     throw InputError("match", "logit", kNoRow, "more than 2^31 people");
 }
 
+// A double's bits as an unsigned key in the same order (-0 taken as +0; no NaNs here).
+std::uint64_t ordered_bits(double x) {
+  const auto bits = std::bit_cast<std::uint64_t>(x + 0.0);
+  return bits >> 63 ? ~bits : bits | std::uint64_t{1} << 63;
+}
+
+// Rows in ascending order of their keys, equal keys in row order: a least-significant-digit
+// radix sort, 16 bits a pass (stable, so rows stay ascending within equal keys), skipping
+// passes whose digit is the same for every row: a few linear passes, not n log n comparisons.
+std::vector<std::int32_t> rows_by_key(std::vector<std::uint64_t> key) {
+  constexpr unsigned kDigitBits = 16;
+  const std::size_t n = key.size();
+  std::vector<std::int32_t> row(n), row_out(n);
+  std::iota(row.begin(), row.end(), 0);
+  std::vector<std::uint64_t> key_out(n);
+  std::vector<std::size_t> place(std::size_t{1} << kDigitBits);
+  for (unsigned shift = 0; shift < 64; shift += kDigitBits) {
+    const auto digit = [&](std::size_t i) { return key[i] >> shift & (place.size() - 1); };
+    std::fill(place.begin(), place.end(), 0);
+    for (std::size_t i = 0; i < n; ++i) ++place[digit(i)];
+    if (n == 0 || place[digit(0)] == n) continue;
+    std::exclusive_scan(place.begin(), place.end(), place.begin(), std::size_t{0});
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t to = place[digit(i)]++;
+      key_out[to] = key[i];
+      row_out[to] = row[i];
+    }
+    key.swap(key_out);
+    row.swap(row_out);
+  }
+  return row;
+}
+
 // Controls sorted by (stratum, logit, row); each stratum a contiguous range.
 struct SortedControls {
   std::vector<std::int32_t> row;      // [position] control row
@@ -48,15 +82,16 @@ struct SortedControls {
   std::vector<std::int32_t> stratum;  // distinct strata, ascending
   std::vector<std::int64_t> begin;    // [stratum + 1] positions
 
-  explicit SortedControls(const NearestNeighbourRequest& r) : row(r.control_logit.size()) {
+  explicit SortedControls(const NearestNeighbourRequest& r) {
     const bool strata = !r.control_stratum.empty();
     auto stratum_of = [&](std::int32_t i) { return strata ? r.control_stratum[i] : 0; };
-    std::iota(row.begin(), row.end(), 0);
-    std::sort(row.begin(), row.end(), [&](std::int32_t a, std::int32_t b) {
-      if (stratum_of(a) != stratum_of(b)) return stratum_of(a) < stratum_of(b);
-      if (r.control_logit[a] != r.control_logit[b]) return r.control_logit[a] < r.control_logit[b];
-      return a < b;
-    });
+    std::vector<std::uint64_t> key(r.control_logit.size());
+    std::transform(r.control_logit.begin(), r.control_logit.end(), key.begin(), ordered_bits);
+    row = rows_by_key(std::move(key));
+    if (strata)  // stable: by logit, then row, within a stratum
+      std::stable_sort(row.begin(), row.end(), [&](std::int32_t a, std::int32_t b) {
+        return stratum_of(a) < stratum_of(b);
+      });
     logit.reserve(row.size());
     for (std::size_t p = 0; p < row.size(); ++p) {
       logit.push_back(r.control_logit[row[p]]);

@@ -83,7 +83,7 @@ struct Layout {
       person_part.assign(histogram_cells(), -1);
       for (std::size_t level = 1; level <= windows; ++level)
         for (std::size_t kind = 0; kind < kEventKinds; ++kind)
-          for (std::size_t side = 0; side < 2; ++side)
+          for (std::size_t side = 0; side < (request.before_only ? 1 : 2); ++side)
             for (std::size_t band = 1; band <= level; ++band)
               person_part[cell(kFirstClientSlot + level, kind, side, band)] =
                   static_cast<std::int32_t>((kind * 2 + side) * windows + band - 1);

@@ -222,6 +222,15 @@ TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
   EXPECT_EQ(std::vector<std::int64_t>(by_group.counts.begin(), by_group.counts.end()), expected);
   EXPECT_EQ(std::vector<std::int64_t>(per_person.counts.begin(), per_person.counts.end()),
             expected_person);
+  request.before_only = true;  // the same pre counts, every post count 0
+  const auto before = count_utilisation(request);
+  for (std::size_t w = 0; w < 3; ++w)
+    for (std::size_t row = 0; row < 500; ++row)
+      for (std::size_t kind = 0; kind < kEventKinds; ++kind) {
+        EXPECT_EQ(before.counts[before.cell(w, row, kind, 0)],
+                  expected_person[per_person.cell(w, row, kind, 0)]);
+        EXPECT_EQ(before.counts[before.cell(w, row, kind, 1)], 0);
+      }
   const std::int64_t far = 9'000'000'000'000;  // scattered ids: the hashed lookup
   for (auto& id : f.client_id) id += far;
   for (auto& id : f.person) id += id < 10'000 ? far : 0;

@@ -22,7 +22,8 @@ struct UtilisationRequest {
   Column<std::int32_t> client_group;  // empty: every client in group 0
   std::int32_t groups = 1;            // at most 2^24 - 1
   bool per_person = false;            // every client its own group (its row); no client_group
-  Column<std::int64_t> other_ids;     // comparison pool: their events are counted apart
+  bool before_only = false;        // per person: only the pre side is counted (post counts stay 0)
+  Column<std::int64_t> other_ids;  // comparison pool: their events are counted apart
   Days data_start = kNoDate;
   Days data_end = kNoDate;
   std::vector<Days> windows;  // lengths in days; at most 6
@@ -47,13 +48,13 @@ struct WindowEvents {
 
 struct UtilisationResult {
   std::vector<Days> windows;
-  std::int32_t groups = 1;                                            // at most 65535
+  std::int32_t groups = 1;  // at most 65535
   // [group][kind][side][window]: a person's windows side by side, so that counting per person
   // touches one cache line per event. cell() gives the position.
   std::vector<std::int64_t, HugePageAllocator<std::int64_t>> counts;
-  std::vector<std::int64_t> clients_included;                         // [window][group]
-  std::vector<WindowExclusions> excluded;                             // [window]
-  std::vector<WindowEvents> events;                                   // [window]
+  std::vector<std::int64_t> clients_included;  // [window][group]
+  std::vector<WindowExclusions> excluded;      // [window]
+  std::vector<WindowEvents> events;            // [window]
   std::int64_t events_total = 0;
   std::int64_t events_outside_data = 0;     // date outside [data_start, data_end]
   std::int64_t events_of_unconnected = 0;   // clients with no index date
