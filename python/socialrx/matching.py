@@ -356,7 +356,15 @@ class _People:
         raise ValueError(f"{table}.{column} row {row}: {problem}, got {value!r}")
 
     def index_year(self) -> np.ndarray:
-        return self.index.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        return _calendar_year(self.index)
+
+
+def _calendar_year(days: np.ndarray) -> np.ndarray:
+    """The calendar year of each day number, through a table over the days' range (converting
+    every value to datetime64[Y] is much slower)."""
+    first = int(days.min())
+    table = np.arange(first, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[Y]")
+    return table.astype(np.int64)[days - first] + 1970
 
 
 def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: int, baseline: bool,
@@ -366,8 +374,9 @@ def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: in
     notes: list[str] = []
     if names is None:
         names = ["age", "female", "deprivation_decile",
-                 *(f"{prefix}{kind}" for prefix, counts in use.items()
-                   for j, kind in enumerate(EVENT_KINDS) if counts[:, j].any())]
+                 *(f"{prefix}{kind}" for prefix, parts in use.items()
+                   for kind, seen in zip(EVENT_KINDS, np.logical_or.reduce([p.any(axis=0) for p in parts]))
+                   if seen)]
         if diagnoses is not None:
             names.append("comorbidity")
         available = [n for n in names if _use_kind(n) is not None or n == "comorbidity"
@@ -378,17 +387,31 @@ def _covariate_matrix(people: _People, names: Sequence[str] | None, lookback: in
         raise ValueError("match.covariates: no covariates to match on")
     if len(set(names)) != len(names):
         raise ValueError(f"match.covariates: repeated names in {list(names)}")
-    columns = np.empty((len(names), len(people.ids)))  # one covariate a row, then transposed once
+    x = np.empty((len(people.ids), len(names)))
     for j, name in enumerate(names):
-        if (found := _use_kind(name)) is not None:
-            columns[j] = use[found[0]][:, found[1]]
-        elif name == "comorbidity":
+        if _use_kind(name) is not None:
+            continue
+        if name == "comorbidity":
             if diagnoses is None:
                 raise ValueError("match.covariates: comorbidity needs diagnoses=")
-            columns[j] = _comorbidity(people, diagnoses, threads)
+            x[:, j] = _comorbidity(people, diagnoses, threads)
         else:
-            columns[j] = _base_covariate(people, name)
-    return list(names), np.ascontiguousarray(columns.T), notes
+            x[:, j] = _base_covariate(people, name)
+    for prefix, parts in use.items():  # a block per table: each person's counts read once
+        found = [(j, at[1]) for j, at in enumerate(map(_use_kind, names)) if at and at[0] == prefix]
+        if not found:
+            continue
+        columns, kinds = (_index(list(v)) for v in zip(*found))
+        x[:people.n_clients, columns] = parts[0][:, kinds]
+        x[people.n_clients:, columns] = parts[1][:, kinds]
+    return list(names), x, notes
+
+
+def _index(positions: list[int]) -> slice | list[int]:
+    """A slice where the positions run consecutively (a view, not a copy), else the list."""
+    if positions == list(range(positions[0], positions[0] + len(positions))):
+        return slice(positions[0], positions[0] + len(positions))
+    return positions
 
 
 def _use_kind(name: str) -> tuple[str, int] | None:
@@ -419,8 +442,7 @@ def _base_covariate(people: _People, name: str) -> np.ndarray:
     if name == "age":
         age = people.numbers("age", values)
         referral = people.ev._client_columns["referral_date"][people.client_rows]
-        referral_year = referral.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-        age[:people.n_clients] += people.index_year()[:people.n_clients] - referral_year
+        age[:people.n_clients] += people.index_year()[:people.n_clients] - _calendar_year(referral)
         return age
     return people.numbers(name, values)
 
@@ -430,8 +452,10 @@ def _female(people: _People, values: tuple[pd.Series, pd.Series]) -> np.ndarray:
     return np.isin(np.char.lower(np.char.strip(labels)), list(_FEMALE))[codes].astype(np.float64)
 
 
-def _prior_use(people: _People, lookback: int, baseline: bool, threads: int) -> dict[str, np.ndarray]:
-    """Events per person and kind, [person][kind], by covariate prefix: prior_ in the look-back
+def _prior_use(people: _People, lookback: int, baseline: bool,
+               threads: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Events per person and kind, [person][kind] for the eligible clients and for the comparison
+    patients (two arrays, views where they can be), by covariate prefix: prior_ in the look-back
     [index - D, index); with ``baseline``, baseline_ per D days in [index - 3D, index - D) where
     the data cover it, else in [index - 2D, index - D), which every eligible person has.
 
@@ -463,12 +487,14 @@ def _prior_use(people: _People, lookback: int, baseline: bool, threads: int) -> 
     clients, clients_covered = count(cc["client_id"], cc["referral_date"], cc["index_date"], comparison_id)
     patients, patients_covered = count(comparison_id, pseudo, pseudo, cc["client_id"])
     rows = people.client_rows
-    counts = np.concatenate([clients[:, rows], patients], axis=1)
-    prior = counts[0]
+    parts = (clients[:, rows], patients)  # [window][person][kind] per table, eligible clients
+    prior = tuple(part[0] for part in parts)
     if not baseline:
         return {_PRIOR: prior}
-    covered = np.concatenate([clients_covered[2, rows], patients_covered[2]])
-    return {_PRIOR: prior, _BASELINE: np.where(covered[:, None], (counts[2] - prior) / 2.0, counts[1] - prior)}
+    covered = (clients_covered[2, rows], patients_covered[2])
+    return {_PRIOR: prior,
+            _BASELINE: tuple(np.where(c[:, None], (part[2] - part[0]) / 2.0, part[1] - part[0])
+                             for part, c in zip(parts, covered))}
 
 
 def _comorbidity(people: _People, diagnoses: Any, threads: int) -> np.ndarray:
