@@ -138,6 +138,46 @@ double log_likelihood(const Design& d, const Vector& beta) {
   return total;
 }
 
+// A start near the answer for a large table: the fit to a subsample of every m-th row of each
+// outcome (about kStartRows a class, all of a rarer one), its intercept corrected for the
+// classes' sampling rates (sampling by outcome shifts only the intercept, by
+// log(rate_1 / rate_0)). From zero, Newton spends about six passes over the whole table only
+// getting close; from here it converges in about five, and the subsample costs under one.
+// Zero when the table is small or the subsample cannot be fitted: it is only a start, and the
+// answer is the whole table's.
+std::vector<double> starting_point(RowMajor<double> x, Column<double> y,
+                                   const LogisticFitOptions& options) {
+  constexpr std::size_t kStartRows = 32768;
+  const std::size_t q = x.cols + (options.intercept ? 1 : 0);
+  const std::size_t cases = static_cast<std::size_t>(std::count(y.begin(), y.end(), 1.0));
+  const std::size_t per_class[2] = {y.size() - cases, cases};
+  const std::size_t every[2] = {std::max<std::size_t>(1, per_class[0] / kStartRows),
+                                std::max<std::size_t>(1, per_class[1] / kStartRows)};
+  if (every[0] == 1 && every[1] == 1) return std::vector<double>(q, 0.0);
+  std::vector<double> sub_x, sub_y;
+  std::size_t seen[2] = {0, 0}, kept[2] = {0, 0};
+  for (std::size_t row = 0; row < y.size(); ++row) {
+    const std::size_t c = y[row] == 1.0;
+    if (seen[c]++ % every[c] != 0) continue;
+    ++kept[c];
+    sub_x.insert(sub_x.end(), x.row(row), x.row(row) + x.cols);
+    sub_y.push_back(y[row]);
+  }
+  LogisticFitOptions sub = options;
+  sub.tolerance = 1e-8;
+  try {
+    const LogisticFit fit = fit_logistic({sub_x.data(), sub_y.size(), x.cols}, sub_y, sub);
+    std::vector<double> start;
+    if (options.intercept)
+      start.push_back(fit.intercept - std::log(static_cast<double>(kept[1]) / per_class[1] /
+                                               (static_cast<double>(kept[0]) / per_class[0])));
+    start.insert(start.end(), fit.coefficients.begin(), fit.coefficients.end());
+    return start;
+  } catch (const InputError&) {
+    return std::vector<double>(q, 0.0);
+  }
+}
+
 }  // namespace
 
 LogisticFit fit_logistic(RowMajor<double> x, Column<double> y, const LogisticFitOptions& options) {
@@ -148,7 +188,8 @@ LogisticFit fit_logistic(RowMajor<double> x, Column<double> y, const LogisticFit
   Vector penalty = Vector::Constant(q, options.ridge);
   if (options.intercept) penalty(0) = 0;
 
-  Vector beta = Vector::Zero(q);
+  const std::vector<double> start = starting_point(x, y, options);
+  Vector beta = Eigen::Map<const Vector>(start.data(), static_cast<Eigen::Index>(q));
   LogisticFit fit;
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
     NewtonSums sums = newton_sums(design, beta);
