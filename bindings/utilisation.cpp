@@ -70,7 +70,11 @@ void add_utilisation(py::module_& m) {
       .def_readonly("events_total", &UtilisationResult::events_total)
       .def_readonly("events_outside_data", &UtilisationResult::events_outside_data)
       .def_readonly("events_of_unconnected", &UtilisationResult::events_of_unconnected)
-      .def_readonly("events_of_other_people", &UtilisationResult::events_of_other_people);
+      .def_readonly("events_of_other_people", &UtilisationResult::events_of_other_people)
+      .def_property_readonly("other_rows", [](const UtilisationResult& r) {
+        auto copy = r.other_rows;
+        return to_numpy(std::move(copy));
+      });
 
   m.attr("EVENT_KINDS") = std::vector<std::string>(kEventKindNames.begin(), kEventKindNames.end());
 
@@ -81,7 +85,8 @@ void add_utilisation(py::module_& m) {
          const Array<std::int32_t>& group, std::int32_t groups,
          const Array<std::int64_t>& other_ids, const Array<std::int64_t>& person_id,
          const Array<Days>& date, const Array<std::uint8_t>& kind, Days data_start, Days data_end,
-         const std::vector<Days>& windows, unsigned threads, bool per_person, bool before_only) {
+         const std::vector<Days>& windows, unsigned threads, bool per_person, bool before_only,
+         bool collect_other_rows) {
         UtilisationRequest request;
         request.clients = {column(client_id), column(referral_date), column(index_date),
                            column(discharge_date)};
@@ -91,6 +96,7 @@ void add_utilisation(py::module_& m) {
         request.per_person = per_person;
         request.before_only = before_only;
         request.other_ids = column(other_ids);
+        request.collect_other_rows = collect_other_rows;
         request.data_start = data_start;
         request.data_end = data_end;
         request.windows = windows;
@@ -102,7 +108,8 @@ void add_utilisation(py::module_& m) {
       py::arg("discharge_date"), py::arg("group"), py::arg("groups"), py::arg("other_ids"),
       py::arg("person_id"), py::arg("date"), py::arg("kind"), py::arg("data_start"),
       py::arg("data_end"), py::arg("windows"), py::arg("threads") = 0,
-      py::arg("per_person") = false, py::arg("before_only") = false);
+      py::arg("per_person") = false, py::arg("before_only") = false,
+      py::arg("collect_other_rows") = false);
 }
 
 }  // namespace socialrx::bindings

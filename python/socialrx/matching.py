@@ -459,10 +459,11 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
     [index - D, index); with ``baseline``, baseline_ per D days in [index - 3D, index - D) where
     the data cover it, else in [index - 2D, index - D), which every eligible person has.
 
-    The windows [index - W, index) (W = D, 2D, 3D) are counted in one pass over the events per
-    table, the baseline the difference of two. Clients and comparison patients are counted in
-    two calls, each table's own ids the counted people and the other's counted apart: ids
-    numbered within one narrow range per call are looked up directly rather than hashed.
+    The windows [index - W, index) (W = D, 2D, 3D) are counted in one pass over the events, the
+    baseline the difference of two. The pass counts the comparison patients (their ids the
+    counted people, the clients' counted apart: ids numbered within one narrow range per call
+    are looked up directly rather than hashed) and collects the rows of the clients' events,
+    which a second call, over those rows alone, counts per client.
     """
     ev = people.ev
     cc = ev._client_columns
@@ -475,17 +476,21 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
 
     windows = [lookback, 2 * lookback, 3 * lookback] if baseline else [lookback]
 
-    def count(ids, referral, index, others):  # [window][person][kind], [window][person]
+    def count(ids, referral, index, others, events, collect=False):
         result = _core.count_utilisation(
             client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
-            group=none, groups=1, other_ids=others, **ev._event_columns,
-            data_start=int(ev.data_start), data_end=data_end, windows=windows, threads=threads,
-            per_person=True, before_only=True)
-        return result.counts[:, :, :, 0], result.clients_included.astype(bool)
+            group=none, groups=1, other_ids=others, **events, data_start=int(ev.data_start),
+            data_end=data_end, windows=windows, threads=threads, per_person=True,
+            before_only=True, collect_other_rows=collect)
+        # [window][person][kind], [window][person], the other table's event rows
+        return result.counts[:, :, :, 0], result.clients_included.astype(bool), result.other_rows
 
     # Every client row, so that all their events are known; the ineligible ones count nothing.
-    clients, clients_covered = count(cc["client_id"], cc["referral_date"], cc["index_date"], comparison_id)
-    patients, patients_covered = count(comparison_id, pseudo, pseudo, cc["client_id"])
+    patients, patients_covered, client_events = count(comparison_id, pseudo, pseudo, cc["client_id"],
+                                                      ev._event_columns, collect=True)
+    clients, clients_covered, _ = count(
+        cc["client_id"], cc["referral_date"], cc["index_date"], np.empty(0, np.int64),
+        {name: column[client_events] for name, column in ev._event_columns.items()})
     rows = people.client_rows
     parts = (clients[:, rows], patients)  # [window][person][kind] per table, eligible clients
     prior = tuple(part[0] for part in parts)

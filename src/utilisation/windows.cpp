@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <mutex>
 #include <numeric>
 #include <span>
 #include <type_traits>
@@ -324,19 +323,27 @@ void add_person_tallies(const std::vector<PersonTally>& tallies, std::int64_t* c
                  });
 }
 
+// What one chunk of events adds up to.
+struct ChunkTally {
+  ChunkTally(const Layout& layout, std::size_t person_cells)
+      : histogram(layout.histogram_cells()), person(person_cells) {}
+  std::vector<std::uint32_t> histogram;  // 32 bits: a chunk has fewer than 2^30 events
+  PersonTally person;                    // per person
+  std::vector<std::int64_t> other_rows;  // collect_other_rows: ascending
+};
+
 // The event loop, over any id -> Person lookup, a block at a time. First where each event
 // goes: its histogram cell, by arithmetic and table loads only (no branches: where an event
 // goes is data-dependent and unpredictable), bad rows flagged as they pass and reported per
 // block. Then the increments. Meanwhile the next block's records are fetched towards the core.
 // kWindows > 0 fixes the window count at compile time; 0 takes it from the layout.
-// kPerPerson: an event in a window the client counts in is also noted in `person` as the
+// kPerPerson: an event in a window the client counts in is also noted in `out.person` as the
 // client's [kind][side][band - 1] cell of the per-person counts (by band for now). The client's
 // row is its record's (full records) or its id's place in the dense table (packed records,
 // whose ids run in row order).
 template <std::size_t kWindows, bool kPerPerson, class Lookup>
 void tally_events(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
-                  std::size_t end, const Lookup& lookup, std::uint32_t* histogram,
-                  PersonTally* person) {
+                  std::size_t end, const Lookup& lookup, ChunkTally& out) {
   constexpr std::size_t kBlock = 256;
   const EventsView& events = request.events;
   const std::int64_t* ids = events.person_id.data();
@@ -347,6 +354,8 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   const std::uint32_t kind_cells = static_cast<std::uint32_t>(2 * (windows + 2));
   const std::uint8_t* place = layout.place.data();
   const std::int64_t reach = layout.reach;
+  const std::size_t others_first = layout.cell(kComparisonSlot, 0, 0, 0);
+  const std::size_t others_cells = layout.cell(kComparisonSlot + 1, 0, 0, 0) - others_first;
   [[maybe_unused]] const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach),
                                                    place, kind_cells};
   // The packed records' tables (0 for other lookups), and whether the vector loop reads them.
@@ -389,7 +398,10 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     }
     if (bad) [[unlikely]]
       report_bad_row(events, first, size, lookup);
-    for (std::size_t i = 0; i < size; ++i) ++histogram[cells[i]];
+    for (std::size_t i = 0; i < size; ++i) ++out.histogram[cells[i]];
+    if (request.collect_other_rows)
+      for (std::size_t i = 0; i < size; ++i)
+        if (cells[i] - others_first < others_cells) out.other_rows.push_back(first + i);
     if constexpr (kPerPerson) {
       const std::size_t per_row = kEventKinds * 2 * windows;
       for (std::size_t i = 0; i < size; ++i) {
@@ -398,7 +410,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
         std::size_t row = rows[i];
         if constexpr (requires { lookup.tables(); })
           row = static_cast<std::size_t>(ids[first + i] - tables.clients_min);
-        person->add(static_cast<std::uint32_t>(row * per_row + static_cast<std::size_t>(part)));
+        out.person.add(static_cast<std::uint32_t>(row * per_row + static_cast<std::size_t>(part)));
       }
     }
   }
@@ -548,35 +560,39 @@ struct HashedPeople {
   }
 };
 
-// Counts every event into one histogram (per chunk, in 32 bits; then added up: integer sums,
-// so the same for any thread count), and per person into `person_counts` when asked.
+// Counts every event into one histogram (per chunk, then added up in chunk order: integer
+// sums, so the same for any thread count), per person into `person_counts` when asked, and
+// collects the comparison pool's event rows when asked.
 template <class Lookup>
 std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Layout& layout,
-                                    const Lookup& lookup, std::span<std::int64_t> person_counts) {
-  std::vector<std::int64_t> total(layout.histogram_cells());
-  std::mutex merge_mutex;
+                                    const Lookup& lookup, std::span<std::int64_t> person_counts,
+                                    std::vector<std::int64_t>& other_rows) {
   const std::size_t rows = request.events.rows();
   const unsigned threads = resolve_threads(request.threads);
   const std::size_t chunk =
       std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
-  std::vector<PersonTally> person(request.per_person ? (rows + chunk - 1) / chunk : 0,
-                                  PersonTally(person_counts.size()));
+  std::vector<ChunkTally> chunks((rows + chunk - 1) / chunk,
+                                 ChunkTally(layout, person_counts.size()));
   for_each_chunk(rows, chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
-    std::vector<std::uint32_t> histogram(total.size());
     if (request.per_person && layout.windows == 1) {
-      tally_events<1, true>(request, layout, begin, end, lookup, histogram.data(), &person[c]);
+      tally_events<1, true>(request, layout, begin, end, lookup, chunks[c]);
     } else if (request.per_person) {
-      tally_events<0, true>(request, layout, begin, end, lookup, histogram.data(), &person[c]);
+      tally_events<0, true>(request, layout, begin, end, lookup, chunks[c]);
     } else if (layout.windows == 1) {
-      tally_events<1, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
+      tally_events<1, false>(request, layout, begin, end, lookup, chunks[c]);
     } else if (layout.windows == 2) {
-      tally_events<2, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
+      tally_events<2, false>(request, layout, begin, end, lookup, chunks[c]);
     } else {
-      tally_events<0, false>(request, layout, begin, end, lookup, histogram.data(), nullptr);
+      tally_events<0, false>(request, layout, begin, end, lookup, chunks[c]);
     }
-    std::lock_guard lock(merge_mutex);
-    for (std::size_t i = 0; i < total.size(); ++i) total[i] += histogram[i];
   });
+  std::vector<std::int64_t> total(layout.histogram_cells());
+  std::vector<PersonTally> person;
+  for (ChunkTally& tally : chunks) {
+    for (std::size_t i = 0; i < total.size(); ++i) total[i] += tally.histogram[i];
+    other_rows.insert(other_rows.end(), tally.other_rows.begin(), tally.other_rows.end());
+    if (request.per_person) person.push_back(std::move(tally.person));
+  }
   add_person_tallies(person, person_counts.data(), threads);
   return total;
 }
@@ -584,11 +600,10 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
 // Counts through the dense lookup when the ids allow it (it also rejects repeated ids).
 template <class Record>
 bool tally_dense(const UtilisationRequest& request, const Layout& layout, const People& people,
-                 Record record, std::span<std::int64_t> person_counts,
-                 std::vector<std::int64_t>& histogram) {
+                 Record record, UtilisationResult& result, std::vector<std::int64_t>& histogram) {
   const DensePeople<Record> dense(request, people, record);
   if (!dense.usable()) return false;
-  histogram = tally_all(request, layout, dense, person_counts);
+  histogram = tally_all(request, layout, dense, result.counts, result.other_rows);
   return true;
 }
 
@@ -688,14 +703,15 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
                                 }) == ids.end();
   const PackedRecord<std::uint16_t> small(request, layout, rows_in_id_order);
   const PackedRecord<std::uint32_t> medium(request, layout, rows_in_id_order);
-  const bool dense =
-      small.fits    ? tally_dense(request, layout, people, small, result.counts, histogram)
-      : medium.fits ? tally_dense(request, layout, people, medium, result.counts, histogram)
-                    : tally_dense(request, layout, people, FullRecord{}, result.counts, histogram);
+  const bool dense = small.fits ? tally_dense(request, layout, people, small, result, histogram)
+                     : medium.fits
+                         ? tally_dense(request, layout, people, medium, result, histogram)
+                         : tally_dense(request, layout, people, FullRecord{}, result, histogram);
   if (!dense) {
     const IdIndex index({{"clients", "client_id", request.clients.client_id},
                          {"comparison", "patient_id", request.other_ids}});
-    histogram = tally_all(request, layout, HashedPeople{index, people}, result.counts);
+    histogram =
+        tally_all(request, layout, HashedPeople{index, people}, result.counts, result.other_rows);
   }
   if (request.per_person) spread_person_counts(request, layout, people, result);
   read_histogram(layout, histogram, result);

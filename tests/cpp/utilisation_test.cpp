@@ -196,10 +196,16 @@ TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
     r.data_start = start;
     r.data_end = end;
     r.windows = {365, 30, 183};
+    r.collect_other_rows = true;
     return r;
   };
   auto request = grouped();
   const auto by_group = count_utilisation(request);
+  std::vector<std::int64_t> other_rows;  // the comparison pool's events in the data range
+  for (std::size_t e = 0; e < f.person.size(); ++e)
+    if (f.person[e] >= 10'000 && f.date[e] >= start && f.date[e] <= end)
+      other_rows.push_back(static_cast<std::int64_t>(e));
+  EXPECT_EQ(by_group.other_rows, other_rows);
   request.client_group = {};
   request.per_person = true;
   const auto per_person = count_utilisation(request);
@@ -234,7 +240,9 @@ TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
   const std::int64_t far = 9'000'000'000'000;  // scattered ids: the hashed lookup
   for (auto& id : f.client_id) id += far;
   for (auto& id : f.person) id += id < 10'000 ? far : 0;
-  EXPECT_EQ(count_utilisation(grouped()).counts, by_group.counts);
+  const auto hashed = count_utilisation(grouped());
+  EXPECT_EQ(hashed.counts, by_group.counts);
+  EXPECT_EQ(hashed.other_rows, other_rows);
 }
 
 TEST(Utilisation, RejectsBadKindsDatesAndLengths) {

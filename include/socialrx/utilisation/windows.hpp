@@ -22,8 +22,9 @@ struct UtilisationRequest {
   Column<std::int32_t> client_group;  // empty: every client in group 0
   std::int32_t groups = 1;            // at most 2^24 - 1
   bool per_person = false;            // every client its own group (its row); no client_group
-  bool before_only = false;        // per person: only the pre side is counted (post counts stay 0)
-  Column<std::int64_t> other_ids;  // comparison pool: their events are counted apart
+  bool before_only = false;         // per person: only the pre side is counted (post counts stay 0)
+  Column<std::int64_t> other_ids;   // comparison pool: their events are counted apart
+  bool collect_other_rows = false;  // their events' rows in the data range, in the result
   Days data_start = kNoDate;
   Days data_end = kNoDate;
   std::vector<Days> windows;  // lengths in days; at most 6
@@ -59,6 +60,7 @@ struct UtilisationResult {
   std::int64_t events_outside_data = 0;     // date outside [data_start, data_end]
   std::int64_t events_of_unconnected = 0;   // clients with no index date
   std::int64_t events_of_other_people = 0;  // ids in other_ids
+  std::vector<std::int64_t> other_rows;     // collect_other_rows: those rows, ascending
 
   std::size_t cell(std::size_t window, std::size_t group, std::size_t kind,
                    std::size_t side) const {
