@@ -55,6 +55,19 @@ def as_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
     return numeric.astype(np.int64)
 
 
+def normalised_labels(values: pd.Series) -> pd.Series:
+    """Labels stripped and lower-cased (missing stays missing). A categorical keeps its codes and
+    has its categories normalised once (those that become equal merged), so a million rows
+    with a handful of labels cost a handful of string operations, not a million."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("string").str.strip().str.lower()
+    categories = values.cat.categories.astype("string").str.strip().str.lower()
+    merged, labels = pd.factorize(categories)
+    codes = values.cat.codes.to_numpy()
+    recoded = np.where(codes >= 0, merged[codes], -1)
+    return pd.Series(pd.Categorical.from_codes(recoded, categories=labels), index=values.index)
+
+
 _TICKS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import (NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, client_columns,
-                       financial_year_labels, require_columns)
+                       financial_year_labels, normalised_labels, require_columns)
 from .tariff import TariffSource, load_tariff, tariff_table
 
 EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
@@ -130,8 +130,7 @@ class Evaluation:
 
     @staticmethod
     def _check_status(status: pd.Series, index_date: np.ndarray) -> None:
-        labels = status.astype("string").str.strip().str.lower()
-        connected = (labels == "connected").fillna(False).to_numpy(dtype=bool)
+        connected = (normalised_labels(status) == "connected").fillna(False).to_numpy(dtype=bool)
         has_index = index_date != NO_DATE
         mismatch = connected != has_index
         if mismatch.any():

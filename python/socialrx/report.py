@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _plots
-from ._columns import NO_DATE, financial_year_labels
+from ._columns import NO_DATE, financial_year_labels, normalised_labels
 from .evaluation import Evaluation, Window, WindowSpec
 from .support import suppress
 
@@ -987,7 +987,7 @@ def _feedback_section(b: _Builder) -> Section:
     star_counts = pd.Series([int((stars == s).sum()) for s in range(1, 6)], index=[f"{s} star{'s' if s > 1 else ''}"
                                                                                   for s in range(1, 6)])
     star_pub = _published_series(star_counts)
-    impact = ev.feedback["impact"].astype("string").str.strip().str.lower()
+    impact = normalised_labels(ev.feedback["impact"])
     impacts = pd.Series({level: int((impact == level).sum()) for level in ("none", "some", "significant")})
     impact_pub = _published_series(impacts)
     section.parts.append('<div class="sxr-grid">')

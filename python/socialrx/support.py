@@ -41,7 +41,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import (NO_DATE, as_codes, as_days, as_frame, as_ids, client_columns, financial_year_labels,
-                       require_columns)
+                       normalised_labels, require_columns)
 
 INTERVENTION_KINDS: tuple[str, ...] = tuple(_core.INTERVENTION_KINDS)
 SECTORS: tuple[str, ...] = tuple(_core.SECTORS)
@@ -273,7 +273,7 @@ def phb_breaches(interventions: object, clients: object, cap_pence: int = PHB_CA
 # ------------------------------------------------------------------------------- feedback
 def _answers(values: pd.Series, column: str, parse: dict[str, int]) -> np.ndarray:
     """Answers as codes: labels through ``parse`` (case and spaces ignored), empty as not answered."""
-    text = values.astype("string").str.strip().str.lower()
+    text = normalised_labels(values)
     codes = text.map(parse)
     unknown = text.notna().to_numpy() & codes.isna().to_numpy()
     if unknown.any():

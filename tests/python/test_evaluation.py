@@ -196,6 +196,8 @@ def test_arrow_tables_are_accepted():
          "clients.referral_date row 1: missing date"),
         (lambda c, e: c.assign(status=["connected", "declined", "declined", "connected"]),
          "clients.status row 1: status 'declined' but the client has an index date"),
+        (lambda c, e: c.assign(status=pd.Categorical([" Connected", "declined", "declined", "CONNECTED "])),
+         "clients.status row 1: status 'declined' but the client has an index date"),
         (lambda c, e: c.assign(discharge_date=["2022-01-01", None, None, None]),
          "clients.discharge_date row 0: discharge 2022-01-01 is before referral 2022-03-01"),
         (lambda c, e: c.drop(columns="referral_date"), "clients: missing column(s) referral_date"),
@@ -255,3 +257,13 @@ def test_bad_tariff_and_windows():
         evaluation(tariff=None).cost_avoidance()
     with pytest.raises(ValueError, match="by: 'colour' is neither a clients column"):
         evaluation().utilisation(by="colour")
+
+
+def test_normalised_labels_merge_categories_that_differ_in_case_and_spaces():
+    from socialrx._columns import normalised_labels
+
+    values = pd.Series(pd.Categorical([" Connected", "connected", None, "Declined", "CONNECTED "]))
+    labels = normalised_labels(values)
+    assert list(labels.cat.categories) == ["connected", "declined"]
+    assert (labels == "connected").fillna(False).tolist() == [True, True, False, False, True]
+    assert normalised_labels(pd.Series([" A", None])).tolist() == ["a", pd.NA]
