@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
 
+#include "socialrx/core/cell_tally.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/parallel.hpp"
 
@@ -218,7 +218,7 @@ std::string model_to_json(const Model& model) {
 namespace {
 
 // Events of each event_count feature per patient, [row][event feature]: one pass over the
-// events, relaxed atomic increments (integer sums, so the order does not matter).
+// events, each chunk's counted cells in a CellTally, then added up.
 std::vector<std::int32_t> count_events(const Model& model, const PatientsView& patients,
                                        const EventsView& events,
                                        const std::vector<std::size_t>& event_features,
@@ -228,14 +228,20 @@ std::vector<std::int32_t> count_events(const Model& model, const PatientsView& p
   if (m == 0) return counts;
   require_rows("patients", "patient_id", patients.patient_id, patients.rows);
   require_rows("patients", "as_of", patients.as_of, patients.rows);
+  if (counts.size() > UINT32_MAX)
+    throw InputError("patients", "patient_id", kNoRow,
+                     "patients x event-count features must be under 2^32");
   for (std::size_t row = 0; row < patients.rows; ++row)
     if (patients.as_of[row] == kNoDate)
       throw InputError("patients", "as_of", static_cast<std::int64_t>(row),
                        "an as-of date is needed for the event counts");
   validate(events);
   const IdIndex index("patients", "patient_id", patients.patient_id);
+  const std::size_t chunk =
+      std::max<std::size_t>(events.rows() / (4 * resolve_threads(threads)) + 1, 1 << 18);
+  std::vector<CellTally> tallies((events.rows() + chunk - 1) / chunk, CellTally(counts.size()));
   for_each_chunk(
-      events.rows(), 1 << 18, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+      events.rows(), chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
         for (std::size_t row = begin; row < end; ++row) {
           check_event_row(events, row);
           const std::int32_t at = index.find(events.person_id[row]);
@@ -248,10 +254,11 @@ std::vector<std::int32_t> count_events(const Model& model, const PatientsView& p
             const Feature& f = model.features[event_features[e]];
             if (events.kind[row] == static_cast<std::uint8_t>(f.kind) && before >= 1 &&
                 before <= f.lookback_days)
-              std::atomic_ref(counts[at * m + e]).fetch_add(1, std::memory_order_relaxed);
+              tallies[c].add(static_cast<std::uint32_t>(static_cast<std::size_t>(at) * m + e));
           }
         }
       });
+  add_cell_tallies(tallies, counts.data(), threads);
   return counts;
 }
 

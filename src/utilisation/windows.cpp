@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #endif
 
+#include "socialrx/core/cell_tally.hpp"
 #include "socialrx/core/huge_pages.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/parallel.hpp"
@@ -294,41 +295,15 @@ template <class Word>
 #pragma GCC diagnostic pop
 #endif
 
-// Per-person counts arrive as cell numbers, put in buckets by range as the events pass, and
-// are added up bucket by bucket afterwards (add_person_tallies). No two threads add into one
-// bucket's cells, so the adds need no atomics, and a bucket's cells fit a core's L2 while they
-// are added: a locked add straight into a table of a hundred megabytes waits for memory every
-// time, with nothing overlapping it. Cell numbers fit 32 bits (kMaxGroups rows of
-// kEventKinds * 2 * kMaxWindows cells).
-class PersonTally {
- public:
-  explicit PersonTally(std::size_t cells) : buckets_((cells >> kBucketShift) + 1) {}
-  void add(std::uint32_t cell) { buckets_[cell >> kBucketShift].push_back(cell); }
-  std::size_t buckets() const { return buckets_.size(); }
-  const std::vector<std::uint32_t>& bucket(std::size_t b) const { return buckets_[b]; }
-
- private:
-  static constexpr unsigned kBucketShift = 16;  // 64k cells of 8 bytes: 512 KiB a bucket
-  std::vector<std::vector<std::uint32_t>> buckets_;
-};
+// Per-person cell numbers fit a CellTally's 32 bits.
 static_assert(std::uint64_t{kMaxGroups} * kEventKinds * 2 * kMaxWindows <= UINT32_MAX);
-
-void add_person_tallies(const std::vector<PersonTally>& tallies, std::int64_t* counts,
-                        unsigned threads) {
-  if (tallies.empty()) return;
-  for_each_chunk(tallies.front().buckets(), 1, threads,
-                 [&](std::size_t b, std::size_t, std::size_t) {
-                   for (const PersonTally& tally : tallies)
-                     for (const std::uint32_t cell : tally.bucket(b)) ++counts[cell];
-                 });
-}
 
 // What one chunk of events adds up to.
 struct ChunkTally {
   ChunkTally(const Layout& layout, std::size_t person_cells)
       : histogram(layout.histogram_cells()), person(person_cells) {}
   std::vector<std::uint32_t> histogram;  // 32 bits: a chunk has fewer than 2^30 events
-  PersonTally person;                    // per person
+  CellTally person;                      // per person
   std::vector<std::int64_t> other_rows;  // collect_other_rows: ascending
 };
 
@@ -587,13 +562,13 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
     }
   });
   std::vector<std::int64_t> total(layout.histogram_cells());
-  std::vector<PersonTally> person;
+  std::vector<CellTally> person;
   for (ChunkTally& tally : chunks) {
     for (std::size_t i = 0; i < total.size(); ++i) total[i] += tally.histogram[i];
     other_rows.insert(other_rows.end(), tally.other_rows.begin(), tally.other_rows.end());
     if (request.per_person) person.push_back(std::move(tally.person));
   }
-  add_person_tallies(person, person_counts.data(), threads);
+  add_cell_tallies(person, person_counts.data(), threads);
   return total;
 }
 
