@@ -11,6 +11,7 @@
 #endif
 
 #include "socialrx/core/cell_tally.hpp"
+#include "socialrx/core/cpu.hpp"
 #include "socialrx/core/huge_pages.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/parallel.hpp"
@@ -221,12 +222,6 @@ struct CellArithmetic {
 // -Wmaybe-uninitialized reports wherever they are inlined.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-bool has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-  return has;
-}
-
 // The scalar loop's lookup and cell arithmetic for 8 events at a time (AVX-512), over the
 // first multiple of 8 of the block's `size` events; returns how many it did and ORs into
 // `bad` whether any was a bad row. Lanes follow the scalar code step by step; date - index is

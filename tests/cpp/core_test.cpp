@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 #include "socialrx/core/dates.hpp"
-#include "socialrx/core/recode.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/money.hpp"
 #include "socialrx/core/parallel.hpp"
+#include "socialrx/core/recode.hpp"
 
 namespace socialrx {
 namespace {
@@ -49,6 +52,42 @@ TEST(Dates, TicksToDaysRoundDownAndKeepMissing) {
   EXPECT_EQ(days[5], kNoDate);
   EXPECT_EQ(days[6], days_from_civil(2023, 4, 1));
   EXPECT_EQ(days_from_ticks(std::span(ticks, 5), kPerDay, std::span(days, 5)), kNoRow);
+}
+
+// Every unit numpy uses, with ticks at and beside day boundaries, far from 1970 and at the
+// ends of int64 (the vector loop's double quotient must come out exact after correction).
+TEST(Dates, TicksToDaysMatchIntegerFloorDivisionInEveryUnit) {
+  std::mt19937_64 random(11);
+  for (const std::int64_t per_day :
+       std::vector<std::int64_t>{86'400'000'000'000, 86'400'000'000, 86'400'000, 86'400}) {
+    // The last two: in seconds, a double quotient one below the true floor.
+    std::vector<std::int64_t> ticks = {INT64_MAX,
+                                       kMissingTicks + 1,
+                                       0,
+                                       -1,
+                                       1,
+                                       2'593'842'017'042'448'107,
+                                       9'196'114'865'798'102'463};
+    for (int i = 0; i < 2000; ++i) {
+      const std::int64_t day = static_cast<std::int64_t>(random() % 200'000) - 100'000;
+      const std::int64_t near = static_cast<std::int64_t>(random() % 3) - 1;
+      ticks.push_back(i % 2 ? day * per_day + near
+                            : static_cast<std::int64_t>(random() >> 1) * (i % 4 ? 1 : -1));
+    }
+    ticks[1000] = kMissingTicks;
+    std::vector<Days> days(ticks.size());
+    EXPECT_EQ(days_from_ticks_serial(ticks.data(), ticks.size(), per_day, days.data()), 1u);
+    for (std::size_t i = 0; i < ticks.size(); ++i) {
+      const std::int64_t t = ticks[i];
+      const auto expected =
+          t == kMissingTicks ? kNoDate : static_cast<Days>(t / per_day - (t % per_day < 0));
+      ASSERT_EQ(days[i], expected) << "ticks " << t << " per day " << per_day;
+    }
+    std::vector<Days> parallel(ticks.size());
+    EXPECT_EQ(days_from_ticks(ticks, per_day, parallel, 2), 1000);
+    EXPECT_EQ(parallel, days);
+    EXPECT_EQ(first_missing_tick(ticks, 2), 1000);
+  }
 }
 
 TEST(Recode, MapsCodesAndFindsTheFirstMissingOrUnmappedRow) {
