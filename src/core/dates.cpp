@@ -99,8 +99,7 @@ constexpr std::int64_t kSecondsPerDay = 86'400;
 #pragma GCC diagnostic pop
 #endif
 
-}  // namespace
-
+// One chunk on one thread: returns how many ticks were missing.
 std::size_t days_from_ticks_serial(const std::int64_t* ticks, std::size_t n,
                                    std::int64_t ticks_per_day, Days* out) {
   std::size_t missing = 0, done = 0;
@@ -123,6 +122,21 @@ std::size_t days_from_ticks_serial(const std::int64_t* ticks, std::size_t n,
   }
 }
 
+// The first missing (NaT) row, or kNoRow; in parallel.
+std::int64_t first_missing_tick(std::span<const std::int64_t> ticks, unsigned threads) {
+  constexpr std::size_t kChunk = 1 << 20;
+  std::vector<std::int64_t> first((ticks.size() + kChunk - 1) / kChunk, kNoRow);
+  for_each_chunk(
+      ticks.size(), kChunk, threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+        const auto at = std::find(ticks.begin() + begin, ticks.begin() + end, kMissingTicks);
+        if (at != ticks.begin() + end) first[chunk] = at - ticks.begin();
+      });
+  const auto found = std::find_if(first.begin(), first.end(), [](auto r) { return r != kNoRow; });
+  return found == first.end() ? kNoRow : *found;
+}
+
+}  // namespace
+
 std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
                              std::span<Days> out, unsigned threads) {
   if (out.size() != ticks.size() || ticks_per_day < 1)
@@ -135,18 +149,6 @@ std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t t
                      any_missing = true;
                  });
   return any_missing ? first_missing_tick(ticks, threads) : kNoRow;
-}
-
-std::int64_t first_missing_tick(std::span<const std::int64_t> ticks, unsigned threads) {
-  constexpr std::size_t kChunk = 1 << 20;
-  std::vector<std::int64_t> first((ticks.size() + kChunk - 1) / kChunk, kNoRow);
-  for_each_chunk(
-      ticks.size(), kChunk, threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-        const auto at = std::find(ticks.begin() + begin, ticks.begin() + end, kMissingTicks);
-        if (at != ticks.begin() + end) first[chunk] = at - ticks.begin();
-      });
-  const auto found = std::find_if(first.begin(), first.end(), [](auto r) { return r != kNoRow; });
-  return found == first.end() ? kNoRow : *found;
 }
 
 }  // namespace socialrx

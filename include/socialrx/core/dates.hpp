@@ -37,12 +37,6 @@ std::string format_iso_date(Days days);
 inline constexpr std::int64_t kMissingTicks = std::numeric_limits<std::int64_t>::min();
 std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
                              std::span<Days> out, unsigned threads = 0);
-// The same on one thread, for a block of n ticks (a kernel converting as it reads): returns
-// how many were missing.
-std::size_t days_from_ticks_serial(const std::int64_t* ticks, std::size_t n,
-                                   std::int64_t ticks_per_day, Days* out);
-// The first missing (NaT) row of a ticks column, or kNoRow; in parallel.
-std::int64_t first_missing_tick(std::span<const std::int64_t> ticks, unsigned threads = 0);
 
 // Start year of the NHS financial year (April to March) holding this day: 2023-04-01 -> 2023.
 constexpr int financial_year(Days days) {
