@@ -254,8 +254,8 @@ template <class Word>
     const __m512i other = _mm512_sub_epi64(id, others_min);
     const __mmask8 is_client = _mm512_cmplt_epu64_mask(client, clients_size);
     const __mmask8 in_others = _mm512_cmplt_epu64_mask(other, others_size);
-    const __m512i words =
-        _mm512_i64gather_epi64(_mm512_maskz_srli_epi64(in_others, other, 6), t.others, 8);
+    const __m512i words = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), in_others,
+                                                      _mm512_srli_epi64(other, 6), t.others, 8);
     const __mmask8 is_other = _mm512_mask_test_epi64_mask(
         in_others, _mm512_srlv_epi64(words, _mm512_and_si512(other, bit_of_word)), one);
     const __m512i position = _mm512_mask_blend_epi64(
