@@ -42,10 +42,14 @@ const Population& population(std::size_t people, std::size_t events) {
   }
   return p;
 }
+// The benchmark's population: range(0) people, range(1) events.
+const Population& population(const benchmark::State& state) {
+  return population(static_cast<std::size_t>(state.range(0)),
+                    static_cast<std::size_t>(state.range(1)));
+}
 
 void BM_count_utilisation(benchmark::State& state) {
-  const auto& p = population(static_cast<std::size_t>(state.range(0)),
-                             static_cast<std::size_t>(state.range(1)));
+  const auto& p = population(state);
   UtilisationRequest request;
   request.clients = {p.client_id, p.referral, p.index, {}};
   request.events = {p.person, p.date, p.kind};
@@ -76,8 +80,7 @@ BENCHMARK(BM_count_utilisation)
 // Per person (the matching's look-back counts): the comparison patients as the counted
 // people, the clients counted apart, three look-back windows.
 void BM_count_per_person(benchmark::State& state) {
-  const auto& p = population(static_cast<std::size_t>(state.range(0)),
-                             static_cast<std::size_t>(state.range(1)));
+  const auto& p = population(state);
   UtilisationRequest request;
   request.clients = {p.other_id, p.referral, p.referral, {}};
   request.events = {p.person, p.date, p.kind};
@@ -100,8 +103,7 @@ BENCHMARK(BM_count_per_person)
 // table of 8-byte entries, one per person (clients then comparison), and summed; no
 // validation, no windows. What the memory system allows a loop that must touch every event.
 void BM_bare_lookup(benchmark::State& state) {
-  const auto& p = population(static_cast<std::size_t>(state.range(0)),
-                             static_cast<std::size_t>(state.range(1)));
+  const auto& p = population(state);
   const std::size_t half = p.client_id.size();
   std::vector<std::int64_t> table(2 * half);
   for (std::size_t i = 0; i < table.size(); ++i) table[i] = static_cast<std::int64_t>(i % 7);
@@ -125,8 +127,7 @@ BENCHMARK(BM_bare_lookup)
 // in 2 bytes, 2 MB for a million; a comparison patient's id to one entry past them), positions
 // by arithmetic, the entries summed; nothing else, on 1 or 2 threads.
 void BM_packed_lookup(benchmark::State& state) {
-  const auto& p = population(static_cast<std::size_t>(state.range(0)),
-                             static_cast<std::size_t>(state.range(1)));
+  const auto& p = population(state);
   const std::uint64_t clients = p.client_id.size();
   std::vector<std::uint16_t> table(clients + 1);
   for (std::size_t i = 0; i < table.size(); ++i) table[i] = static_cast<std::uint16_t>(i * 7919);

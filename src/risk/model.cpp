@@ -237,8 +237,7 @@ std::vector<std::int32_t> count_events(const Model& model, const PatientsView& p
                        "an as-of date is needed for the event counts");
   validate(events);
   const IdIndex index("patients", "patient_id", patients.patient_id);
-  const std::size_t chunk =
-      std::max<std::size_t>(events.rows() / (4 * resolve_threads(threads)) + 1, 1 << 18);
+  const std::size_t chunk = tally_chunk_rows(events.rows(), threads);
   std::vector<CellTally> tallies((events.rows() + chunk - 1) / chunk, CellTally(counts.size()));
   for_each_chunk(
       events.rows(), chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {

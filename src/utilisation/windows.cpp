@@ -539,8 +539,7 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
                                     std::vector<std::int64_t>& other_rows) {
   const std::size_t rows = request.events.rows();
   const unsigned threads = resolve_threads(request.threads);
-  const std::size_t chunk =
-      std::clamp<std::size_t>(rows / (4 * threads) + 1, 1 << 18, std::size_t{1} << 30);
+  const std::size_t chunk = tally_chunk_rows(rows, threads);
   std::vector<ChunkTally> chunks((rows + chunk - 1) / chunk,
                                  ChunkTally(layout, person_counts.size()));
   for_each_chunk(rows, chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {

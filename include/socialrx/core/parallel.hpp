@@ -17,6 +17,15 @@ inline unsigned resolve_threads(unsigned requested) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Rows per chunk for a pass whose chunks each keep their own tallies (added up afterwards, so
+// the chunking may follow the thread count): about four chunks a thread, to even out the
+// threads, but no fewer than 2^18 rows (the tallies' own cost) and under 2^30 (so that a
+// chunk's counts fit 32 bits).
+inline std::size_t tally_chunk_rows(std::size_t rows, unsigned threads) {
+  return std::clamp<std::size_t>(rows / (4 * resolve_threads(threads)) + 1, std::size_t{1} << 18,
+                                 std::size_t{1} << 30);
+}
+
 // Calls body(chunk, begin, end) once for every chunk of [0, n), on up to `threads` threads.
 // If chunks throw, the exception of the lowest chunk is rethrown once all threads have
 // stopped: chunks are claimed in order, so every chunk below a failing one has run, and the
