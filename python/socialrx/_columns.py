@@ -63,7 +63,7 @@ def normalised_labels(values: pd.Series) -> pd.Series:
         return values.astype("string").str.strip().str.lower()
     categories = values.cat.categories.astype("string").str.strip().str.lower()
     merged, labels = pd.factorize(categories)
-    codes = values.cat.codes.to_numpy()
+    codes = values.array.codes
     recoded = np.where(codes >= 0, merged[codes], -1)
     return pd.Series(pd.Categorical.from_codes(recoded, categories=labels), index=values.index)
 
@@ -117,7 +117,7 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
     if categorical:
         # Recode the few categories, not the many rows; identical categories need no recoding.
         position = pd.Index(list(categories)).get_indexer([str(c) for c in values.cat.categories])
-        codes = values.cat.codes.to_numpy()
+        codes = values.array.codes
         identical = np.array_equal(position, np.arange(len(position)))
         if np.dtype(dtype) == np.uint8 and codes.dtype == np.int8 and identical:
             if len(codes) and codes.min() < 0:  # a vectorised scan; then the codes as they are
