@@ -86,8 +86,11 @@ void add_utilisation(py::module_& m) {
          const Array<std::int64_t>& other_ids, const Array<std::int64_t>& person_id,
          const Array<Days>& date, const Array<std::uint8_t>& kind, Days data_start, Days data_end,
          const std::vector<Days>& windows, unsigned threads, bool per_person, bool before_only,
-         bool collect_other_rows) {
+         bool collect_other_rows, const Array<std::int64_t>& date_ticks,
+         std::int64_t ticks_per_day) {
         UtilisationRequest request;
+        request.event_ticks = column(date_ticks);
+        request.ticks_per_day = ticks_per_day;
         request.clients = {column(client_id), column(referral_date), column(index_date),
                            column(discharge_date)};
         request.events = {column(person_id), column(date), column(kind)};
@@ -109,7 +112,8 @@ void add_utilisation(py::module_& m) {
       py::arg("person_id"), py::arg("date"), py::arg("kind"), py::arg("data_start"),
       py::arg("data_end"), py::arg("windows"), py::arg("threads") = 0,
       py::arg("per_person") = false, py::arg("before_only") = false,
-      py::arg("collect_other_rows") = false);
+      py::arg("collect_other_rows") = false, py::arg("date_ticks") = Array<std::int64_t>(0),
+      py::arg("ticks_per_day") = 0);
 }
 
 }  // namespace socialrx::bindings

@@ -55,10 +55,8 @@ std::size_t ticks_to_days(const std::int64_t* ticks, std::size_t n, Days* out,
                           std::int64_t ticks_per_day = kTicksPerDay) {
   std::size_t missing = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t t = ticks[i];
-    const std::int64_t day = t / ticks_per_day - (t % ticks_per_day < 0);
-    missing += t == kMissingTicks;
-    out[i] = t == kMissingTicks ? kNoDate : static_cast<Days>(day);
+    missing += ticks[i] == kMissingTicks;
+    out[i] = day_of_ticks(ticks[i], ticks_per_day);
   }
   return missing;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <memory>
 #include <numeric>
 #include <span>
 #include <type_traits>
@@ -12,6 +13,7 @@
 
 #include "socialrx/core/cell_tally.hpp"
 #include "socialrx/core/cpu.hpp"
+#include "socialrx/core/dates.hpp"
 #include "socialrx/core/huge_pages.hpp"
 #include "socialrx/core/id_index.hpp"
 #include "socialrx/core/parallel.hpp"
@@ -115,7 +117,12 @@ struct Layout {
 
 void validate_request(const UtilisationRequest& request) {
   validate(request.clients);
-  validate(request.events);
+  if (request.ticks_per_day == 0) {
+    validate(request.events);
+  } else {
+    require_rows("events", "date", request.event_ticks, request.events.rows());
+    require_rows("events", "kind", request.events.kind, request.events.rows());
+  }
   const auto rows = request.clients.rows();
   require_rows_if_given("clients", "group", request.client_group, rows);
   if (request.per_person && !request.client_group.empty())
@@ -209,12 +216,62 @@ struct DenseTables {
   unsigned slot_bits;
 };
 
+// The events' timestamps (UtilisationRequest::event_ticks) to days in the vector loop, for the
+// days from data_start to data_end: the ticks since data_start shifted right by the day's power
+// of two, times the reciprocal of its odd part, plus half a step, truncated. Exact while the
+// data range is under 2^16 days: the quotient is then under 2^16 and off by less than 2^-35,
+// well inside the half step (0.5 / the odd part: 3.8e-10 for nanoseconds) that keeps it from
+// crossing a whole number. Any other tick is marked outside the range, or missing.
+struct TicksToDays {
+  static constexpr unsigned kMaxDayBits = 16;
+  const std::int64_t* ticks = nullptr;  // null: the dates are days (events.date)
+  std::int64_t start_ticks = 0, range_ticks = 0;
+  unsigned shift = 0;
+  double inverse = 0, half_step = 0;
+
+  TicksToDays() = default;
+  // `ticks` stays null when the range is too long or its ends overflow the ticks.
+  explicit TicksToDays(const UtilisationRequest& request) {
+    const std::int64_t per_day = request.ticks_per_day;
+    const std::int64_t days = std::int64_t{request.data_end} - request.data_start + 1;
+    if (per_day <= 0 || std::bit_width(static_cast<std::uint64_t>(days - 1)) > kMaxDayBits ||
+        __builtin_mul_overflow(std::int64_t{request.data_start}, per_day, &start_ticks) ||
+        __builtin_mul_overflow(days, per_day, &range_ticks))
+      return;
+    ticks = request.event_ticks.data();
+    shift = static_cast<unsigned>(std::countr_zero(static_cast<std::uint64_t>(per_day)));
+    inverse = 1.0 / static_cast<double>(per_day >> shift);
+    half_step = 0.5 * inverse;
+  }
+};
+
+// Thrown where events given as ticks must be counted from days instead: by a counting that
+// cannot turn them into days as the events pass, or to report a bad row.
+struct NeedsDays {};
+
 // What turns a looked-up person and an event into its histogram cell.
 struct CellArithmetic {
   Days start, stop;
   std::int32_t reach;
   const std::uint8_t* place;
   std::uint32_t kind_cells;
+  TicksToDays from_ticks = {};
+
+  std::uint32_t cell(std::uint32_t slot, Days index, Days date, std::uint32_t kind) const {
+    const bool in_range = (date >= start) & (date <= stop);
+    const std::int64_t offset = std::clamp<std::int64_t>(std::int64_t{date} - index, -reach, reach);
+    return ((in_range ? slot : kOutsideDataSlot) * kEventKinds + kind) * kind_cells +
+           place[offset + reach];
+  }
+};
+
+// A block's events split: cells of the events counted directly, and the records of clients'
+// in-range events deferred to be counted with their id group's part of the table in cache.
+struct Regrouped {
+  unsigned group_bits, day_bits;
+  std::uint32_t* records;  // client id's place in its group, day - data_start, kind
+  std::uint32_t* groups;   // its id group
+  std::size_t direct = 0, deferred = 0;
 };
 
 #if defined(__x86_64__)
@@ -227,10 +284,11 @@ struct CellArithmetic {
 // `bad` whether any was a bad row. Lanes follow the scalar code step by step; date - index is
 // in 32 bits, which can wrap only for rows that are bad or outside the data range, whose
 // clamped offset then still indexes `place` and whose band is not used.
-template <class Word>
+template <bool kRegroup = false, class Word>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] std::size_t cells_avx512(
     const DenseTables<Word>& t, const CellArithmetic& c, const EventsView& events,
-    std::size_t first, std::size_t size, std::uint32_t* cells, std::uint32_t& bad) {
+    std::size_t first, std::size_t size, std::uint32_t* cells, std::uint32_t& bad,
+    Regrouped* regrouped = nullptr) {
   const __m512i clients_min = _mm512_set1_epi64(t.clients_min);
   const __m512i others_min = _mm512_set1_epi64(t.others_min);
   const __m512i clients_size = _mm512_set1_epi64(static_cast<std::int64_t>(t.clients_size));
@@ -245,6 +303,20 @@ template <class Word>
   const __m256i outside = _mm256_set1_epi32(kOutsideDataSlot), unknown = _mm256_setzero_si256();
   const __m256i reach = _mm256_set1_epi32(c.reach), minus_reach = _mm256_set1_epi32(-c.reach);
   const __m256i byte = _mm256_set1_epi32(0xFF), kind_cells = _mm256_set1_epi32(c.kind_cells);
+  [[maybe_unused]] __m256i group_mask{};
+  [[maybe_unused]] __m128i group_shift{}, group_bits{};
+  if constexpr (kRegroup) {
+    group_mask = _mm256_set1_epi32(static_cast<int>((1u << regrouped->group_bits) - 1));
+    group_shift = _mm_cvtsi32_si128(static_cast<int>(regrouped->day_bits + 4));
+    group_bits = _mm_cvtsi32_si128(static_cast<int>(regrouped->group_bits));
+  }
+  const TicksToDays& from = c.from_ticks;
+  const __m512i start_ticks = _mm512_set1_epi64(from.start_ticks);
+  const __m512i range_ticks = _mm512_set1_epi64(from.range_ticks);
+  const __m128i tick_shift = _mm_cvtsi32_si128(static_cast<int>(from.shift));
+  const __m512d inverse = _mm512_set1_pd(from.inverse), half_step = _mm512_set1_pd(from.half_step);
+  const __m512i missing = _mm512_set1_epi64(kMissingTicks);
+  const __m256i before_start = _mm256_set1_epi32(c.start - 1);
   __mmask8 bad_lanes = 0;
   std::size_t i = 0;
   for (; i + 8 <= size; i += 8) {
@@ -260,17 +332,33 @@ template <class Word>
         in_others, _mm512_srlv_epi64(words, _mm512_and_si512(other, bit_of_word)), one);
     const __m512i position = _mm512_mask_blend_epi64(
         is_client, _mm512_mask_sub_epi64(nobody, is_other, nobody, one), client);
-    const __m256i record =
-        _mm256_and_si256(_mm512_i64gather_epi32(position, t.clients, sizeof(Word)), record_mask);
-    const __m256i own = _mm256_and_si256(record, slot_mask);
-    const __m256i date =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(events.date.data() + row));
+    __m256i date;
+    if (from.ticks) {
+      const __m512i ticks = _mm512_loadu_si512(from.ticks + row);
+      const __m512i since = _mm512_sub_epi64(ticks, start_ticks);
+      const __m256i day = _mm256_add_epi32(
+          start, _mm512_cvttpd_epi32(_mm512_fmadd_pd(
+                     _mm512_cvtepi64_pd(_mm512_srl_epi64(since, tick_shift)), inverse, half_step)));
+      date = _mm256_mask_blend_epi32(
+          _mm512_cmpeq_epi64_mask(ticks, missing),
+          _mm256_mask_blend_epi32(_mm512_cmplt_epu64_mask(since, range_ticks), before_start, day),
+          no_date);
+    } else {
+      date = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(events.date.data() + row));
+    }
     const __m256i kind = _mm256_cvtepu8_epi32(
         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(events.kind.data() + row)));
-    bad_lanes |= _mm256_cmpeq_epi32_mask(own, unknown) | _mm256_cmpeq_epi32_mask(date, no_date) |
-                 _mm256_cmpge_epu32_mask(kind, kinds);
     const __mmask8 in_range =
         _mm256_cmpge_epi32_mask(date, start) & _mm256_cmple_epi32_mask(date, stop);
+    const __mmask8 kind_ok = _mm256_cmplt_epu32_mask(kind, kinds);
+    const __mmask8 deferred = kRegroup ? is_client & in_range & kind_ok : 0;
+    const __m256i record = _mm256_and_si256(
+        _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), static_cast<__mmask8>(~deferred),
+                                    position, t.clients, sizeof(Word)),
+        record_mask);
+    const __m256i own = _mm256_and_si256(record, slot_mask);
+    bad_lanes |= (_mm256_cmpeq_epi32_mask(own, unknown) & ~deferred) |
+                 _mm256_cmpeq_epi32_mask(date, no_date) | static_cast<__mmask8>(~kind_ok);
     const __m256i slot = _mm256_mask_blend_epi32(in_range, outside, own);
     const __m256i offset =
         _mm256_sub_epi32(_mm256_sub_epi32(date, start), _mm256_srl_epi32(record, slot_bits));
@@ -282,7 +370,24 @@ template <class Word>
     const __m256i cell = _mm256_add_epi32(
         _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(slot, kinds), kind), kind_cells),
         where);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i), cell);
+    if constexpr (kRegroup) {
+      const __mmask8 direct = static_cast<__mmask8>(~deferred);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + regrouped->direct),
+                          _mm256_maskz_compress_epi32(direct, cell));
+      regrouped->direct += static_cast<std::size_t>(__builtin_popcount(direct));
+      const __m256i low = _mm512_cvtepi64_epi32(client);
+      const __m256i packed = _mm256_or_si256(
+          _mm256_or_si256(_mm256_sll_epi32(_mm256_and_si256(low, group_mask), group_shift),
+                          _mm256_slli_epi32(_mm256_sub_epi32(date, start), 4)),
+          kind);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(regrouped->records + regrouped->deferred),
+                          _mm256_maskz_compress_epi32(deferred, packed));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(regrouped->groups + regrouped->deferred),
+                          _mm256_maskz_compress_epi32(deferred, _mm256_srl_epi32(low, group_bits)));
+      regrouped->deferred += static_cast<std::size_t>(__builtin_popcount(deferred));
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i), cell);
+    }
   }
   bad |= bad_lanes != 0;
   return i;
@@ -326,8 +431,7 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   const std::int64_t reach = layout.reach;
   const std::size_t others_first = layout.cell(kComparisonSlot, 0, 0, 0);
   const std::size_t others_cells = layout.cell(kComparisonSlot + 1, 0, 0, 0) - others_first;
-  [[maybe_unused]] const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach),
-                                                   place, kind_cells};
+  const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach), place, kind_cells};
   // The packed records' tables (0 for other lookups), and whether the vector loop reads them.
   [[maybe_unused]] const auto tables = [&] {
     if constexpr (requires { lookup.tables(); })
@@ -357,13 +461,8 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
       const Days date = dates[row];
       const std::uint32_t kind = kinds[row];
       bad |= (person.slot == kUnknownSlot) | (date == kNoDate) | (kind >= kEventKinds);
-      const bool in_range = (date >= start) & (date <= stop);
       const std::uint32_t own = kPerPerson ? person.slot & kSlotMask : person.slot;
-      const std::uint32_t slot = in_range ? own : kOutsideDataSlot;
-      const std::int64_t offset =
-          std::clamp<std::int64_t>(std::int64_t{date} - person.index, -reach, reach);
-      const std::uint32_t where = place[offset + reach];
-      cells[i] = (slot * kEventKinds + kind) * kind_cells + where;
+      cells[i] = arithmetic.cell(own, person.index, date, kind);
       if constexpr (kPerPerson) rows[i] = person.slot >> kRowShift;
     }
     if (bad) [[unlikely]]
@@ -385,6 +484,139 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
     }
   }
 }
+
+#if defined(__x86_64__)
+// How events are regrouped: clients' ids in groups of 2^group_bits (each group's part of the
+// table fits a core's L2), `round` events at a time.
+struct RegroupPlan {
+  unsigned group_bits = 0, day_bits = 0;
+  std::size_t groups = 0, round = 0;
+  TicksToDays from_ticks;  // when the events' dates are ticks
+};
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// The cells of one id group's put-aside records, 8 at a time; returns how many it did.
+template <class Word>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] std::size_t group_cells_avx512(
+    const Word* part, unsigned slot_bits, const CellArithmetic& c, const RegroupPlan& plan,
+    const std::uint32_t* records, std::size_t size, std::uint32_t* cells, std::uint32_t& bad) {
+  const __m256i slot_mask = _mm256_set1_epi32(static_cast<int>((1u << slot_bits) - 1));
+  const __m256i record_mask = _mm256_set1_epi32(static_cast<int>(Word(~Word{0})));
+  const __m128i index_shift = _mm_cvtsi32_si128(static_cast<int>(slot_bits));
+  const __m128i place_shift = _mm_cvtsi32_si128(static_cast<int>(plan.day_bits + 4));
+  const __m256i day_mask = _mm256_set1_epi32(static_cast<int>((1u << plan.day_bits) - 1));
+  const __m256i kind_mask = _mm256_set1_epi32(15), kinds = _mm256_set1_epi32(kEventKinds);
+  const __m256i reach = _mm256_set1_epi32(c.reach), minus_reach = _mm256_set1_epi32(-c.reach);
+  const __m256i byte = _mm256_set1_epi32(0xFF), kind_cells = _mm256_set1_epi32(c.kind_cells);
+  const __m256i unknown = _mm256_setzero_si256();
+  __mmask8 bad_lanes = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const __m256i record = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(records + i));
+    const __m256i stored = _mm256_and_si256(
+        _mm256_i32gather_epi32(reinterpret_cast<const int*>(part),
+                               _mm256_srl_epi32(record, place_shift), sizeof(Word)),
+        record_mask);
+    const __m256i slot = _mm256_and_si256(stored, slot_mask);
+    bad_lanes |= _mm256_cmpeq_epi32_mask(slot, unknown);
+    const __m256i offset =
+        _mm256_sub_epi32(_mm256_and_si256(_mm256_srli_epi32(record, 4), day_mask),
+                         _mm256_srl_epi32(stored, index_shift));
+    const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(offset, minus_reach), reach);
+    const __m256i where =
+        _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(c.place),
+                                                _mm256_add_epi32(clamped, reach), 1),
+                         byte);
+    const __m256i kind = _mm256_and_si256(record, kind_mask);
+    const __m256i cell = _mm256_add_epi32(
+        _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(slot, kinds), kind), kind_cells),
+        where);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i), cell);
+  }
+  bad |= bad_lanes != 0;
+  return i;
+}
+#pragma GCC diagnostic pop
+
+// tally_events for packed records too many for a core's L2, through the vector loop: the
+// clients' in-range events are not looked up as they pass but put aside by id group, and each
+// group's events counted after `round` events, its part of the table then in cache.
+template <std::size_t kWindows, class Lookup>
+void tally_regrouped(const UtilisationRequest& request, const Layout& layout, std::size_t begin,
+                     std::size_t end, const Lookup& lookup, const RegroupPlan& plan,
+                     ChunkTally& out) {
+  constexpr std::size_t kBlock = 256;
+  const EventsView& events = request.events;
+  const auto tables = lookup.tables();
+  const std::size_t windows = kWindows ? kWindows : layout.windows;
+  const CellArithmetic arithmetic{request.data_start,
+                                  request.data_end,
+                                  static_cast<std::int32_t>(layout.reach),
+                                  layout.place.data(),
+                                  static_cast<std::uint32_t>(2 * (windows + 2)),
+                                  plan.from_ticks};
+  const auto date = [&](std::size_t row) {
+    return request.ticks_per_day ? day_of_ticks(request.event_ticks[row], request.ticks_per_day)
+                                 : events.date[row];
+  };
+  // Per thread, kept for the thread's next chunks: most of it is never touched.
+  thread_local std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> scratch;
+  if (scratch.size() < plan.groups * plan.round) scratch.resize(plan.groups * plan.round);
+  std::vector<std::uint32_t*> tail(plan.groups);
+  for (std::size_t g = 0; g < plan.groups; ++g) tail[g] = scratch.data() + g * plan.round;
+  std::uint32_t cells[kBlock], records[kBlock], groups[kBlock];
+  std::uint32_t bad = 0;
+  const auto report = [&] {
+    if (request.ticks_per_day) throw NeedsDays{};  // counted again from days, which name the row
+    report_bad_row(events, begin, end - begin, lookup);
+  };
+  const std::uint32_t slot_mask = (1u << tables.slot_bits) - 1;
+  for (std::size_t round = begin; round < end; round += plan.round) {
+    const std::size_t round_end = std::min(end, round + plan.round);
+    for (std::size_t first = round; first < round_end; first += kBlock) {
+      const std::size_t size = std::min(kBlock, round_end - first);
+      Regrouped split{plan.group_bits, plan.day_bits, records, groups};
+      const std::size_t done =
+          cells_avx512<true>(tables, arithmetic, events, first, size, cells, bad, &split);
+      for (std::size_t row = first + done; row < first + size; ++row) {
+        const Person person = lookup(events.person_id[row]);
+        const Days day = date(row);
+        bad |= (person.slot == kUnknownSlot) | (day == kNoDate) | (events.kind[row] >= kEventKinds);
+        cells[split.direct++] = arithmetic.cell(person.slot, person.index, day, events.kind[row]);
+      }
+      if (bad) [[unlikely]]
+        report();
+      for (std::size_t i = 0; i < split.direct; ++i) ++out.histogram[cells[i]];
+      for (std::size_t i = 0; i < split.deferred; ++i) *tail[groups[i]]++ = records[i];
+    }
+    for (std::size_t group = 0; group < plan.groups; ++group) {
+      const auto* part = tables.clients + (group << plan.group_bits);
+      const std::uint32_t* aside = scratch.data() + group * plan.round;
+      const std::size_t count = static_cast<std::size_t>(tail[group] - aside);
+      for (std::size_t first = 0; first < count; first += kBlock) {
+        const std::size_t size = std::min(kBlock, count - first);
+        std::size_t i = group_cells_avx512(part, tables.slot_bits, arithmetic, plan, aside + first,
+                                           size, cells, bad);
+        for (; i < size; ++i) {
+          const std::uint32_t record = aside[first + i];
+          const std::uint32_t stored = part[record >> (plan.day_bits + 4)];
+          const std::uint32_t slot = stored & slot_mask;
+          bad |= slot == kUnknownSlot;
+          cells[i] = arithmetic.cell(
+              slot, static_cast<Days>(request.data_start + (stored >> tables.slot_bits)),
+              static_cast<Days>(request.data_start + (record >> 4 & ((1u << plan.day_bits) - 1))),
+              record & 15);
+        }
+        for (std::size_t j = 0; j < size; ++j) ++out.histogram[cells[j]];
+      }
+      tail[group] = scratch.data() + group * plan.round;
+    }
+    if (bad) [[unlikely]]
+      report();
+  }
+}
+#endif
 
 // How the dense lookup stores a client: the Person itself, or packed into 2 or 4 bytes (the
 // index date as days from data_start above the slot) when the slots and the data range fit.
@@ -530,6 +762,35 @@ struct HashedPeople {
   }
 };
 
+// Whether and how to regroup (groups 0: not): for packed records in the vector loop, when the
+// table is larger than a core's L2 would hold beside the events passing through, and the
+// records put aside fit 32 bits (4 for the kind, the day in the data range, the id's place).
+template <class Lookup>
+RegroupPlan regroup_plan(const UtilisationRequest& request, const Lookup& lookup) {
+  RegroupPlan plan;
+#if defined(__x86_64__)
+  if constexpr (requires { lookup.tables(); }) {
+    const auto tables = lookup.tables();
+    using Word = std::remove_cvref_t<decltype(*tables.clients)>;
+    constexpr std::size_t kPartBytes = 256 << 10, kTableBytes = 1 << 20;
+    plan.day_bits = static_cast<unsigned>(std::bit_width(
+        static_cast<std::uint64_t>(std::int64_t{request.data_end} - request.data_start)));
+    plan.group_bits = std::min<unsigned>(28 - std::min(28u, plan.day_bits),
+                                         std::bit_width(kPartBytes / sizeof(Word)) - 1);
+    plan.groups = (tables.clients_size >> plan.group_bits) + 1;
+    if (!has_avx512() || request.per_person || request.collect_other_rows ||
+        tables.clients_size * sizeof(Word) < kTableBytes || plan.group_bits < 10)
+      return {};
+    plan.round = std::clamp<std::size_t>((std::size_t{1} << 24) / plan.groups, 1 << 14, 1 << 20);
+    if (request.ticks_per_day) {
+      plan.from_ticks = TicksToDays(request);
+      if (!plan.from_ticks.ticks) return {};
+    }
+  }
+#endif
+  return plan;
+}
+
 // Counts every event into one histogram (per chunk, then added up in chunk order: integer
 // sums, so the same for any thread count), per person into `person_counts` when asked, and
 // collects the comparison pool's event rows when asked.
@@ -542,7 +803,17 @@ std::vector<std::int64_t> tally_all(const UtilisationRequest& request, const Lay
   const std::size_t chunk = tally_chunk_rows(rows, threads);
   std::vector<ChunkTally> chunks((rows + chunk - 1) / chunk,
                                  ChunkTally(layout, person_counts.size()));
+  const RegroupPlan plan = regroup_plan(request, lookup);
+  if (request.ticks_per_day && !plan.groups) throw NeedsDays{};
   for_each_chunk(rows, chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
+#if defined(__x86_64__)
+    if constexpr (requires { lookup.tables(); })
+      if (plan.groups) {
+        if (layout.windows == 2)
+          return tally_regrouped<2>(request, layout, begin, end, lookup, plan, chunks[c]);
+        return tally_regrouped<0>(request, layout, begin, end, lookup, plan, chunks[c]);
+      }
+#endif
     if (request.per_person && layout.windows == 1) {
       tally_events<1, true>(request, layout, begin, end, lookup, chunks[c]);
     } else if (request.per_person) {
@@ -645,7 +916,9 @@ void complete_window_events(UtilisationResult& result) {
 
 }  // namespace
 
-UtilisationResult count_utilisation(const UtilisationRequest& request) {
+namespace {
+
+UtilisationResult count(const UtilisationRequest& request) {
   validate_request(request);
   const Layout layout(request);
   UtilisationResult result;
@@ -686,6 +959,23 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   read_histogram(layout, histogram, result);
   complete_window_events(result);
   return result;
+}
+
+}  // namespace
+
+UtilisationResult count_utilisation(const UtilisationRequest& request) {
+  if (request.ticks_per_day == 0) return count(request);
+  try {
+    return count(request);
+  } catch (const NeedsDays&) {
+  }
+  std::vector<Days> days(request.event_ticks.size());
+  days_from_ticks(request.event_ticks, request.ticks_per_day, days, request.threads);
+  UtilisationRequest by_days = request;
+  by_days.events.date = days;
+  by_days.event_ticks = {};
+  by_days.ticks_per_day = 0;
+  return count(by_days);
 }
 
 }  // namespace socialrx

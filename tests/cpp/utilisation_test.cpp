@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "socialrx/core/dates.hpp"
 #include "socialrx/utilisation/windows.hpp"
 
 namespace socialrx {
@@ -168,38 +169,52 @@ TEST(Utilisation, ScatteredIdsCountLikeDenseOnes) {
             count_utilisation(scattered.request()).counts);
 }
 
+// A service of `clients` clients numbered from `client_from` (four in five connected, in five
+// groups) and `others` comparison patients from `other_from`, with `events` events of anyone
+// among them (not a multiple of 8: whole vectors and a scalar tail) on random days from
+// `first_day`, as are the referrals.
+Fixture random_service(std::mt19937_64& random, std::int64_t clients, std::int64_t client_from,
+                       std::int64_t others, std::int64_t other_from, int events, Days first_day,
+                       Days days) {
+  Fixture f;
+  f.client_id.clear(), f.referral.clear(), f.index.clear(), f.group.clear(), f.other.clear();
+  f.person.clear(), f.date.clear(), f.kind.clear();
+  const auto day = [&] { return static_cast<Days>(first_day + random() % days); };
+  for (std::int64_t i = 0; i < clients; ++i) {
+    f.client_id.push_back(client_from + i);
+    f.referral.push_back(day());
+    f.index.push_back(random() % 5 ? f.referral.back() + static_cast<Days>(random() % 20)
+                                   : kNoDate);
+    f.group.push_back(static_cast<std::int32_t>(random() % 5));
+  }
+  for (std::int64_t i = 0; i < others; ++i) f.other.push_back(other_from + i);
+  for (int e = 0; e < events; ++e) {
+    const auto who = static_cast<std::int64_t>(random() % (clients + others));
+    f.person.push_back(who < clients ? f.client_id[who] : f.other[who - clients]);
+    f.date.push_back(day());
+    f.kind.push_back(static_cast<std::uint8_t>(random() % kEventKinds));
+  }
+  return f;
+}
+
+// Five groups, three windows, the given data range.
+UtilisationRequest grouped(const Fixture& f, Days start, Days end) {
+  auto r = f.request();
+  r.groups = 5;
+  r.data_start = start;
+  r.data_end = end;
+  r.windows = {365, 30, 183};
+  return r;
+}
+
 // Random people and events, counted by the library (by group and per person, dense and hashed
 // lookups) and by the definition in the header, one event at a time.
 TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
   std::mt19937_64 random(7);
   const Days start = 1000, end = 3000;
-  Fixture f;
-  f.client_id.clear(), f.referral.clear(), f.index.clear(), f.group.clear(), f.other.clear();
-  f.person.clear(), f.date.clear(), f.kind.clear();
-  for (std::int64_t i = 0; i < 500; ++i) {
-    f.client_id.push_back(100 + i);
-    f.other.push_back(10'000 + i);
-    f.referral.push_back(static_cast<Days>(900 + random() % 2200));
-    f.index.push_back(random() % 5 ? f.referral.back() + static_cast<Days>(random() % 20)
-                                   : kNoDate);
-    f.group.push_back(static_cast<std::int32_t>(random() % 5));
-  }
-  for (int e = 0; e < 20'003; ++e) {  // not a multiple of 8: whole vectors and a scalar tail
-    const std::size_t who = random() % 1000;
-    f.person.push_back(who < 500 ? f.client_id[who] : f.other[who - 500]);
-    f.date.push_back(static_cast<Days>(800 + random() % 2400));
-    f.kind.push_back(static_cast<std::uint8_t>(random() % kEventKinds));
-  }
-  const auto grouped = [&] {
-    auto r = f.request();
-    r.groups = 5;
-    r.data_start = start;
-    r.data_end = end;
-    r.windows = {365, 30, 183};
-    r.collect_other_rows = true;
-    return r;
-  };
-  auto request = grouped();
+  Fixture f = random_service(random, 500, 100, 500, 10'000, 20'003, 800, 2400);
+  auto request = grouped(f, start, end);
+  request.collect_other_rows = true;
   const auto by_group = count_utilisation(request);
   std::vector<std::int64_t> other_rows;  // the comparison pool's events in the data range
   for (std::size_t e = 0; e < f.person.size(); ++e)
@@ -240,9 +255,96 @@ TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
   const std::int64_t far = 9'000'000'000'000;  // scattered ids: the hashed lookup
   for (auto& id : f.client_id) id += far;
   for (auto& id : f.person) id += id < 10'000 ? far : 0;
-  const auto hashed = count_utilisation(grouped());
+  auto hashed_request = grouped(f, start, end);
+  hashed_request.collect_other_rows = true;
+  const auto hashed = count_utilisation(hashed_request);
   EXPECT_EQ(hashed.counts, by_group.counts);
   EXPECT_EQ(hashed.other_rows, other_rows);
+}
+
+// A client table too large for a core's L2 (600,000 clients): the clients' in-range events are
+// put aside by id range and counted range by range. The same counts, and the same account of
+// every event, as the hashed lookup (which counts each event as it passes) and the definition;
+// the same again from timestamps in ns, us and s, turned into days as the events pass, with
+// days before 1970 and ticks on either side of midnight.
+TEST(Utilisation, ManyClientsCountAsTheDefinitionSaysFromDaysOrTicks) {
+  std::mt19937_64 random(11);
+  const Days start = -700, end = 1300;
+  constexpr std::int64_t kClients = 600'000;
+  Fixture f = random_service(random, kClients, 1, 100'000, 5'000'000, 300'005, start - 100, 2200);
+  const auto request = [&] {
+    auto r = grouped(f, start, end);
+    r.threads = 2;
+    return r;
+  };
+  const auto regrouped = count_utilisation(request());
+  std::vector<std::int64_t> expected(regrouped.counts.size());
+  for (std::size_t e = 0; e < f.person.size(); ++e) {
+    if (f.person[e] >= 5'000'000 || f.date[e] < start || f.date[e] > end) continue;
+    const std::size_t row = static_cast<std::size_t>(f.person[e] - 1);
+    const Days at = f.index[row], date = f.date[e];
+    for (std::size_t w = 0; w < 3; ++w) {
+      const Days days = request().windows[w];
+      if (at == kNoDate || at - days < start || at + days > end) continue;
+      const bool post = at < date && date <= at + days;
+      if (post || (at - days <= date && date < at))
+        ++expected[regrouped.cell(w, f.group[row], f.kind[e], post)];
+    }
+  }
+  EXPECT_EQ(std::vector<std::int64_t>(regrouped.counts.begin(), regrouped.counts.end()), expected);
+  const auto same_account = [&](const UtilisationResult& other) {
+    EXPECT_EQ(other.counts, regrouped.counts);
+    EXPECT_EQ(other.clients_included, regrouped.clients_included);
+    EXPECT_EQ(other.events_outside_data, regrouped.events_outside_data);
+    EXPECT_EQ(other.events_of_unconnected, regrouped.events_of_unconnected);
+    EXPECT_EQ(other.events_of_other_people, regrouped.events_of_other_people);
+    for (std::size_t w = 0; w < 3; ++w) {
+      EXPECT_EQ(other.events[w].pre, regrouped.events[w].pre);
+      EXPECT_EQ(other.events[w].on_index_day, regrouped.events[w].on_index_day);
+      EXPECT_EQ(other.events[w].outside_window, regrouped.events[w].outside_window);
+      EXPECT_EQ(other.events[w].of_excluded_clients, regrouped.events[w].of_excluded_clients);
+    }
+  };
+  for (const std::int64_t per_day :
+       {std::int64_t{86'400'000'000'000}, std::int64_t{86'400'000'000}, std::int64_t{86'400}}) {
+    std::vector<std::int64_t> ticks;
+    for (std::size_t e = 0; e < f.date.size(); ++e) {
+      const std::int64_t within[] = {0, per_day - 1, 1,
+                                     static_cast<std::int64_t>(random() % per_day)};
+      ticks.push_back(std::int64_t{f.date[e]} * per_day + within[e % 4]);
+    }
+    auto from_ticks = request();
+    from_ticks.events.date = {};
+    from_ticks.event_ticks = ticks;
+    from_ticks.ticks_per_day = per_day;
+    same_account(count_utilisation(from_ticks));
+  }
+  const std::int64_t far = 9'000'000'000'000;  // scattered ids: the hashed lookup
+  for (auto& id : f.client_id) id += far;
+  for (auto& id : f.person) id += id < 5'000'000 ? far : 0;
+  same_account(count_utilisation(request()));
+}
+
+// Ticks where the counting cannot take them as the events pass (a small table): turned into
+// days first, the same counts; a missing one is named by its row either way.
+TEST(Utilisation, TicksCountAsDaysAndNameAMissingOne) {
+  Fixture f;
+  constexpr std::int64_t kPerDay = 86'400'000'000'000;
+  std::vector<std::int64_t> ticks;
+  for (Days day : f.date) ticks.push_back(std::int64_t{day} * kPerDay + kPerDay - 1);
+  auto request = f.request();
+  request.events.date = {};
+  request.event_ticks = ticks;
+  request.ticks_per_day = kPerDay;
+  EXPECT_EQ(count_utilisation(request).counts, count_utilisation(f.request()).counts);
+  ticks[4] = kMissingTicks;
+  try {
+    count_utilisation(request);
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.column(), "date");
+    EXPECT_EQ(error.row(), 4);
+  }
 }
 
 TEST(Utilisation, RejectsBadKindsDatesAndLengths) {

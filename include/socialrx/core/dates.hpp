@@ -35,6 +35,11 @@ std::string format_iso_date(Days days);
 // Returns the first row that was missing, or kNoRow: a required column is checked in the
 // same pass.
 inline constexpr std::int64_t kMissingTicks = std::numeric_limits<std::int64_t>::min();
+constexpr Days day_of_ticks(std::int64_t ticks, std::int64_t ticks_per_day) {
+  return ticks == kMissingTicks
+             ? kNoDate
+             : static_cast<Days>(ticks / ticks_per_day - (ticks % ticks_per_day < 0));
+}
 std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t ticks_per_day,
                              std::span<Days> out, unsigned threads = 0);
 

@@ -29,6 +29,11 @@ struct UtilisationRequest {
   Days data_end = kNoDate;
   std::vector<Days> windows;  // lengths in days; at most 6
   unsigned threads = 0;       // 0: all hardware threads
+  // The events' dates as timestamps instead (events.date then empty): ticks since 1970 (numpy
+  // datetime64), ticks_per_day of them a day, kMissingTicks for none. They are turned into days
+  // as the events pass when the counting allows it, all at once before it otherwise.
+  Column<std::int64_t> event_ticks;
+  std::int64_t ticks_per_day = 0;
 };
 
 // Why a client is left out of a window; each client is counted under its first reason.
