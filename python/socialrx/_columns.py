@@ -71,6 +71,18 @@ def normalised_labels(values: pd.Series) -> pd.Series:
 _TICKS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
 
 
+def as_ticks(values: pd.Series) -> tuple[np.ndarray, int] | None:
+    """A datetime64 column without time zone in ns, us, ms or s as (int64 ticks since 1970, ticks a
+    day), without a copy; None for any other column."""
+    if not pd.api.types.is_datetime64_dtype(values.dtype):
+        return None
+    stamps = values.to_numpy()
+    unit = np.datetime_data(stamps.dtype)[0]
+    if unit not in _TICKS_PER_DAY:
+        return None
+    return np.ascontiguousarray(stamps).view(np.int64), _TICKS_PER_DAY[unit]
+
+
 def as_days(values: pd.Series, table: str, column: str, *, required: bool) -> np.ndarray:
     """Dates as int32 days since 1970-01-01; accepts datetimes, dates and ISO strings."""
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -82,12 +94,10 @@ def as_days(values: pd.Series, table: str, column: str, *, required: bool) -> np
         values = parsed
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
-    stamps = values.to_numpy()
-    unit = np.datetime_data(stamps.dtype)[0]
-    if unit not in _TICKS_PER_DAY:
-        stamps, unit = stamps.astype("datetime64[s]"), "s"
-    days, first_missing = _core.days_from_ticks(np.ascontiguousarray(stamps).view(np.int64),
-                                                _TICKS_PER_DAY[unit])
+    ticks = as_ticks(values)
+    if ticks is None:
+        ticks = values.to_numpy().astype("datetime64[s]").view(np.int64), _TICKS_PER_DAY["s"]
+    days, first_missing = _core.days_from_ticks(*ticks)
     if required and first_missing >= 0:
         raise ValueError(f"{table}.{column} row {first_missing}: missing date")
     return days

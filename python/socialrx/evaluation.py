@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import (NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, client_columns,
+from ._columns import (NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, as_ticks, client_columns,
                        financial_year_labels, normalised_labels, require_columns)
 from .tariff import TariffSource, load_tariff, tariff_table
 
@@ -117,7 +117,9 @@ class Evaluation:
         self.tariff = None if tariff is None else load_tariff(tariff)
         self.threads = int(threads)
         self._client_columns = self._check_clients()
-        self._event_columns = self._check_events()
+        self._event_days: np.ndarray | None = None
+        self._event_ticks: tuple[np.ndarray, int] | None = None
+        self._events_checked = self._check_events()
         self.data_start, self.data_end = self._data_range(data_start, data_end)
         self._utilisation_cache: dict[tuple[tuple[int, ...], str | None], tuple[Any, list[str]]] = {}
 
@@ -148,11 +150,29 @@ class Evaluation:
             raise ValueError("events: missing column person_id (or client_id / patient_id)")
         require_columns(frame, "events", [id_column, "date", "kind"])
         kind, _ = as_codes(frame["kind"], "events", "kind", EVENT_KINDS, dtype=np.uint8)
-        return {
-            "person_id": as_ids(frame[id_column], "events", id_column),
-            "date": as_days(frame["date"], "events", "date", required=True),
-            "kind": kind,
-        }
+        self._event_ticks = as_ticks(frame["date"])
+        if self._event_ticks is None:
+            self._event_days = as_days(frame["date"], "events", "date", required=True)
+        return {"person_id": as_ids(frame[id_column], "events", id_column), "kind": kind}
+
+    @property
+    def _event_columns(self) -> dict[str, np.ndarray] | None:
+        """The events' person_id, date (int32 days) and kind; datetime64 dates are kept as they
+        come and turned into days (and checked) when first needed as days."""
+        if self._events_checked is None:
+            return None
+        if self._event_days is None:
+            self._event_days = as_days(self.events["date"], "events", "date", required=True)
+        return {**self._events_checked, "date": self._event_days}
+
+    def _counted_event_columns(self) -> dict[str, Any]:
+        """The events as the utilisation counts take them: datetime64 dates as ticks, which the
+        counting turns into days (and checks) as the events pass, unless days are made already."""
+        if self._event_days is not None or self._event_ticks is None:
+            return self._event_columns
+        ticks, per_day = self._event_ticks
+        return {**self._events_checked, "date": np.empty(0, np.int32), "date_ticks": ticks,
+                "ticks_per_day": per_day}
 
     def _comparison_ids(self) -> np.ndarray:
         if self.comparison is None:
@@ -163,7 +183,8 @@ class Evaluation:
         return as_ids(self.comparison[column], "comparison", column)
 
     def _data_range(self, data_start: Any, data_end: Any) -> tuple[int | None, int | None]:
-        dates = None if self._event_columns is None else self._event_columns["date"]
+        needs_dates = self._events_checked is not None and (data_start is None or data_end is None)
+        dates = self._event_columns["date"] if needs_dates else None
         have_events = dates is not None and len(dates) > 0
         start = as_day(data_start, "data_start") if data_start is not None else (
             int(dates.min()) if have_events else None)
@@ -331,7 +352,7 @@ class Evaluation:
 
     # ----------------------------------------------------------------- utilisation
     def _counts(self, specs: list[WindowSpec], by: str | None) -> tuple[Any, list[str]]:
-        if self._event_columns is None:
+        if self._events_checked is None:
             raise ValueError("events: this evaluation was given no events table")
         if self.data_start is None or self.data_end is None:
             raise ValueError("data_start/data_end: needed to decide which windows the data cover")
@@ -340,7 +361,7 @@ class Evaluation:
             codes, labels = self._group_codes(by)
             result = _core.count_utilisation(
                 **self._client_columns, group=codes, groups=len(labels), other_ids=self._comparison_ids(),
-                **self._event_columns, data_start=self.data_start, data_end=self.data_end,
+                **self._counted_event_columns(), data_start=self.data_start, data_end=self.data_end,
                 windows=list(key[0]), threads=self.threads)
             self._utilisation_cache[key] = (result, labels)
         return self._utilisation_cache[key]

@@ -255,6 +255,8 @@ struct CellArithmetic {
   std::int32_t reach;
   const std::uint8_t* place;
   std::uint32_t kind_cells;
+  const Days* sorted;  // the window lengths, shortest first (the vector loops' bands)
+  std::size_t windows;
   TicksToDays from_ticks = {};
 
   std::uint32_t cell(std::uint32_t slot, Days index, Days date, std::uint32_t kind) const {
@@ -279,6 +281,25 @@ struct Regrouped {
 // -Wmaybe-uninitialized reports wherever they are inlined.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// The histogram cells of 8 events from their slots, kinds and offsets to the index date; the
+// side and band by comparisons with the window lengths, as Layout::place holds them (beyond
+// the data range's length an offset's band may differ, but only where no band is read).
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] inline __m256i cell_avx512(
+    __m256i slot, __m256i kind, __m256i offset, const CellArithmetic& c) {
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i distance = _mm256_abs_epi32(offset);
+  __m256i where = _mm256_maskz_mov_epi32(_mm256_test_epi32_mask(distance, distance), one);
+  for (std::size_t r = 0; r < c.windows; ++r)
+    where = _mm256_mask_add_epi32(
+        where, _mm256_cmpgt_epi32_mask(distance, _mm256_set1_epi32(c.sorted[r])), where, one);
+  where = _mm256_mask_add_epi32(where, _mm256_cmpgt_epi32_mask(offset, _mm256_setzero_si256()),
+                                where, _mm256_set1_epi32(static_cast<int>(c.kind_cells / 2)));
+  const __m256i slot_kind =
+      _mm256_add_epi32(_mm256_mullo_epi32(slot, _mm256_set1_epi32(kEventKinds)), kind);
+  return _mm256_add_epi32(
+      _mm256_mullo_epi32(slot_kind, _mm256_set1_epi32(static_cast<int>(c.kind_cells))), where);
+}
+
 // The scalar loop's lookup and cell arithmetic for 8 events at a time (AVX-512), over the
 // first multiple of 8 of the block's `size` events; returns how many it did and ORs into
 // `bad` whether any was a bad row. Lanes follow the scalar code step by step; date - index is
@@ -301,8 +322,6 @@ template <bool kRegroup = false, class Word>
   const __m256i start = _mm256_set1_epi32(c.start), stop = _mm256_set1_epi32(c.stop);
   const __m256i no_date = _mm256_set1_epi32(kNoDate), kinds = _mm256_set1_epi32(kEventKinds);
   const __m256i outside = _mm256_set1_epi32(kOutsideDataSlot), unknown = _mm256_setzero_si256();
-  const __m256i reach = _mm256_set1_epi32(c.reach), minus_reach = _mm256_set1_epi32(-c.reach);
-  const __m256i byte = _mm256_set1_epi32(0xFF), kind_cells = _mm256_set1_epi32(c.kind_cells);
   [[maybe_unused]] __m256i group_mask{};
   [[maybe_unused]] __m128i group_shift{}, group_bits{};
   if constexpr (kRegroup) {
@@ -360,16 +379,9 @@ template <bool kRegroup = false, class Word>
     bad_lanes |= (_mm256_cmpeq_epi32_mask(own, unknown) & ~deferred) |
                  _mm256_cmpeq_epi32_mask(date, no_date) | static_cast<__mmask8>(~kind_ok);
     const __m256i slot = _mm256_mask_blend_epi32(in_range, outside, own);
-    const __m256i offset =
-        _mm256_sub_epi32(_mm256_sub_epi32(date, start), _mm256_srl_epi32(record, slot_bits));
-    const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(offset, minus_reach), reach);
-    const __m256i where =
-        _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(c.place),
-                                                _mm256_add_epi32(clamped, reach), 1),
-                         byte);
-    const __m256i cell = _mm256_add_epi32(
-        _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(slot, kinds), kind), kind_cells),
-        where);
+    const __m256i cell = cell_avx512(
+        slot, kind,
+        _mm256_sub_epi32(_mm256_sub_epi32(date, start), _mm256_srl_epi32(record, slot_bits)), c);
     if constexpr (kRegroup) {
       const __mmask8 direct = static_cast<__mmask8>(~deferred);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + regrouped->direct),
@@ -431,7 +443,8 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
   const std::int64_t reach = layout.reach;
   const std::size_t others_first = layout.cell(kComparisonSlot, 0, 0, 0);
   const std::size_t others_cells = layout.cell(kComparisonSlot + 1, 0, 0, 0) - others_first;
-  const CellArithmetic arithmetic{start, stop, static_cast<std::int32_t>(reach), place, kind_cells};
+  const CellArithmetic arithmetic{
+      start, stop, static_cast<std::int32_t>(reach), place, kind_cells, layout.sorted, windows};
   // The packed records' tables (0 for other lookups), and whether the vector loop reads them.
   [[maybe_unused]] const auto tables = [&] {
     if constexpr (requires { lookup.tables(); })
@@ -506,9 +519,7 @@ template <class Word>
   const __m128i index_shift = _mm_cvtsi32_si128(static_cast<int>(slot_bits));
   const __m128i place_shift = _mm_cvtsi32_si128(static_cast<int>(plan.day_bits + 4));
   const __m256i day_mask = _mm256_set1_epi32(static_cast<int>((1u << plan.day_bits) - 1));
-  const __m256i kind_mask = _mm256_set1_epi32(15), kinds = _mm256_set1_epi32(kEventKinds);
-  const __m256i reach = _mm256_set1_epi32(c.reach), minus_reach = _mm256_set1_epi32(-c.reach);
-  const __m256i byte = _mm256_set1_epi32(0xFF), kind_cells = _mm256_set1_epi32(c.kind_cells);
+  const __m256i kind_mask = _mm256_set1_epi32(15);
   const __m256i unknown = _mm256_setzero_si256();
   __mmask8 bad_lanes = 0;
   std::size_t i = 0;
@@ -523,15 +534,7 @@ template <class Word>
     const __m256i offset =
         _mm256_sub_epi32(_mm256_and_si256(_mm256_srli_epi32(record, 4), day_mask),
                          _mm256_srl_epi32(stored, index_shift));
-    const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(offset, minus_reach), reach);
-    const __m256i where =
-        _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(c.place),
-                                                _mm256_add_epi32(clamped, reach), 1),
-                         byte);
-    const __m256i kind = _mm256_and_si256(record, kind_mask);
-    const __m256i cell = _mm256_add_epi32(
-        _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(slot, kinds), kind), kind_cells),
-        where);
+    const __m256i cell = cell_avx512(slot, _mm256_and_si256(record, kind_mask), offset, c);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i), cell);
   }
   bad |= bad_lanes != 0;
@@ -555,6 +558,8 @@ void tally_regrouped(const UtilisationRequest& request, const Layout& layout, st
                                   static_cast<std::int32_t>(layout.reach),
                                   layout.place.data(),
                                   static_cast<std::uint32_t>(2 * (windows + 2)),
+                                  layout.sorted,
+                                  windows,
                                   plan.from_ticks};
   const auto date = [&](std::size_t row) {
     return request.ticks_per_day ? day_of_ticks(request.event_ticks[row], request.ticks_per_day)
