@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "socialrx/core/dates.hpp"
@@ -323,6 +324,24 @@ TEST(Utilisation, ManyClientsCountAsTheDefinitionSaysFromDaysOrTicks) {
   for (auto& id : f.client_id) id += far;
   for (auto& id : f.person) id += id < 5'000'000 ? far : 0;
   same_account(count_utilisation(request()));
+  for (auto& id : f.client_id) id -= far;
+  for (auto& id : f.person) id -= id > far ? far : 0;
+
+  // An id inside the clients' range that is nobody's, on an event inside the data range (put
+  // aside) or outside it (looked up as it passes): named by its first row either way.
+  f.client_id[5] = kClients + 1000;  // id 6 is nobody's now
+  f.person[12'345] = 6;
+  const auto first = std::find(f.person.begin(), f.person.end(), 6) - f.person.begin();
+  for (const Days date : {Days{0}, Days{end + 50}}) {
+    f.date[static_cast<std::size_t>(first)] = date;
+    try {
+      count_utilisation(request());
+      FAIL();
+    } catch (const InputError& error) {
+      EXPECT_EQ(error.column(), "person_id");
+      EXPECT_EQ(error.row(), first);
+    }
+  }
 }
 
 // Ticks where the counting cannot take them as the events pass (a small table): turned into
