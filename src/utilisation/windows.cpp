@@ -267,13 +267,15 @@ struct CellArithmetic {
   }
 };
 
-// A block's events split: cells of the events counted directly, and the records of clients'
-// in-range events deferred to be counted with their id group's part of the table in cache.
+// A chunk's events split as they pass: the records of clients' in-range events, a block's at a
+// time, put aside to be counted with their id group's part of the table in cache; the others
+// only counted (which slot holds them is all that is read of them).
 struct Regrouped {
   unsigned group_bits, day_bits;
   std::uint32_t* records;  // client id's place in its group, day - data_start, kind
   std::uint32_t* groups;   // its id group
-  std::size_t direct = 0, deferred = 0;
+  std::size_t deferred = 0;
+  std::size_t others = 0, outside = 0;  // the comparison pool's events; any outside the range
 };
 
 #if defined(__x86_64__)
@@ -370,23 +372,21 @@ template <bool kRegroup = false, class Word>
     const __mmask8 in_range =
         _mm256_cmpge_epi32_mask(date, start) & _mm256_cmple_epi32_mask(date, stop);
     const __mmask8 kind_ok = _mm256_cmplt_epu32_mask(kind, kinds);
-    const __mmask8 deferred = kRegroup ? is_client & in_range & kind_ok : 0;
-    const __m256i record = _mm256_and_si256(
-        _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), static_cast<__mmask8>(~deferred),
-                                    position, t.clients, sizeof(Word)),
-        record_mask);
-    const __m256i own = _mm256_and_si256(record, slot_mask);
-    bad_lanes |= (_mm256_cmpeq_epi32_mask(own, unknown) & ~deferred) |
-                 _mm256_cmpeq_epi32_mask(date, no_date) | static_cast<__mmask8>(~kind_ok);
-    const __m256i slot = _mm256_mask_blend_epi32(in_range, outside, own);
-    const __m256i cell = cell_avx512(
-        slot, kind,
-        _mm256_sub_epi32(_mm256_sub_epi32(date, start), _mm256_srl_epi32(record, slot_bits)), c);
+    bad_lanes |= _mm256_cmpeq_epi32_mask(date, no_date) | static_cast<__mmask8>(~kind_ok);
     if constexpr (kRegroup) {
-      const __mmask8 direct = static_cast<__mmask8>(~deferred);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + regrouped->direct),
-                          _mm256_maskz_compress_epi32(direct, cell));
-      regrouped->direct += static_cast<std::size_t>(__builtin_popcount(direct));
+      // Clients' in-range events are put aside. Of the others only the totals of the comparison
+      // pool's and of those outside the data range are wanted: no cells. A client's record is
+      // loaded only to check that an event outside the range is someone's.
+      const __mmask8 deferred = is_client & in_range & kind_ok;
+      const __mmask8 checked = is_client & ~in_range;
+      const __m256i record = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), checked, position,
+                                                         t.clients, sizeof(Word));
+      bad_lanes |=
+          static_cast<__mmask8>(~(is_client | is_other)) |
+          _mm256_mask_cmpeq_epi32_mask(
+              checked, _mm256_and_si256(_mm256_and_si256(record, record_mask), slot_mask), unknown);
+      regrouped->others += static_cast<std::size_t>(__builtin_popcount(is_other & in_range));
+      regrouped->outside += static_cast<std::size_t>(__builtin_popcount(~in_range & 0xFF));
       const __m256i low = _mm512_cvtepi64_epi32(client);
       const __m256i packed = _mm256_or_si256(
           _mm256_or_si256(_mm256_sll_epi32(_mm256_and_si256(low, group_mask), group_shift),
@@ -398,7 +398,15 @@ template <bool kRegroup = false, class Word>
                           _mm256_maskz_compress_epi32(deferred, _mm256_srl_epi32(low, group_bits)));
       regrouped->deferred += static_cast<std::size_t>(__builtin_popcount(deferred));
     } else {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i), cell);
+      const __m256i record =
+          _mm256_and_si256(_mm512_i64gather_epi32(position, t.clients, sizeof(Word)), record_mask);
+      const __m256i own = _mm256_and_si256(record, slot_mask);
+      bad_lanes |= _mm256_cmpeq_epi32_mask(own, unknown);
+      const __m256i slot = _mm256_mask_blend_epi32(in_range, outside, own);
+      const __m256i offset =
+          _mm256_sub_epi32(_mm256_sub_epi32(date, start), _mm256_srl_epi32(record, slot_bits));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(cells + i),
+                          cell_avx512(slot, kind, offset, c));
     }
   }
   bad |= bad_lanes != 0;
@@ -577,22 +585,22 @@ void tally_regrouped(const UtilisationRequest& request, const Layout& layout, st
     report_bad_row(events, begin, end - begin, lookup);
   };
   const std::uint32_t slot_mask = (1u << tables.slot_bits) - 1;
+  Regrouped split{plan.group_bits, plan.day_bits, records, groups};
   for (std::size_t round = begin; round < end; round += plan.round) {
     const std::size_t round_end = std::min(end, round + plan.round);
     for (std::size_t first = round; first < round_end; first += kBlock) {
       const std::size_t size = std::min(kBlock, round_end - first);
-      Regrouped split{plan.group_bits, plan.day_bits, records, groups};
+      split.deferred = 0;
       const std::size_t done =
           cells_avx512<true>(tables, arithmetic, events, first, size, cells, bad, &split);
       for (std::size_t row = first + done; row < first + size; ++row) {
         const Person person = lookup(events.person_id[row]);
         const Days day = date(row);
         bad |= (person.slot == kUnknownSlot) | (day == kNoDate) | (events.kind[row] >= kEventKinds);
-        cells[split.direct++] = arithmetic.cell(person.slot, person.index, day, events.kind[row]);
+        ++out.histogram[arithmetic.cell(person.slot, person.index, day, events.kind[row])];
       }
       if (bad) [[unlikely]]
         report();
-      for (std::size_t i = 0; i < split.direct; ++i) ++out.histogram[cells[i]];
       for (std::size_t i = 0; i < split.deferred; ++i) *tail[groups[i]]++ = records[i];
     }
     for (std::size_t group = 0; group < plan.groups; ++group) {
@@ -620,6 +628,9 @@ void tally_regrouped(const UtilisationRequest& request, const Layout& layout, st
     if (bad) [[unlikely]]
       report();
   }
+  out.histogram[layout.cell(kComparisonSlot, 0, 0, 0)] += static_cast<std::uint32_t>(split.others);
+  out.histogram[layout.cell(kOutsideDataSlot, 0, 0, 0)] +=
+      static_cast<std::uint32_t>(split.outside);
 }
 #endif
 
