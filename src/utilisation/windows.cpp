@@ -214,6 +214,7 @@ struct DenseTables {
   std::int64_t clients_min, others_min;
   std::uint64_t clients_size, others_size;
   unsigned slot_bits;
+  bool others_without_gaps;  // every id in the comparison pool's range is one of theirs
 };
 
 // The events' timestamps (UtilisationRequest::event_ticks) to days in the vector loop, for the
@@ -347,10 +348,13 @@ template <bool kRegroup = false, class Word>
     const __m512i other = _mm512_sub_epi64(id, others_min);
     const __mmask8 is_client = _mm512_cmplt_epu64_mask(client, clients_size);
     const __mmask8 in_others = _mm512_cmplt_epu64_mask(other, others_size);
-    const __m512i words = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), in_others,
-                                                      _mm512_srli_epi64(other, 6), t.others, 8);
-    const __mmask8 is_other = _mm512_mask_test_epi64_mask(
-        in_others, _mm512_srlv_epi64(words, _mm512_and_si512(other, bit_of_word)), one);
+    __mmask8 is_other = in_others;
+    if (!t.others_without_gaps) {
+      const __m512i words = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), in_others,
+                                                        _mm512_srli_epi64(other, 6), t.others, 8);
+      is_other = _mm512_mask_test_epi64_mask(
+          in_others, _mm512_srlv_epi64(words, _mm512_and_si512(other, bit_of_word)), one);
+    }
     const __m512i position = _mm512_mask_blend_epi64(
         is_client, _mm512_mask_sub_epi64(nobody, is_other, nobody, one), client);
     __m256i date;
@@ -379,8 +383,11 @@ template <bool kRegroup = false, class Word>
       // loaded only to check that an event outside the range is someone's.
       const __mmask8 deferred = is_client & in_range & kind_ok;
       const __mmask8 checked = is_client & ~in_range;
-      const __m256i record = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), checked, position,
-                                                         t.clients, sizeof(Word));
+      // Events outside the range are rare: skip the (never free) gather when there are none.
+      const __m256i record = checked
+                                 ? _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), checked,
+                                                               position, t.clients, sizeof(Word))
+                                 : _mm256_setzero_si256();
       bad_lanes |=
           static_cast<__mmask8>(~(is_client | is_other)) |
           _mm256_mask_cmpeq_epi32_mask(
@@ -707,8 +714,8 @@ class DensePeople {
   DenseTables<Stored> tables() const
     requires(!std::is_same_v<Record, FullRecord>)
   {
-    return {clients_.data(), others_.data(), clients_min_,     others_min_,
-            clients_size_,   others_size_,   record_.slot_bits};
+    return {clients_.data(), others_.data(), clients_min_,      others_min_,
+            clients_size_,   others_size_,   record_.slot_bits, others_count_ == others_size_};
   }
   // Brings a client's record towards the core ahead of its lookup.
   void prefetch(std::int64_t id) const {
@@ -747,6 +754,7 @@ class DensePeople {
   bool fill_comparison(Column<std::int64_t> ids) {
     if (!range(ids, 64, others_min_, others_size_)) return false;
     others_.assign(others_size_ / 64 + 1, 0);
+    others_count_ = ids.size();
     for (std::int64_t id : ids) {
       const std::uint64_t bit = offset(id, others_min_);
       repeats_ = repeats_ || (others_[bit >> 6] >> (bit & 63) & 1);
@@ -757,7 +765,7 @@ class DensePeople {
 
   Record record_;
   std::int64_t clients_min_ = 0, others_min_ = 0;
-  std::uint64_t clients_size_ = 0, others_size_ = 0;
+  std::uint64_t clients_size_ = 0, others_size_ = 0, others_count_ = 0;
   std::vector<Stored, HugePageAllocator<Stored>> clients_;  // then a comparison patient, nobody
   std::vector<std::uint64_t> others_{0};                    // a bit per id from others_min_
   bool repeats_ = false;

@@ -327,6 +327,22 @@ TEST(Utilisation, ManyClientsCountAsTheDefinitionSaysFromDaysOrTicks) {
   for (auto& id : f.client_id) id -= far;
   for (auto& id : f.person) id -= id > far ? far : 0;
 
+  // A comparison pool with a gap in its ids (looked up in its bitmap, not taken as a range):
+  // the same counts, and an id in the gap named by its row.
+  const auto whole_pool = count_utilisation(request());
+  f.other[3] = 5'000'000 + 200'000;  // 5,000,003 is nobody's now
+  std::replace(f.person.begin(), f.person.end(), std::int64_t{5'000'003}, std::int64_t{5'200'000});
+  EXPECT_EQ(count_utilisation(request()).counts, whole_pool.counts);
+  f.person[777] = 5'000'003;
+  try {
+    count_utilisation(request());
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.column(), "person_id");
+    EXPECT_EQ(error.row(), 777);
+  }
+  f.person[777] = 5'200'000;
+
   // An id inside the clients' range that is nobody's, on an event inside the data range (put
   // aside) or outside it (looked up as it passes): named by its first row either way.
   f.client_id[5] = kClients + 1000;  // id 6 is nobody's now
