@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--comparison", type=int, default=1_000_000)
     parser.add_argument("--min-events", type=int, default=50_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="a tiny size that runs in seconds")
     args = parser.parse_args()
     if args.smoke:
