@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <memory>
 #include <numeric>
 #include <span>
 #include <type_traits>
