@@ -78,7 +78,8 @@ class Evaluation:
         ``age``, ``carer``, ``status``.
     events:
         One row per use of a health service: ``person_id`` (or ``client_id``/``patient_id``),
-        ``date``, ``kind`` (one of ``EVENT_KINDS``).
+        ``date``, ``kind`` (one of ``EVENT_KINDS``). Datetime dates are kept as they are and
+        checked as the events are first counted; other dates are read and checked here.
     assessments:
         Long format outcome ratings: ``client_id, date, timepoint, instrument, item, value``.
     interventions, feedback:
