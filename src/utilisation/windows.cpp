@@ -267,11 +267,19 @@ struct CellArithmetic {
   }
 };
 
+// How events are regrouped: clients' ids in groups of 2^group_bits (each group's part of the
+// table fits a core's L2), `round` events at a time.
+struct RegroupPlan {
+  unsigned group_bits = 0, day_bits = 0;
+  std::size_t groups = 0, round = 0;
+  TicksToDays from_ticks;  // when the events' dates are ticks
+};
+
 // A chunk's events split as they pass: the records of clients' in-range events, a block's at a
 // time, put aside to be counted with their id group's part of the table in cache; the others
 // only counted (which slot holds them is all that is read of them).
 struct Regrouped {
-  unsigned group_bits, day_bits;
+  const RegroupPlan& plan;
   std::uint32_t* records;  // client id's place in its group, day - data_start, kind
   std::uint32_t* groups;   // its id group
   std::size_t deferred = 0;
@@ -327,9 +335,9 @@ template <bool kRegroup = false, class Word>
   [[maybe_unused]] __m256i group_mask{};
   [[maybe_unused]] __m128i group_shift{}, group_bits{};
   if constexpr (kRegroup) {
-    group_mask = _mm256_set1_epi32(static_cast<int>((1u << regrouped->group_bits) - 1));
-    group_shift = _mm_cvtsi32_si128(static_cast<int>(regrouped->day_bits + 4));
-    group_bits = _mm_cvtsi32_si128(static_cast<int>(regrouped->group_bits));
+    group_mask = _mm256_set1_epi32(static_cast<int>((1u << regrouped->plan.group_bits) - 1));
+    group_shift = _mm_cvtsi32_si128(static_cast<int>(regrouped->plan.day_bits + 4));
+    group_bits = _mm_cvtsi32_si128(static_cast<int>(regrouped->plan.group_bits));
   }
   const TicksToDays& from = c.from_ticks;
   const __m512i start_ticks = _mm512_set1_epi64(from.start_ticks);
@@ -513,14 +521,6 @@ void tally_events(const UtilisationRequest& request, const Layout& layout, std::
 }
 
 #if defined(__x86_64__)
-// How events are regrouped: clients' ids in groups of 2^group_bits (each group's part of the
-// table fits a core's L2), `round` events at a time.
-struct RegroupPlan {
-  unsigned group_bits = 0, day_bits = 0;
-  std::size_t groups = 0, round = 0;
-  TicksToDays from_ticks;  // when the events' dates are ticks
-};
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // The cells of one id group's put-aside records, 8 at a time; returns how many it did.
@@ -591,7 +591,7 @@ void tally_regrouped(const UtilisationRequest& request, const Layout& layout, st
     report_bad_row(events, begin, end - begin, lookup);
   };
   const std::uint32_t slot_mask = (1u << tables.slot_bits) - 1;
-  Regrouped split{plan.group_bits, plan.day_bits, records, groups};
+  Regrouped split{plan, records, groups};
   for (std::size_t round = begin; round < end; round += plan.round) {
     const std::size_t round_end = std::min(end, round + plan.round);
     for (std::size_t first = round; first < round_end; first += kBlock) {
