@@ -16,6 +16,7 @@ except ImportError as error:  # pragma: no cover - only without a build
     ) from error
 
 from . import risk
+from ._version import __version__
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
 from .support import feedback_summary, outward_referrals, phb_breaches, spend, suppress, support_summary
@@ -24,6 +25,7 @@ from .tariff import Tariff, load_tariff, tariff_table
 
 __all__ = [
     "EVENT_KINDS",
+    "__version__",
     "Evaluation",
     "Framework",
     "SyntheticService",
@@ -44,4 +46,3 @@ __all__ = [
     "transitions",
     "wellbeing",
 ]
-__version__ = "0.1.0"

@@ -7,11 +7,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from ._version import __version__
 from .evaluation import Evaluation
+from .report import DEFAULT_TITLE, write_report
+from .risk import case_list
+from .risk.scoring import score_patients
 from .summary import format_headline, headline
+from .synthetic import synthetic
+from .tariff import load_tariff
 
 CSV_COLUMNS = """\
 CSV files: one header row, ISO dates (YYYY-MM-DD), an empty cell is a missing value.
@@ -61,12 +68,22 @@ def _windows(values: Sequence[str]) -> list[float | str]:
     return [v if v.endswith("d") else float(v) for v in values]
 
 
-def _emit(figures: dict, json_path: str | None) -> None:
+def _status(message: str) -> None:
+    """Progress and file notes go to stderr; stdout carries figures alone."""
+    print(message, file=sys.stderr)
+
+
+def _emit(figures: dict[str, Any], json_path: str | None) -> None:
+    """The figures as text on stdout, and as JSON to a file (``-``: stdout, instead of the text)."""
+    document = json.dumps(figures, indent=2) + "\n"
+    if json_path == "-":
+        sys.stdout.write(document)
+        return
     print(format_headline(figures))
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"Figures written to {json_path}")
+        Path(json_path).write_text(document, encoding="utf-8")
+        _status(f"Figures written to {json_path}")
 
 
 def add_table_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,8 +106,6 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
     """The Evaluation of the tables named by ``add_table_arguments``' options."""
-    from .tariff import load_tariff
-
     return Evaluation(
         clients=_read_csv(args.clients, "clients"),
         events=_read_csv(args.events, "events"),
@@ -112,19 +127,45 @@ def evaluate(args: argparse.Namespace) -> None:
 
 
 def demo(args: argparse.Namespace) -> None:
-    from .synthetic import synthetic
-
     data = synthetic(n_clients=args.n_clients, n_comparison=args.n_comparison, seed=args.seed,
                      true_effect=args.true_effect)
     ev = Evaluation(clients=data.clients, events=data.events, assessments=data.assessments,
                     interventions=data.interventions, feedback=data.feedback, comparison=data.comparison,
                     tariff="example", data_start=data.data_start, data_end=data.data_end)
-    print(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
-          "(the naive before/after below also holds regression to the mean)")
+    _status(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
+            "(the naive before/after below also holds regression to the mean)")
     _emit(headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence), args.json)
     if args.report:
         ev.report(args.report, service_cost_pence=args.service_cost_pence, bootstrap=args.bootstrap)
-        print(f"Report written to {args.report}")
+        _status(f"Report written to {args.report}")
+
+
+def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """``socialrx report``: the CSV files in, the HTML report out."""
+    parser = subparsers.add_parser(
+        "report", help="write the evaluation report (one HTML file) from CSV files",
+        description="Evaluate a service from CSV files and write the report: one self-contained HTML file.",
+        epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_table_arguments(parser)
+    parser.add_argument("--by-period", choices=["none", "side_by_side", "separate"], default="none",
+                        help="one report (none), plus each financial year side by side, or one report per year")
+    parser.add_argument("--no-match", action="store_true", help="leave the matched comparison out")
+    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates (default 2000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--title", default=DEFAULT_TITLE)
+    parser.add_argument("--out", required=True, help="the HTML file to write")
+    parser.set_defaults(handler=report_command)
+    return parser
+
+
+def report_command(args: argparse.Namespace) -> None:
+    ev = evaluation_from_args(args)
+    by_period = {"none": False, "side_by_side": "side_by_side", "separate": "separate"}[args.by_period]
+    written = write_report(ev, args.out, windows=_windows(args.windows), by_period=by_period,
+                           service_cost_pence=args.service_cost_pence, match=False if args.no_match else None,
+                           bootstrap=args.bootstrap, seed=args.seed, title=args.title)
+    for path in written if isinstance(written, list) else [written]:
+        _status(f"Report written to {path}")
 
 
 SCORE_COLUMNS = """\
@@ -137,20 +178,18 @@ patients.csv: patient_id and every column the model names (e.g. age, sex,
 
 
 def score(args: argparse.Namespace) -> None:
-    from .risk import case_list
-    from .risk.scoring import score_patients
-
     scored = score_patients(_read_csv(args.patients, "patients"), args.model,
                             diagnoses=_read_csv(args.diagnoses, "diagnoses"), events=_read_csv(args.events, "events"),
                             as_of=args.as_of, top=args.top, threads=args.threads)
     table = case_list(scored, by=args.by, k=args.case_list) if args.case_list else scored
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
-    print(f"Scored {len(scored):,} patients; wrote {len(table):,} rows to {args.out}")
+    _status(f"Scored {len(scored):,} patients; wrote {len(table):,} rows to {args.out}")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="socialrx", description="Evaluate a social prescribing service.")
+    parser.add_argument("--version", action="version", version=f"socialrx {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("evaluate", help="evaluate a service from CSV files",
@@ -158,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_table_arguments(run)
     run.add_argument("--by", help="break figures down by a clients column, e.g. practice or locality")
-    run.add_argument("--json", help="write every figure to this JSON file")
+    run.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
     run.set_defaults(handler=evaluate)
 
     rank = commands.add_parser("score", help="score a population with a risk model",
@@ -177,8 +216,6 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--out", required=True, help="scores CSV to write")
     rank.set_defaults(handler=score)
 
-    from .report import add_report_parser
-
     add_report_parser(commands)
 
     show = commands.add_parser("demo", help="evaluate the built-in synthetic service end to end")
@@ -188,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--true-effect", type=float, default=0.1,
                       help="the synthetic service's true proportional fall in every kind of use")
     show.add_argument("--service-cost-pence", type=int, default=45_269_800)
-    show.add_argument("--json", help="write every figure to this JSON file")
+    show.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
     show.add_argument("--report", help="write the HTML evaluation report to this file")
     show.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates for the report")
     show.set_defaults(handler=demo)
@@ -199,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # bad input or an unreadable/unwritable file: no traceback
         print(f"socialrx: {error}", file=sys.stderr)
         return 2
     return 0

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
-from .evaluation import EVENT_KINDS, Window, _parse_windows, _percent_change
+from ._measures import EVENT_KINDS, Window, parse_windows, percent_change
 
 __all__ = ["did"]
 
@@ -71,7 +71,7 @@ def _people(ev: Any, matches: pd.DataFrame, pseudo: pd.DataFrame) -> tuple[dict[
     """Clients, then the matched comparison patients at their pseudo index dates, as one
     clients view for per-person counting; the pool's other patients; each match row's client
     and control positions in that view."""
-    clients = ev._client_columns
+    clients = ev.client_columns
     client_ids = clients["client_id"]
     client_row = pd.Index(client_ids).get_indexer(as_ids(matches["client_id"], "matches", "client_id"))
     if (client_row < 0).any():
@@ -97,7 +97,7 @@ def _people(ev: Any, matches: pd.DataFrame, pseudo: pd.DataFrame) -> tuple[dict[
         "discharge_date": discharge if len(discharge) == 0 else np.concatenate(
             [discharge, np.full(len(controls), NO_DATE, np.int32)]),
     }
-    pool = ev._comparison_ids()
+    pool = ev.comparison_ids
     others = pool[~np.isin(pool, controls)]
     return view, others, client_row, len(client_ids) + control_position
 
@@ -170,8 +170,8 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     threads = whole_number(threads, "did.threads", 0) or ev.threads
     if not 0 < level < 1:
         raise ValueError(f"did.level: must be between 0 and 1, got {level!r}")
-    specs = _parse_windows(windows)
-    if ev._event_columns is None:
+    specs = parse_windows(windows)
+    if ev.event_columns is None:
         raise ValueError("events: this evaluation was given no events table")
     if ev.data_start is None or ev.data_end is None:
         raise ValueError("data_start/data_end: needed to decide which windows the data cover")
@@ -183,7 +183,7 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     set_code, treated = _sets(matches, client_row)
     weight = pd.to_numeric(matches["weight"], errors="coerce").to_numpy(dtype=float)
     counts = _core.count_utilisation(
-        **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **ev._event_columns,
+        **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **ev.event_columns,
         data_start=ev.data_start, data_end=ev.data_end, windows=[s.days for s in specs],
         threads=threads, per_person=True)
     engine = _core.DidBootstrap(counts, treated, control_person.astype(np.int32), set_code, weight,
@@ -218,7 +218,7 @@ def _frame(specs: list[Any], e: dict[str, np.ndarray], ci: dict[str, Any], price
         "controls_censored": e["controls_censored"][w],
         "naive_pre_per_client": e["treated_pre"][w, o],
         "naive_post_per_client": e["treated_post"][w, o],
-        "naive_change_pct": _percent_change(e["treated_pre"][w, o], e["treated_post"][w, o]),
+        "naive_change_pct": percent_change(e["treated_pre"][w, o], e["treated_post"][w, o]),
         "control_pre_per_client": e["control_pre"][w, o],
         "control_post_per_client": e["control_post"][w, o],
         "did_per_client": e["did"][w, o],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,57 +12,17 @@ import pandas as pd
 from . import _core
 from ._columns import (NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, as_ticks, client_columns,
                        financial_year_labels, normalised_labels, require_columns)
+from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, per_client, percent_change, period_of_clients
+from .matching import Match, match
+from .outcomes import domain_outcomes, wellbeing
+from .support import feedback_summary, outward_referrals, phb_breaches, spend, support_summary
 from .tariff import TariffSource, load_tariff, tariff_table
 
-EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
-Window = Union[int, float, str]
+__all__ = ["EVENT_KINDS", "Evaluation", "Window", "WindowSpec"]
+
 AGE_BANDS = ("under 16", "16-23", "24-63", "64+")
 DERIVED_GROUPINGS = ("financial_year", "referral_month", "age_band")
 _PERSON_ID_COLUMNS = ("person_id", "patient_id", "client_id")
-
-
-@dataclass(frozen=True)
-class WindowSpec:
-    """A window either side of the index date: W months is round(W x 365.25 / 12) days."""
-
-    label: str
-    months: float | None
-    days: int
-
-    @staticmethod
-    def parse(window: Window) -> WindowSpec:
-        """``6`` or ``6.0`` are months; ``"90d"`` is 90 days."""
-        if isinstance(window, str) and window.endswith("d") and window[:-1].isdigit():
-            return WindowSpec(window, None, int(window[:-1]))
-        try:
-            months = float(window)
-        except (TypeError, ValueError):
-            raise ValueError(f"windows: {window!r} is neither months (6) nor days ('183d')") from None
-        if not months > 0:
-            raise ValueError(f"windows: a window must be positive, got {window!r}")
-        label = f"{months:g}m"
-        return WindowSpec(label, months, _core.window_days(months))
-
-
-def _parse_windows(windows: Window | Sequence[Window]) -> list[WindowSpec]:
-    if isinstance(windows, (str, int, float)):
-        windows = [windows]
-    specs = [WindowSpec.parse(w) for w in windows]
-    if not specs:
-        raise ValueError("windows: at least one window is needed")
-    return specs
-
-
-def _percent_change(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """100 x (after - before) / before; NaN where before is 0 (undefined, not 0 or inf)."""
-    before = np.asarray(before, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(before > 0, 100.0 * (np.asarray(after, dtype=float) - before) / before, np.nan)
-
-
-def _per(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
 
 
 class Evaluation:
@@ -155,6 +114,56 @@ class Evaluation:
         if self._event_ticks is None:
             self._event_days = as_days(frame["date"], "events", "date", required=True)
         return {"person_id": as_ids(frame[id_column], "events", id_column), "kind": kind}
+
+    @property
+    def client_columns(self) -> dict[str, np.ndarray]:
+        """The clients' checked columns as the engines take them: ``client_id`` (int64),
+        ``referral_date``, ``index_date``, ``discharge_date`` (int32 days; ``NO_DATE`` where
+        there is none)."""
+        return self._client_columns
+
+    @property
+    def event_columns(self) -> dict[str, np.ndarray] | None:
+        """The events' checked ``person_id``, ``date`` (int32 days) and ``kind`` codes; None
+        without an events table."""
+        return self._event_columns
+
+    @property
+    def comparison_ids(self) -> np.ndarray:
+        """The comparison pool's patient ids (int64; empty without a pool)."""
+        return self._comparison_ids()
+
+    def periods(self) -> pd.Series:
+        """Each client's reporting period: the NHS financial year (April-March) of the index
+        date, or of the referral date for a client who never connected."""
+        return period_of_clients(self._client_columns["index_date"], self._client_columns["referral_date"])
+
+    def for_period(self, period: str) -> Evaluation:
+        """The evaluation of the clients of one reporting period (``"2023/24"``, see
+        :meth:`periods`); events, comparison pool, tariff and data range are shared."""
+        labels = self.periods()
+        mask = (labels == period).to_numpy(dtype=bool)
+        if not mask.any():
+            raise ValueError(f"period: no client falls in {period!r} (periods: "
+                             f"{', '.join(sorted(labels.unique()))})")
+        others = pd.Index(self._client_columns["client_id"][~mask])
+
+        def keep(frame: pd.DataFrame | None, column: str = "client_id") -> pd.DataFrame | None:
+            if frame is None:
+                return None
+            return frame[~frame[column].isin(others)].reset_index(drop=True)
+
+        events = None if self.events is None else keep(
+            self.events, next(c for c in _PERSON_ID_COLUMNS if c in self.events.columns))
+        return Evaluation(
+            clients=self.clients[mask].reset_index(drop=True), events=events, assessments=keep(self.assessments),
+            interventions=keep(self.interventions), feedback=keep(self.feedback), comparison=self.comparison,
+            tariff=self.tariff, data_start=_as_date(self.data_start), data_end=_as_date(self.data_end),
+            threads=self.threads)
+
+    def reporting_periods(self) -> list[str]:
+        """The reporting periods with a connected client, in order."""
+        return sorted(p for p in self.periods().unique() if p != "not connected")
 
     @property
     def _event_columns(self) -> dict[str, np.ndarray] | None:
@@ -254,7 +263,7 @@ class Evaluation:
             counts = _core.reach_by_group(index_date, codes, len(labels))
         frame = pd.DataFrame({by or "group": labels, "referred": counts["referred"],
                               "connected": counts["connected"]})
-        frame["pct_connected"] = 100.0 * _per(frame["connected"].to_numpy(), frame["referred"].to_numpy())
+        frame["pct_connected"] = 100.0 * per_client(frame["connected"], frame["referred"])
         return frame
 
     def _reason_sets(self) -> tuple[np.ndarray, list[str]]:
@@ -279,60 +288,44 @@ class Evaluation:
     def outcomes(self, framework: str = "dudley7") -> pd.DataFrame:
         """Per outcome domain, over clients rated at baseline and follow-up (see
         ``socialrx.outcomes.domain_outcomes`` for the columns)."""
-        from .outcomes import domain_outcomes
-
         return domain_outcomes(self._require("assessments"), client_ids=self._client_columns["client_id"],
                                framework=framework)
 
     def wellbeing(self) -> pd.DataFrame:
         """SWEMWBS and ONS4 before and after (see ``socialrx.outcomes.wellbeing``)."""
-        from .outcomes import wellbeing
-
         return wellbeing(self._require("assessments"))
 
     # ----------------------------------------------------------------- support and feedback
     def support(self, *, phb_cap_pence: int = 10_000, by: str | None = None) -> pd.DataFrame:
         """Support given: contacts, length of support, outward referrals, spend, personal
         health budgets against their cap (see ``socialrx.support.support_summary``)."""
-        from .support import support_summary
-
         return support_summary(self._require("interventions"), self.clients, phb_cap_pence=phb_cap_pence,
                                group=by)
 
     def outward_referrals(self, by: str = "sector", *, group: str | None = None) -> pd.DataFrame:
         """Outward referrals by ``"sector"`` or ``"organisation"``, with shares."""
-        from .support import outward_referrals
-
         return outward_referrals(self._require("interventions"), self.clients, by=by, group=group)
 
     def spend(self, *, by: str | None = None) -> pd.DataFrame:
         """Spend per intervention kind in exact pence."""
-        from .support import spend
-
         return spend(self._require("interventions"), self.clients, group=by)
 
     def phb_breaches(self, *, cap_pence: int = 10_000) -> pd.DataFrame:
         """Clients whose personal health budgets exceed the cap."""
-        from .support import phb_breaches
-
         return phb_breaches(self._require("interventions"), self.clients, cap_pence=cap_pence)
 
     def feedback_summary(self, *, by: str | None = None) -> pd.DataFrame:
         """Shares rating 4-5 stars, reporting an impact, connected to services, with the number
         who answered (see ``socialrx.support.feedback_summary``)."""
-        from .support import feedback_summary
-
         return feedback_summary(self._require("feedback"), self.clients, group=by)
 
     # ----------------------------------------------------------------- matched comparison
     def match(self, *, covariates: Sequence[str] | None = None, k: int = 1, caliper: float | None = 0.2,
               replace: bool = False, exact: Sequence[str] = (), seed: int = 1, lookback_months: int = 12,
-              diagnoses: Any = None) -> Any:
+              diagnoses: Any = None) -> Match:
         """Match connected clients to comparison patients on the propensity score (1:k nearest
         neighbours on its logit within ``caliper`` SDs); ``.balance()``, ``.matches()``,
         ``.unmatched()`` and ``.did()`` on the result. See ``socialrx.matching.match``."""
-        from .matching import match
-
         return match(self, covariates=covariates, k=k, caliper=caliper, replace=replace, exact=exact,
                      seed=seed, lookback_months=lookback_months, diagnoses=diagnoses, threads=self.threads)
 
@@ -395,15 +388,15 @@ class Evaluation:
         (100 x change / pre; NaN when pre is 0), ``pre_per_client``, ``post_per_client``.
         Who was left out and why: :meth:`exclusions`.
         """
-        specs = _parse_windows(windows)
+        specs = parse_windows(windows)
         result, labels = self._counts(specs, by)
         counts = result.counts
         frame = self._window_frame(specs, by, counts, {
             "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1]}, labels)
         frame["change"] = frame["post"] - frame["pre"]
-        frame["pct_change"] = _percent_change(frame["pre"], frame["post"])
-        frame["pre_per_client"] = _per(frame["pre"].to_numpy(float), frame["clients"].to_numpy())
-        frame["post_per_client"] = _per(frame["post"].to_numpy(float), frame["clients"].to_numpy())
+        frame["pct_change"] = percent_change(frame["pre"], frame["post"])
+        frame["pre_per_client"] = per_client(frame["pre"], frame["clients"])
+        frame["post_per_client"] = per_client(frame["post"], frame["clients"])
         return frame
 
     def exclusions(self, windows: Window | Sequence[Window] = (6, 12)) -> pd.DataFrame:
@@ -411,7 +404,7 @@ class Evaluation:
 
         Columns: ``window``, ``table`` (clients / events), ``reason``, ``count``.
         """
-        specs = _parse_windows(windows)
+        specs = parse_windows(windows)
         result, _ = self._counts(specs, None)
         rows = []
         for i, spec in enumerate(specs):
@@ -442,7 +435,7 @@ class Evaluation:
         ``unit_cost_pence`` and ``avoided_pence`` (both <NA> for kinds the tariff does not price).
         """
         tariff = self._require_tariff()
-        specs = _parse_windows(windows)
+        specs = parse_windows(windows)
         result, labels = self._counts(specs, by)
         avoided, priced = _core.cost_avoidance(result, tariff).avoided
         unit = np.zeros(len(EVENT_KINDS), np.int64)
@@ -468,7 +461,7 @@ class Evaluation:
         """
         if isinstance(service_cost_pence, float) and not service_cost_pence.is_integer():
             raise ValueError("service_cost_pence: must be whole pence")
-        spec = _parse_windows(window)
+        spec = parse_windows(window)
         table = self.cost_avoidance(spec[0].label if spec[0].months is None else spec[0].months)
         gross = int(table["avoided_pence"].sum())
         included = int(table["clients"].iloc[0]) if len(table) else 0
@@ -506,6 +499,10 @@ class Evaluation:
         reach = self.reach()
         return (f"Evaluation({int(reach['referred'].sum())} referred, {int(reach['connected'].sum())} connected, "
                 f"data {_iso(self.data_start)} to {_iso(self.data_end)})")
+
+
+def _as_date(day: int | None) -> np.datetime64 | None:
+    return None if day is None else np.datetime64(int(day), "D")
 
 
 def _iso(day: int | None) -> str:

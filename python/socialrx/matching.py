@@ -48,13 +48,14 @@ import pandas as pd
 
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
+from ._measures import EVENT_KINDS
+from .did import did as did_estimate
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
 
 __all__ = ["Match", "match", "UNMATCHED_REASONS"]
 
-EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
 _PRIOR, _BASELINE = "prior_", "baseline_"
 UNMATCHED_REASONS = ("not_connected", "lookback_before_data", "no_comparison_in_stratum",
                      "no_match_within_caliper")
@@ -84,8 +85,8 @@ class Match:
         self._names = names
         self._x = x                              # [person][covariate], row-major
         self._result = result
-        self._client_id = ev._client_columns["client_id"]
-        self._comparison_id = ev._comparison_ids()
+        self._client_id = ev.client_columns["client_id"]
+        self._comparison_id = ev.comparison_ids
 
     # ----------------------------------------------------------------- matched sets
     def matches(self) -> pd.DataFrame:
@@ -106,9 +107,7 @@ class Match:
             threads: int = 0, progress: bool | None = None) -> pd.DataFrame:
         """Difference-in-differences of the matched sets per window and event kind (and in
         money), with bootstrap intervals over matched sets; see ``socialrx.did.did``."""
-        from .did import did
-
-        return did(self.evaluation, self.matches(), self.comparison_index_dates(), windows=windows,
+        return did_estimate(self.evaluation, self.matches(), self.comparison_index_dates(), windows=windows,
                    bootstrap=bootstrap, level=level, seed=seed, threads=threads, progress=progress)
 
     def weights(self) -> pd.DataFrame:
@@ -259,7 +258,7 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
         raise ValueError(f"match.caliper: must be a positive number of SDs or None, got {caliper!r}")
     if ev.comparison is None:
         raise ValueError("comparison: matching needs a comparison table of non-referred patients")
-    if ev._event_columns is None:
+    if ev.event_columns is None:
         raise ValueError("events: matching needs the events table (prior utilisation)")
     if ev.data_start is None or ev.data_end is None:
         raise ValueError("data_start/data_end: needed to decide whose look-back the data cover")
@@ -268,7 +267,7 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
     lookback = int(_core.window_days(float(lookback_months)))
     threads = threads or ev.threads
 
-    cc = ev._client_columns
+    cc = ev.client_columns
     index = cc["index_date"]
     connected = index != NO_DATE
     # baseline_<kind> covariates need the D days before the look-back too.
@@ -283,7 +282,7 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
                 "baseline_<kind> to match on the look-back alone)" if baseline else "the look-back needs")
         raise ValueError(f"clients.index_date: no connected client has the {history} days of data "
                          f"before its index date that {need}")
-    comparison_id = ev._comparison_ids()
+    comparison_id = ev.comparison_ids
     pseudo = _core.pseudo_index_dates(comparison_id, index[client_rows], seed, threads)
 
     people = _People(ev, client_rows, comparison_id, pseudo)
@@ -313,8 +312,8 @@ class _People:
         self.clients = ev.clients
         self.comparison = ev.comparison
         self.n_clients = len(client_rows)
-        self.ids = np.concatenate([ev._client_columns["client_id"][client_rows], comparison_id])
-        self.index = np.concatenate([ev._client_columns["index_date"][client_rows], pseudo])
+        self.ids = np.concatenate([ev.client_columns["client_id"][client_rows], comparison_id])
+        self.index = np.concatenate([ev.client_columns["index_date"][client_rows], pseudo])
 
     def both(self, column: str) -> tuple[pd.Series, pd.Series] | None:
         """The column from both tables (clients restricted to the eligible), or None when a
@@ -441,7 +440,7 @@ def _base_covariate(people: _People, name: str) -> np.ndarray:
         return people.index_year() - people.numbers("birth_year", values)
     if name == "age":
         age = people.numbers("age", values)
-        referral = people.ev._client_columns["referral_date"][people.client_rows]
+        referral = people.ev.client_columns["referral_date"][people.client_rows]
         age[:people.n_clients] += people.index_year()[:people.n_clients] - _calendar_year(referral)
         return age
     return people.numbers(name, values)
@@ -466,7 +465,7 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
     which a second call, over those rows alone, counts per client.
     """
     ev = people.ev
-    cc = ev._client_columns
+    cc = ev.client_columns
     comparison_id = people.ids[people.n_clients:]
     pseudo = people.index[people.n_clients:]
     # Only the look-back side is wanted: widen the data end so that no one is left out for a
@@ -487,10 +486,10 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
 
     # Every client row, so that all their events are known; the ineligible ones count nothing.
     patients, patients_covered, client_events = count(comparison_id, pseudo, pseudo, cc["client_id"],
-                                                      ev._event_columns, collect=True)
+                                                      ev.event_columns, collect=True)
     clients, clients_covered, _ = count(
         cc["client_id"], cc["referral_date"], cc["index_date"], np.empty(0, np.int64),
-        {name: column[client_events] for name, column in ev._event_columns.items()})
+        {name: column[client_events] for name, column in ev.event_columns.items()})
     rows = people.client_rows
     parts = (clients[:, rows], patients)  # [window][person][kind] per table, eligible clients
     prior = tuple(part[0] for part in parts)

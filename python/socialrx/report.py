@@ -18,7 +18,6 @@ the CSS is inline: the file needs nothing else to display.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as _dt
 import html
@@ -33,12 +32,14 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _plots
-from ._columns import NO_DATE, financial_year_labels, normalised_labels
-from .evaluation import Evaluation, Window, WindowSpec
+from ._columns import normalised_labels
+from ._measures import Window, WindowSpec
+from .did import did as did_estimate
+from .evaluation import Evaluation
+from .outcomes import indicator_changes, transitions
 from .support import suppress
 
-__all__ = ["Report", "build_report", "write_report", "period_labels", "period_evaluation",
-           "report_command", "add_report_parser"]
+__all__ = ["Report", "build_report", "write_report"]
 
 ByPeriod = Union[bool, None, Literal["side_by_side", "separate"]]
 ServiceCost = Union[int, Mapping[str, int], None]
@@ -312,48 +313,6 @@ class Report:
 
 
 # ------------------------------------------------------------------------------ periods
-def period_labels(ev: Evaluation) -> pd.Series:
-    """Each client's reporting period: the NHS financial year (April-March) of the index date,
-    or of the referral date for a client who never connected."""
-    columns = ev._client_columns
-    day = np.where(columns["index_date"] != NO_DATE, columns["index_date"], columns["referral_date"])
-    return financial_year_labels(day.astype(np.int32))
-
-
-def _events_id_column(frame: pd.DataFrame) -> str:
-    return next(c for c in ("person_id", "client_id", "patient_id") if c in frame.columns)
-
-
-def period_evaluation(ev: Evaluation, period: str) -> Evaluation:
-    """The evaluation restricted to the clients of one reporting period (see
-    :func:`period_labels`); events, comparison patients, tariff and data range are shared."""
-    mask = (period_labels(ev) == period).to_numpy(dtype=bool)
-    if not mask.any():
-        raise ValueError(f"period: no client falls in {period!r} (periods: "
-                         f"{', '.join(sorted(period_labels(ev).unique()))})")
-    clients = ev.clients[mask].reset_index(drop=True)
-    ids = ev._client_columns["client_id"]
-    others = pd.Index(ids[~mask])
-
-    def keep(frame: pd.DataFrame | None, column: str | None = None) -> pd.DataFrame | None:
-        if frame is None:
-            return None
-        column = column or "client_id"
-        return frame[~frame[column].isin(others)].reset_index(drop=True)
-
-    events = None if ev.events is None else keep(ev.events, _events_id_column(ev.events))
-    return Evaluation(
-        clients=clients, events=events, assessments=keep(ev.assessments), interventions=keep(ev.interventions),
-        feedback=keep(ev.feedback), comparison=ev.comparison, tariff=ev.tariff,
-        data_start=None if ev.data_start is None else np.datetime64(int(ev.data_start), "D"),
-        data_end=None if ev.data_end is None else np.datetime64(int(ev.data_end), "D"),
-        threads=ev.threads)
-
-
-def _periods(ev: Evaluation) -> list[str]:
-    return sorted(p for p in period_labels(ev).unique() if p != "not connected")
-
-
 # ------------------------------------------------------------------------------ the comparison
 MONEY_ROW = "all_kinds_pence"
 MATCH_OPTIONS = {"k": 1, "caliper": 0.2}
@@ -380,8 +339,7 @@ class Comparison:
     def did_for(self, client_ids: np.ndarray) -> pd.DataFrame | None:
         """The DiD over the matched sets of some clients (e.g. one practice's), or None where
         the match or the estimator cannot be subset."""
-        estimator = _did_function()
-        if self.match is None or estimator is None or self.evaluation is None:
+        if self.match is None or self.evaluation is None:
             return None
         if not (hasattr(self.match, "matches") and hasattr(self.match, "comparison_index_dates")):
             return None
@@ -389,26 +347,8 @@ class Comparison:
         subset = matches[matches["client_id"].isin(client_ids)]
         if subset.empty:
             return None
-        return estimator(self.evaluation, subset, self.match.comparison_index_dates(), windows=self.windows,
+        return did_estimate(self.evaluation, subset, self.match.comparison_index_dates(), windows=self.windows,
                          bootstrap=self.bootstrap, level=self.level, seed=self.seed, progress=False)
-
-
-def _did_function() -> Callable[..., pd.DataFrame] | None:
-    try:
-        from .did import did
-    except ImportError:
-        return None
-    return did
-
-
-def _match_function(ev: Evaluation) -> Callable[..., Any] | None:
-    if hasattr(ev, "match"):
-        return ev.match
-    try:
-        from .matching import match
-    except ImportError:
-        return None
-    return lambda **options: match(ev, **options)
 
 
 def _comparison(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any, bootstrap: int,
@@ -428,25 +368,16 @@ def _comparison(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any,
         if ev.comparison is None:
             return Comparison(note="No comparison group was given (Evaluation(comparison=...)), so only the naive "
                                    "before/after figures are shown. They include regression to the mean.", **base)
-        matcher = _match_function(ev)
-        if matcher is None:
-            return Comparison(note="The matched comparison is not available in this version of socialrx, so only "
-                                   "the naive before/after figures are shown. They include regression to the mean.",
-                              **base)
         try:
-            match = matcher(seed=seed, **MATCH_OPTIONS)
+            match = ev.match(seed=seed, **MATCH_OPTIONS)
         except ValueError as error:  # the report still stands without it; say why
             return Comparison(note=f"The matched comparison could not be formed: {error}", **base)
     try:
         if hasattr(match, "did"):
             table = match.did(windows=tuple(windows), bootstrap=bootstrap, level=level, seed=seed)
         else:
-            estimator = _did_function()
-            if estimator is None:
-                return Comparison(match=match, note="The difference-in-differences estimator is not available in "
-                                                    "this version of socialrx.", **base)
-            table = estimator(ev, match.matches(), match.comparison_index_dates(), windows=tuple(windows),
-                              bootstrap=bootstrap, level=level, seed=seed, progress=False)
+            table = did_estimate(ev, match.matches(), match.comparison_index_dates(), windows=tuple(windows),
+                                 bootstrap=bootstrap, level=level, seed=seed, progress=False)
     except ValueError as error:
         return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}", **base)
     return Comparison(match=match, did=table, **base)
@@ -490,10 +421,8 @@ class _Builder:
         return self.cached(f"cost:{by}", lambda: self.ev.cost_avoidance(self.windows, by=by))
 
     def transitions(self) -> pd.DataFrame:
-        from .outcomes import transitions
-
         return self.cached("trans", lambda: transitions(self.ev.assessments,
-                                                        client_ids=self.ev._client_columns["client_id"]))
+                                                        client_ids=self.ev.client_columns["client_id"]))
 
     def has_domains(self) -> bool:
         if self.ev.assessments is None:
@@ -1046,9 +975,8 @@ def _outcomes_section(b: _Builder) -> Section:
         section.parts.append(_table(shown, summary.loc[domain, "name"]))
     section.parts.append("</div>")
     section.parts.append(_h3("Indicators"))
-    from .outcomes import indicator_changes
 
-    changes = indicator_changes(b.ev.assessments, client_ids=b.ev._client_columns["client_id"])
+    changes = indicator_changes(b.ev.assessments, client_ids=b.ev.client_columns["client_id"])
     counts = pd.DataFrame({"improved": changes["improved"], "unchanged": changes["paired"] - changes["improved"]
                            - changes["worsened"], "worsened": changes["worsened"]})
     counts.index = changes["item"]
@@ -1441,7 +1369,7 @@ def _practice_did(b: _Builder, spec: WindowSpec, practices: list[str]) -> dict[s
     if not b.cmp.available or b.did_rows(spec, money=True) is None:
         return None
     labels = b.ev.clients["practice"].astype("string")
-    ids = b.ev._client_columns["client_id"]
+    ids = b.ev.client_columns["client_id"]
     out: dict[str, tuple[Any, ...]] = {}
     for practice in practices:
         table = b.cmp.did_for(ids[(labels == practice).fillna(False).to_numpy(dtype=bool)])
@@ -1664,7 +1592,7 @@ def build_report(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by_peri
                  bootstrap: int = 2000, seed: int = 1, title: str = DEFAULT_TITLE) -> Report:
     """The report as an object (``.html()``, ``.save(path)``, shown in a notebook); see
     :func:`write_report` for the arguments. ``by_period="separate"`` is not possible here (it
-    makes several reports): use :func:`write_report` or :func:`period_evaluation`."""
+    makes several reports): use :func:`write_report` or ``Evaluation.for_period``."""
     if by_period == "separate":
         raise ValueError("by_period: 'separate' makes one report per period; use write_report")
     if by_period not in (False, None, True, "side_by_side"):
@@ -1678,8 +1606,8 @@ def build_report(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by_peri
     periods = None
     if by_period in (True, "side_by_side"):
         periods = {}
-        for label in _periods(ev):
-            sub = period_evaluation(ev, label)
+        for label in ev.reporting_periods():
+            sub = ev.for_period(label)
             sub_cmp = _comparison(sub, windows, None if match is not False else False, None, bootstrap, seed) \
                 if comparison.available else Comparison(note=comparison.note)
             periods[label] = _Builder(sub, windows=windows, service_cost_pence=_service_cost_for(service_cost_pence,
@@ -1687,7 +1615,7 @@ def build_report(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by_peri
                                       comparison=sub_cmp)
         periods["all periods"] = _Builder(ev, windows=windows, service_cost_pence=_service_cost_for(
             service_cost_pence, None), comparison=comparison)
-        subtitle = f"All reporting periods ({', '.join(_periods(ev))}) and each side by side. Produced with socialrx on {today}."
+        subtitle = f"All reporting periods ({', '.join(ev.reporting_periods())}) and each side by side. Produced with socialrx on {today}."
     return _build(ev, windows=windows, service_cost_pence=_service_cost_for(service_cost_pence, None),
                   comparison=comparison, title=title, subtitle=subtitle, periods=periods, periods_note=_PERIOD_RULE)
 
@@ -1723,8 +1651,8 @@ def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] 
     path = Path(path)
     if by_period == "separate":
         written = []
-        for label in _periods(ev):
-            sub = period_evaluation(ev, label)
+        for label in ev.reporting_periods():
+            sub = ev.for_period(label)
             comparison = _comparison(sub, list(windows), match if match is False else None, None, bootstrap, seed)
             report = _build(sub, windows=list(windows), service_cost_pence=_service_cost_for(service_cost_pence, label),
                             comparison=comparison, title=f"{title}: {label}",
@@ -1736,39 +1664,3 @@ def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] 
     report = build_report(ev, windows=windows, by_period=by_period, service_cost_pence=service_cost_pence,
                           match=match, did=did, bootstrap=bootstrap, seed=seed, title=title)
     return report.save(path)
-
-
-# ------------------------------------------------------------------------------ command line
-def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``socialrx report`` to a ``build_parser()``'s subparsers."""
-    from .cli import CSV_COLUMNS, add_table_arguments
-
-    parser = subparsers.add_parser(
-        "report", help="write the evaluation report (one HTML file) from CSV files",
-        description="Evaluate a service from CSV files and write the report: one self-contained HTML file.",
-        epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_table_arguments(parser)
-    parser.add_argument("--by-period", choices=["none", "side_by_side", "separate"], default="none",
-                        help="one report (none), plus each financial year side by side, or one report per year")
-    parser.add_argument("--no-match", action="store_true", help="leave the matched comparison out")
-    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates (default 2000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--title", default=DEFAULT_TITLE)
-    parser.add_argument("--out", required=True, help="the HTML file to write")
-    parser.set_defaults(handler=report_command)
-    return parser
-
-
-def report_command(args: argparse.Namespace) -> None:
-    """``socialrx report``: the CSV files in, the HTML report out."""
-    from .cli import _windows, evaluation_from_args
-
-    ev = evaluation_from_args(args)
-    by_period = {"none": False, "side_by_side": "side_by_side", "separate": "separate"}[args.by_period]
-    written = write_report(ev, args.out, windows=_windows(args.windows), by_period=by_period,
-                           service_cost_pence=args.service_cost_pence, match=False if args.no_match else None,
-                           bootstrap=args.bootstrap, seed=args.seed, title=args.title)
-    for path in written if isinstance(written, list) else [written]:
-        print(f"Report written to {path}")
-
-

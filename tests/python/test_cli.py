@@ -115,4 +115,32 @@ def test_score_writes_scores_reasons_and_a_case_list(tmp_path, capsys):
     assert main([*common, "--case-list", "1", "--out", str(tmp_path / "cases.csv")]) == 0
     cases = pd.read_csv(tmp_path / "cases.csv")
     assert cases[["practice", "patient_id", "rank"]].values.tolist() == [["A", 1, 1], ["B", 3, 1]]
-    assert "Scored 3 patients" in capsys.readouterr().out
+    assert "Scored 3 patients" in capsys.readouterr().err  # status on stderr, stdout kept for figures
+
+
+def test_version_and_python_m(capsys):
+    import subprocess
+    import sys
+
+    import socialrx
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"socialrx {socialrx.__version__}"
+    done = subprocess.run([sys.executable, "-m", "socialrx", "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"socialrx {socialrx.__version__}"
+
+
+def test_json_dash_writes_the_document_to_stdout(files, capsys):
+    assert run(files, "--windows", "12", "--json", "-") == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["reach"] == {"referred": 3, "connected": 2}
+    assert not (files / "-").exists()
+
+
+def test_unwritable_json_is_one_line_on_stderr_and_exit_2(files, capsys):
+    (files / "taken").write_text("a file, not a folder")
+    assert run(files, "--json", str(files / "taken" / "figures.json")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("socialrx: ") and "Traceback" not in err and len(err.strip().splitlines()) == 1

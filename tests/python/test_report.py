@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import socialrx
-from socialrx.report import SECTIONS, build_report, period_evaluation, period_labels, write_report
+from socialrx.cli import build_parser
+from socialrx.report import SECTIONS, build_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SERVICE_COST = 45_269_800
@@ -200,7 +201,7 @@ def test_periods_side_by_side(service, tmp_path):
     page = _parse(path)
     assert page.headings == _expected_headings(periods=True)
     text = path.read_text(encoding="utf-8")
-    labels = sorted(p for p in period_labels(ev).unique() if p != "not connected")
+    labels = ev.reporting_periods()
     table = text[text.index("Key figures by period"):]
     for label in labels:
         assert f"<th>{label}</th>" in table
@@ -210,13 +211,13 @@ def test_periods_side_by_side(service, tmp_path):
 
 def test_periods_separate(service, tmp_path):
     ev = _evaluation(service)
-    labels = sorted(p for p in period_labels(ev).unique() if p != "not connected")
+    labels = ev.reporting_periods()
     written = write_report(ev, tmp_path / "year.html", by_period="separate", match=False,
                            service_cost_pence={labels[1]: 1_000_000})
     assert [p.name for p in written] == [f"year_{label.replace('/', '-')}.html" for label in labels]
-    first = period_evaluation(ev, labels[1])
+    first = ev.for_period(labels[1])
     referred = int(first.reach()["referred"].sum())
-    assert referred == int((period_labels(ev) == labels[1]).sum())
+    assert referred == int((ev.periods() == labels[1]).sum())
     text = written[1].read_text(encoding="utf-8")
     assert labels[1] in text
     assert "£10,000.00" in text  # that period's own service cost, in its net saving
@@ -237,18 +238,13 @@ def test_repr_html_for_notebooks(service):
 
 
 def test_report_command(service, tmp_path):
-    import argparse
-
-    from socialrx.report import add_report_parser
-
     files = {}
     for name, frame in (("clients", service.clients), ("events", service.events),
                         ("assessments", service.assessments), ("interventions", service.interventions),
                         ("feedback", service.feedback), ("comparison", service.comparison)):
         files[name] = tmp_path / f"{name}.csv"
         frame.to_csv(files[name], index=False, date_format="%Y-%m-%d")
-    parser = argparse.ArgumentParser(prog="socialrx")
-    add_report_parser(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser()
     out = tmp_path / "cli" / "report.html"
     args = parser.parse_args([
         "report", *[a for name, path in files.items() for a in (f"--{name}", str(path))],
