@@ -16,7 +16,7 @@ from .evaluation import Evaluation
 from .report import DEFAULT_TITLE, write_report
 from .risk import case_list
 from .risk.scoring import score_patients
-from .summary import format_headline, headline
+from .summary import BEFORE_AFTER, format_headline, headline
 from .synthetic import synthetic
 from .tariff import load_tariff
 
@@ -123,7 +123,10 @@ def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
 def evaluate(args: argparse.Namespace) -> None:
     ev = evaluation_from_args(args)
     windows = _windows(args.windows)
-    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=args.service_cost_pence), args.json)
+    if ev.comparison is None:
+        _status(f"socialrx: no --comparison pool, so every figure is a {BEFORE_AFTER}")
+    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=args.service_cost_pence,
+                   bootstrap=args.bootstrap, seed=args.seed), args.json)
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -134,7 +137,8 @@ def demo(args: argparse.Namespace) -> None:
                     tariff="example", data_start=data.data_start, data_end=data.data_end)
     _status(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
             "(the naive before/after below also holds regression to the mean)")
-    _emit(headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence), args.json)
+    _emit(headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence, bootstrap=args.bootstrap,
+                   seed=args.seed, true_effect=args.true_effect), args.json)
     if args.report:
         ev.report(args.report, service_cost_pence=args.service_cost_pence, bootstrap=args.bootstrap)
         _status(f"Report written to {args.report}")
@@ -198,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_table_arguments(run)
     run.add_argument("--by", help="break figures down by a clients column, e.g. practice or locality")
     run.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
+    run.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates of the matched DiD")
+    run.add_argument("--seed", type=int, default=1, help="seed of the match and the bootstrap")
     run.set_defaults(handler=evaluate)
 
     rank = commands.add_parser("score", help="score a population with a risk model",
@@ -227,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--service-cost-pence", type=int, default=45_269_800)
     show.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
     show.add_argument("--report", help="write the HTML evaluation report to this file")
-    show.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates for the report")
+    show.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates of the matched DiD")
     show.set_defaults(handler=demo)
     return parser
 

@@ -50,6 +50,7 @@ from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 from ._measures import EVENT_KINDS
 from .did import did as did_estimate
+from .risk.comorbidity import charlson
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -504,8 +505,6 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
 def _comorbidity(people: _People, diagnoses: Any, threads: int) -> np.ndarray:
     """Charlson score (Quan 2011 weights) over each person's diagnoses dated before the index
     date (all of them when the table has no dates); 0 for people with none."""
-    from .risk.comorbidity import charlson
-
     frame = as_frame(diagnoses, "diagnoses")
     id_column = next((c for c in ("patient_id", "person_id", "client_id") if c in frame.columns), None)
     if id_column is None:

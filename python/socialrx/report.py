@@ -1,6 +1,6 @@
 """The evaluation report: one self-contained HTML file for a commissioner.
 
-``write_report(ev, "report.html")`` writes every section the seed evaluation reports carry, and
+``write_report(ev, "report.html")`` writes every section that published service evaluations carry, and
 what they left out: the reach funnel; who was referred; the support given; client feedback;
 outcomes by domain with transition tables; wellbeing; health-service use before and after, and
 beside it a matched comparison (difference-in-differences with bootstrap intervals); cost
@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 import numpy as np
 import pandas as pd
@@ -35,9 +35,12 @@ from . import _core, _plots
 from ._columns import normalised_labels
 from ._measures import Window, WindowSpec
 from .did import did as did_estimate
-from .evaluation import Evaluation
 from .outcomes import indicator_changes, transitions
 from .support import suppress
+from .tariff import ILLUSTRATIVE_WARNING, is_illustrative
+
+if TYPE_CHECKING:  # the report renders an Evaluation's results; it never builds one
+    from .evaluation import Evaluation
 
 __all__ = ["Report", "build_report", "write_report"]
 
@@ -667,6 +670,9 @@ def _reduction(before: Any, after: Any) -> float:
 # ------------------------------------------------------------------------------ sections
 def _summary_section(b: _Builder) -> Section:
     section = Section("summary", "Summary")
+    if b.has_cost and is_illustrative(b.ev.tariff):
+        section.parts.append(f'<p class="sxr-callout sxr-warning"><strong>Illustrative prices.</strong> '
+                             f"{_esc(ILLUSTRATIVE_WARNING)}</p>")
     key = pd.DataFrame(b.key_figures(), columns=["measure", "value"]).set_index("measure")
     section.parts.append(_table(key, "Key figures", cls="sxr-key"))
     section.parts.append(
@@ -1058,7 +1064,7 @@ def _utilisation_section(b: _Builder) -> Section:
         return section
     section.parts.append(_p("Events in the window before the index date (the day support started) and in the "
                             "window after it, over the clients whose data cover both windows. This is the naive "
-                            "before/after comparison of the seed reports: it includes regression to the mean."))
+                            "before/after comparison that service reports usually quote: it includes regression to the mean."))
     for spec in b.specs:
         published, clients = b.published_utilisation(spec)
         did = b.did_rows(spec)
@@ -1346,7 +1352,7 @@ def _practice_parts(b: _Builder) -> list[str]:
                              "cost avoided per client (£)", money=True),
             "cost_by_practice", "Cost avoided per client by practice: naive, and matched DiD with its interval "
                                 "(practices with suppressed counts left out)."))
-    # Practices with a fall / rise in each kind, as the seed report counts surgeries.
+    # Practices with a fall / rise in each kind, as service reports count surgeries.
     direction = {}
     for kind, block in rows.groupby("kind", sort=False):
         change = block["post"] - block["pre"]
@@ -1486,9 +1492,8 @@ def _methods_section(b: _Builder, periods_note: str) -> Section:
     if b.has_cost:
         section.parts.append(_h3("Tariff"))
         section.parts.append(_tariff_table(b))
-        if "example" in str(ev.tariff.name).lower():
-            section.parts.append(_note("These unit costs are the illustrative example tariff shipped with socialrx, "
-                                       "not published prices: load your own tariff for a real evaluation."))
+        if is_illustrative(ev.tariff):
+            section.parts.append(_note(ILLUSTRATIVE_WARNING))
     section.parts.append(_h3("Matched comparison"))
     if b.cmp.available:
         section.parts.append(_p(

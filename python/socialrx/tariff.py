@@ -40,6 +40,16 @@ def load_tariff(source: TariffSource = EXAMPLE_TARIFF, *, price_year: str | None
     return _core.reprice(tariff, price_year) if price_year else tariff
 
 
+def is_illustrative(tariff: Tariff) -> bool:
+    """Whether the tariff is socialrx's illustrative example (not published prices): every output
+    that prices an event says so where it does."""
+    return "example" in str(tariff.name).lower()
+
+
+ILLUSTRATIVE_WARNING = ("These unit costs are the illustrative example tariff shipped with socialrx, not published "
+                        "prices: load your own tariff for a real evaluation.")
+
+
 def tariff_table(tariff: Tariff) -> pd.DataFrame:
     """One row per priced kind: kind, unit_cost_pence, source, price_year."""
     rows = [

@@ -143,4 +143,51 @@ def test_unwritable_json_is_one_line_on_stderr_and_exit_2(files, capsys):
     (files / "taken").write_text("a file, not a folder")
     assert run(files, "--json", str(files / "taken" / "figures.json")) == 2
     err = capsys.readouterr().err
-    assert err.startswith("socialrx: ") and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("socialrx: [Errno 17] File exists")
+
+
+def test_demo_json_carries_naive_matched_and_true_effect(tmp_path, capsys):
+    out = tmp_path / "demo.json"
+    assert main(["demo", "--n-clients", "1500", "--n-comparison", "15000", "--bootstrap", "200",
+                 "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["schema"] == "socialrx.headline/1"
+    assert figures["true_effect"]["pct_change"] == -10.0
+    assert figures["tariff"]["illustrative"] is True
+    assert figures["matching"]["bootstrap_replicates"] == 200
+
+    def row(method, figure, kind="all_priced_kinds", window="12m"):
+        return next(e for e in figures["effects"] if (e["window"], e["kind"], e["figure"], e["method"])
+                    == (window, kind, figure, method))
+
+    naive, did = row("before_after", "cost_avoided_pence"), row("did", "cost_avoided_pence")
+    assert naive["population"] == "included clients" and did["population"] == "matched clients"
+    # Matched sets whose data cover the 12-month window: fewer than the included clients.
+    assert did["clients"] <= figures["matching"]["matched_clients"]
+    assert did["clients"] < naive["clients"]
+    assert naive["value"] == figures["cost_avoidance_total_pence"]["12m"]
+    assert did["ci_low"] < did["value"] < did["ci_high"]
+    # The net saving per patient: the money DiD per matched client less the service cost per
+    # included patient, each bound of its interval likewise.
+    per_patient = row("did", "net_saving_per_patient_pence")
+    patients = figures["net_saving"]["patients"]
+    service = figures["net_saving"]["service_cost_pence"]
+    expected = did["value"] / did["clients"] - service / patients
+    assert abs(per_patient["value"] - expected) <= 1
+    assert per_patient["ci_low"] < per_patient["value"] < per_patient["ci_high"]
+    extrapolated = row("did_extrapolated", "net_saving_pence")
+    assert extrapolated["clients"] == patients
+    # The matched DiD recovers the true 10% fall in GP surgery use; the naive figure overstates it.
+    gp = row("did", "pct_change", kind="gp_surgery")
+    assert gp["ci_low"] < -10.0 < gp["ci_high"]
+    assert row("before_after", "pct_change", kind="gp_surgery")["value"] < gp["ci_low"]
+    text = capsys.readouterr().out
+    assert "matched DiD" in text and "95% CI" in text and "True effect of the synthetic service: -10%" in text
+
+
+def test_evaluate_without_a_pool_says_before_after_on_stderr(files, capsys):
+    assert run(files, "--windows", "12") == 0
+    captured = capsys.readouterr()
+    assert "before/after (not an effect estimate)" in captured.err
+    assert "[before/after (not an effect estimate)]" in captured.out

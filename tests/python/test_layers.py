@@ -1,0 +1,106 @@
+"""The package imports one way: readers and definitions, then the engines' figures, then
+presentation. Every import counts, at module level or inside a function; only imports for type
+checking (under ``if TYPE_CHECKING:``) are left out, since they never run."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import socialrx
+
+PACKAGE = Path(socialrx.__file__).parent
+# Lower layers first; a module may import its own layer and those before it, never a later one.
+LAYERS = (
+    {"_version", "_core"},
+    {"_columns", "_measures", "tariff"},
+    {"outcomes", "support", "synthetic", "did", "matching", "evaluation", "summary",
+     "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring"},
+    {"_plots", "report", "cli", "__main__"},
+)
+# The one call that reaches up a layer: Evaluation.report() hands the evaluation to the report.
+HOOKS = {("evaluation", "report")}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
+
+
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def _imports(path: Path) -> set[str]:
+    """The package's own modules that ``path`` imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_lines(tree)
+    here = _module_name(path).split(".")
+    package = here[:-1] if path.name != "__init__.py" else here
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or node.level == 0 or node.lineno in skip:
+            continue
+        base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+        base = [p for p in base if p != "__init__"]
+        if node.module:
+            found.add(".".join([*base, *node.module.split(".")]))
+        else:  # from . import x
+            found.update(".".join([*base, alias.name]) for alias in node.names)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    graph = {_module_name(p): _imports(p) for p in PACKAGE.rglob("*.py")}
+    return {m: {d for d in deps if d in graph or d == "_core"} for m, deps in graph.items()}
+
+
+def _layer(module: str) -> int:
+    return next(i for i, members in enumerate(LAYERS) if module in members)
+
+
+def test_every_module_has_a_layer():
+    modules = set(_graph()) - {"__init__"}
+    assert modules <= set().union(*LAYERS), modules - set().union(*LAYERS)
+
+
+def test_no_module_imports_a_later_layer():
+    upward = sorted((m, d) for m, deps in _graph().items() if m != "__init__" for d in deps
+                    if _layer(d) > _layer(m) and (m, d) not in HOOKS)
+    assert upward == []
+
+
+def test_no_import_cycle():
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for dep in sorted(graph.get(module, ())):
+            if state.get(dep) == 1:
+                cycles.append([*path[path.index(dep):], dep] if dep in path else [module, dep])
+            elif dep not in state:
+                visit(dep, [*path, dep])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_the_checker_sees_a_cycle_and_an_upward_import(tmp_path, monkeypatch):
+    """The rules above can fail: a planted cycle and an upward import are both caught."""
+    for name, text in (("__init__.py", ""), ("_columns.py", "from .cli import main\n"),
+                       ("cli.py", "from ._columns import x\n")):
+        (tmp_path / name).write_text(text)
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", tmp_path)
+    graph = _graph()
+    assert graph["_columns"] == {"cli"} and graph["cli"] == {"_columns"}
+    assert _layer("cli") > _layer("_columns")
