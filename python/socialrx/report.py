@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import _core, _plots
 from ._columns import normalised_labels
-from ._measures import Window, WindowSpec
+from ._measures import Window, WindowSpec, percent_change, whole_pence
 from .did import did as did_estimate
 from .outcomes import indicator_changes, transitions
 from .support import suppress
@@ -506,10 +506,7 @@ class _Builder:
             for kind in ("ae_attendance", "emergency_admission"):
                 if kind not in published.index:
                     continue
-                change = _signed(100.0 * (published.loc[kind, "post"] - published.loc[kind, "pre"])
-                                 / published.loc[kind, "pre"]) if not (
-                    _na(published.loc[kind, "pre"]) or _na(published.loc[kind, "post"])
-                    or published.loc[kind, "pre"] == 0) else DASH
+                change = _signed(percent_change(published.loc[kind, "pre"], published.loc[kind, "post"]))
                 text = f"naive {change}"
                 if did is not None and kind in did.index:
                     text += f"; matched DiD {self.did_pct_text(did.loc[kind])}"
@@ -650,7 +647,8 @@ class _Builder:
 
 
 def _round_or_na(value: Any) -> Any:
-    return pd.NA if _na(value) or not math.isfinite(float(value)) else int(round(float(value)))
+    pence = whole_pence(value)
+    return pd.NA if pence is None else pence
 
 
 def _interval(point: Any, low: Any, high: Any, fmt: Callable[[Any], str]) -> str:
@@ -662,9 +660,7 @@ def _interval(point: Any, low: Any, high: Any, fmt: Callable[[Any], str]) -> str
 
 def _reduction(before: Any, after: Any) -> float:
     """100 x (before - after) / before over published counts; NaN where either is hidden."""
-    if _na(before) or _na(after) or float(before) == 0:
-        return float("nan")
-    return 100.0 * (float(before) - float(after)) / float(before)
+    return -percent_change(before, after)
 
 
 # ------------------------------------------------------------------------------ sections
@@ -895,7 +891,7 @@ def _support_section(b: _Builder) -> Section:
         pence = spend.loc[kind, "pence"]
         rows[kind] = {"interventions": _n(interventions[kind]), "clients": _n(clients[kind]),
                       "spend": DASH if hidden else _money(pence),
-                      "spend per client": DASH if hidden or not clients[kind] else _money(round(pence / clients[kind]))}
+                      "spend per client": DASH if hidden or not clients[kind] else _money(_round_or_na(pence / clients[kind]))}
     rows["total"] = {"interventions": _n(interventions["total"]), "clients": DASH,
                      "spend": _money(spend["pence"].sum()), "spend per client": DASH}
     section.parts.append(_table(pd.DataFrame(rows).T, "Interventions by kind",
@@ -1073,7 +1069,7 @@ def _utilisation_section(b: _Builder) -> Section:
             pre, post = published.loc[kind, "pre"], published.loc[kind, "post"]
             record = {
                 "before": _n(pre), "after": _n(post),
-                "naive change": _signed(_share(post, pre) - 100 if not _na(pre) and pre else np.nan),
+                "naive change": _signed(percent_change(pre, post)),
                 "per client before": _per_client(pre, clients),
                 "per client after": _per_client(post, clients),
             }
@@ -1240,7 +1236,7 @@ def _cost_section(b: _Builder) -> Section:
             avoided = rows.loc[kind, "avoided_pence"]
             record = {"unit cost": _money(rows.loc[kind, "unit_cost_pence"]),
                       "naive avoided": DASH if hidden else _money(avoided),
-                      "naive per client": DASH if hidden or _na(avoided) or not n else _money(round(avoided / n))}
+                      "naive per client": DASH if hidden or _na(avoided) or not n else _money(_round_or_na(avoided / n))}
             if did is not None:
                 if kind in did.index and ok.get(kind) and not _na(did.loc[kind, "did_pence_per_client"]):
                     row = did.loc[kind]
@@ -1251,7 +1247,7 @@ def _cost_section(b: _Builder) -> Section:
                     record["matched DiD per client"] = DASH
             table[KIND_LABELS.get(kind, _label(kind))] = record
         total = {"unit cost": "", "naive avoided": _money(rows["avoided_pence"].sum()),
-                 "naive per client": _money(round(rows["avoided_pence"].sum() / n)) if n else DASH}
+                 "naive per client": _money(_round_or_na(rows["avoided_pence"].sum() / n)) if n else DASH}
         if did is not None:
             per_client = b.did_avoided_per_client(spec)
             total["matched DiD per client"] = _interval(*per_client, _money) if per_client else DASH
@@ -1316,8 +1312,8 @@ def _practice_parts(b: _Builder) -> list[str]:
         record = {"referred": _n(referred.get(practice, pd.NA)), "connected": _n(connected.get(practice, pd.NA)),
                   "in window": _n(clients[practice]),
                   "naive avoided": DASH if hidden else _money(per_practice.loc[practice, "avoided"]),
-                  "naive per client": DASH if hidden or not n else _money(round(per_practice.loc[practice, "avoided"]
-                                                                                / n))}
+                  "naive per client": DASH if hidden or not n else _money(_round_or_na(
+                      per_practice.loc[practice, "avoided"] / n))}
         if did is not None:
             value = did.get(practice)
             small = value is None or _na(matched.get(practice, pd.NA))
@@ -1328,7 +1324,7 @@ def _practice_parts(b: _Builder) -> list[str]:
     table["all practices"] = {"referred": _n(referred["all practices"]), "connected": _n(connected["all practices"]),
                               "in window": _n(clients["all practices"]),
                               "naive avoided": _money(per_practice["avoided"].sum()),
-                              "naive per client": _money(round(per_practice["avoided"].sum() / n_all)) if n_all else DASH}
+                              "naive per client": _money(_round_or_na(per_practice["avoided"].sum() / n_all)) if n_all else DASH}
     if did is not None:
         per_client = b.did_avoided_per_client(spec)
         money_row = b.did_rows(spec, money=True)
