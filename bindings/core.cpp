@@ -1,8 +1,8 @@
 #include "bindings.hpp"
+#include "detail/recode.hpp"
 #include "socialrx/core/dates.hpp"
 #include "socialrx/core/embedded.hpp"
 #include "socialrx/core/money.hpp"
-#include "socialrx/core/recode.hpp"
 
 namespace socialrx::bindings {
 
@@ -27,7 +27,7 @@ void add_recode(py::module_& m) {
         const auto in = column(codes);
         const auto table = column(ours);
         return convert_column<std::uint8_t>(codes.shape(0), [&](std::span<std::uint8_t> out) {
-          return recode(in, table, out, threads);
+          return detail::recode(in, table, out, threads);
         });
       },
       py::arg("codes"), py::arg("ours"), py::arg("threads") = 0,
@@ -37,7 +37,7 @@ void add_recode(py::module_& m) {
 
 void add_core(py::module_& m) {
   m.attr("NO_DATE") = kNoDate;
-  m.attr("UNMAPPED") = kUnmapped;
+  m.attr("UNMAPPED") = detail::kUnmapped;
   m.def(
       "embedded_file", [](const std::string& key) { return std::string(embedded_file(key)); },
       py::arg("key"), "Text of a reference file compiled into the library.");

@@ -28,6 +28,12 @@ py::tuple avoided_array(const CostAvoidance& c) {
   return py::make_tuple(pence, priced);
 }
 
+std::vector<std::string> unpriced_with_events(const CostAvoidance& c) {
+  std::vector<std::string> names;
+  for (EventKind kind : c.unpriced_with_events) names.emplace_back(name_of(kind));
+  return names;
+}
+
 }  // namespace
 
 void add_cost(py::module_& m) {
@@ -40,16 +46,22 @@ void add_cost(py::module_& m) {
                                return std::map<std::string, double>(t.uprating_index.begin(),
                                                                     t.uprating_index.end());
                              })
-      .def_property_readonly("unit_costs", &unit_costs, "kind -> (pence, source)");
+      .def_property_readonly("unit_costs", &unit_costs, "kind -> (pence, source)")
+      .def("__repr__", [](const Tariff& t) {
+        std::size_t priced = 0;
+        for (const auto& cost : t.unit_costs) priced += cost.has_value();
+        return py::str("Tariff({!r}, price_year={!r}, {} kind{})")
+            .format(t.name, t.price_year, priced, priced == 1 ? "" : "s");
+      });
   m.def("tariff_from_json", &tariff_from_json, py::arg("text"), py::arg("origin") = "tariff");
   m.def("reprice", &reprice, py::arg("tariff"), py::arg("to_year"));
 
   py::class_<CostAvoidance>(m, "CostAvoidance")
       .def_property_readonly("avoided", &avoided_array, "(pence, priced) as [window][group][kind]")
-      .def_property_readonly("unpriced_with_events", [](const CostAvoidance& c) {
-        std::vector<std::string> names;
-        for (EventKind kind : c.unpriced_with_events) names.emplace_back(name_of(kind));
-        return names;
+      .def_property_readonly("unpriced_with_events", &unpriced_with_events)
+      .def("__repr__", [](const CostAvoidance& c) {
+        return py::str("CostAvoidance(windows={}, groups={}, unpriced_with_events={!r})")
+            .format(c.windows, c.groups, unpriced_with_events(c));
       });
   m.def("cost_avoidance", &cost_avoidance, py::arg("utilisation"), py::arg("tariff"));
 
@@ -59,7 +71,11 @@ void add_cost(py::module_& m) {
       .def_readonly("net", &NetSaving::net)
       .def_readonly("patients", &NetSaving::patients)
       .def_readonly("gross_per_patient", &NetSaving::gross_per_patient)
-      .def_readonly("net_per_patient", &NetSaving::net_per_patient);
+      .def_readonly("net_per_patient", &NetSaving::net_per_patient)
+      .def("__repr__", [](const NetSaving& s) {
+        return py::str("NetSaving(gross={}, service_cost={}, net={}, patients={})")
+            .format(s.gross, s.service_cost, s.net, s.patients);
+      });
   m.def("net_saving", &net_saving, py::arg("gross"), py::arg("service_cost"), py::arg("patients"));
 }
 

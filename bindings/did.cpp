@@ -96,7 +96,11 @@ void add_did(py::module_& m) {
            py::call_guard<py::gil_scoped_release>(), "adds the next `count` replicates")
       .def("estimates", &estimates, "point estimates: [window][outcome] arrays, window counts")
       .def("intervals", &intervals, py::arg("level"),
-           "percentile bounds over the replicates run: [window][outcome] arrays");
+           "percentile bounds over the replicates run: [window][outcome] arrays")
+      .def("__repr__", [](const DidBootstrap& b) {
+        return py::str("DidBootstrap(windows={}, replicates={}, priced={!r})")
+            .format(b.estimates().size(), b.replicates(), b.priced());
+      });
 }
 
 }  // namespace socialrx::bindings

@@ -1,5 +1,5 @@
 #include "bindings.hpp"
-#include "socialrx/core/id_index.hpp"
+#include "detail/id_index.hpp"
 #include "socialrx/model/reach.hpp"
 #include "socialrx/model/tables.hpp"
 
@@ -22,7 +22,7 @@ void add_model(py::module_& m) {
         const ClientsView clients{column(client_id), column(referral_date), column(index_date),
                                   column(discharge_date)};
         validate(clients);
-        IdIndex("clients", "client_id", clients.client_id);  // throws on a repeated id
+        detail::IdIndex("clients", "client_id", clients.client_id);  // throws on a repeated id
       },
       py::arg("client_id"), py::arg("referral_date"), py::arg("index_date"),
       py::arg("discharge_date"), "Dates in order and ids unique; ValueError naming the row.");

@@ -86,19 +86,28 @@ std::optional<DomainRule> rule_named(const std::optional<std::string>& name) {
 void add_outcomes(py::module_& m) {
   py::class_<Domain>(m, "Domain")
       .def_readonly("id", &Domain::id)
-      .def_readonly("name", &Domain::name);
+      .def_readonly("name", &Domain::name)
+      .def("__repr__",
+           [](const Domain& d) { return py::str("Domain({!r}, name={!r})").format(d.id, d.name); });
   py::class_<Indicator>(m, "Indicator")
       .def_readonly("id", &Indicator::id)
       .def_readonly("text", &Indicator::text)
       .def_readonly("domain", &Indicator::domain)
-      .def_readonly("listed", &Indicator::listed);
+      .def_readonly("listed", &Indicator::listed)
+      .def("__repr__", [](const Indicator& i) {
+        return py::str("Indicator({!r}, domain={}, listed={!r})").format(i.id, i.domain, i.listed);
+      });
   py::class_<Threshold>(m, "Threshold")
       .def_readonly("id", &Threshold::id)
       .def_readonly("label", &Threshold::label)
       .def_readonly("source", &Threshold::source)
       .def_readonly("item", &Threshold::item, "questionnaire item index; -1: the score")
       .def_readonly("min", &Threshold::min)
-      .def_readonly("max", &Threshold::max);
+      .def_readonly("max", &Threshold::max)
+      .def("__repr__", [](const Threshold& t) {
+        return py::str("Threshold({!r}, label={!r}, item={}, min={!r}, max={!r})")
+            .format(t.id, t.label, t.item, t.min, t.max);
+      });
   py::class_<Framework>(m, "Framework")
       .def_readonly("id", &Framework::id)
       .def_readonly("name", &Framework::name)
@@ -126,7 +135,12 @@ void add_outcomes(py::module_& m) {
           "scoring",
           [](const Framework& f) { return f.scoring == Scoring::sum ? "sum" : "per_item"; })
       .def_readonly("conversion", &Framework::conversion)
-      .def_readonly("conversion_source", &Framework::conversion_source);
+      .def_readonly("conversion_source", &Framework::conversion_source)
+      .def("__repr__", [](const Framework& f) {
+        return py::str("Framework({!r}, kind={!r}, domains={}, indicators={}, thresholds={})")
+            .format(f.id, f.kind == FrameworkKind::domains ? "domains" : "questionnaire",
+                    f.domains.size(), f.indicators.size(), f.thresholds.size());
+      });
   m.def("framework_from_json", &framework_from_json, py::arg("text"),
         py::arg("origin") = "framework");
   m.def("embedded_framework", &embedded_framework, py::arg("name"));
@@ -147,7 +161,11 @@ void add_outcomes(py::module_& m) {
       .def_property_readonly("transitions", &transitions)
       .def_property_readonly("indicators", &indicators)
       .def_property_readonly("excluded",
-                             [](const DomainOutcomes& r) { return exclusions(r.excluded); });
+                             [](const DomainOutcomes& r) { return exclusions(r.excluded); })
+      .def("__repr__", [](const DomainOutcomes& r) {
+        return py::str("DomainOutcomes(rule={!r}, steps={}, domains={}, indicators={})")
+            .format(std::string(name_of(r.rule)), r.steps, r.domains.size(), r.indicators.size());
+      });
   m.def(
       "domain_outcomes",
       [](const Framework& framework, const Array<std::int32_t>& client, const Array<Days>& date,
@@ -183,7 +201,11 @@ void add_outcomes(py::module_& m) {
           },
           "[(clients, pre, post, pct_fewer)] per framework threshold")
       .def_property_readonly("excluded",
-                             [](const QuestionnaireOutcomes& r) { return exclusions(r.excluded); });
+                             [](const QuestionnaireOutcomes& r) { return exclusions(r.excluded); })
+      .def("__repr__", [](const QuestionnaireOutcomes& r) {
+        return py::str("QuestionnaireOutcomes(scores={}, thresholds={})")
+            .format(r.scores.size(), r.thresholds.size());
+      });
   m.def(
       "questionnaire_outcomes",
       [](const Framework& framework, const Array<std::int32_t>& client, const Array<Days>& date,

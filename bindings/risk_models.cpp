@@ -178,10 +178,16 @@ void add_risk_models(py::module_& m) {
                                return names;
                              })
       .def_property_readonly("columns", &model_columns)
-      .def_property_readonly("needs_events", [](const Model& model) {
-        for (const Feature& f : model.features)
-          if (f.source == FeatureSource::event_count) return true;
-        return false;
+      .def_property_readonly("needs_events",
+                             [](const Model& model) {
+                               for (const Feature& f : model.features)
+                                 if (f.source == FeatureSource::event_count) return true;
+                               return false;
+                             })
+      .def("__repr__", [](const Model& model) {
+        return py::str("RiskModel({!r}, kind={!r}, outcome={!r}, features={})")
+            .format(model.name, std::string(name_of(model.kind)), model.outcome,
+                    model.features.size());
       });
 
   m.def("risk_features", &features, py::arg("model"), py::arg("rows"), py::arg("numbers"),

@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "bindings.hpp"
-#include "socialrx/core/id_index.hpp"
 #include "socialrx/model/disclosure.hpp"
 #include "socialrx/model/feedback.hpp"
 
@@ -52,7 +51,7 @@ void add_support(py::module_& m) {
         std::vector<std::int32_t> rows;
         {
           py::gil_scoped_release release;
-          rows = client_rows(IdIndex("clients", "client_id", ids), lookup, table.c_str());
+          rows = client_rows(ids, lookup, table.c_str());
         }
         return to_numpy(std::move(rows));
       },

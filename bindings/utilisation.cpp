@@ -71,9 +71,14 @@ void add_utilisation(py::module_& m) {
       .def_readonly("events_outside_data", &UtilisationResult::events_outside_data)
       .def_readonly("events_of_unconnected", &UtilisationResult::events_of_unconnected)
       .def_readonly("events_of_other_people", &UtilisationResult::events_of_other_people)
-      .def_property_readonly("other_rows", [](const UtilisationResult& r) {
-        auto copy = r.other_rows;
-        return to_numpy(std::move(copy));
+      .def_property_readonly("other_rows",
+                             [](const UtilisationResult& r) {
+                               auto copy = r.other_rows;
+                               return to_numpy(std::move(copy));
+                             })
+      .def("__repr__", [](const UtilisationResult& r) {
+        return py::str("UtilisationResult(windows={!r}, groups={}, events_total={})")
+            .format(r.windows, r.groups, r.events_total);
       });
 
   m.attr("EVENT_KINDS") = std::vector<std::string>(kEventKindNames.begin(), kEventKindNames.end());

@@ -9,7 +9,7 @@
 #include <map>
 #include <random>
 
-#include "socialrx/core/parallel.hpp"
+#include "detail/parallel.hpp"
 #include "socialrx/risk/fit.hpp"
 #include "socialrx/risk/model.hpp"
 
@@ -51,13 +51,13 @@ void BM_streaming_read(benchmark::State& state) {
   const std::size_t chunk = (1 << 20) / sizeof(double);
   for (auto _ : state) {
     std::vector<double> sums((x.size() + chunk - 1) / chunk);
-    for_each_chunk(x.size(), chunk, threads,
-                   [&](std::size_t c, std::size_t begin, std::size_t end) {
-                     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                     for (std::size_t i = begin; i + 4 <= end; i += 4)
-                       s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
-                     sums[c] = (s0 + s1) + (s2 + s3);
-                   });
+    detail::for_each_chunk(x.size(), chunk, threads,
+                           [&](std::size_t c, std::size_t begin, std::size_t end) {
+                             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                             for (std::size_t i = begin; i + 4 <= end; i += 4)
+                               s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
+                             sums[c] = (s0 + s1) + (s2 + s3);
+                           });
     benchmark::DoNotOptimize(sums.data());
   }
   const auto bytes = static_cast<std::int64_t>(x.size() * sizeof(double));

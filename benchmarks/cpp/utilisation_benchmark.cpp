@@ -6,7 +6,7 @@
 #include <map>
 #include <random>
 
-#include "socialrx/core/parallel.hpp"
+#include "detail/parallel.hpp"
 #include "socialrx/utilisation/windows.hpp"
 
 namespace socialrx {
@@ -143,15 +143,16 @@ void BM_packed_lookup(benchmark::State& state) {
   const auto threads = static_cast<unsigned>(state.range(2));
   for (auto _ : state) {
     std::vector<std::uint64_t> sums(threads);
-    for_each_chunk(p.person.size(), p.person.size() / threads + 1, threads,
-                   [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-                     std::uint64_t sum = 0;
-                     for (std::size_t e = begin; e < end; ++e) {
-                       const std::uint64_t position = static_cast<std::uint64_t>(p.person[e]) - 1;
-                       sum += table[std::min(position, clients)];
-                     }
-                     sums[chunk] = sum;
-                   });
+    detail::for_each_chunk(p.person.size(), p.person.size() / threads + 1, threads,
+                           [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                             std::uint64_t sum = 0;
+                             for (std::size_t e = begin; e < end; ++e) {
+                               const std::uint64_t position =
+                                   static_cast<std::uint64_t>(p.person[e]) - 1;
+                               sum += table[std::min(position, clients)];
+                             }
+                             sums[chunk] = sum;
+                           });
     benchmark::DoNotOptimize(sums);
   }
   state.SetItemsProcessed(state.iterations() * state.range(1));

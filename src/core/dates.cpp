@@ -10,9 +10,9 @@
 #include <immintrin.h>
 #endif
 
-#include "socialrx/core/cpu.hpp"
+#include "detail/cpu.hpp"
+#include "detail/parallel.hpp"
 #include "socialrx/core/error.hpp"
-#include "socialrx/core/parallel.hpp"
 
 namespace socialrx {
 
@@ -102,7 +102,7 @@ std::size_t days_from_ticks_serial(const std::int64_t* ticks, std::size_t n,
                                    std::int64_t ticks_per_day, Days* out) {
   std::size_t missing = 0, done = 0;
 #if defined(__x86_64__)
-  if (ticks_per_day >= kSecondsPerDay && has_avx512())
+  if (ticks_per_day >= kSecondsPerDay && detail::has_avx512())
     done = ticks_to_days_avx512(ticks, n, out, ticks_per_day, missing);
 #endif
   ticks += done, out += done, n -= done;
@@ -124,7 +124,7 @@ std::size_t days_from_ticks_serial(const std::int64_t* ticks, std::size_t n,
 std::int64_t first_missing_tick(std::span<const std::int64_t> ticks, unsigned threads) {
   constexpr std::size_t kChunk = 1 << 20;
   std::vector<std::int64_t> first((ticks.size() + kChunk - 1) / kChunk, kNoRow);
-  for_each_chunk(
+  detail::for_each_chunk(
       ticks.size(), kChunk, threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
         const auto at = std::find(ticks.begin() + begin, ticks.begin() + end, kMissingTicks);
         if (at != ticks.begin() + end) first[chunk] = at - ticks.begin();
@@ -140,12 +140,12 @@ std::int64_t days_from_ticks(std::span<const std::int64_t> ticks, std::int64_t t
   if (out.size() != ticks.size() || ticks_per_day < 1)
     throw std::invalid_argument("days_from_ticks: output length or tick size is wrong");
   std::atomic<bool> any_missing{false};
-  for_each_chunk(ticks.size(), 1 << 20, threads,
-                 [&](std::size_t, std::size_t begin, std::size_t end) {
-                   if (days_from_ticks_serial(ticks.data() + begin, end - begin, ticks_per_day,
-                                              out.data() + begin))
-                     any_missing = true;
-                 });
+  detail::for_each_chunk(ticks.size(), 1 << 20, threads,
+                         [&](std::size_t, std::size_t begin, std::size_t end) {
+                           if (days_from_ticks_serial(ticks.data() + begin, end - begin,
+                                                      ticks_per_day, out.data() + begin))
+                             any_missing = true;
+                         });
   return any_missing ? first_missing_tick(ticks, threads) : kNoRow;
 }
 

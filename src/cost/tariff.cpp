@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "socialrx/core/json_reader.hpp"
+#include "detail/json_reader.hpp"
 
 namespace socialrx {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "detail/parallel.hpp"
 #include "socialrx/core/error.hpp"
-#include "socialrx/core/parallel.hpp"
 #include "socialrx/core/random.hpp"
 
 namespace socialrx {
@@ -211,16 +211,16 @@ void DidBootstrap::run(std::int64_t count, unsigned threads) {
   const std::int64_t first = replicates_;
   // Each replicate writes its own slots, from a stream keyed by (seed, replicate, window):
   // the result depends on neither the chunking, the threads nor the batches.
-  for_each_chunk(static_cast<std::size_t>(count), 4, threads,
-                 [&](std::size_t, std::size_t begin, std::size_t end) {
-                   for (std::size_t i = begin; i < end; ++i) {
-                     const std::uint64_t replicate = first + i;
-                     for (std::size_t w = 0; w < windows; ++w)
-                       resample(set_rows_[w], estimates_[w].sets,
-                                CounterRng(stream_key(seed_, replicate, w)),
-                                draws_.data() + replicate * stride + w * kRow);
-                   }
-                 });
+  detail::for_each_chunk(static_cast<std::size_t>(count), 4, threads,
+                         [&](std::size_t, std::size_t begin, std::size_t end) {
+                           for (std::size_t i = begin; i < end; ++i) {
+                             const std::uint64_t replicate = first + i;
+                             for (std::size_t w = 0; w < windows; ++w)
+                               resample(set_rows_[w], estimates_[w].sets,
+                                        CounterRng(stream_key(seed_, replicate, w)),
+                                        draws_.data() + replicate * stride + w * kRow);
+                           }
+                         });
   replicates_ += count;
 }
 

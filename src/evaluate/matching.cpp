@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "socialrx/core/parallel.hpp"
+#include "detail/parallel.hpp"
 
 namespace socialrx {
 
@@ -190,11 +190,11 @@ std::vector<double> chunked_sums(std::size_t begin, std::size_t end, std::size_t
                                  unsigned threads, AddRow&& add_row) {
   const std::size_t chunks = (end - begin + kChunk - 1) / kChunk;
   std::vector<double> partial(chunks * width, 0.0);
-  for_each_chunk(end - begin, kChunk, threads,
-                 [&](std::size_t c, std::size_t from, std::size_t to) {
-                   for (std::size_t i = begin + from; i < begin + to; ++i)
-                     add_row(i, &partial[c * width]);
-                 });
+  detail::for_each_chunk(end - begin, kChunk, threads,
+                         [&](std::size_t c, std::size_t from, std::size_t to) {
+                           for (std::size_t i = begin + from; i < begin + to; ++i)
+                             add_row(i, &partial[c * width]);
+                         });
   std::vector<double> total(width, 0.0);
   for (std::size_t c = 0; c < chunks; ++c)
     for (std::size_t j = 0; j < width; ++j) total[j] += partial[c * width + j];
@@ -249,11 +249,12 @@ std::vector<Days> pseudo_index_dates(Column<std::int64_t> patient_id, Column<Day
   std::sort(donors.begin(), donors.end());
   std::vector<Days> out(patient_id.size());
   const std::uint64_t key = mix64(mix64(seed) ^ 0x70736575646F6964ull);  // "pseudoid"
-  for_each_chunk(out.size(), kChunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i)
-      out[i] =
-          donors[draw_below(mix64(key + static_cast<std::uint64_t>(patient_id[i])), donors.size())];
-  });
+  detail::for_each_chunk(
+      out.size(), kChunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i)
+          out[i] = donors[draw_below(mix64(key + static_cast<std::uint64_t>(patient_id[i])),
+                                     donors.size())];
+      });
   return out;
 }
 
@@ -280,11 +281,11 @@ Matching nearest_neighbours(const NearestNeighbourRequest& r) {
     if (found[t] == 0) m.status[t] = MatchStatus::no_match_within_caliper;
   };
   if (r.replace) {  // clients independent of one another: any split gives the same sets
-    for_each_chunk(treated, kChunk, r.threads,
-                   [&](std::size_t, std::size_t begin, std::size_t end) {
-                     Availability everyone(0, false);
-                     for (std::size_t t = begin; t < end; ++t) match_one(t, everyone);
-                   });
+    detail::for_each_chunk(treated, kChunk, r.threads,
+                           [&](std::size_t, std::size_t begin, std::size_t end) {
+                             Availability everyone(0, false);
+                             for (std::size_t t = begin; t < end; ++t) match_one(t, everyone);
+                           });
   } else {
     std::vector<std::int32_t> order(treated);
     std::iota(order.begin(), order.end(), 0);
@@ -350,13 +351,15 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   std::fill_n(y.begin(), r.treated_rows, 1.0);
   out.fit = fit_logistic(r.x, y, {.threads = r.threads});
   out.logit.resize(r.x.rows);
-  for_each_chunk(r.x.rows, kChunk, r.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      double eta = out.fit.intercept;
-      for (std::size_t j = 0; j < r.x.cols; ++j) eta += out.fit.coefficients[j] * r.x.row(i)[j];
-      out.logit[i] = eta;
-    }
-  });
+  detail::for_each_chunk(r.x.rows, kChunk, r.threads,
+                         [&](std::size_t, std::size_t begin, std::size_t end) {
+                           for (std::size_t i = begin; i < end; ++i) {
+                             double eta = out.fit.intercept;
+                             for (std::size_t j = 0; j < r.x.cols; ++j)
+                               eta += out.fit.coefficients[j] * r.x.row(i)[j];
+                             out.logit[i] = eta;
+                           }
+                         });
 
   const Column<double> logit(out.logit);
   const Column<double> treated = logit.first(r.treated_rows);

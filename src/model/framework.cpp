@@ -5,9 +5,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "detail/json_reader.hpp"
 #include "socialrx/core/embedded.hpp"
 #include "socialrx/core/error.hpp"
-#include "socialrx/core/json_reader.hpp"
 
 namespace socialrx {
 

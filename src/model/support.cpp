@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "detail/id_index.hpp"
 #include "socialrx/core/error.hpp"
 
 namespace socialrx {
@@ -151,12 +152,13 @@ SupportSummary summarise_support(const InterventionsView& in, const SupportClien
   return out;
 }
 
-std::vector<std::int32_t> client_rows(const IdIndex& clients, Column<std::int64_t> client_id,
-                                      const char* table) {
+std::vector<std::int32_t> client_rows(Column<std::int64_t> clients_id,
+                                      Column<std::int64_t> client_id, const char* table) {
+  const detail::IdIndex clients("clients", "client_id", clients_id);
   std::vector<std::int32_t> rows(client_id.size());
   for (std::size_t row = 0; row < client_id.size(); ++row) {
     rows[row] = clients.find(client_id[row]);
-    if (rows[row] == IdIndex::kAbsent)
+    if (rows[row] == detail::IdIndex::kAbsent)
       throw InputError(table, "client_id", static_cast<std::int64_t>(row),
                        "client id " + std::to_string(client_id[row]) + " is in no clients table");
   }

@@ -36,9 +36,13 @@ void validate(const EventsView& events) {
 }
 
 void bad_event_row(const EventsView& events, std::size_t row) {
+  bad_event_row(row, events.date[row], events.kind[row]);
+}
+
+void bad_event_row(std::size_t row, Days date, std::uint8_t kind) {
   const auto r = static_cast<std::int64_t>(row);
-  if (events.date[row] == kNoDate) throw InputError("events", "date", r, "missing date");
-  throw InputError("events", "kind", r, "unknown kind code " + std::to_string(events.kind[row]));
+  if (date == kNoDate) throw InputError("events", "date", r, "missing date");
+  throw InputError("events", "kind", r, "unknown kind code " + std::to_string(kind));
 }
 
 }  // namespace socialrx

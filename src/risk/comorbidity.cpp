@@ -7,10 +7,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "detail/json_reader.hpp"
+#include "detail/parallel.hpp"
 #include "socialrx/core/embedded.hpp"
 #include "socialrx/core/error.hpp"
-#include "socialrx/core/json_reader.hpp"
-#include "socialrx/core/parallel.hpp"
 #include "socialrx/risk/icd10.hpp"
 
 namespace socialrx {
@@ -125,29 +125,30 @@ ComorbidityFlags accumulate(const DiagnosisColumns& d, unsigned threads, MatchRo
   out.patients.resize(static_cast<std::size_t>(d.patients));
   const std::size_t rows = d.patient.size();
   std::vector<ChunkCounts> counts((rows + kChunk - 1) / kChunk);
-  for_each_chunk(rows, kChunk, threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-    ChunkCounts c;  // local: neighbouring chunks' counts share cache lines
-    for (std::size_t row = begin; row < end; ++row) {
-      const CodeMatch& m = match_row(row);
-      if (m.missing) {
-        ++c.ignored;
-        continue;
-      }
-      if (!m.categories.any()) {
-        ++c.unmatched;
-        continue;
-      }
-      ++c.matched;
-      auto& words = out.patients[static_cast<std::size_t>(d.patient[row])].words;
-      for (std::size_t w = 0; w < CategorySet::kWords; ++w) {
-        const std::uint64_t bits = m.categories.words[w];
-        std::atomic_ref<std::uint64_t> word(words[w]);
-        if ((word.load(std::memory_order_relaxed) & bits) != bits)
-          word.fetch_or(bits, std::memory_order_relaxed);
-      }
-    }
-    counts[chunk] = c;
-  });
+  detail::for_each_chunk(
+      rows, kChunk, threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+        ChunkCounts c;  // local: neighbouring chunks' counts share cache lines
+        for (std::size_t row = begin; row < end; ++row) {
+          const CodeMatch& m = match_row(row);
+          if (m.missing) {
+            ++c.ignored;
+            continue;
+          }
+          if (!m.categories.any()) {
+            ++c.unmatched;
+            continue;
+          }
+          ++c.matched;
+          auto& words = out.patients[static_cast<std::size_t>(d.patient[row])].words;
+          for (std::size_t w = 0; w < CategorySet::kWords; ++w) {
+            const std::uint64_t bits = m.categories.words[w];
+            std::atomic_ref<std::uint64_t> word(words[w]);
+            if ((word.load(std::memory_order_relaxed) & bits) != bits)
+              word.fetch_or(bits, std::memory_order_relaxed);
+          }
+        }
+        counts[chunk] = c;
+      });
   for (const ChunkCounts& c : counts) {
     out.codes_ignored += c.ignored;
     out.codes_unmatched += c.unmatched;
@@ -283,6 +284,7 @@ const ComorbidityMap& ComorbidityMap::builtin(std::string_view name) {
 
 std::vector<std::string> ComorbidityMap::builtin_names() {
   std::vector<std::string> names;
+  names.reserve(kBuiltin.size());
   for (const auto& entry : kBuiltin) names.emplace_back(entry.first);
   return names;
 }
@@ -334,9 +336,10 @@ ComorbidityFlags flag_comorbidities(const ComorbidityMap& map, const DiagnosisCo
     return accumulate(diagnoses, threads, [&](std::size_t row) { return lookup(row); });
   // A categorical column: each distinct string is normalised and matched once.
   std::vector<CodeMatch> distinct(codes.size());
-  for_each_chunk(distinct.size(), kChunk, threads, [&](std::size_t, std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) distinct[i] = lookup(i);
-  });
+  detail::for_each_chunk(distinct.size(), kChunk, threads,
+                         [&](std::size_t, std::size_t b, std::size_t e) {
+                           for (std::size_t i = b; i < e; ++i) distinct[i] = lookup(i);
+                         });
   static const CodeMatch kNull{{}, true};
   return accumulate(diagnoses, threads, [&](std::size_t row) -> const CodeMatch& {
     const std::int32_t i = diagnoses.code_index[row];
@@ -354,9 +357,11 @@ std::vector<std::int64_t> score_comorbidities(const ComorbidityMap& map,
                          std::to_string(weights.units.size()) + " weights for " +
                          std::to_string(map.size()) + " categories");
   std::vector<std::int64_t> scores(flags.size());
-  for_each_chunk(flags.size(), kChunk, threads, [&](std::size_t, std::size_t b, std::size_t e) {
-    for (std::size_t p = b; p < e; ++p) scores[p] = map.score_units(flags[p], weights, hierarchy);
-  });
+  detail::for_each_chunk(flags.size(), kChunk, threads,
+                         [&](std::size_t, std::size_t b, std::size_t e) {
+                           for (std::size_t p = b; p < e; ++p)
+                             scores[p] = map.score_units(flags[p], weights, hierarchy);
+                         });
   return scores;
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "socialrx/core/parallel.hpp"
+#include "detail/parallel.hpp"
 
 namespace socialrx {
 
@@ -28,7 +28,7 @@ void validate_fit(RowMajor<double> x, Column<double> y, const LogisticFitOptions
   require_rows("fit", "y", y, x.rows);
   // Rows are scanned in chunk order and the lowest failing chunk's error is rethrown, so the
   // error names the first bad row whatever the thread count.
-  for_each_chunk(
+  detail::for_each_chunk(
       x.rows, kChunkRows, options.threads, [&](std::size_t, std::size_t begin, std::size_t end) {
         for (std::size_t row = begin; row < end; ++row) {
           for (std::size_t j = 0; j < x.cols; ++j)
@@ -106,10 +106,10 @@ NewtonSums chunk_newton_sums(const Design& d, const Vector& beta, std::size_t be
 
 NewtonSums newton_sums(const Design& d, const Vector& beta) {
   std::vector<NewtonSums> chunk_sums((d.x.rows + kChunkRows - 1) / kChunkRows);
-  for_each_chunk(d.x.rows, kChunkRows, d.threads,
-                 [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-                   chunk_sums[chunk] = chunk_newton_sums(d, beta, begin, end);
-                 });
+  detail::for_each_chunk(d.x.rows, kChunkRows, d.threads,
+                         [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                           chunk_sums[chunk] = chunk_newton_sums(d, beta, begin, end);
+                         });
   const auto q = beta.size();
   NewtonSums total{Vector::Zero(q), Matrix::Zero(q, q)};
   for (const NewtonSums& s : chunk_sums) {
@@ -122,17 +122,17 @@ NewtonSums newton_sums(const Design& d, const Vector& beta) {
 // sum y eta - log(1 + exp(eta)), the log(1 + exp) without overflow.
 double log_likelihood(const Design& d, const Vector& beta) {
   std::vector<double> chunk_sums((d.x.rows + kChunkRows - 1) / kChunkRows, 0.0);
-  for_each_chunk(d.x.rows, kChunkRows, d.threads,
-                 [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-                   const Vector eta = d.eta(d.rows(begin, end), beta);
-                   double sum = 0;
-                   for (Eigen::Index i = 0; i < eta.size(); ++i) {
-                     const double e = eta(i);
-                     sum += d.y[begin + static_cast<std::size_t>(i)] * e -
-                            (e > 0 ? e + std::log1p(std::exp(-e)) : std::log1p(std::exp(e)));
-                   }
-                   chunk_sums[chunk] = sum;
-                 });
+  detail::for_each_chunk(
+      d.x.rows, kChunkRows, d.threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+        const Vector eta = d.eta(d.rows(begin, end), beta);
+        double sum = 0;
+        for (Eigen::Index i = 0; i < eta.size(); ++i) {
+          const double e = eta(i);
+          sum += d.y[begin + static_cast<std::size_t>(i)] * e -
+                 (e > 0 ? e + std::log1p(std::exp(-e)) : std::log1p(std::exp(e)));
+        }
+        chunk_sums[chunk] = sum;
+      });
   double total = 0;
   for (double s : chunk_sums) total += s;
   return total;

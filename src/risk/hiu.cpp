@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "socialrx/core/id_index.hpp"
-#include "socialrx/core/parallel.hpp"
+#include "detail/id_index.hpp"
+#include "detail/parallel.hpp"
 
 namespace socialrx {
 
@@ -37,7 +37,7 @@ HiuResult high_intensity_users(Column<std::int64_t> people, const EventsView& ev
                                const HiuRule& rule, unsigned threads) {
   validate_rule(rule);
   validate(events);
-  const IdIndex index("people", "person_id", people);
+  const detail::IdIndex index("people", "person_id", people);
   const std::size_t persons = people.size();
   const auto kind = static_cast<std::uint8_t>(rule.kind);
 
@@ -48,10 +48,10 @@ HiuResult high_intensity_users(Column<std::int64_t> people, const EventsView& ev
   for (std::size_t row = 0; row < events.rows(); ++row) {
     check_event_row(events, row);
     const std::int32_t at = index.find(events.person_id[row]);
-    if (at == IdIndex::kAbsent)
+    if (at == detail::IdIndex::kAbsent)
       throw InputError("events", "person_id", static_cast<std::int64_t>(row),
                        "id " + std::to_string(events.person_id[row]) + " is not among the people");
-    position[row] = events.kind[row] == kind ? at : IdIndex::kAbsent;
+    position[row] = events.kind[row] == kind ? at : detail::IdIndex::kAbsent;
     if (events.kind[row] == kind) ++offsets[at + 1];
   }
   for (std::size_t p = 0; p < persons; ++p) offsets[p + 1] += offsets[p];
@@ -61,31 +61,33 @@ HiuResult high_intensity_users(Column<std::int64_t> people, const EventsView& ev
   {
     std::vector<std::int64_t> next(offsets.begin(), offsets.end() - 1);
     for (std::size_t row = 0; row < events.rows(); ++row)
-      if (position[row] != IdIndex::kAbsent) dates[next[position[row]]++] = events.date[row];
+      if (position[row] != detail::IdIndex::kAbsent)
+        dates[next[position[row]]++] = events.date[row];
   }
 
   result.best_window.assign(persons, 0);
   result.qualifies.assign(persons, 0);
   result.first_qualifying_date.assign(persons, kNoDate);
-  for_each_chunk(persons, 1 << 14, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t p = begin; p < end; ++p) {
-      const auto first = dates.begin() + offsets[p], last = dates.begin() + offsets[p + 1];
-      std::sort(first, last);
-      // Window ending on event j's day: events on days > date[j] - D; the window count at j
-      // includes every earlier event that day, and its later ones are counted at their own j.
-      std::int32_t best = 0;
-      auto start = first;
-      for (auto event = first; event != last; ++event) {
-        while (*start <= *event - rule.window_days) ++start;
-        const auto in_window = static_cast<std::int32_t>(event - start + 1);
-        best = std::max(best, in_window);
-        if (in_window >= rule.at_least && result.first_qualifying_date[p] == kNoDate)
-          result.first_qualifying_date[p] = *event;
-      }
-      result.best_window[p] = best;
-      result.qualifies[p] = best >= rule.at_least;
-    }
-  });
+  detail::for_each_chunk(
+      persons, 1 << 14, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t p = begin; p < end; ++p) {
+          const auto first = dates.begin() + offsets[p], last = dates.begin() + offsets[p + 1];
+          std::sort(first, last);
+          // Window ending on event j's day: events on days > date[j] - D; the window count at j
+          // includes every earlier event that day, and its later ones are counted at their own j.
+          std::int32_t best = 0;
+          auto start = first;
+          for (auto event = first; event != last; ++event) {
+            while (*start <= *event - rule.window_days) ++start;
+            const auto in_window = static_cast<std::int32_t>(event - start + 1);
+            best = std::max(best, in_window);
+            if (in_window >= rule.at_least && result.first_qualifying_date[p] == kNoDate)
+              result.first_qualifying_date[p] = *event;
+          }
+          result.best_window[p] = best;
+          result.qualifies[p] = best >= rule.at_least;
+        }
+      });
   return result;
 }
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "socialrx/core/parallel.hpp"
+#include "detail/parallel.hpp"
 
 namespace socialrx {
 
@@ -27,11 +27,13 @@ std::vector<std::int8_t> lace(const LaceInputs& in, LaceVariant, unsigned thread
       throw InputError("admissions", "acute", static_cast<std::int64_t>(row),
                        "must be 0 or 1, got " + std::to_string(in.acute[row]));
   std::vector<std::int8_t> scores(rows);
-  for_each_chunk(rows, 1 << 16, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t row = begin; row < end; ++row)
-      scores[row] = static_cast<std::int8_t>(lace_score(
-          in.length_of_stay_days[row], in.acute[row] != 0, in.charlson[row], in.ae_visits[row]));
-  });
+  detail::for_each_chunk(
+      rows, 1 << 16, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t row = begin; row < end; ++row)
+          scores[row] =
+              static_cast<std::int8_t>(lace_score(in.length_of_stay_days[row], in.acute[row] != 0,
+                                                  in.charlson[row], in.ae_visits[row]));
+      });
   return scores;
 }
 

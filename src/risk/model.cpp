@@ -7,9 +7,9 @@
 #include <numeric>
 #include <set>
 
-#include "socialrx/core/cell_tally.hpp"
-#include "socialrx/core/id_index.hpp"
-#include "socialrx/core/parallel.hpp"
+#include "detail/cell_tally.hpp"
+#include "detail/id_index.hpp"
+#include "detail/parallel.hpp"
 
 namespace socialrx {
 
@@ -103,7 +103,7 @@ Feature parse_feature(const json& spec, const std::string& key) {
       f.kind = *found;
       const json& days = member(spec, "lookback_days", key + ".lookback_days");
       if (!days.is_number_integer() || days.get<std::int64_t>() < 1 ||
-          days.get<std::int64_t>() > 100 * 366)
+          days.get<std::int64_t>() > std::int64_t{100} * 366)
         malformed(key + ".lookback_days", "must be a whole number of days, 1 or more");
       f.lookback_days = days.get<Days>();
       break;
@@ -236,15 +236,16 @@ std::vector<std::int32_t> count_events(const Model& model, const PatientsView& p
       throw InputError("patients", "as_of", static_cast<std::int64_t>(row),
                        "an as-of date is needed for the event counts");
   validate(events);
-  const IdIndex index("patients", "patient_id", patients.patient_id);
-  const std::size_t chunk = tally_chunk_rows(events.rows(), threads);
-  std::vector<CellTally> tallies((events.rows() + chunk - 1) / chunk, CellTally(counts.size()));
-  for_each_chunk(
+  const detail::IdIndex index("patients", "patient_id", patients.patient_id);
+  const std::size_t chunk = detail::tally_chunk_rows(events.rows(), threads);
+  std::vector<detail::CellTally> tallies((events.rows() + chunk - 1) / chunk,
+                                         detail::CellTally(counts.size()));
+  detail::for_each_chunk(
       events.rows(), chunk, threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
         for (std::size_t row = begin; row < end; ++row) {
           check_event_row(events, row);
           const std::int32_t at = index.find(events.person_id[row]);
-          if (at == IdIndex::kAbsent)
+          if (at == detail::IdIndex::kAbsent)
             throw InputError(
                 "events", "person_id", static_cast<std::int64_t>(row),
                 "id " + std::to_string(events.person_id[row]) + " is not among the patients");
@@ -257,7 +258,7 @@ std::vector<std::int32_t> count_events(const Model& model, const PatientsView& p
           }
         }
       });
-  add_cell_tallies(tallies, counts.data(), threads);
+  detail::add_cell_tallies(tallies, counts.data(), threads);
   return counts;
 }
 
@@ -351,12 +352,12 @@ std::vector<double> build_features(const Model& model, const PatientsView& patie
   }
 
   std::vector<double> x(patients.rows * p);
-  for_each_chunk(patients.rows, 1 << 14, threads,
-                 [&](std::size_t, std::size_t begin, std::size_t end) {
-                   for (std::size_t j = 0; j < p; ++j)
-                     fill_feature(model, j, values[j], labels[j], label_code[j], counts,
-                                  count_slot[j], event_features.size(), begin, end, x.data());
-                 });
+  detail::for_each_chunk(
+      patients.rows, 1 << 14, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t j = 0; j < p; ++j)
+          fill_feature(model, j, values[j], labels[j], label_code[j], counts, count_slot[j],
+                       event_features.size(), begin, end, x.data());
+      });
   return x;
 }
 
@@ -458,16 +459,17 @@ void score_any(const Model& model, RowMajor<T> x, std::span<double> out, unsigne
   require_shape(model, x.cols, x.rows, out.size());
   // Chunks of ~1 MB of features: large enough to stream, small enough to balance threads.
   const std::size_t chunk = std::max<std::size_t>(256, (1 << 20) / (sizeof(T) * x.cols + 1));
-  for_each_chunk(x.rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    switch (model.kind) {
-      case ModelKind::linear:
-        return score_rows<ModelKind::linear>(model, x, out.data(), begin, end);
-      case ModelKind::logistic:
-        return score_rows<ModelKind::logistic>(model, x, out.data(), begin, end);
-      case ModelKind::poisson:
-        return score_rows<ModelKind::poisson>(model, x, out.data(), begin, end);
-    }
-  });
+  detail::for_each_chunk(
+      x.rows, chunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        switch (model.kind) {
+          case ModelKind::linear:
+            return score_rows<ModelKind::linear>(model, x, out.data(), begin, end);
+          case ModelKind::logistic:
+            return score_rows<ModelKind::logistic>(model, x, out.data(), begin, end);
+          case ModelKind::poisson:
+            return score_rows<ModelKind::poisson>(model, x, out.data(), begin, end);
+        }
+      });
 }
 
 double link_inverse(ModelKind kind, double eta, std::size_t row) {
@@ -498,28 +500,29 @@ Explanation explain(const Model& model, RowMajor<double> x, std::size_t top, uns
   result.score.resize(x.rows);
   result.feature.resize(x.rows * k);
   result.contribution.resize(x.rows * k);
-  for_each_chunk(x.rows, 4096, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    std::vector<double> contribution(p);
-    std::vector<std::int32_t> order(p);
-    for (std::size_t row = begin; row < end; ++row) {
-      const double* xi = x.row(row);
-      const double eta = model.intercept + dot(xi, model.coefficients.data(), p);
-      if (!std::isfinite(eta)) [[unlikely]]
-        not_finite(model, x, row);
-      result.score[row] = link_inverse(model.kind, eta, row);
-      for (std::size_t j = 0; j < p; ++j) contribution[j] = xi[j] * model.coefficients[j];
-      std::iota(order.begin(), order.end(), 0);
-      std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                        [&](std::int32_t a, std::int32_t b) {
-                          return contribution[a] > contribution[b] ||
-                                 (contribution[a] == contribution[b] && a < b);
-                        });
-      for (std::size_t r = 0; r < k; ++r) {
-        result.feature[row * k + r] = order[r];
-        result.contribution[row * k + r] = contribution[order[r]];
-      }
-    }
-  });
+  detail::for_each_chunk(
+      x.rows, 4096, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        std::vector<double> contribution(p);
+        std::vector<std::int32_t> order(p);
+        for (std::size_t row = begin; row < end; ++row) {
+          const double* xi = x.row(row);
+          const double eta = model.intercept + dot(xi, model.coefficients.data(), p);
+          if (!std::isfinite(eta)) [[unlikely]]
+            not_finite(model, x, row);
+          result.score[row] = link_inverse(model.kind, eta, row);
+          for (std::size_t j = 0; j < p; ++j) contribution[j] = xi[j] * model.coefficients[j];
+          std::iota(order.begin(), order.end(), 0);
+          std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                            [&](std::int32_t a, std::int32_t b) {
+                              return contribution[a] > contribution[b] ||
+                                     (contribution[a] == contribution[b] && a < b);
+                            });
+          for (std::size_t r = 0; r < k; ++r) {
+            result.feature[row * k + r] = order[r];
+            result.contribution[row * k + r] = contribution[order[r]];
+          }
+        }
+      });
   return result;
 }
 

@@ -6,8 +6,8 @@
 #include <tuple>
 #include <utility>
 
+#include "detail/parallel.hpp"
 #include "socialrx/core/error.hpp"
-#include "socialrx/core/parallel.hpp"
 #include "socialrx/core/random.hpp"
 
 namespace socialrx {
@@ -584,7 +584,7 @@ void concatenate(std::vector<Part>& parts, Table Part::* table, Table& out, unsi
   for (std::size_t c = 0; c < parts.size(); ++c)
     offsets[c + 1] = offsets[c] + std::get<0>(named_columns(parts[c].*table)).column.size();
   std::apply([&](auto... to) { (to.column.resize(offsets.back()), ...); }, named_columns(out));
-  for_each_chunk(parts.size(), 1, threads, [&](std::size_t c, std::size_t, std::size_t) {
+  detail::for_each_chunk(parts.size(), 1, threads, [&](std::size_t c, std::size_t, std::size_t) {
     auto from = named_columns(parts[c].*table);
     auto to = named_columns(out);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -675,13 +675,13 @@ SyntheticService generate_service(const SyntheticConfig& config) {
   const std::size_t people =
       static_cast<std::size_t>(config.n_clients) + static_cast<std::size_t>(config.n_comparison);
   std::vector<Part> parts((people + kChunkPeople - 1) / kChunkPeople);
-  for_each_chunk(people, kChunkPeople, config.threads,
-                 [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-                   parts[chunk].events.person_id.reserve((end - begin) * 64);
-                   parts[chunk].events.date.reserve((end - begin) * 64);
-                   parts[chunk].events.kind.reserve((end - begin) * 64);
-                   generate_people(ctx, begin, end, parts[chunk]);
-                 });
+  detail::for_each_chunk(people, kChunkPeople, config.threads,
+                         [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                           parts[chunk].events.person_id.reserve((end - begin) * 64);
+                           parts[chunk].events.date.reserve((end - begin) * 64);
+                           parts[chunk].events.kind.reserve((end - begin) * 64);
+                           generate_people(ctx, begin, end, parts[chunk]);
+                         });
   concatenate(parts, &Part::clients, service.clients, config.threads);
   concatenate(parts, &Part::comparison, service.comparison, config.threads);
   concatenate(parts, &Part::events, service.events, config.threads);

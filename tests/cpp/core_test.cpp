@@ -3,11 +3,11 @@
 #include <random>
 #include <vector>
 
+#include "detail/id_index.hpp"
+#include "detail/parallel.hpp"
+#include "detail/recode.hpp"
 #include "socialrx/core/dates.hpp"
-#include "socialrx/core/id_index.hpp"
 #include "socialrx/core/money.hpp"
-#include "socialrx/core/parallel.hpp"
-#include "socialrx/core/recode.hpp"
 
 namespace socialrx {
 namespace {
@@ -88,15 +88,15 @@ TEST(Dates, TicksToDaysMatchIntegerFloorDivisionInEveryUnit) {
 
 TEST(Recode, MapsCodesAndFindsTheFirstMissingOrUnmappedRow) {
   // The column's labels b, a, z; ours a = 0, b = 1; z has no code of ours.
-  const std::uint8_t ours[] = {1, 0, kUnmapped};
+  const std::uint8_t ours[] = {1, 0, detail::kUnmapped};
   const std::int8_t codes[] = {0, 1, 1, 0};
   std::uint8_t out[4];
-  EXPECT_EQ(recode<std::int8_t>(codes, ours, out), kNoRow);
+  EXPECT_EQ(detail::recode<std::int8_t>(codes, ours, out), kNoRow);
   EXPECT_EQ(std::vector<std::uint8_t>(out, out + 4), (std::vector<std::uint8_t>{1, 0, 0, 1}));
   const std::int8_t missing[] = {0, 1, -1, 2};
-  EXPECT_EQ(recode<std::int8_t>(missing, ours, out), 2);
+  EXPECT_EQ(detail::recode<std::int8_t>(missing, ours, out), 2);
   const std::int16_t unmapped[] = {0, 2, -1};
-  EXPECT_EQ(recode<std::int16_t>(unmapped, ours, std::span(out, 3)), 1);
+  EXPECT_EQ(detail::recode<std::int16_t>(unmapped, ours, std::span(out, 3)), 1);
 }
 
 TEST(Money, FormatsPoundsExactly) {
@@ -114,20 +114,20 @@ TEST(Money, DividesRoundingHalfAwayFromZero) {
 TEST(IdIndex, DenseAndScatteredIdsAgree) {
   const std::int64_t dense[] = {10, 11, 13, 12};
   const std::int64_t scattered[] = {5, -9000000000000LL, 77777777777LL, 3};
-  const IdIndex a("t", "id", dense), b("t", "id", scattered);
+  const detail::IdIndex a("t", "id", dense), b("t", "id", scattered);
   EXPECT_EQ(a.find(13), 2);
-  EXPECT_EQ(a.find(14), IdIndex::kAbsent);
-  EXPECT_EQ(a.find(-1), IdIndex::kAbsent);
+  EXPECT_EQ(a.find(14), detail::IdIndex::kAbsent);
+  EXPECT_EQ(a.find(-1), detail::IdIndex::kAbsent);
   EXPECT_EQ(b.find(77777777777LL), 2);
   EXPECT_EQ(b.find(-9000000000000LL), 1);
-  EXPECT_EQ(b.find(4), IdIndex::kAbsent);
+  EXPECT_EQ(b.find(4), detail::IdIndex::kAbsent);
 }
 
 TEST(IdIndex, DuplicateNamesBothRows) {
   const std::int64_t clients[] = {1, 2};
   const std::int64_t comparison[] = {3, 2};
   try {
-    IdIndex({{"clients", "client_id", clients}, {"comparison", "patient_id", comparison}});
+    detail::IdIndex({{"clients", "client_id", clients}, {"comparison", "patient_id", comparison}});
     FAIL();
   } catch (const InputError& error) {
     EXPECT_EQ(error.table(), "comparison");
@@ -139,7 +139,7 @@ TEST(IdIndex, DuplicateNamesBothRows) {
 TEST(Parallel, ReportsTheLowestFailingChunkForAnyThreadCount) {
   for (unsigned threads : {1u, 2u, 7u}) {
     try {
-      for_each_chunk(1000, 10, threads, [](std::size_t chunk, std::size_t, std::size_t) {
+      detail::for_each_chunk(1000, 10, threads, [](std::size_t chunk, std::size_t, std::size_t) {
         if (chunk == 31 || chunk == 77) throw std::runtime_error(std::to_string(chunk));
       });
       FAIL();

@@ -360,6 +360,42 @@ TEST(Utilisation, ManyClientsCountAsTheDefinitionSaysFromDaysOrTicks) {
   }
 }
 
+// Bad rows among ticks turned into days as the events pass (the regrouped counting of a large
+// client table): the first is named by its row, as it is from days.
+TEST(Utilisation, ManyClientsNameTheFirstBadRowFromDaysOrTicks) {
+  std::mt19937_64 random(12);
+  const Days start = -700, end = 1300;
+  Fixture f = random_service(random, 600'000, 1, 100'000, 5'000'000, 300'005, start - 100, 2200);
+  constexpr std::int64_t kPerDay = 86'400;
+  std::vector<std::int64_t> ticks;
+  for (const Days day : f.date) ticks.push_back(std::int64_t{day} * kPerDay + 7);
+  const auto named = [&](const char* column, std::int64_t row) {
+    for (const bool as_ticks : {false, true}) {
+      auto request = grouped(f, start, end);
+      request.threads = 2;
+      if (as_ticks) {
+        request.events.date = {};
+        request.event_ticks = ticks;
+        request.ticks_per_day = kPerDay;
+      }
+      try {
+        count_utilisation(request);
+        ADD_FAILURE() << "no error, as ticks: " << as_ticks;
+      } catch (const InputError& error) {
+        EXPECT_EQ(error.column(), column) << "as ticks: " << as_ticks;
+        EXPECT_EQ(error.row(), row) << "as ticks: " << as_ticks;
+      }
+    }
+  };
+  ticks[290'001] = kMissingTicks;  // in the second chunk of events
+  f.date[290'001] = kNoDate;
+  named("date", 290'001);
+  f.kind[100'003] = 200;
+  named("kind", 100'003);
+  f.person[50'005] = 700'000;  // nobody's
+  named("person_id", 50'005);
+}
+
 // Ticks where the counting cannot take them as the events pass (a small table): turned into
 // days first, the same counts; a missing one is named by its row either way.
 TEST(Utilisation, TicksCountAsDaysAndNameAMissingOne) {

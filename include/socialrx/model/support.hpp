@@ -8,7 +8,6 @@
 
 #include "socialrx/core/columns.hpp"
 #include "socialrx/core/dates.hpp"
-#include "socialrx/core/id_index.hpp"
 #include "socialrx/core/money.hpp"
 
 namespace socialrx {
@@ -107,9 +106,10 @@ struct SupportSummary {
 SupportSummary summarise_support(const InterventionsView& interventions,
                                  const SupportClients& clients, const SupportOptions& options);
 
-// The clients-table row of each id; an id in no clients table is an InputError naming
+// The row in clients_id (the clients table's ids) of each id; a repeated id in clients_id is
+// an InputError naming clients.client_id, an id in no clients table one naming
 // `table`.client_id and the row.
-std::vector<std::int32_t> client_rows(const IdIndex& clients, Column<std::int64_t> client_id,
-                                      const char* table);
+std::vector<std::int32_t> client_rows(Column<std::int64_t> clients_id,
+                                      Column<std::int64_t> client_id, const char* table);
 
 }  // namespace socialrx

@@ -19,7 +19,8 @@ struct ClientsView {
   std::size_t rows() const { return client_id.size(); }
 };
 
-// Checks lengths, required dates and their order; duplicate ids are caught by IdIndex.
+// Checks lengths, required dates and their order; duplicate ids are caught where the ids are
+// indexed (count_utilisation, client_rows).
 void validate(const ClientsView& clients);
 
 // One row per use of a health service by a client or a comparison patient.
@@ -36,6 +37,8 @@ struct EventsView {
 void validate(const EventsView& events);
 
 [[noreturn]] void bad_event_row(const EventsView& events, std::size_t row);
+// The same for an engine that has the row's date from elsewhere (its timestamp, as days).
+[[noreturn]] void bad_event_row(std::size_t row, Days date, std::uint8_t kind);
 
 inline void check_event_row(const EventsView& events, std::size_t row) {
   if (events.date[row] == kNoDate || events.kind[row] >= kEventKinds) [[unlikely]]

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "socialrx/core/huge_pages.hpp"
+#include "socialrx/core/large_table.hpp"
 #include "socialrx/model/event_kinds.hpp"
 #include "socialrx/model/tables.hpp"
 
@@ -57,7 +57,7 @@ struct UtilisationResult {
   std::int32_t groups = 1;  // at most 65535
   // [group][kind][side][window]: a person's windows side by side, so that counting per person
   // touches one cache line per event. cell() gives the position.
-  std::vector<std::int64_t, HugePageAllocator<std::int64_t>> counts;
+  LargeTable<std::int64_t> counts;
   std::vector<std::int64_t> clients_included;  // [window][group]
   std::vector<WindowExclusions> excluded;      // [window]
   std::vector<WindowEvents> events;            // [window]

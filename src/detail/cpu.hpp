@@ -2,7 +2,7 @@
 // What the processor offers beyond the x86-64 baseline the library is built for: the kernels
 // that have an AVX-512 loop check once, at run time, and fall back to their scalar loop.
 
-namespace socialrx {
+namespace socialrx::detail {
 
 inline bool has_avx512() {
 #if defined(__x86_64__)
@@ -14,4 +14,4 @@ inline bool has_avx512() {
 #endif
 }
 
-}  // namespace socialrx
+}  // namespace socialrx::detail

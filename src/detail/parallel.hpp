@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace socialrx {
+namespace socialrx::detail {
 
 // 0 means one thread per hardware thread.
 inline unsigned resolve_threads(unsigned requested) {
@@ -22,8 +22,8 @@ inline unsigned resolve_threads(unsigned requested) {
 // threads, but no fewer than 2^18 rows (the tallies' own cost) and under 2^30 (so that a
 // chunk's counts fit 32 bits).
 inline std::size_t tally_chunk_rows(std::size_t rows, unsigned threads) {
-  return std::clamp<std::size_t>(rows / (4 * resolve_threads(threads)) + 1, std::size_t{1} << 18,
-                                 std::size_t{1} << 30);
+  return std::clamp<std::size_t>(rows / (std::size_t{4} * resolve_threads(threads)) + 1,
+                                 std::size_t{1} << 18, std::size_t{1} << 30);
 }
 
 // Calls body(chunk, begin, end) once for every chunk of [0, n), on up to `threads` threads.
@@ -63,4 +63,4 @@ void for_each_chunk(std::size_t n, std::size_t chunk_size, unsigned threads, Bod
   if (failure) std::rethrow_exception(failure);
 }
 
-}  // namespace socialrx
+}  // namespace socialrx::detail

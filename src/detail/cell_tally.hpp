@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "socialrx/core/parallel.hpp"
+#include "detail/parallel.hpp"
 
-namespace socialrx {
+namespace socialrx::detail {
 
 class CellTally {
  public:
@@ -36,4 +36,4 @@ void add_cell_tallies(const std::vector<CellTally>& tallies, Count* counts, unsi
                  });
 }
 
-}  // namespace socialrx
+}  // namespace socialrx::detail

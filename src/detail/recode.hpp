@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <span>
 
+#include "detail/parallel.hpp"
 #include "socialrx/core/columns.hpp"
-#include "socialrx/core/parallel.hpp"
 
-namespace socialrx {
+namespace socialrx::detail {
 
 inline constexpr std::uint8_t kUnmapped = 255;  // a label with no code of ours
 
@@ -38,4 +38,4 @@ std::int64_t recode(Column<Code> codes, std::span<const std::uint8_t> ours,
   return kNoRow;
 }
 
-}  // namespace socialrx
+}  // namespace socialrx::detail

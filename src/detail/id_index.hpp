@@ -8,7 +8,7 @@
 
 #include "socialrx/core/columns.hpp"
 
-namespace socialrx {
+namespace socialrx::detail {
 
 class IdIndex {
  public:
@@ -108,4 +108,4 @@ class IdIndex {
   bool direct_ = false;
 };
 
-}  // namespace socialrx
+}  // namespace socialrx::detail
