@@ -32,13 +32,10 @@ install_python() {
   "$venv/bin/python" -m pip install -q --no-build-isolation --no-deps "$root"
 }
 
-# build_cpp <dir> [cmake options...]: configure and build the library, tests and benchmarks.
+# build_cpp <preset>: configure and build the library and tests (and, for bench, the
+# benchmarks) in build/<preset>, as CMakePresets.json sets them up.
 build_cpp() {
-  local dir=$1
-  shift
-  cmake -S "$root" -B "$root/build/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOCIALRX_TEST=ON "$@" \
-    >/dev/null
-  cmake --build "$root/build/$dir" --parallel 2
+  (cd "$root" && cmake --preset "$1" >/dev/null && cmake --build --preset "$1")
 }
 
 setup() {
@@ -54,19 +51,19 @@ case "${1:-}" in
     ;;
   test)
     setup
-    build_cpp cpp -DSOCIALRX_BENCHMARK=ON
-    (cd "$root/build/cpp" && ctest --output-on-failure --parallel 2)
+    build_cpp bench
+    (cd "$root" && ctest --preset bench)
     # The C++ tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-    build_cpp asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCIALRX_SANITIZE=ON -DSOCIALRX_INSTALL=OFF
-    (cd "$root/build/asan" && ctest --output-on-failure --parallel 2)
+    build_cpp asan
+    (cd "$root" && ctest --preset asan)
     (cd "$root" && "$venv/bin/python" -m pytest -q tests/python)
     # The end-to-end benchmark at a smoke size: it checks socialrx against pandas, untimed.
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py" --smoke
     ;;
   bench)
     setup
-    build_cpp cpp -DSOCIALRX_BENCHMARK=ON
-    "$root/build/cpp/benchmarks/cpp/socialrx_benchmarks"
+    build_cpp bench
+    "$root/build/bench/benchmarks/cpp/socialrx_benchmarks"
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py"
     ;;
   *)
