@@ -14,12 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from ._optional import require_matplotlib
+
 BLUE, ORANGE, GREY, GREEN, RED, PALE = "#1f5f8b", "#e07b39", "#9aa5ad", "#3b8f5a", "#b8403a", "#d9e2e8"
 STEP_COLOURS = (RED, "#e9b949", GREEN)  # not managing, getting support, managing
 SUPPRESSED_NOTE = "* suppressed (disclosure control)"
 
 
 def _figure(width: float = 7.2, height: float = 3.4) -> Any:
+    require_matplotlib()  # every figure starts here: without matplotlib, say how to install it
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=110)

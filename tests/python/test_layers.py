@@ -12,7 +12,7 @@ import socialrx
 PACKAGE = Path(socialrx.__file__).parent
 # Lower layers first; a module may import its own layer and those before it, never a later one.
 LAYERS = (
-    {"_version", "_core"},
+    {"_version", "_core", "_optional"},
     {"_columns", "_measures", "tariff"},
     {"outcomes", "support", "synthetic", "did", "matching", "evaluation", "summary",
      "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring"},
