@@ -27,13 +27,29 @@ from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 from ._measures import EVENT_KINDS, Window, parse_windows, percent_change
 
-__all__ = ["did"]
+__all__ = ["DiDResult", "did"]
 
 MONEY_KIND = "all_kinds_pence"
 # Replicates x sets (summed over windows) above which a progress bar is shown by default:
 # about a second or more of work.
 _PROGRESS_WORK = 10**8
 _BATCHES = 50
+
+
+class DiDResult:
+    """The matched difference-in-differences of one run of :func:`did`.
+
+    ``estimates`` holds the estimator's own table, one row per window and kind (and money),
+    with the columns :func:`did` documents.
+    """
+
+    def __init__(self, estimates: pd.DataFrame) -> None:
+        self.estimates = estimates
+
+    def __repr__(self) -> str:
+        windows = list(dict.fromkeys(self.estimates["window"]))
+        clients = int(self.estimates["clients"].max()) if len(self.estimates) else 0
+        return f"DiDResult(windows={windows}, matched clients={clients:,})"
 
 
 class _TextBar:
@@ -134,7 +150,7 @@ def _run(engine: Any, bootstrap: int, threads: int, show: bool) -> None:
 
 def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         windows: Window | Sequence[Window] = (6, 12), bootstrap: int = 2000, level: float = 0.95,
-        seed: int = 1, threads: int = 0, progress: bool | None = None) -> pd.DataFrame:
+        seed: int = 1, threads: int = 0, progress: bool | None = None) -> DiDResult:
     """Difference-in-differences per window and event kind, and in money, with bootstrap
     percentile intervals.
 
@@ -151,7 +167,8 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         progress: a bar on stderr (tqdm when installed); None shows it for long runs only.
 
     Returns:
-        One row per window and kind with events, and per window an ``all_kinds_pence`` row
+        A :class:`DiDResult`. Its ``estimates`` have one row per window and kind with events,
+        and per window an ``all_kinds_pence`` row
         (priced kinds, when the evaluation has a tariff). Columns: ``window``, ``window_days``,
         ``kind``, ``clients`` (sets counting in the window), ``controls`` (their control rows),
         ``sets_client_censored`` / ``sets_controls_censored`` / ``controls_censored`` (left out
@@ -191,7 +208,7 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     estimates = engine.estimates()
     work = bootstrap * int(estimates["sets"].sum())
     _run(engine, bootstrap, threads, work >= _PROGRESS_WORK if progress is None else bool(progress))
-    return _frame(specs, estimates, engine.intervals(level), engine.priced, ev.tariff, level)
+    return DiDResult(_frame(specs, estimates, engine.intervals(level), engine.priced, ev.tariff, level))
 
 
 def _frame(specs: list[Any], e: dict[str, np.ndarray], ci: dict[str, Any], priced: bool, tariff: Any,

@@ -49,6 +49,7 @@ import pandas as pd
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 from ._measures import EVENT_KINDS
+from .did import DiDResult
 from .did import did as did_estimate
 from .risk.comorbidity import charlson
 
@@ -105,11 +106,15 @@ class Match:
         })
 
     def did(self, *, windows: Any = (6, 12), bootstrap: int = 2000, level: float = 0.95, seed: int = 1,
-            threads: int = 0, progress: bool | None = None) -> pd.DataFrame:
+            threads: int = 0, progress: bool | None = None, clients: Any = None) -> DiDResult:
         """Difference-in-differences of the matched sets per window and event kind (and in
-        money), with bootstrap intervals over matched sets; see ``socialrx.did.did``."""
-        return did_estimate(self.evaluation, self.matches(), self.comparison_index_dates(), windows=windows,
-                   bootstrap=bootstrap, level=level, seed=seed, threads=threads, progress=progress)
+        money), with bootstrap intervals over matched sets; see ``socialrx.did.did``.
+        ``clients`` (client ids) restricts it to those clients' sets, e.g. one practice's."""
+        matches = self.matches()
+        if clients is not None:
+            matches = matches[matches["client_id"].isin(as_ids(pd.Series(clients), "did", "clients"))]
+        return did_estimate(self.evaluation, matches, self.comparison_index_dates(), windows=windows,
+                            bootstrap=bootstrap, level=level, seed=seed, threads=threads, progress=progress)
 
     def weights(self) -> pd.DataFrame:
         """Matching weights (effect on the treated) of everyone with a non-zero one:

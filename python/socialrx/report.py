@@ -34,7 +34,7 @@ import pandas as pd
 from . import _core, _plots
 from ._columns import normalised_labels
 from ._measures import Window, WindowSpec, percent_change, whole_pence
-from .did import did as did_estimate
+from .did import DiDResult
 from .outcomes import indicator_changes, transitions
 from .support import suppress
 from .tariff import ILLUSTRATIVE_WARNING, is_illustrative
@@ -341,17 +341,11 @@ class Comparison:
 
     def did_for(self, client_ids: np.ndarray) -> pd.DataFrame | None:
         """The DiD over the matched sets of some clients (e.g. one practice's), or None where
-        the match or the estimator cannot be subset."""
-        if self.match is None or self.evaluation is None:
+        none of them was matched."""
+        if self.match is None or not self.match.matches()["client_id"].isin(client_ids).any():
             return None
-        if not (hasattr(self.match, "matches") and hasattr(self.match, "comparison_index_dates")):
-            return None
-        matches = self.match.matches()
-        subset = matches[matches["client_id"].isin(client_ids)]
-        if subset.empty:
-            return None
-        return did_estimate(self.evaluation, subset, self.match.comparison_index_dates(), windows=self.windows,
-                         bootstrap=self.bootstrap, level=self.level, seed=self.seed, progress=False)
+        return self.match.did(windows=self.windows, bootstrap=self.bootstrap, level=self.level, seed=self.seed,
+                              progress=False, clients=client_ids).estimates
 
 
 def _comparison(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any, bootstrap: int,
@@ -361,6 +355,8 @@ def _comparison(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any,
     base = dict(level=level, bootstrap=bootstrap, seed=seed, windows=tuple(windows), evaluation=ev)
     if match is False:
         return Comparison(note="The matched comparison was left out of this report (match=False).", **base)
+    if isinstance(did, DiDResult):
+        did = did.estimates
     if isinstance(did, pd.DataFrame):
         if "level" in did and len(did):
             base["level"] = float(did["level"].iloc[0])
@@ -376,11 +372,7 @@ def _comparison(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any,
         except ValueError as error:  # the report still stands without it; say why
             return Comparison(note=f"The matched comparison could not be formed: {error}", **base)
     try:
-        if hasattr(match, "did"):
-            table = match.did(windows=tuple(windows), bootstrap=bootstrap, level=level, seed=seed)
-        else:
-            table = did_estimate(ev, match.matches(), match.comparison_index_dates(), windows=tuple(windows),
-                                 bootstrap=bootstrap, level=level, seed=seed, progress=False)
+        table = match.did(windows=tuple(windows), bootstrap=bootstrap, level=level, seed=seed).estimates
     except ValueError as error:
         return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}", **base)
     return Comparison(match=match, did=table, **base)

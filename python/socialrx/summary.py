@@ -105,7 +105,7 @@ def _matched_effects(ev: Evaluation, specs: list[WindowSpec], did: pd.DataFrame,
 
 def _matched(ev: Evaluation, specs: list[WindowSpec], bootstrap: int, seed: int) -> tuple[Any, pd.DataFrame]:
     m = ev.match(k=1, caliper=0.2, seed=seed)
-    return m, m.did(windows=[s.argument for s in specs], bootstrap=bootstrap, seed=seed, progress=False)
+    return m, m.did(windows=[s.argument for s in specs], bootstrap=bootstrap, seed=seed, progress=False).estimates
 
 
 def _meta(ev: Evaluation, specs: list[WindowSpec], *, match: Any, bootstrap: int, seed: int,

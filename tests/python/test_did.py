@@ -41,7 +41,7 @@ def hand_worked() -> tuple[socialrx.Evaluation, pd.DataFrame, pd.DataFrame]:
 
 def test_hand_worked_three_sets():
     ev, matches, pseudo = hand_worked()
-    frame = did(ev, matches, pseudo, windows=6, bootstrap=0)
+    frame = did(ev, matches, pseudo, windows=6, bootstrap=0).estimates
     assert list(frame["kind"]) == ["ae_attendance", MONEY_KIND]
     ae, money = frame.iloc[0], frame.iloc[1]
     assert ae["window"] == "6m" and ae["window_days"] == 183
@@ -65,7 +65,7 @@ def test_hand_worked_three_sets():
 def test_censoring_drops_sets_and_is_counted():
     ev, matches, pseudo = hand_worked()
     pseudo.loc[pseudo["patient_id"] == 13, "pseudo_index_date"] = pd.Timestamp("2020-02-01")
-    frame = did(ev, matches, pseudo, windows=(6, "90d"), bootstrap=0)
+    frame = did(ev, matches, pseudo, windows=(6, "90d"), bootstrap=0).estimates
     ae = frame[frame["kind"] == "ae_attendance"].set_index("window")
     # Patient 13's window starts before the data: set 1 keeps patient 12 alone (change -2).
     assert ae.loc["6m", "controls_censored"] == 1
@@ -133,7 +133,7 @@ def long_data(ev: socialrx.Evaluation, matches: pd.DataFrame, pseudo: pd.DataFra
 def test_did_is_the_interaction_of_weighted_least_squares(matched, window, kind):
     smf = pytest.importorskip("statsmodels.formula.api")
     ev, matches, pseudo = matched
-    frame = did(ev, matches, pseudo, windows=window, bootstrap=0)
+    frame = did(ev, matches, pseudo, windows=window, bootstrap=0).estimates
     row = frame[frame["kind"] == kind].iloc[0]
     data = long_data(ev, matches, pseudo, int(row["window_days"]), kind)
     assert (data["treated"] == 1).sum() == 2 * row["clients"]
@@ -143,11 +143,11 @@ def test_did_is_the_interaction_of_weighted_least_squares(matched, window, kind)
 
 def test_same_seed_same_intervals_for_any_threads_and_batching(matched, capsys):
     ev, matches, pseudo = matched
-    one = did(ev, matches, pseudo, bootstrap=300, seed=7, threads=1, progress=False)
-    batched = did(ev, matches, pseudo, bootstrap=300, seed=7, threads=2, progress=True)
+    one = did(ev, matches, pseudo, bootstrap=300, seed=7, threads=1, progress=False).estimates
+    batched = did(ev, matches, pseudo, bootstrap=300, seed=7, threads=2, progress=True).estimates
     assert "300" in capsys.readouterr().err  # the bar ran, so replicates came in batches
     pd.testing.assert_frame_equal(one, batched)
-    other = did(ev, matches, pseudo, bootstrap=300, seed=8, threads=2, progress=False)
+    other = did(ev, matches, pseudo, bootstrap=300, seed=8, threads=2, progress=False).estimates
     assert not np.array_equal(one["ci_low"], other["ci_low"])
     assert (one["ci_low"] <= one["did_per_client"]).all() and (one["did_per_client"] <= one["ci_high"]).all()
     money = one[one["kind"] == MONEY_KIND]
@@ -166,7 +166,7 @@ def test_matched_did_recovers_the_true_effect_where_before_after_cannot(effect, 
     ev = socialrx.Evaluation(clients=s.clients, events=s.events, comparison=s.comparison, tariff="example",
                              data_start=s.data_start, data_end=s.data_end)
     m = match(ev, seed=1)
-    frame = did(ev, m.matches(), m.comparison_index_dates(), windows=(6, 12), bootstrap=1000, seed=1)
+    frame = did(ev, m.matches(), m.comparison_index_dates(), windows=(6, 12), bootstrap=1000, seed=1).estimates
     truth = -100 * effect
     for window in ("6m", "12m"):
         rows = frame[frame["window"] == window].set_index("kind")
