@@ -22,7 +22,7 @@ py::array_t<double> per_outcome(const std::vector<DidWindow>& windows, Field fie
 py::dict estimates(const DidBootstrap& bootstrap) {
   const auto& windows = bootstrap.estimates();
   py::dict out;
-  auto outcome_field = [&](const char* name, double DidEstimate::* member) {
+  auto outcome_field = [&](const char* name, double DidEstimate::*member) {
     out[name] = per_outcome(
         windows, [&](const DidWindow& w, std::size_t o) { return w.outcomes[o].*member; });
   };
@@ -51,7 +51,7 @@ py::dict intervals(const DidBootstrap& bootstrap, double level) {
   const DidIntervals result = bootstrap.intervals(level);
   py::dict out;
   auto bounds = [&](const char* low, const char* high, const auto& intervals) {
-    auto field = [&](double DidInterval::* member) {
+    auto field = [&](double DidInterval::*member) {
       py::array_t<double> array({intervals.size(), kDidOutcomes});
       auto view = array.mutable_unchecked<2>();
       for (std::size_t w = 0; w < intervals.size(); ++w)

@@ -579,7 +579,7 @@ void add_comparison(SyntheticComparison& t, const Person& p) {
 
 // Parts' rows one after another in chunk order; the copies run in parallel.
 template <class Table>
-void concatenate(std::vector<Part>& parts, Table Part::* table, Table& out, unsigned threads) {
+void concatenate(std::vector<Part>& parts, Table Part::*table, Table& out, unsigned threads) {
   std::vector<std::size_t> offsets(parts.size() + 1, 0);
   for (std::size_t c = 0; c < parts.size(); ++c)
     offsets[c + 1] = offsets[c] + std::get<0>(named_columns(parts[c].*table)).column.size();
@@ -591,7 +591,8 @@ void concatenate(std::vector<Part>& parts, Table Part::* table, Table& out, unsi
       (std::copy(std::get<I>(from).column.begin(), std::get<I>(from).column.end(),
                  std::get<I>(to).column.begin() + static_cast<std::ptrdiff_t>(offsets[c])),
        ...);
-    }(std::make_index_sequence<std::tuple_size_v<decltype(from)>>{});
+    }
+    (std::make_index_sequence<std::tuple_size_v<decltype(from)>>{});
     parts[c].*table = Table{};  // free as we go
   });
 }

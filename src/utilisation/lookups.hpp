@@ -82,9 +82,7 @@ class DensePeople {
         (client & is_client) | ((clients_size_ + 1 - is_other) & ~is_client);
     return record_.unpack(clients_[position]);
   }
-  DenseTables<Stored> tables() const
-    requires(!std::is_same_v<Record, FullRecord>)
-  {
+  DenseTables<Stored> tables() const requires(!std::is_same_v<Record, FullRecord>) {
     return {clients_.data(), others_.data(), clients_min_,      others_min_,
             clients_size_,   others_size_,   record_.slot_bits, others_count_ == others_size_};
   }
