@@ -3,14 +3,15 @@
 Every function takes published values only (disclosure control already applied): a suppressed
 value arrives as ``None``/NaN/<NA> and is drawn as a gap marked ``*``, never as its value.
 Figures are made with ``matplotlib.figure.Figure`` directly, so drawing a report never changes
-the pyplot backend of the session (a notebook keeps its inline plots).
+the pyplot backend of the session (a notebook keeps its inline plots). Only ``forest``, behind a
+result's ``plot()``, draws on pyplot, and only when given no Axes: a notebook then shows it.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -194,13 +195,38 @@ def before_after_steps(domains: Sequence[str], before: Sequence[Sequence[Any]], 
     return _png(figure)
 
 
-def estimates(labels: Sequence[str], series: dict[str, tuple[Sequence[Any], Sequence[Any] | None,
-                                                               Sequence[Any] | None]],
-              title: str, xlabel: str, *, money: bool = False) -> bytes:
+# name -> (points, interval lows or None, interval highs or None)
+EstimateSeries = dict[str, tuple[Sequence[Any], Optional[Sequence[Any]], Optional[Sequence[Any]]]]
+
+
+def estimates(labels: Sequence[str], series: EstimateSeries, title: str, xlabel: str, *,
+              money: bool = False) -> bytes:
     """Point estimates with optional intervals, one row per label, one marker per series
     (e.g. the naive before/after change and the matched difference-in-differences)."""
-    figure = _figure(7.2, 0.26 * len(labels) * (1 + 0.25 * max(0, len(series) - 1)) + 1.3)
-    axes = figure.add_subplot()
+    figure = _figure(7.2, _estimates_height(len(labels), len(series)))
+    _draw_estimates(figure.add_subplot(), labels, series, title, xlabel, money=money)
+    return _png(figure)
+
+
+def forest(labels: Sequence[str], series: EstimateSeries, title: str, xlabel: str, *, ax: Any = None) -> Any:
+    """The same drawing on ``ax``, or on a new pyplot figure (so that a notebook shows it, as
+    pandas' and statsmodels' plots are shown); returns the Axes. For result objects' plot()."""
+    if ax is None:
+        require_matplotlib()
+        from matplotlib import pyplot
+
+        _, ax = pyplot.subplots(figsize=(7.2, _estimates_height(len(labels), len(series))))
+    return _draw_estimates(ax, labels, series, title, xlabel)
+
+
+def _estimates_height(rows: int, series: int) -> float:
+    return 0.26 * rows * (1 + 0.25 * max(0, series - 1)) + 1.3
+
+
+def _draw_estimates(axes: Any, labels: Sequence[str], series: EstimateSeries, title: str, xlabel: str, *,
+                    money: bool = False) -> Any:
+    """Per series, its points as markers and its intervals (where given) as horizontal bars,
+    the series side by side on each label's row; a line at 0."""
     y = np.arange(len(labels))[::-1].astype(float)
     colours = (ORANGE, BLUE, GREEN)
     markers = ("s", "o", "D")
@@ -226,7 +252,7 @@ def estimates(labels: Sequence[str], series: dict[str, tuple[Sequence[Any], Sequ
     axes.legend(fontsize=8, frameon=False, loc="best")
     axes.set_title(title, fontsize=10, loc="left")
     _tidy(axes)
-    return _png(figure)
+    return axes
 
 
 def balance(covariates: Sequence[str], before: Sequence[Any], after: Sequence[Any], title: str) -> bytes:

@@ -16,8 +16,11 @@ by (seed, b), so the numbers are the same for any thread count and batching.
 
 from __future__ import annotations
 
+import html
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,9 +28,9 @@ import pandas as pd
 
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
-from ._measures import EVENT_KINDS, Window, parse_windows, percent_change
+from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, percent_change, whole_pence
 
-__all__ = ["DiDResult", "did"]
+__all__ = ["DiDResult", "DiDSummary", "did"]
 
 MONEY_KIND = "all_kinds_pence"
 # Replicates x sets (summed over windows) above which a progress bar is shown by default:
@@ -37,19 +40,262 @@ _BATCHES = 50
 
 
 class DiDResult:
-    """The matched difference-in-differences of one run of :func:`did`.
+    """The matched difference-in-differences of one run of :func:`did`, in the manner of a
+    statsmodels results object: ``table`` (tidy, one sign convention), ``summary()`` (text and
+    HTML), ``plot()`` (a forest plot); ``estimates`` keeps the estimator's own table.
 
-    ``estimates`` holds the estimator's own table, one row per window and kind (and money),
-    with the columns :func:`did` documents.
+    Attributes:
+        estimates: one row per window and kind (and money), with the columns :func:`did`
+            documents (negative DiD: fewer events).
+        windows: the windows, as :func:`did` parsed them.
+        level: coverage of the bootstrap percentile intervals.
+        replicates: bootstrap replicates run (0: point estimates, no intervals).
+        seed: the seed of the bootstrap's random streams.
     """
 
-    def __init__(self, estimates: pd.DataFrame) -> None:
+    def __init__(self, estimates: pd.DataFrame, *, windows: Sequence[WindowSpec], level: float,
+                 replicates: int, seed: int | None) -> None:
         self.estimates = estimates
+        self.windows = tuple(windows)
+        self.level = level
+        self.replicates = replicates
+        self.seed = seed
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per window and kind, then the money row (``kind`` ``all_kinds_pence``), with
+        **avoided > 0 a saving**: fewer events, or less money, than the clients would have had
+        without the service. The interval of an avoided figure is the DiD's, negated and so
+        swapped (its low is minus the DiD's high).
+
+        Columns: ``window``, ``kind``, ``matched_clients`` (sets counting in the window),
+        ``controls`` (their control rows); the matched clients' own ``events_before_per_client``,
+        ``events_after_per_client`` and ``naive_change_pct``; ``events_avoided_per_client``
+        with ``events_avoided_ci_low`` / ``events_avoided_ci_high``; ``did_pct`` (DiD as a %
+        of the counterfactual) with ``did_pct_ci_low`` / ``did_pct_ci_high``;
+        ``pence_avoided_per_client`` with ``pence_avoided_ci_low`` / ``pence_avoided_ci_high``
+        and ``pence_avoided_total`` (over the matched clients).
+
+        Events columns are NaN on the money row, which the pence columns carry. Pence are whole
+        (Int64, rounded half away from zero), <NA> for unpriced kinds. The ``_pct`` columns keep
+        their natural sign, as % changes do everywhere: negative is a fall.
+        """
+        e = self.estimates
+        money = (e["kind"] == MONEY_KIND).to_numpy()
+
+        def events(values: pd.Series) -> np.ndarray:
+            return np.where(money, np.nan, values.to_numpy(dtype=float))
+
+        return pd.DataFrame({
+            "window": e["window"].to_numpy(),
+            "kind": e["kind"].to_numpy(),
+            "matched_clients": e["clients"].to_numpy(),
+            "controls": e["controls"].to_numpy(),
+            "events_before_per_client": events(e["naive_pre_per_client"]),
+            "events_after_per_client": events(e["naive_post_per_client"]),
+            "naive_change_pct": e["naive_change_pct"].to_numpy(),
+            "events_avoided_per_client": events(_avoided(e["did_per_client"])),
+            "events_avoided_ci_low": events(_avoided(e["ci_high"])),
+            "events_avoided_ci_high": events(_avoided(e["ci_low"])),
+            "did_pct": e["did_pct"].to_numpy(),
+            "did_pct_ci_low": e["ci_low_pct"].to_numpy(),
+            "did_pct_ci_high": e["ci_high_pct"].to_numpy(),
+            "pence_avoided_per_client": _whole_pence(_avoided(e["did_pence_per_client"])),
+            "pence_avoided_ci_low": _whole_pence(_avoided(e["ci_high_pence"])),
+            "pence_avoided_ci_high": _whole_pence(_avoided(e["ci_low_pence"])),
+            "pence_avoided_total": (-e["did_pence_total"]).array,
+        })
+
+    def summary(self) -> DiDSummary:
+        """The run's settings and, per window, each kind's naive change, DiD % and what was
+        avoided per client, with intervals: ``print()`` it for text; a notebook shows HTML."""
+        table = self.table
+        blocks = [self._block(spec, table[table["window"] == spec.label]) for spec in self.windows]
+        return DiDSummary(_TITLE, self._settings(blocks), blocks, _SIGN_NOTE)
+
+    def plot(self, window: Window | None = None, ax: Any = None) -> Any:
+        """A forest plot: per kind (and window, unless one is chosen), the DiD % with its
+        interval as a horizontal bar beside the matched clients' naive % change; a line at 0.
+        Draws on ``ax`` when given, else on a new pyplot figure. Returns the matplotlib Axes."""
+        from . import _plots  # the one upward import: the result hands itself to the plotting module
+
+        specs = self.windows if window is None else parse_windows(window)
+        unknown = {s.label for s in specs} - {s.label for s in self.windows}
+        if unknown:
+            raise ValueError(f"DiDResult.plot: window {sorted(unknown)[0]} is not one of this result's "
+                             f"({', '.join(s.label for s in self.windows)})")
+        rows = self.table[self.table["window"].isin([s.label for s in specs])]
+        several = len(specs) > 1
+        labels = [_kind_label(k) + (f" ({w})" if several else "") for w, k in zip(rows["window"], rows["kind"])]
+        series = {
+            "clients' own change (naive)": (rows["naive_change_pct"], None, None),
+            f"DiD, {_level_text(self.level)} interval": (rows["did_pct"], rows["did_pct_ci_low"],
+                                                            rows["did_pct_ci_high"]),
+        }
+        title = _TITLE + ("" if several else f", {specs[0].text}")
+        return _plots.forest(labels, series, title, "% change in use (negative: a fall)", ax=ax)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
 
     def __repr__(self) -> str:
-        windows = list(dict.fromkeys(self.estimates["window"]))
-        clients = int(self.estimates["clients"].max()) if len(self.estimates) else 0
-        return f"DiDResult(windows={windows}, matched clients={clients:,})"
+        clients = _most(self.estimates["clients"])
+        windows = ", ".join(spec.label for spec in self.windows)
+        return (f"DiDResult({windows}: {clients:,} matched clients, {self.replicates:,} bootstrap "
+                f"replicates, {_level_text(self.level)} intervals)")
+
+    def _settings(self, blocks: list[_Block]) -> list[tuple[str, str]]:
+        def per_window(counts: dict[str, int]) -> str:
+            return ", ".join(f"{count:,} ({window})" for window, count in counts.items())
+
+        return [
+            ("Method", "nearest-neighbour propensity matching + difference-in-differences"),
+            ("Matched clients", per_window({b.window: b.clients for b in blocks})),
+            ("Controls", per_window({b.window: b.controls for b in blocks})),
+            ("Bootstrap replicates", f"{self.replicates:,}" + ("" if self.replicates else " (no intervals)")),
+            ("Interval level", f"{_level_text(self.level)} (bootstrap percentile, resampling matched sets)"),
+            ("Seed", "not recorded" if self.seed is None else str(self.seed)),
+            ("Windows", ", ".join(f"{spec.text} ({spec.label}, {spec.days} days)" for spec in self.windows)),
+        ]
+
+    def _block(self, spec: WindowSpec, rows: pd.DataFrame) -> _Block:
+        """One window's rows as text cells; brackets hold the interval."""
+        interval = f"[{_level_text(self.level)} CI]"
+        header = ("kind", "naive\nchange", f"DiD %\n{interval}", f"events avoided\nper client {interval}",
+                  f"avoided per client\n{interval}", "avoided\nin total")
+        cells = [(
+            _kind_label(str(r.kind)),
+            _cell(r.naive_change_pct, _signed_percent),
+            _cell(r.did_pct, _signed_percent, r.did_pct_ci_low, r.did_pct_ci_high),
+            _cell(r.events_avoided_per_client, _event_rate, r.events_avoided_ci_low, r.events_avoided_ci_high),
+            _cell(r.pence_avoided_per_client, _pounds, r.pence_avoided_ci_low, r.pence_avoided_ci_high),
+            _cell(r.pence_avoided_total, _pounds),
+        ) for r in rows.itertuples()]
+        return _Block(spec.label, spec.text, _most(rows["matched_clients"]), _most(rows["controls"]), header, cells)
+
+
+_TITLE = "Matched difference-in-differences"
+_NOTE_WIDTH = 100
+_SIGN_NOTE = ("Avoided > 0 is a saving: fewer events, or less money, than the matched comparison "
+             "says the clients would have had without the service. % changes keep their natural "
+             "sign (negative: a fall). Naive: the matched clients' own before/after change, "
+             "regression to the mean included. DiD %: relative to the counterfactual (the "
+             "clients' before level plus the controls' change). n/a: not applicable (events on "
+             "the money row, money for an unpriced kind) or undefined.")
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One window's table of the summary, as text cells."""
+
+    window: str
+    text: str
+    clients: int
+    controls: int
+    header: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+
+    @property
+    def caption(self) -> str:
+        return f"{self.text} ({self.window}): {self.clients:,} matched clients, {self.controls:,} controls"
+
+
+class DiDSummary:
+    """A :class:`DiDResult`'s summary: ``print()`` gives aligned text, a notebook shows HTML."""
+
+    def __init__(self, title: str, settings: list[tuple[str, str]], blocks: list[_Block], note: str) -> None:
+        self.title, self.settings, self.blocks, self.note = title, settings, blocks, note
+
+    def as_text(self) -> str:
+        tables = [_aligned(block.header, block.rows) for block in self.blocks]
+        label_width = max(len(label) for label, _ in self.settings)
+        settings = [f"{label:<{label_width}}  {value}" for label, value in self.settings]
+        width = max(len(line) for line in [*settings, *(row for table in tables for row in table)])
+        lines = [self.title.center(width).rstrip(), "=" * width, *settings, "=" * width]
+        for block, table in zip(self.blocks, tables):
+            header = len(table) - len(block.rows)
+            lines += ["", block.caption, "-" * width, *table[:header], "-" * width, *table[header:]]
+        lines += ["=" * width, textwrap.fill(self.note, min(width, _NOTE_WIDTH))]
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        settings = "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+                           f"<td style='text-align:left'>{html.escape(value)}</td></tr>"
+                           for label, value in self.settings)
+        tables = "".join(_html_table(block) for block in self.blocks)
+        return (f"<table><caption>{html.escape(self.title)}</caption>{settings}</table>{tables}"
+                f"<p><small>{html.escape(self.note)}</small></p>")
+
+    __str__ = as_text
+    __repr__ = as_text
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Header lines (a header cell may break with "\\n"), then rows: the first column
+    left-aligned, numbers right-aligned."""
+    broken = [cell.split("\n") for cell in header]
+    depth = max(len(lines) for lines in broken)
+    header_rows = [tuple(([""] * (depth - len(lines)) + lines)[i] for lines in broken) for i in range(depth)]
+    widths = [max(len(cell) for cell in column) for column in zip(*header_rows, *rows)]
+    return ["  ".join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))]).rstrip()
+            for row in (*header_rows, *rows)]
+
+
+def _html_table(block: _Block) -> str:
+    def cells(tag: str, row: Sequence[str]) -> str:
+        return "".join(f"<{tag} style='text-align:{'left' if i == 0 else 'right'}'>"
+                       f"{html.escape(cell).replace(chr(10), '<br>')}</{tag}>" for i, cell in enumerate(row))
+
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in block.rows)
+    return (f"<table><caption>{html.escape(block.caption)}</caption>"
+            f"<tr>{cells('th', block.header)}</tr>{body}</table>")
+
+
+def _avoided(did: pd.Series) -> pd.Series:
+    """A DiD as avoided (> 0 a saving); 0 - x rather than -x, so that no zero reads "-0"."""
+    return 0.0 - did
+
+
+def _most(counts: pd.Series) -> int:
+    """The largest count; 0 for a window without rows (no kind had events)."""
+    return int(counts.to_numpy().max(initial=0))
+
+
+def _whole_pence(values: pd.Series) -> Any:
+    """Whole pence as Int64 (half away from zero, as everywhere), <NA> where missing."""
+    return pd.array([whole_pence(v) for v in values], dtype="Int64")
+
+
+def _kind_label(kind: str) -> str:
+    return "all priced kinds (money)" if kind == MONEY_KIND else kind.replace("_", " ")
+
+
+def _level_text(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+def _signed_percent(value: float) -> str:
+    return f"{value:+.1f}%"
+
+
+def _event_rate(value: float) -> str:
+    return f"{value:,.3f}"
+
+
+def _pounds(pence: Any) -> str:
+    return _core.format_pounds(int(pence))
+
+
+def _cell(value: Any, show: Callable[[Any], str], low: Any = None, high: Any = None) -> str:
+    """A value, with its interval in brackets when there is one; n/a when it is missing."""
+    if pd.isna(value):
+        return "n/a"
+    if low is None or pd.isna(low) or pd.isna(high):
+        return show(value)
+    return f"{show(value)} [{show(low)}, {show(high)}]"
 
 
 class _TextBar:
@@ -167,7 +413,8 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         progress: a bar on stderr (tqdm when installed); None shows it for long runs only.
 
     Returns:
-        A :class:`DiDResult`. Its ``estimates`` have one row per window and kind with events,
+        A :class:`DiDResult`: ``table`` (avoided > 0 a saving), ``summary()``, ``plot()``.
+        Its ``estimates`` have one row per window and kind with events,
         and per window an ``all_kinds_pence`` row
         (priced kinds, when the evaluation has a tariff). Columns: ``window``, ``window_days``,
         ``kind``, ``clients`` (sets counting in the window), ``controls`` (their control rows),
@@ -208,7 +455,9 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     estimates = engine.estimates()
     work = bootstrap * int(estimates["sets"].sum())
     _run(engine, bootstrap, threads, work >= _PROGRESS_WORK if progress is None else bool(progress))
-    return DiDResult(_frame(specs, estimates, engine.intervals(level), engine.priced, ev.tariff, level))
+    intervals = engine.intervals(level)
+    return DiDResult(_frame(specs, estimates, intervals, engine.priced, ev.tariff, level), windows=specs,
+                     level=level, replicates=int(intervals["replicates"]), seed=seed)
 
 
 def _frame(specs: list[Any], e: dict[str, np.ndarray], ci: dict[str, Any], priced: bool, tariff: Any,

@@ -3,12 +3,15 @@ validity against synthetic truth."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import socialrx
-from socialrx.did import MONEY_KIND, did
+from socialrx._measures import whole_pence
+from socialrx.did import MONEY_KIND, DiDResult, did
 from socialrx.matching import match
 
 AE_PENCE = 14000
@@ -17,7 +20,8 @@ TARIFF = {"name": "hand", "price_year": "2023/24",
 INDEX = pd.Timestamp("2022-06-01")
 
 
-def hand_worked() -> tuple[socialrx.Evaluation, pd.DataFrame, pd.DataFrame]:
+def hand_worked(extra_events: tuple[tuple[int, pd.Timestamp, str], ...] = ()
+                ) -> tuple[socialrx.Evaluation, pd.DataFrame, pd.DataFrame]:
     """Three sets, A&E pre -> post in the 6-month window:
     set 0: client 1  4 -> 1, patient 11  3 -> 2             d = -3 - (-1) = -2
     set 1: client 2  2 -> 2, patients 12  2 -> 0, 13  1 -> 3  d =  0 - 0     =  0
@@ -29,6 +33,7 @@ def hand_worked() -> tuple[socialrx.Evaluation, pd.DataFrame, pd.DataFrame]:
         rows += [(person, INDEX - pd.Timedelta(days=10 + i), "ae_attendance") for i in range(pre)]
         rows += [(person, INDEX + pd.Timedelta(days=10 + i), "ae_attendance") for i in range(post)]
     rows.append((1, INDEX, "ae_attendance"))  # on the index day: in neither window
+    rows += extra_events
     clients = pd.DataFrame({"client_id": [1, 2, 3], "referral_date": [INDEX] * 3, "index_date": [INDEX] * 3})
     ev = socialrx.Evaluation(clients=clients, events=pd.DataFrame(rows, columns=["person_id", "date", "kind"]),
                              comparison=pd.DataFrame({"patient_id": [11, 12, 13, 14, 15]}), tariff=TARIFF,
@@ -89,6 +94,134 @@ def test_bad_matches_name_the_problem():
         did(ev, matches, pseudo, level=1.5)
     with pytest.raises(ValueError, match="did.bootstrap"):
         did(ev, matches, pseudo, bootstrap=-1)
+
+
+TABLE_COLUMNS = [
+    "window", "kind", "matched_clients", "controls", "events_before_per_client", "events_after_per_client",
+    "naive_change_pct", "events_avoided_per_client", "events_avoided_ci_low", "events_avoided_ci_high",
+    "did_pct", "did_pct_ci_low", "did_pct_ci_high", "pence_avoided_per_client", "pence_avoided_ci_low",
+    "pence_avoided_ci_high", "pence_avoided_total"]
+
+
+def test_table_counts_avoided_as_a_saving_in_whole_pence():
+    # One GP visit of client 1 before the index date: a kind the tariff does not price.
+    ev, matches, pseudo = hand_worked(((1, INDEX - pd.Timedelta(days=5), "gp_surgery"),))
+    table = did(ev, matches, pseudo, windows=6, bootstrap=0).table
+    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table["kind"]) == ["ae_attendance", "gp_surgery", MONEY_KIND]
+    ae, gp, money = (table.iloc[i] for i in range(3))
+    assert ae["matched_clients"] == 3 and ae["controls"] == 4
+    assert ae["events_before_per_client"] == pytest.approx(11 / 3)
+    assert ae["events_after_per_client"] == pytest.approx(5 / 3)
+    # DiD = -5/3 A&E per client: 5/3 avoided, 5/3 x 14000 = 23333.33 -> 23333 pence, 5 x 14000 in all.
+    assert ae["events_avoided_per_client"] == pytest.approx(5 / 3)
+    assert ae["pence_avoided_per_client"] == 23333
+    assert ae["pence_avoided_total"] == 70000
+    # % changes keep their natural sign: a fall is negative.
+    assert ae["naive_change_pct"] == pytest.approx(-600 / 11) and ae["did_pct"] == pytest.approx(-50.0)
+    # Client 1's one GP visit goes: 1/3 avoided per client, unpriced.
+    assert gp["events_avoided_per_client"] == pytest.approx(1 / 3)
+    assert pd.isna(gp["pence_avoided_per_client"]) and pd.isna(gp["pence_avoided_total"])
+    # The money row carries pence only.
+    assert np.isnan(money["events_before_per_client"]) and np.isnan(money["events_avoided_per_client"])
+    assert money["pence_avoided_per_client"] == 23333 and money["pence_avoided_total"] == 70000
+    assert str(table["pence_avoided_per_client"].dtype) == "Int64"
+    assert table["did_pct_ci_low"].isna().all() and table["pence_avoided_ci_low"].isna().all()
+
+
+def test_table_intervals_flip_with_the_sign():
+    ev, matches, pseudo = hand_worked()
+    result = did(ev, matches, pseudo, windows=6, bootstrap=200, seed=3)
+    e, table = result.estimates, result.table
+    ae, money = table.iloc[0], table.iloc[1]
+    assert ae["events_avoided_ci_low"] == pytest.approx(-e.loc[0, "ci_high"])
+    assert ae["events_avoided_ci_high"] == pytest.approx(-e.loc[0, "ci_low"])
+    # A resample's DiD is the mean of three of the sets' -2, 0, -3: avoided lies in [0, 3].
+    assert 0 <= ae["events_avoided_ci_low"] <= ae["events_avoided_ci_high"] <= 3
+    assert 0 <= money["pence_avoided_ci_low"] <= money["pence_avoided_ci_high"] <= 3 * AE_PENCE
+    assert money["pence_avoided_ci_low"] == whole_pence(-e.loc[1, "ci_high_pence"])
+    assert ae["did_pct_ci_low"] == pytest.approx(e.loc[0, "ci_low_pct"]) and ae["did_pct_ci_low"] < 0
+
+
+def test_summary_reads_like_a_results_summary():
+    ev, matches, pseudo = hand_worked()
+    summary = did(ev, matches, pseudo, windows=6, bootstrap=0, seed=4).summary()
+    text = str(summary)
+    assert text == summary.as_text() == repr(summary)
+    for line in ("Method                nearest-neighbour propensity matching + difference-in-differences",
+                 "Matched clients       3 (6m)", "Controls              4 (6m)", "Bootstrap replicates  0",
+                 "Interval level        95%", "Seed                  4", "Windows               6 months"):
+        assert line in text
+    rows = [line for line in text.splitlines() if line.startswith(("ae attendance", "all priced kinds"))]
+    assert len(rows) == 2 and len(rows[0]) == len(rows[1])  # aligned columns
+    ae = rows[0].split()
+    assert ae[2:] == ["-54.5%", "-50.0%", "1.667", "£233.33", "£700.00"]
+    assert "Avoided > 0 is a saving" in text
+
+
+def test_summary_shows_the_intervals_when_bootstrapped():
+    ev, matches, pseudo = hand_worked()
+    result = did(ev, matches, pseudo, windows=6, bootstrap=200, seed=3)
+    ae = result.table.iloc[0]
+    low, high = (socialrx._core.format_pounds(int(ae[c])) for c in ("pence_avoided_ci_low", "pence_avoided_ci_high"))
+    assert f"£233.33 [{low}, {high}]" in str(result.summary())
+    assert re.search(r"1\.667 \[\d\.\d{3}, \d\.\d{3}\]", str(result.summary()))
+
+
+def test_html_and_repr():
+    ev, matches, pseudo = hand_worked()
+    result = did(ev, matches, pseudo, windows=6, bootstrap=0)
+    page = result._repr_html_()
+    assert page.count("<table>") == 2  # the settings, then the one window
+    for figure in ("£233.33", "£700.00", "1.667", "-50.0%", "-54.5%", "3 matched clients"):
+        assert figure in page
+    assert "Avoided &gt; 0 is a saving" in page and "Avoided > 0" not in page  # escaped
+    assert repr(result) == "DiDResult(6m: 3 matched clients, 0 bootstrap replicates, 95% intervals)"
+
+
+def test_plot_draws_each_kinds_interval_beside_the_naive_change():
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    ev, matches, pseudo = hand_worked()
+    result = did(ev, matches, pseudo, windows=(6, 12), bootstrap=200, seed=3)
+    ax = Figure().add_subplot()
+    assert result.plot(window=6, ax=ax) is ax
+    (intervals,) = ax.collections  # one horizontal bar per kind: A&E and money
+    six = result.table[result.table["window"] == "6m"]
+    np.testing.assert_allclose([s[:, 0] for s in intervals.get_segments()],
+                               six[["did_pct_ci_low", "did_pct_ci_high"]].to_numpy())
+    markers = {line.get_label(): line.get_xdata() for line in ax.get_lines()}
+    np.testing.assert_allclose(markers["clients' own change (naive)"], six["naive_change_pct"])
+    np.testing.assert_allclose(markers["DiD, 95% interval"], six["did_pct"])
+    assert any(list(line.get_xdata()) == [0, 0] for line in ax.get_lines())  # the line at 0
+    with pytest.raises(ValueError, match="window 9m is not one"):
+        result.plot(window=9)
+
+
+def test_plot_without_axes_draws_every_window_on_a_new_figure():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    ev, matches, pseudo = hand_worked()
+    ax = did(ev, matches, pseudo, windows=(6, 12), bootstrap=200).plot()
+    try:
+        assert len(ax.collections[0].get_segments()) == 4
+        assert [t.get_text() for t in ax.get_yticklabels()] == [  # top to bottom
+            "ae attendance (6m)", "all priced kinds (money) (6m)", "ae attendance (12m)",
+            "all priced kinds (money) (12m)"]
+    finally:
+        pyplot.close(ax.figure)
+
+
+def test_the_result_records_the_runs_settings():
+    ev, matches, pseudo = hand_worked()
+    result = did(ev, matches, pseudo, windows=(6, "90d"), bootstrap=10, level=0.9, seed=11)
+    assert isinstance(result, DiDResult)
+    assert [w.label for w in result.windows] == ["6m", "90d"]
+    assert (result.level, result.replicates, result.seed) == (0.9, 10, 11)
+    assert "Interval level        90%" in str(result.summary())
 
 
 @pytest.fixture(scope="module")

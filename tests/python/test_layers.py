@@ -18,8 +18,9 @@ LAYERS = (
      "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring"},
     {"_plots", "report", "cli", "__main__"},
 )
-# The one call that reaches up a layer: Evaluation.report() hands the evaluation to the report.
-HOOKS = {("evaluation", "report")}
+# The calls that reach up a layer: Evaluation.report() hands the evaluation to the report, and
+# DiDResult.plot() hands the result's figures to the plotting module.
+HOOKS = {("evaluation", "report"), ("did", "_plots")}
 
 
 def _module_name(path: Path) -> str:
