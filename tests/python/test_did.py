@@ -15,12 +15,13 @@ from socialrx.did import MONEY_KIND, DiDResult, did
 from socialrx.matching import match
 
 AE_PENCE = 14000
-TARIFF = {"name": "hand", "price_year": "2023/24",
-          "unit_costs": {"ae_attendance": {"pence": AE_PENCE, "source": "hand"}}}
 INDEX = pd.Timestamp("2022-06-01")
 
 
-def hand_worked(extra_events: tuple[tuple[int, pd.Timestamp, str], ...] = ()
+def tariff(ae_pence: int = AE_PENCE) -> dict[str, object]:
+    return {"name": "hand", "price_year": "2023/24",
+            "unit_costs": {"ae_attendance": {"pence": ae_pence, "source": "hand"}}}
+def hand_worked(extra_events: tuple[tuple[int, pd.Timestamp, str], ...] = (), ae_pence: int = AE_PENCE
                 ) -> tuple[socialrx.Evaluation, pd.DataFrame, pd.DataFrame]:
     """Three sets, A&E pre -> post in the 6-month window:
     set 0: client 1  4 -> 1, patient 11  3 -> 2             d = -3 - (-1) = -2
@@ -36,7 +37,7 @@ def hand_worked(extra_events: tuple[tuple[int, pd.Timestamp, str], ...] = ()
     rows += extra_events
     clients = pd.DataFrame({"client_id": [1, 2, 3], "referral_date": [INDEX] * 3, "index_date": [INDEX] * 3})
     ev = socialrx.Evaluation(clients=clients, events=pd.DataFrame(rows, columns=["person_id", "date", "kind"]),
-                             comparison=pd.DataFrame({"patient_id": [11, 12, 13, 14, 15]}), tariff=TARIFF,
+                             comparison=pd.DataFrame({"patient_id": [11, 12, 13, 14, 15]}), tariff=tariff(ae_pence),
                              data_start="2020-01-01", data_end="2023-12-31")
     matches = pd.DataFrame({"client_id": [1, 2, 2, 3], "comparison_id": [11, 12, 13, 14],
                             "set_id": [0, 1, 1, 2], "weight": [1.0, 0.5, 0.5, 1.0]})
@@ -127,6 +128,15 @@ def test_table_counts_avoided_as_a_saving_in_whole_pence():
     assert money["pence_avoided_per_client"] == 23333 and money["pence_avoided_total"] == 70000
     assert str(table["pence_avoided_per_client"].dtype) == "Int64"
     assert table["did_pct_ci_low"].isna().all() and table["pence_avoided_ci_low"].isna().all()
+
+
+def test_table_rounds_half_a_penny_away_from_zero():
+    # Sets 0 and 2 alone: DiD = (-2 - 3) / 2 = -2.5 A&E per client; at 1 penny, 2.5 pence avoided.
+    ev, matches, pseudo = hand_worked(ae_pence=1)
+    table = did(ev, matches[matches["set_id"] != 1], pseudo, windows=6, bootstrap=0).table
+    assert table["events_avoided_per_client"].iloc[0] == pytest.approx(2.5)
+    assert list(table["pence_avoided_per_client"]) == [3, 3]  # not 2, as round() would give
+    assert list(table["pence_avoided_total"]) == [5, 5]
 
 
 def test_table_intervals_flip_with_the_sign():
