@@ -121,37 +121,35 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
     With ``categories`` given, any other label is an error naming its row; without, the
     categories are the sorted distinct labels. Missing labels are errors.
     """
-    categorical = isinstance(values.dtype, pd.CategoricalDtype)
-    if categorical and categories is None:
-        categories = [str(c) for c in values.cat.categories]
-    if categorical:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = pd.Index([str(c) for c in values.cat.categories])
+        known = list(present) if categories is None else list(categories)
         # Recode the few categories, not the many rows; identical categories need no recoding.
-        position = pd.Index(list(categories)).get_indexer([str(c) for c in values.cat.categories])
+        position = pd.Index(known).get_indexer(present)
         codes = values.array.codes
         identical = np.array_equal(position, np.arange(len(position)))
         if np.dtype(dtype) == np.uint8 and codes.dtype == np.int8 and identical:
             if len(codes) and codes.min() < 0:  # a vectorised scan; then the codes as they are
-                _raise_bad_label(values, table, column, categories, _first_row(codes < 0))
-            return codes.view(np.uint8), list(categories)
-        if np.dtype(dtype) == np.uint8 and codes.dtype in (np.int8, np.int16) and len(categories) < 255:
+                _raise_bad_label(values, table, column, known, _first_row(codes < 0))
+            return codes.view(np.uint8), known
+        if np.dtype(dtype) == np.uint8 and codes.dtype in (np.int8, np.int16) and len(known) < 255:
             ours = np.where(position >= 0, position, _core.UNMAPPED).astype(np.uint8)
             recoded, first_bad = _core.recode(codes, ours)
             if first_bad >= 0:
-                _raise_bad_label(values, table, column, categories, first_bad)
-            return recoded, list(categories)
+                _raise_bad_label(values, table, column, known, first_bad)
+            return recoded, known
         if not identical:
             codes = np.where(codes >= 0, position[codes], -1)
     else:
         if values.isna().any():
             raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing value")
         labels = values.astype("string")
-        if categories is None:
-            categories = sorted(pd.unique(labels.astype(str)))
-        codes = pd.Index(list(categories)).get_indexer(labels.astype(str))
+        known = sorted(pd.unique(labels.astype(str))) if categories is None else list(categories)
+        codes = pd.Index(known).get_indexer(labels.astype(str))
     bad = codes < 0
     if bad.any():
-        _raise_bad_label(values, table, column, categories, _first_row(bad))
-    return codes.astype(dtype, copy=False), list(categories)
+        _raise_bad_label(values, table, column, known, _first_row(bad))
+    return codes.astype(dtype, copy=False), known
 
 
 def _raise_bad_label(values: pd.Series, table: str, column: str, categories: Sequence[str], row: int) -> None:

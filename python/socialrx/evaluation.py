@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import (NO_DATE, as_codes, as_day, as_days, as_frame, as_ids, as_ticks, client_columns,
-                       financial_year_labels, normalised_labels, require_columns)
+from ._columns import (
+    NO_DATE,
+    as_codes,
+    as_day,
+    as_days,
+    as_frame,
+    as_ids,
+    as_ticks,
+    client_columns,
+    financial_year_labels,
+    normalised_labels,
+    require_columns,
+)
 from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, per_client, percent_change, period_of_clients
 from .matching import Match, match
 from .outcomes import domain_outcomes, wellbeing
@@ -171,18 +182,21 @@ class Evaluation:
         come and turned into days (and checked) when first needed as days."""
         if self._events_checked is None:
             return None
-        if self._event_days is None:
-            self._event_days = as_days(self.events["date"], "events", "date", required=True)
-        return {**self._events_checked, "date": self._event_days}
+        return {**self._events_checked, "date": self._event_dates_as_days()}
 
-    def _counted_event_columns(self) -> dict[str, Any]:
-        """The events as the utilisation counts take them: datetime64 dates as ticks, which the
-        counting turns into days (and checks) as the events pass, unless days are made already."""
+    def _event_dates_as_days(self) -> np.ndarray:
+        if self._event_days is None:
+            self._event_days = as_days(self._require("events")["date"], "events", "date", required=True)
+        return self._event_days
+
+    def _counted_event_columns(self, checked: dict[str, np.ndarray]) -> dict[str, Any]:
+        """The ``checked`` events as the utilisation counts take them: datetime64 dates as ticks,
+        which the counting turns into days (and checks) as the events pass, unless days are made
+        already."""
         if self._event_days is not None or self._event_ticks is None:
-            return self._event_columns
+            return {**checked, "date": self._event_dates_as_days()}
         ticks, per_day = self._event_ticks
-        return {**self._events_checked, "date": np.empty(0, np.int32), "date_ticks": ticks,
-                "ticks_per_day": per_day}
+        return {**checked, "date": np.empty(0, np.int32), "date_ticks": ticks, "ticks_per_day": per_day}
 
     def _comparison_ids(self) -> np.ndarray:
         if self.comparison is None:
@@ -194,8 +208,8 @@ class Evaluation:
 
     def _data_range(self, data_start: Any, data_end: Any) -> tuple[int | None, int | None]:
         needs_dates = self._events_checked is not None and (data_start is None or data_end is None)
-        dates = self._event_columns["date"] if needs_dates else None
-        have_events = dates is not None and len(dates) > 0
+        dates = self._event_dates_as_days() if needs_dates else np.empty(0, np.int32)
+        have_events = len(dates) > 0
         start = as_day(data_start, "data_start") if data_start is not None else (
             int(dates.min()) if have_events else None)
         end = as_day(data_end, "data_end") if data_end is not None else (
@@ -302,7 +316,8 @@ class Evaluation:
         return support_summary(self._require("interventions"), self.clients, phb_cap_pence=phb_cap_pence,
                                group=by)
 
-    def outward_referrals(self, by: str = "sector", *, group: str | None = None) -> pd.DataFrame:
+    def outward_referrals(self, by: Literal["sector", "organisation"] = "sector", *,
+                          group: str | None = None) -> pd.DataFrame:
         """Outward referrals by ``"sector"`` or ``"organisation"``, with shares."""
         return outward_referrals(self._require("interventions"), self.clients, by=by, group=group)
 
@@ -346,16 +361,19 @@ class Evaluation:
 
     # ----------------------------------------------------------------- utilisation
     def _counts(self, specs: list[WindowSpec], by: str | None) -> tuple[Any, list[str]]:
-        if self._events_checked is None:
+        checked = self._events_checked
+        if checked is None:
             raise ValueError("events: this evaluation was given no events table")
         if self.data_start is None or self.data_end is None:
             raise ValueError("data_start/data_end: needed to decide which windows the data cover")
         key = (tuple(s.days for s in specs), by)
         if key not in self._utilisation_cache:
             codes, labels = self._group_codes(by)
+            cc = self._client_columns
             result = _core.count_utilisation(
-                **self._client_columns, group=codes, groups=len(labels), other_ids=self._comparison_ids(),
-                **self._counted_event_columns(), data_start=self.data_start, data_end=self.data_end,
+                client_id=cc["client_id"], referral_date=cc["referral_date"], index_date=cc["index_date"],
+                discharge_date=cc["discharge_date"], group=codes, groups=len(labels), other_ids=self._comparison_ids(),
+                **self._counted_event_columns(checked), data_start=self.data_start, data_end=self.data_end,
                 windows=list(key[0]), threads=self.threads)
             self._utilisation_cache[key] = (result, labels)
         return self._utilisation_cache[key]
@@ -366,8 +384,8 @@ class Evaluation:
         """Long rows window x group x kind from [w][g][k] arrays, for the kinds with an event in
         some window (``counts`` is the engine's [w][g][k][side] array)."""
         kinds = np.flatnonzero(counts.sum(axis=(0, 1, 3)))
-        w, g, k = np.meshgrid(np.arange(len(specs)), np.arange(len(labels)), kinds, indexing="ij")
-        w, g, k = w.ravel(), g.ravel(), k.ravel()
+        w, g, k = (axis.ravel() for axis in np.meshgrid(np.arange(len(specs)), np.arange(len(labels)), kinds,
+                                                          indexing="ij"))
         frame = pd.DataFrame({
             "window": [specs[i].label for i in w],
             "window_days": [specs[i].days for i in w],
@@ -453,7 +471,8 @@ class Evaluation:
         frame.loc[~is_priced, "avoided_pence"] = pd.NA
         return frame[[c for c in frame.columns if c != "avoided_pence"] + ["avoided_pence"]]
 
-    def net_saving(self, service_cost_pence: int, *, window: Window = 12, patients: int | None = None) -> pd.Series:
+    def net_saving(self, service_cost_pence: int | float, *, window: Window = 12,
+                   patients: int | None = None) -> pd.Series:
         """Gross cost avoidance, the service's cost and the net saving, in pence.
 
         ``patients`` defaults to the clients included in ``window``. Per-patient figures are

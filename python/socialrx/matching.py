@@ -134,7 +134,7 @@ class Match:
         rows = np.flatnonzero(self._reasons >= 0)
         return pd.DataFrame({
             "client_id": self._client_id[rows],
-            "reason": pd.Categorical.from_codes(self._reasons[rows], categories=list(UNMATCHED_REASONS)),
+            "reason": pd.Categorical.from_codes(self._reasons[rows], categories=pd.Index(UNMATCHED_REASONS)),
         })
 
     def comparison_index_dates(self) -> pd.DataFrame:
@@ -291,7 +291,8 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
     comparison_id = ev.comparison_ids
     pseudo = _core.pseudo_index_dates(comparison_id, index[client_rows], seed, threads)
 
-    people = _People(ev, client_rows, comparison_id, pseudo)
+    people = _People(ev, client_rows, comparison_id, pseudo, comparison=ev.comparison, events=ev.event_columns,
+                     data_start=ev.data_start, data_end=ev.data_end)
     names, x, notes = _covariate_matrix(people, covariates, lookback, baseline, diagnoses, threads)
     stratum = _strata(people, exact)
     result = _core.propensity_match(x, len(client_rows), stratum, k,
@@ -309,14 +310,17 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
 
 
 class _People:
-    """Eligible clients then comparison patients: ids, (pseudo) index dates, source rows."""
+    """Eligible clients then comparison patients: ids, (pseudo) index dates, source rows; with
+    the evaluation's tables and data period that matching needs, as checked by :func:`match`."""
 
-    def __init__(self, ev: Evaluation, client_rows: np.ndarray, comparison_id: np.ndarray,
-                 pseudo: np.ndarray) -> None:
+    def __init__(self, ev: Evaluation, client_rows: np.ndarray, comparison_id: np.ndarray, pseudo: np.ndarray, *,
+                 comparison: pd.DataFrame, events: dict[str, np.ndarray], data_start: int, data_end: int) -> None:
         self.ev = ev
         self.client_rows = client_rows
         self.clients = ev.clients
-        self.comparison = ev.comparison
+        self.comparison = comparison
+        self.events = events
+        self.data_start, self.data_end = data_start, data_end
         self.n_clients = len(client_rows)
         self.ids = np.concatenate([ev.client_columns["client_id"][client_rows], comparison_id])
         self.index = np.concatenate([ev.client_columns["index_date"][client_rows], pseudo])
@@ -476,15 +480,16 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
     pseudo = people.index[people.n_clients:]
     # Only the look-back side is wanted: widen the data end so that no one is left out for a
     # follow-up window the data do not cover.
-    data_end = max(int(ev.data_end), int(people.index.max()) + (3 if baseline else 1) * lookback)
+    data_end = max(int(people.data_end), int(people.index.max()) + (3 if baseline else 1) * lookback)
     none = np.empty(0, np.int32)
 
     windows = [lookback, 2 * lookback, 3 * lookback] if baseline else [lookback]
 
-    def count(ids, referral, index, others, events, collect=False):
+    def count(ids: np.ndarray, referral: np.ndarray, index: np.ndarray, others: np.ndarray,
+              events: dict[str, np.ndarray], collect: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         result = _core.count_utilisation(
             client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
-            group=none, groups=1, other_ids=others, **events, data_start=int(ev.data_start),
+            group=none, groups=1, other_ids=others, **events, data_start=int(people.data_start),
             data_end=data_end, windows=windows, threads=threads, per_person=True,
             before_only=True, collect_other_rows=collect)
         # [window][person][kind], [window][person], the other table's event rows
@@ -492,10 +497,10 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
 
     # Every client row, so that all their events are known; the ineligible ones count nothing.
     patients, patients_covered, client_events = count(comparison_id, pseudo, pseudo, cc["client_id"],
-                                                      ev.event_columns, collect=True)
+                                                      people.events, collect=True)
     clients, clients_covered, _ = count(
         cc["client_id"], cc["referral_date"], cc["index_date"], np.empty(0, np.int64),
-        {name: column[client_events] for name, column in ev.event_columns.items()})
+        {name: column[client_events] for name, column in people.events.items()})
     rows = people.client_rows
     parts = (clients[:, rows], patients)  # [window][person][kind] per table, eligible clients
     prior = tuple(part[0] for part in parts)

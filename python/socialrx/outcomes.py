@@ -47,7 +47,7 @@ class Framework:
     ``include/socialrx/model/framework.hpp`` and shown by ``data/frameworks/*.json``.
     """
 
-    def __init__(self, core: Any) -> None:
+    def __init__(self, core: _core.Framework) -> None:
         self._core = core
 
     @property
@@ -121,18 +121,23 @@ class Framework:
             head.append(f"; scoring: {esc(self._core.scoring)}")
         head.append("</p>")
         rows = "".join(
-            f"<tr><td><code>{esc(row.item)}</code></td><td>{esc(row.text)}</td></tr>"
-            for row in self.indicators.itertuples())
+            f"<tr><td><code>{esc(row['item'])}</code></td><td>{esc(row['text'])}</td></tr>"
+            for row in self.indicators.to_dict("records"))
         thresholds = "".join(
-            f"<li><code>{esc(t.id)}</code>: {esc(t.label)} ({esc(t.applies_to)}"
-            f"{'' if np.isnan(t.min) else f' ≥ {t.min:g}'}{'' if np.isnan(t.max) else f' ≤ {t.max:g}'})</li>"
-            for t in self.thresholds.itertuples())
+            f"<li><code>{esc(t['id'])}</code>: {esc(t['label'])} ({esc(t['applies_to'])}"
+            f"{_bounds_text(t['min'], t['max'])})</li>"
+            for t in self.thresholds.to_dict("records"))
         source = f"<p><small>Source: {esc(self.source)}</small></p>" if self.source else ""
         return ("".join(head) + f"<table><tr><th>item</th><th>wording</th></tr>{rows}</table>"
                 + f"<p>Thresholds:</p><ul>{thresholds}</ul>" + source)
 
 
-FrameworkSource = Union[str, os.PathLike, Mapping[str, Any], Framework]
+def _bounds_text(low: float, high: float) -> str:
+    """`` ≥ low``, `` ≤ high``, both or neither (NaN: no bound)."""
+    return ("" if np.isnan(low) else f" ≥ {low:g}") + ("" if np.isnan(high) else f" ≤ {high:g}")
+
+
+FrameworkSource = Union[str, os.PathLike[str], Mapping[str, Any], Framework]
 
 
 def load_framework(name_or_path: FrameworkSource = "dudley7") -> Framework:

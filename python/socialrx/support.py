@@ -34,14 +34,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import (NO_DATE, as_codes, as_days, as_frame, as_ids, client_columns, financial_year_labels,
-                       normalised_labels, require_columns)
+from ._columns import (
+    NO_DATE,
+    as_codes,
+    as_days,
+    as_frame,
+    as_ids,
+    client_columns,
+    financial_year_labels,
+    normalised_labels,
+    require_columns,
+)
 
 INTERVENTION_KINDS: tuple[str, ...] = tuple(_core.INTERVENTION_KINDS)
 SECTORS: tuple[str, ...] = tuple(_core.SECTORS)
@@ -105,7 +114,7 @@ def _codes_or_missing(values: pd.Series, column: str, categories: list[str] | No
     return codes, labels
 
 
-def _support(interventions: object, clients: _Clients, cap_pence: int) -> tuple[dict, list[str]]:
+def _support(interventions: object, clients: _Clients, cap_pence: int) -> tuple[dict[str, Any], list[str]]:
     frame = as_frame(interventions, _TABLE).reset_index(drop=True)
     require_columns(frame, _TABLE, ["client_id", "date", "kind", "sector"])
     kind, _ = as_codes(frame["kind"], _TABLE, "kind", list(INTERVENTION_KINDS), dtype=np.uint8)
@@ -209,10 +218,10 @@ def support_summary(interventions: object, clients: object, *, phb_cap_pence: in
             ("phb_breaches", (mine & breached).sum(), raw["clients_by_kind"][g, budget]),
             ("phb_cap_pence", cap, None),
         ]]
-    g, measure, value, base = zip(*rows)
+    row_group, measure, value, base = zip(*rows)
     frame = pd.DataFrame({"measure": list(measure), "value": np.asarray(value, dtype=float),
                           "clients": pd.array([None if b is None else int(b) for b in base], dtype="Int64")})
-    return _with_group(frame, people, np.asarray(g))
+    return _with_group(frame, people, np.asarray(row_group))
 
 
 def outward_referrals(interventions: object, clients: object,

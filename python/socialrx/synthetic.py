@@ -82,7 +82,7 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.astype(np.int8 if len(categories) < 128 else np.int32),
-                                     categories=categories)
+                                     categories=pd.Index(categories))
 
 
 def _reason_strings(bits: np.ndarray, reasons: list[str]) -> np.ndarray:

@@ -13,7 +13,7 @@ import pandas as pd
 from . import _core
 
 Tariff = _core.Tariff
-TariffSource = Union[str, os.PathLike, Mapping[str, Any], Tariff]
+TariffSource = Union[str, os.PathLike[str], Mapping[str, Any], Tariff]
 
 EXAMPLE_TARIFF = "example"
 _EMBEDDED = {EXAMPLE_TARIFF: "tariffs/example_2023-24.json"}

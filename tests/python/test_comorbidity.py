@@ -130,7 +130,8 @@ def test_input_layouts_agree():
     layouts = [
         base.assign(code=base["code"].astype("category")),
         base.assign(code=base["code"].astype("string[pyarrow]")),
-        base.assign(code=pd.Series(pa.array(codes).dictionary_encode(), dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())))),
+        base.assign(code=pd.Series(pa.array(codes).dictionary_encode(),
+                                   dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())))),
         pa.table({"patient_id": ids, "code": pa.array(codes, type=pa.string())}).slice(0),
         {"patient_id": ids, "code": codes},
         base.assign(patient_id=base["patient_id"].map("P{:04d}".format)),

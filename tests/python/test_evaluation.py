@@ -250,7 +250,8 @@ def test_categorical_kinds_in_any_order_count_alike():
 
 def test_bad_tariff_and_windows():
     with pytest.raises(ValueError, match=r"tariff.unit_costs.teleport: is not an event kind"):
-        evaluation(tariff={"name": "x", "price_year": "2023/24", "unit_costs": {"teleport": {"pence": 1, "source": "s"}}})
+        evaluation(tariff={"name": "x", "price_year": "2023/24",
+                           "unit_costs": {"teleport": {"pence": 1, "source": "s"}}})
     with pytest.raises(ValueError, match="windows: 'soon' is neither months"):
         evaluation().utilisation(windows="soon")
     with pytest.raises(ValueError, match="tariff: cost figures need a tariff"):

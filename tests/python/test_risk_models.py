@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -146,7 +145,8 @@ def test_fit_matches_statsmodels(n: int, most_steps: int) -> None:
         "ae_12m": rng.poisson(0.6, n).astype(float),
         "charlson_score": rng.poisson(0.8, n).astype(float),
     })
-    eta = -5 + 0.03 * X["age"] - 0.1 * X["female"] - 0.05 * X["deprivation_decile"] + 0.4 * X["ae_12m"] + 0.3 * X["charlson_score"]
+    eta = (-5 + 0.03 * X["age"] - 0.1 * X["female"] - 0.05 * X["deprivation_decile"] + 0.4 * X["ae_12m"]
+           + 0.3 * X["charlson_score"])
     y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     model = LogisticModel.fit(X, y)
     reference = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)

@@ -25,13 +25,14 @@ def case_list(scores: Any, by: str | None = "practice", k: int = 10, *, score: s
     if k < 1:
         raise ValueError(f"k: must be at least 1, got {k}")
     if by is None:
-        groups, labels = np.zeros(len(frame), np.int32), [None]
+        groups, n_groups = np.zeros(len(frame), np.int32), 1
     else:
         groups, labels = as_codes(frame[by], "scores", by)
+        n_groups = max(len(labels), 1)
     values = frame[score]
     if values.isna().any():
         raise ValueError(f"scores.{score} row {int(np.flatnonzero(values.isna().to_numpy())[0])}: missing score")
-    rows = _core.top_k_per_group(groups, max(len(labels), 1), np.ascontiguousarray(values.to_numpy(dtype=np.float64)),
+    rows = _core.top_k_per_group(groups, n_groups, np.ascontiguousarray(values.to_numpy(dtype=np.float64)),
                                  as_ids(frame[id], "scores", id), k)
     out = frame.iloc[rows].copy()
     chosen = groups[rows]

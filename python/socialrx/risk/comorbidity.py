@@ -89,7 +89,7 @@ def hfrs(diagnoses: Any, *, patient_column: str = "patient_id", code_column: str
     frame, units, per_point = _run("hfrs", "hfrs", "points", False, diagnoses, patient_column,
                                    code_column, threads)
     frame["band"] = pd.Categorical.from_codes(_core.frailty_bands(units, per_point),
-                                              categories=list(FRAILTY_BANDS), ordered=True)
+                                              categories=pd.Index(FRAILTY_BANDS), ordered=True)
     return frame
 
 

@@ -34,7 +34,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, TypeVar, Union
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ import pandas as pd
 from .. import _core
 from .._columns import as_codes, as_day, as_days, as_frame, as_ids, require_columns
 
-ModelSource = Union[str, "os.PathLike[str]", dict]
+ModelSource = Union[str, "os.PathLike[str]", dict[str, Any]]
 EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
 _EMBEDDED = {"example": "models/example_logistic.json"}
 _PATIENT_ID_COLUMNS = ("patient_id", "person_id", "client_id")
@@ -74,24 +74,27 @@ def _numbers(values: pd.Series, column: str) -> np.ndarray:
     return np.ascontiguousarray(values.to_numpy(dtype=np.float64, na_value=np.nan))
 
 
+_Model = TypeVar("_Model", bound="RiskModel")
+
+
 class RiskModel:
     """A scoring model over named features. Use ``load_model`` or a subclass's ``from_json``."""
 
     kind: ClassVar[str | None] = None
 
-    def __init__(self, core: Any) -> None:
+    def __init__(self, core: _core.RiskModel) -> None:
         if self.kind is not None and core.kind != self.kind:
             raise ValueError(f"model.kind: {type(self).__name__} needs kind '{self.kind}', "
                              f"the model is '{core.kind}' (use load_model)")
         self._core = core
 
     @classmethod
-    def from_json(cls, source: ModelSource) -> RiskModel:
+    def from_json(cls: type[_Model], source: ModelSource) -> _Model:
         """From a JSON file path, a dict, JSON text, or ``"example"`` (the shipped
         illustrative model: made-up coefficients, not for selecting patients)."""
         return cls(_core.RiskModel.from_json(_model_text(source)))
 
-    def to_json(self, path: str | os.PathLike[str] | None = None) -> dict:
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         """The model as a dict; also written to ``path`` when given."""
         text = self._core.to_json()
         if path is not None:
@@ -219,7 +222,7 @@ class LogisticModel(RiskModel):
     """score = 1 / (1 + exp(-(intercept + x.w))), a probability."""
 
     kind = "logistic"
-    fit_info: dict | None = None
+    fit_info: dict[str, Any] | None = None
 
     @classmethod
     def fit(cls, X: Any, y: Any, *, ridge: float = 0.0, feature_names: Sequence[str] | None = None,
