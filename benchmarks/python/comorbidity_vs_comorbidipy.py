@@ -15,9 +15,12 @@ to two categories are left out of the codes drawn: comorbidipy 0.5.0 flags only 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,11 +28,12 @@ import pandas as pd
 from socialrx.risk.comorbidity import charlson, comorbidity_map, elixhauser
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "risk"
+T = TypeVar("T")
 
 
-def import_comorbidipy():
+def import_comorbidipy() -> Any:
     """comorbidipy 0.5.0 imports a warning class that pandas 3 no longer has."""
-    import pandas.core.common as common
+    common: Any = importlib.import_module("pandas.core.common")  # internals: pandas' stubs leave them out
 
     if not hasattr(common, "SettingWithCopyWarning"):
         common.SettingWithCopyWarning = getattr(pd.errors, "SettingWithCopyWarning", Warning)
@@ -63,7 +67,7 @@ def comorbidipy_job(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             comorbidipy.comorbidity(table, age=None, score="elixhauser", weighting="vw"))
 
 
-def timed(job, *args):
+def timed(job: Callable[..., T], *args: Any) -> tuple[float, T]:
     start = time.perf_counter()
     result = job(*args)
     return time.perf_counter() - start, result

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +30,8 @@ from socialrx.evaluation import EVENT_KINDS
 from socialrx.matching import match
 
 WINDOWS = (6, 12)
+T = TypeVar("T")
+Sums = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def gather_sums(rows: np.ndarray, draws: np.ndarray) -> np.ndarray:
@@ -44,7 +49,7 @@ def multiplicity_sums(rows: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
 def numpy_bootstrap(counts: np.ndarray, included: np.ndarray, treated: np.ndarray, control: np.ndarray,
                     control_set: np.ndarray, weight: np.ndarray, unit: np.ndarray, replicates: int,
-                    level: float, seed: int, sums_of=gather_sums, batch: int = 50) -> dict[str, np.ndarray]:
+                    level: float, seed: int, sums_of: Sums = gather_sums, batch: int = 50) -> dict[str, np.ndarray]:
     """The same estimator as socialrx's engine, vectorised: [window][outcome] arrays."""
     money = np.einsum("wpks,k->wps", counts, unit)[:, :, None, :]
     y = np.concatenate([counts, money], axis=2).astype(float)  # [window][person][outcome][side]
@@ -74,8 +79,8 @@ def numpy_bootstrap(counts: np.ndarray, included: np.ndarray, treated: np.ndarra
     return out
 
 
-def best_of(repeats: int, job) -> tuple[float, object]:
-    times, result = [], None
+def best_of(repeats: int, job: Callable[[], T]) -> tuple[float, T]:
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
         result = job()
@@ -109,27 +114,31 @@ def main() -> None:
     control_set, treated = _sets(matches, client_row)
     control = control.astype(np.int32)
     weight = matches["weight"].to_numpy(float)
+    events, tariff = ev.event_columns, ev.tariff
+    assert events is not None and tariff is not None and ev.data_start is not None and ev.data_end is not None
     counts = _core.count_utilisation(
-        **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **ev._event_columns,
-        data_start=ev.data_start, data_end=ev.data_end, windows=[_core.window_days(w) for w in WINDOWS],
-        threads=args.threads, per_person=True)
+        client_id=view["client_id"], referral_date=view["referral_date"], index_date=view["index_date"],
+        discharge_date=view["discharge_date"], group=np.empty(0, np.int32), groups=1, other_ids=others,
+        person_id=events["person_id"], date=events["date"], kind=events["kind"], data_start=ev.data_start,
+        data_end=ev.data_end, windows=[_core.window_days(w) for w in WINDOWS], threads=args.threads,
+        per_person=True)
     unit = np.zeros(len(EVENT_KINDS), np.int64)
-    for kind, (pence, _) in ev.tariff.unit_costs.items():
+    for kind, (pence, _) in tariff.unit_costs.items():
         unit[EVENT_KINDS.index(kind)] = pence
 
-    def ours() -> tuple[dict, dict]:
-        engine = _core.DidBootstrap(counts, treated, control, control_set, weight, ev.tariff, 1)
+    def ours() -> tuple[dict[str, Any], dict[str, Any]]:
+        engine = _core.DidBootstrap(counts, treated, control, control_set, weight, tariff, 1)
         engine.run(args.replicates, args.threads)
         return engine.estimates(), engine.intervals(0.95)
 
-    def theirs(sums_of) -> dict:
+    def theirs(sums_of: Sums) -> dict[str, np.ndarray]:
         return numpy_bootstrap(counts.counts, counts.clients_included, treated, control, control_set, weight,
                                unit, args.replicates, 0.95, 1, sums_of)
 
     ours_s, (estimates, intervals) = best_of(args.repeats, ours)
-    peers = {}
+    peers: dict[str, float] = {}
     for name, sums_of in (("gather", gather_sums), ("multiplicity", multiplicity_sums)):
-        peers[name], peer = best_of(args.repeats, lambda: theirs(sums_of))
+        peers[name], peer = best_of(args.repeats, partial(theirs, sums_of))
         np.testing.assert_allclose(estimates["did"], peer["did"], rtol=1e-12, atol=1e-9)
         width = peer["high"] - peer["low"]
         for bound, peer_bound in (("did_low", "low"), ("did_high", "high")):

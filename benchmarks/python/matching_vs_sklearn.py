@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ def days(values: pd.Series) -> np.ndarray:
 
 
 def smd(x: np.ndarray, treated: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
-    def moments(rows):
+    def moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w = np.ones(rows.sum()) if weight is None else weight[rows]
         mean = np.average(x[rows], axis=0, weights=w)
         total = w.sum()
@@ -48,7 +49,7 @@ def smd(x: np.ndarray, treated: np.ndarray, weight: np.ndarray | None = None) ->
 
 
 def sklearn_job(clients: pd.DataFrame, comparison: pd.DataFrame, events: pd.DataFrame,
-                data_start: pd.Timestamp, seed: int) -> dict:
+                data_start: pd.Timestamp, seed: int) -> dict[str, Any]:
     """What an analyst would write with numpy, pandas and scikit-learn."""
     start = np.datetime64(data_start, "D").astype(np.int64)
     index = days(clients["index_date"].fillna(pd.Timestamp(0)))
@@ -106,7 +107,7 @@ def sklearn_job(clients: pd.DataFrame, comparison: pd.DataFrame, events: pd.Data
             "smd_before": smd(x, treated), "smd_after": smd(x, treated, weight)}
 
 
-def socialrx_job(data: socialrx.SyntheticService, events: pd.DataFrame, seed: int, threads: int) -> dict:
+def socialrx_job(data: socialrx.SyntheticService, events: pd.DataFrame, seed: int, threads: int) -> dict[str, Any]:
     ev = socialrx.Evaluation(clients=data.clients, events=events, comparison=data.comparison,
                              data_start=data.data_start, data_end=data.data_end, threads=threads)
     converted = time.perf_counter()

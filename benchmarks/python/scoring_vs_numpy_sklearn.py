@@ -16,6 +16,8 @@ import json
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -24,8 +26,8 @@ from socialrx.risk.models import LogisticModel
 FEATURES = 32
 
 
-def best_of(repeats: int, run) -> tuple[float, np.ndarray]:
-    best, result = float("inf"), None
+def best_of(repeats: int, run: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+    best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         result = run()
@@ -41,7 +43,7 @@ def streaming_bandwidth(binary: str | None, rows: int) -> float | None:
             subprocess.run([candidate, f"--benchmark_filter=BM_streaming_read/{rows}/0/",
                             f"--benchmark_out={out.name}", "--benchmark_out_format=json",
                             "--benchmark_min_time=1"], check=True, capture_output=True)
-            text = open(out.name).read()  # empty when this build lacks the case
+            text = Path(out.name).read_text()  # empty when this build lacks the case
         runs = json.loads(text)["benchmarks"] if text else []
         if runs:
             return max(r["bytes_per_second"] for r in runs)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import socialrx
@@ -56,7 +57,7 @@ def socialrx_job(clients: pd.DataFrame, events: pd.DataFrame, data_start: pd.Tim
     return table
 
 
-def timed(job, *args) -> tuple[float, pd.DataFrame]:
+def timed(job: Callable[..., pd.DataFrame], *args: Any) -> tuple[float, pd.DataFrame]:
     start = time.perf_counter()
     result = job(*args)
     return time.perf_counter() - start, result
