@@ -322,13 +322,13 @@ class _TextBar:
 
 def _progress_bar(total: int) -> Any:
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # optional, without stubs
     except ImportError:
         return _TextBar(total)
     return tqdm(total=total, desc="bootstrap", unit="replicate", file=sys.stderr)
 
 
-def _people(ev: Any, matches: pd.DataFrame, pseudo: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray,
+def _people(ev: Any, matches: pd.DataFrame, pseudo: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray,
                                                                           np.ndarray, np.ndarray]:
     """Clients, then the matched comparison patients at their pseudo index dates, as one
     clients view for per-person counting; the pool's other patients; each match row's client
