@@ -19,6 +19,7 @@ from . import risk
 from ._version import __version__
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
+from .summary import Headline, headline
 from .support import feedback_summary, outward_referrals, phb_breaches, spend, suppress, support_summary
 from .synthetic import SyntheticService, synthetic
 from .tariff import Tariff, load_tariff, tariff_table
@@ -28,11 +29,13 @@ __all__ = [
     "__version__",
     "Evaluation",
     "Framework",
+    "Headline",
     "SyntheticService",
     "Tariff",
     "WindowSpec",
     "domain_outcomes",
     "feedback_summary",
+    "headline",
     "load_framework",
     "load_tariff",
     "risk",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from .evaluation import Evaluation
 from .report import DEFAULT_TITLE, write_report
 from .risk import case_list
 from .risk.scoring import score_patients
-from .summary import BEFORE_AFTER, format_headline, headline
+from .summary import BEFORE_AFTER, Headline, headline
 from .synthetic import synthetic
 from .tariff import load_tariff
 
@@ -73,16 +72,15 @@ def _status(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _emit(figures: dict[str, Any], json_path: str | None) -> None:
+def _emit(figures: Headline, json_path: str | None) -> None:
     """The figures as text on stdout, and as JSON to a file (``-``: stdout, instead of the text)."""
-    document = json.dumps(figures, indent=2) + "\n"
     if json_path == "-":
-        sys.stdout.write(document)
+        sys.stdout.write(figures.to_json())
         return
-    print(format_headline(figures))
+    print(figures.summary())
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(document, encoding="utf-8")
+        Path(json_path).write_text(figures.to_json(), encoding="utf-8")
         _status(f"Figures written to {json_path}")
 
 
@@ -200,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Evaluate a service from CSV files and print the headline figures.",
                               epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_table_arguments(run)
-    run.add_argument("--by", help="break figures down by a clients column, e.g. practice or locality")
+    run.add_argument("--by", help="after the whole service's figures, each group's by a clients column, e.g. "
+                     "practice, locality or financial_year")
     run.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
     run.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates of the matched DiD")
     run.add_argument("--seed", type=int, default=1, help="seed of the match and the bootstrap")

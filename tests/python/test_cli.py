@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
 
 from socialrx.cli import main
 
-CLIENTS = """client_id,referral_date,index_date,practice
-1,2022-03-01,2022-03-10,A
-2,2022-05-20,2022-06-01,B
-3,2022-06-01,,B
+CLIENTS = """client_id,referral_date,index_date,practice,locality
+1,2022-03-01,2022-03-10,A,North
+2,2022-05-20,2022-06-01,B,North
+3,2022-06-01,,B,South
 """
 EVENTS = """person_id,date,kind
 1,2021-12-01,ae_attendance
@@ -44,7 +45,7 @@ def test_evaluate_writes_the_figures_as_json(files, capsys):
     out = files / "out" / "figures.json"
     assert run(files, "--windows", "12", "--service-cost-pence", "10000", "--json", str(out)) == 0
     figures = json.loads(out.read_text())
-    assert figures["reach"] == {"referred": 3, "connected": 2}
+    assert figures["reach"] == {"referred": 3, "connected": 2, "pct_connected": pytest.approx(200 / 3)}
     ae = next(r for r in figures["utilisation"] if r["kind"] == "ae_attendance")
     assert (ae["pre"], ae["post"], ae["pct_change"]) == (3, 0, -100.0)
     # 3 A&E avoided (42,000p) less 1 admission added (187,850p).
@@ -54,12 +55,56 @@ def test_evaluate_writes_the_figures_as_json(files, capsys):
     assert "Cost avoidance 12m: -£1,458.50" in capsys.readouterr().out
 
 
-def test_evaluate_by_practice(files):
+def test_evaluate_by_practice(files, capsys):
     out = files / "by.json"
     assert run(files, "--windows", "12", "--by", "practice", "--json", str(out)) == 0
-    rows = json.loads(out.read_text())["cost_avoidance"]
-    b = next(r for r in rows if r["practice"] == "B" and r["kind"] == "ae_attendance")
+    figures = json.loads(out.read_text())
+    assert figures["groups"]["by"] == "practice"
+    b = next(r for r in figures["groups"]["cost_avoidance"] if r["practice"] == "B" and r["kind"] == "ae_attendance")
     assert (b["pre"], b["post"], b["avoided_pence"]) == (2, 0, 28000)
+    # The whole service's figures stay as they are without --by.
+    assert all("practice" not in r for r in figures["utilisation"] + figures["cost_avoidance"])
+    assert figures["cost_avoidance_total_pence"] == {"12m": 3 * 14000 - 187850}
+    # Practice A: client 1 (A&E 1 -> 0, admission 0 -> 1); B: client 2 (A&E 2 -> 0); client 3 never connected.
+    assert labelled_lines(capsys.readouterr().out, "practice") == {
+        ("A", "ae_attendance"): "1 ->      0 (-100%, 1 clients)",
+        ("A", "emergency_admission"): "0 ->      1 (n/a, 1 clients)",
+        ("A", "cost avoidance"): "-£1,738.50",
+        ("B", "ae_attendance"): "2 ->      0 (-100%, 1 clients)",
+        ("B", "emergency_admission"): "0 ->      0 (n/a, 1 clients)",
+        ("B", "cost avoidance"): "£280.00",
+    }
+
+
+def labelled_lines(text: str, by: str) -> dict[tuple[str, str], str]:
+    """``<by> <group>: <kind> 12m: <figures>`` lines after the whole service's, by (group, kind);
+    a line twice for one (group, kind) fails."""
+    lines = text.splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith(f"By {by}: "))
+    assert any(line.strip().startswith("ae_attendance ") for line in lines[:heading])  # the whole service first
+    found: dict[tuple[str, str], str] = {}
+    for line in lines[heading + 1:]:
+        labelled = re.fullmatch(rf"\s+{by} (\w+): (.+?)\s+12m: +(.+)", line)
+        if labelled is None:
+            assert re.fullmatch(rf"  {by} \w+", line), line  # a group's heading
+            continue
+        key = labelled.group(1), labelled.group(2)
+        assert key not in found, line
+        found[key] = labelled.group(3)
+    return found
+
+
+def test_evaluate_by_locality_labels_every_line(files, capsys):
+    assert run(files, "--windows", "12", "--by", "locality") == 0
+    # North: clients 1 and 2 (A&E 3 -> 0, admission 0 -> 1); South: client 3 only, never connected.
+    assert labelled_lines(capsys.readouterr().out, "locality") == {
+        ("North", "ae_attendance"): "3 ->      0 (-100%, 2 clients)",
+        ("North", "emergency_admission"): "0 ->      1 (n/a, 2 clients)",
+        ("North", "cost avoidance"): "-£1,458.50",
+        ("South", "ae_attendance"): "0 ->      0 (n/a, 0 clients)",
+        ("South", "emergency_admission"): "0 ->      0 (n/a, 0 clients)",
+        ("South", "cost avoidance"): "£0.00",
+    }
 
 
 def test_help_documents_the_csv_columns(capsys):
@@ -135,7 +180,7 @@ def test_version_and_python_m(capsys):
 def test_json_dash_writes_the_document_to_stdout(files, capsys):
     assert run(files, "--windows", "12", "--json", "-") == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["reach"] == {"referred": 3, "connected": 2}
+    assert json.loads(captured.out)["reach"] == {"referred": 3, "connected": 2, "pct_connected": pytest.approx(200 / 3)}
     assert not (files / "-").exists()
 
 
