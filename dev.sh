@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point that sets up everything it needs (idempotent), then runs one job:
 #   ./dev.sh demo   evaluate the built-in synthetic service; out/demo.json and out/demo.html
-#   ./dev.sh test   every test: C++ (ctest) and Python (pytest)
+#   ./dev.sh test   every test: C++ (ctest) and Python (pytest), then ruff, mypy and the stub drift check
 #   ./dev.sh bench  the benchmarks (minutes; results to stdout)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,7 +10,9 @@ venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
                  libgtest-dev libbenchmark-dev chromium)
 python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib pytest hypothesis
-                 statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy)
+                 statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy
+                 ruff mypy pandas-stubs
+                 pybind11-stubgen==3.0.0)  # the version that wrote python/socialrx/_core.pyi
 
 install_debian() {
   local missing=()
@@ -57,6 +59,11 @@ case "${1:-}" in
     build_cpp asan
     (cd "$root" && ctest --preset asan)
     (cd "$root" && "$venv/bin/python" -m pytest -q tests/python)
+    # Lint, types (settings in pyproject.toml), and python/socialrx/_core.pyi against the core
+    # just installed: the script sits in tools/, so `socialrx` is the installed package.
+    (cd "$root" && "$venv/bin/ruff" check)
+    (cd "$root" && "$venv/bin/mypy")
+    (cd "$root" && "$venv/bin/python" tools/stubs.py --check)
     # The end-to-end benchmark at a smoke size: it checks socialrx against pandas, untimed.
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py" --smoke
     ;;
