@@ -53,6 +53,7 @@ void add_comorbidity(py::module_& m) {
       py::arg("name"));
   m.def("normalise_icd10", [](const std::vector<std::string>& codes) {
     std::vector<std::string> out;
+    out.reserve(codes.size());
     for (const auto& code : codes) out.push_back(icd10::normalised(code));
     return out;
   });

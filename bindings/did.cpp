@@ -35,6 +35,7 @@ py::dict estimates(const DidBootstrap& bootstrap) {
   outcome_field("did_pct_of_pre", &DidEstimate::did_pct_of_pre);
   auto window_field = [&](const char* name, auto member) {
     std::vector<std::int64_t> values;
+    values.reserve(windows.size());
     for (const auto& window : windows) values.push_back(window.*member);
     out[name] = to_numpy(std::move(values));
   };

@@ -148,6 +148,7 @@ void add_outcomes(py::module_& m) {
       "resolve_items",
       [](Framework framework, const std::vector<std::string>& items) {
         std::vector<std::int32_t> codes;
+        codes.reserve(items.size());
         for (const auto& item : items) codes.push_back(resolve_item(framework, item));
         return py::make_tuple(std::move(framework), to_numpy(std::move(codes)));
       },
