@@ -162,7 +162,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def report_command(args: argparse.Namespace) -> None:
     ev = evaluation_from_args(args)
-    by_period = {"none": False, "side_by_side": "side_by_side", "separate": "separate"}[args.by_period]
+    by_period = False if args.by_period == "none" else args.by_period  # side_by_side or separate
     written = write_report(ev, args.out, windows=_windows(args.windows), by_period=by_period,
                            service_cost_pence=args.service_cost_pence, match=False if args.no_match else None,
                            bootstrap=args.bootstrap, seed=args.seed, title=args.title)
