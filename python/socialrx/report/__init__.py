@@ -1,0 +1,187 @@
+"""The evaluation report: one self-contained HTML file for a commissioner.
+
+``write_report(ev, "report.html")`` writes every section that published service evaluations
+carry, and what they left out: the reach funnel; who was referred; the support given; client
+feedback; outcomes by domain with transition tables; wellbeing; health-service use before and
+after, and beside it a matched comparison (difference-in-differences with bootstrap intervals);
+cost avoidance by kind and by practice; the net saving per patient; and the methods and caveats
+(selection rule, censoring, exclusions, tariff sources and price year).
+
+Disclosure control: every published count of people or events passes through
+:func:`socialrx.support.suppress` (counts 1-4 suppressed, with secondary suppression so totals
+cannot reveal them), and every figure derived from a count (a percentage, a rate, a bar) is
+shown only where the counts behind it are published. Suppressed cells read ``*``.
+
+Figures are PNG images drawn with matplotlib (Agg, off-screen) and embedded as ``data:`` URIs;
+the CSS is inline: the file needs nothing else to display.
+
+The package reads one way: ``_html`` (formatting) → ``_comparison`` (the match and its DiD) →
+``_published`` (disclosure control, the figures sections share) → one module per section →
+this module, which assembles them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+from .._measures import Window, parse_windows
+from ._comparison import Comparison, comparison_for
+from ._cost import cost_section
+from ._did import comparison_section
+from ._feedback import feedback_section
+from ._html import Report, Section
+from ._methods import methods_section
+from ._net import net_section
+from ._outcomes import outcomes_section
+from ._periods import ALL_PERIODS, periods_section
+from ._published import Builder
+from ._reach import reach_section
+from ._referred import referred_section
+from ._summary import summary_section
+from ._support import support_section
+from ._utilisation import utilisation_section
+from ._wellbeing import wellbeing_section
+
+if TYPE_CHECKING:  # the report renders an Evaluation's results; it never builds one
+    from ..evaluation import Evaluation
+
+__all__ = ["DEFAULT_TITLE", "SECTIONS", "Report", "build_report", "write_report"]
+
+ByPeriod = Union[bool, None, Literal["side_by_side", "separate"]]
+ServiceCost = Union[int, Mapping[str, int], None]
+DEFAULT_TITLE = "Social prescribing service evaluation"
+SECTIONS = (
+    ("summary", "Summary"),
+    ("reach", "Reach"),
+    ("referred", "Who was referred"),
+    ("support", "Support given"),
+    ("feedback", "Client feedback"),
+    ("outcomes", "Outcomes by domain"),
+    ("wellbeing", "Wellbeing"),
+    ("utilisation", "Health service use"),
+    ("comparison", "Matched comparison"),
+    ("cost", "Cost avoidance"),
+    ("net", "Net saving"),
+    ("periods", "Year by year"),
+    ("methods", "Methods and caveats"),
+)
+PERIOD_RULE = ("Reporting periods are NHS financial years (April to March) of the index date, or of the referral "
+               "date for people who never connected.")
+
+
+def service_cost_for(service_cost_pence: ServiceCost, period: str | None) -> int | None:
+    """The cost of the service in a period: a whole-service cost belongs to all periods together;
+    a period's own cost comes from a mapping {"2023/24": pence, ..., "all periods": pence}."""
+    if service_cost_pence is None:
+        return None
+    if isinstance(service_cost_pence, Mapping):
+        value = service_cost_pence.get(period or ALL_PERIODS)
+        return None if value is None else int(value)
+    if period is not None:
+        return None
+    if int(service_cost_pence) != service_cost_pence:
+        raise ValueError("service_cost_pence: must be whole pence")
+    return int(service_cost_pence)
+
+
+def assemble(b: Builder, *, title: str, subtitle: str, periods: dict[str, Builder] | None,
+             periods_note: str) -> Report:
+    """Every section in the order of ``SECTIONS``; year by year only with ``periods``."""
+    sections: list[Section] = [
+        summary_section(b), reach_section(b), referred_section(b), support_section(b), feedback_section(b),
+        outcomes_section(b), wellbeing_section(b), utilisation_section(b), comparison_section(b),
+        cost_section(b), net_section(b),
+    ]
+    if periods:
+        sections.append(periods_section(periods))
+    sections.append(methods_section(b, periods_note))
+    return Report(title=title, subtitle=subtitle, sections=sections)
+
+
+def _period_builders(ev: Evaluation, windows: list[Window], service_cost_pence: ServiceCost, match: Any,
+                     bootstrap: int, seed: int, whole: Builder) -> dict[str, Builder]:
+    """One builder per reporting period, each with its own matched comparison where the whole
+    service has one, and ``whole`` for all periods together."""
+    builders = {}
+    for label in ev.reporting_periods():
+        sub = ev.for_period(label)
+        comparison = (comparison_for(sub, windows, None if match is not False else False, None, bootstrap, seed)
+                      if whole.comparison.available else Comparison(note=whole.comparison.note))
+        builders[label] = Builder(sub, windows=windows, service_cost_pence=service_cost_for(service_cost_pence, label),
+                                  comparison=comparison)
+    builders[ALL_PERIODS] = whole
+    return builders
+
+
+def _produced() -> str:
+    return f"Produced with socialrx on {_dt.date.today().isoformat()}."
+
+
+def build_report(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by_period: ByPeriod = False,
+                 service_cost_pence: ServiceCost = None, match: Any = None, did: Any = None,
+                 bootstrap: int = 2000, seed: int = 1, title: str = DEFAULT_TITLE) -> Report:
+    """The report as an object (``.html()``, ``.save(path)``, shown in a notebook); see
+    :func:`write_report` for the arguments. ``by_period="separate"`` is not possible here (it
+    makes several reports): use :func:`write_report` or ``Evaluation.for_period``."""
+    if by_period == "separate":
+        raise ValueError("by_period: 'separate' makes one report per period; use write_report")
+    if by_period not in (False, None, True, "side_by_side"):
+        raise ValueError(f"by_period: must be False, 'side_by_side' or 'separate', got {by_period!r}")
+    windows = [spec.argument for spec in parse_windows(windows)]
+    whole = Builder(ev, windows=windows, service_cost_pence=service_cost_for(service_cost_pence, None),
+                    comparison=comparison_for(ev, windows, match, did, bootstrap, seed))
+    if by_period in (True, "side_by_side"):
+        periods = _period_builders(ev, windows, service_cost_pence, match, bootstrap, seed, whole)
+        subtitle = f"All reporting periods ({', '.join(ev.reporting_periods())}) and each side by side. {_produced()}"
+        return assemble(whole, title=title, subtitle=subtitle, periods=periods, periods_note=PERIOD_RULE)
+    return assemble(whole, title=title, subtitle=f"All reporting periods. {_produced()}", periods=None,
+                    periods_note=PERIOD_RULE)
+
+
+def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] = (6, 12),
+                 by_period: ByPeriod = False, service_cost_pence: ServiceCost = None, match: Any = None,
+                 did: Any = None, bootstrap: int = 2000, seed: int = 1,
+                 title: str = DEFAULT_TITLE) -> Path | list[Path]:
+    """Write the evaluation report as one self-contained HTML file.
+
+    Args:
+        ev: the evaluation.
+        path: the HTML file to write (its folder is created).
+        windows: utilisation windows in months (6, 12) or days ("183d"); the last is the headline.
+        by_period: ``False``: one report over every period; ``"side_by_side"``: that report plus
+            a section with each reporting period's key figures side by side; ``"separate"``: one
+            report per period, written beside ``path`` as ``<stem>_<2023-24><suffix>``. Periods
+            are NHS financial years of the index date (of the referral date for people who
+            never connected).
+        service_cost_pence: the service's cost for the net saving (whole pence), over all
+            periods together; or a mapping from period label ("2023/24", and "all periods") to
+            that period's cost, for the per-period net saving of ``"separate"`` and
+            ``"side_by_side"``.
+        match, did: an existing ``ev.match(...)`` result and/or its ``did(...)`` result. By
+            default, with a comparison group, the report matches (``k=1, caliper=0.2``) and
+            estimates the DiD itself; ``match=False`` leaves the matched comparison out.
+        bootstrap, seed: bootstrap replicates and seed of the DiD intervals (and the match).
+        title: the report's title.
+
+    Returns:
+        The path written, or with ``"separate"`` the list of paths (one per period).
+    """
+    path = Path(path)
+    if by_period != "separate":
+        report = build_report(ev, windows=windows, by_period=by_period, service_cost_pence=service_cost_pence,
+                              match=match, did=did, bootstrap=bootstrap, seed=seed, title=title)
+        return report.save(path)
+    windows = [spec.argument for spec in parse_windows(windows)]
+    written = []
+    for label in ev.reporting_periods():
+        sub = ev.for_period(label)
+        b = Builder(sub, windows=windows, service_cost_pence=service_cost_for(service_cost_pence, label),
+                    comparison=comparison_for(sub, windows, match if match is False else None, None, bootstrap, seed))
+        report = assemble(b, title=f"{title}: {label}",
+                          subtitle=f"Reporting period {label} (NHS financial year, April to March). {_produced()}",
+                          periods=None, periods_note=PERIOD_RULE + f" This report covers {label}.")
+        written.append(report.save(path.with_name(f"{path.stem}_{label.replace('/', '-')}{path.suffix}")))
+    return written

@@ -1,0 +1,230 @@
+"""Cost avoidance: by kind and by practice, naive beside the matched DiD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import _plots
+from .._measures import WindowSpec, pence_per
+from ._comparison import avoided_per_client, window_rows
+from ._html import (
+    DASH,
+    Section,
+    count_text,
+    heading,
+    html_figure,
+    html_table,
+    kind_label,
+    missing,
+    money_text,
+    notice,
+    paragraph,
+    with_interval,
+)
+from ._published import Builder, did_publishable, published_count, published_series
+
+Interval = tuple[Any, Any, Any]
+ALL_PRACTICES = "all practices"
+
+
+def cost_section(b: Builder) -> Section:
+    section = Section("cost", "Cost avoidance")
+    if not b.has_cost:
+        section.parts.append(notice("Cost avoidance needs events and a tariff (Evaluation(tariff=...))."))
+        return section
+    section.parts.append(paragraph(
+        "Naive cost avoidance = (events before − events after) × unit cost, per kind, in exact pence, over the "
+        "clients in the window; negative where use rose. The matched DiD prices only the fall beyond what the "
+        "matched comparison group shows, per matched client, with its interval."))
+    section.parts.extend(_kind_table(b, spec) for spec in b.specs)
+    section.parts.append(_kind_figure(b))
+    if b.by_practice:
+        section.parts.extend(practice_parts(b))
+    section.parts.append(paragraph(f"Unit costs: {b.tariff.name}, prices of {b.tariff.price_year}; sources in "
+                                   "Methods and caveats."))
+    return section
+
+
+def _publishable_kinds(did: pd.DataFrame | None) -> dict[str, bool]:
+    """Per kind of a window's DiD rows, whether its per-client money may be shown."""
+    if did is None:
+        return {}
+    return {kind: ok and not missing(did.loc[kind, "did_pence_per_client"])
+            for kind, ok in zip(did.index, did_publishable(did))}
+
+
+def _kind_table(b: Builder, spec: WindowSpec) -> str:
+    """One window's cost avoided per kind: unit cost, naive total and per client, matched DiD."""
+    costs = b.costs()
+    rows = costs[costs["window"] == spec.label].set_index("kind")
+    published, clients = b.published_utilisation(spec)
+    did = b.comparison.rows(spec)
+    shown = _publishable_kinds(did)
+    n = int(rows["clients"].iloc[0]) if len(rows) else 0
+    table = {}
+    for kind in rows.index:
+        hidden = missing(published.loc[kind, "pre"]) or missing(published.loc[kind, "post"]) or missing(clients)
+        avoided = rows.loc[kind, "avoided_pence"]
+        record = {"unit cost": money_text(rows.loc[kind, "unit_cost_pence"]),
+                  "naive avoided": DASH if hidden else money_text(avoided),
+                  "naive per client": DASH if hidden or missing(avoided) else money_text(pence_per(avoided, n))}
+        if did is not None:
+            record["matched DiD per client"] = (with_interval(*avoided_per_client(did.loc[kind]), money_text)
+                                                if shown.get(kind) else DASH)
+        table[kind_label(kind)] = record
+    gross = int(rows["avoided_pence"].sum())
+    total = {"unit cost": "", "naive avoided": money_text(gross), "naive per client": money_text(pence_per(gross, n))}
+    if did is not None:
+        per_client = b.comparison.avoided_per_client(spec)
+        total["matched DiD per client"] = with_interval(*per_client, money_text) if per_client else DASH
+    table["all priced kinds"] = total
+    note = ("Per-kind money is hidden where the event counts behind it are suppressed; totals are over every "
+            "priced kind.")
+    avoided_total = b.comparison.avoided(spec)
+    money_row = b.comparison.rows(spec, money=True)
+    if avoided_total is not None and money_row is not None:
+        matched = count_text(published_count(int(money_row["clients"].iloc[0])))
+        note += f" Matched DiD over the {matched} matched clients: {with_interval(*avoided_total, money_text)}."
+    return html_table(pd.DataFrame(table).T, f"{spec.text}: cost avoidance by kind ({count_text(clients)} clients)",
+                      note=note)
+
+
+def _pounds(pence: Any) -> float:
+    """Whole pence as pounds for a figure's axis; NaN where missing."""
+    return np.nan if missing(pence) else float(pence) / 100
+
+
+def _kind_figure(b: Builder) -> str:
+    """Cost avoided per client by kind over the last window, naive and matched DiD."""
+    spec = b.last
+    costs = b.costs()
+    rows = costs[costs["window"] == spec.label].set_index("kind")
+    published, _ = b.published_utilisation(spec)
+    n = int(rows["clients"].iloc[0]) if len(rows) else 0
+    kinds = [k for k in rows.index if not missing(rows.loc[k, "avoided_pence"])]
+    naive = [np.nan if missing(published.loc[k, "pre"]) or missing(published.loc[k, "post"])
+             else _pounds(pence_per(rows.loc[k, "avoided_pence"], n)) for k in kinds]
+    series: dict[str, Any] = {"naive before/after": (naive, None, None)}
+    did = b.comparison.rows(spec)
+    if did is not None:
+        shown = _publishable_kinds(did)
+        matched = [avoided_per_client(did.loc[k]) if shown.get(k) else (pd.NA,) * 3 for k in kinds]
+        series["matched DiD"] = tuple([_pounds(v[i]) for v in matched] for i in range(3))
+    return html_figure(
+        _plots.estimates([kind_label(k) for k in kinds], series,
+                         f"Cost avoided per client by kind, {spec.text}", "cost avoided per client (£)",
+                         money=True),
+        "cost_by_kind", "Cost avoided per client by kind: the naive figure and, where available, the matched DiD "
+                        "with its interval.")
+
+
+def practice_parts(b: Builder) -> list[str]:
+    """Cost avoidance by practice: the table, the figure, practices with fewer or more events,
+    and the practice with the greatest naive cost avoidance."""
+    spec = b.last
+    costs = b.costs("practice")
+    rows = costs[costs["window"] == spec.label]
+    per_practice = rows.groupby("practice", sort=True, observed=True).agg(
+        clients=("clients", "first"), avoided=("avoided_pence", "sum"))
+    # The referrals by practice exactly as published in "Who was referred" (one suppression
+    # pattern for the same counts, so one table cannot undo the other's suppression).
+    reach = b.published_connected("practice").rename(index={"all referrals": ALL_PRACTICES})
+    clients = published_series(per_practice["clients"].astype("int64"), total=ALL_PRACTICES)
+    did = practice_did(b, spec, list(per_practice.index))
+    parts = [heading(f"By practice ({spec.text})"), _practice_table(b, per_practice, reach, clients, did)]
+    shown = per_practice[[not missing(clients[p]) and per_practice.loc[p, "clients"] > 0 for p in per_practice.index]]
+    if len(shown):
+        parts.append(_practice_figure(spec, shown, did))
+    parts.append(_practice_directions(rows))
+    best = per_practice[[not missing(clients[p]) for p in per_practice.index]]
+    if len(best):
+        top = best["avoided"].idxmax()
+        parts.append(paragraph(f"The practice with the greatest naive cost avoidance is {top}: "
+                               f"{money_text(best.loc[top, 'avoided'])} (from "
+                               f"{count_text(reach['referred'].get(top, pd.NA))} referrals, "
+                               f"{count_text(reach['connected'].get(top, pd.NA))} connected)."))
+    return parts
+
+
+def _practice_table(b: Builder, per_practice: pd.DataFrame, reach: pd.DataFrame, clients: pd.Series,
+                    did: dict[str, tuple[Any, Interval]] | None) -> str:
+    table = {}
+    for practice in [*per_practice.index, ALL_PRACTICES]:
+        whole = practice == ALL_PRACTICES
+        n = int(per_practice["clients"].sum() if whole else per_practice.loc[practice, "clients"])
+        avoided = int(per_practice["avoided"].sum() if whole else per_practice.loc[practice, "avoided"])
+        hidden = missing(clients[practice])
+        record = {"referred": count_text(reach["referred"].get(practice, pd.NA)),
+                  "connected": count_text(reach["connected"].get(practice, pd.NA)),
+                  "in window": count_text(clients[practice]),
+                  "naive avoided": DASH if hidden else money_text(avoided),
+                  "naive per client": DASH if hidden else money_text(pence_per(avoided, n))}
+        if did is not None:
+            matched, interval = _matched_of(b, did, practice)
+            record["matched"] = DASH if matched is None else count_text(matched)
+            record["matched DiD per client"] = DASH if interval is None else with_interval(*interval, money_text)
+        table[practice] = record
+    return html_table(pd.DataFrame(table).T, "Cost avoidance by practice",
+                      note="Money is hidden for a practice whose clients are suppressed. The matched DiD per "
+                           "practice rests on few matched sets: read its interval before its point estimate.")
+
+
+def _matched_of(b: Builder, did: dict[str, tuple[Any, Interval]], practice: str) -> tuple[Any, Interval | None]:
+    """A practice's published matched clients (None: it has none) and DiD per client (None
+    where not shown); for all practices, the whole matched comparison's."""
+    if practice == ALL_PRACTICES:
+        money_row = b.comparison.rows(b.last, money=True)
+        matched = pd.NA if money_row is None else published_count(int(money_row["clients"].iloc[0]))
+        return matched, b.comparison.avoided_per_client(b.last)
+    if practice not in did:
+        return None, None
+    matched, interval = did[practice]
+    return matched, None if missing(matched) else interval
+
+
+def _practice_figure(spec: WindowSpec, shown: pd.DataFrame, did: dict[str, tuple[Any, Interval]] | None) -> str:
+    labels = list(shown.index)
+    naive = [_pounds(pence_per(int(shown.loc[p, "avoided"]), int(shown.loc[p, "clients"]))) for p in labels]
+    series: dict[str, Any] = {"naive before/after": (naive, None, None)}
+    if did is not None:
+        matched = [did[p][1] if p in did and not missing(did[p][0]) else (pd.NA,) * 3 for p in labels]
+        series["matched DiD"] = tuple([_pounds(v[i]) for v in matched] for i in range(3))
+    return html_figure(
+        _plots.estimates(labels, series, f"Cost avoided per client by practice, {spec.text}",
+                         "cost avoided per client (£)", money=True),
+        "cost_by_practice", "Cost avoided per client by practice: naive, and matched DiD with its interval "
+                            "(practices with suppressed counts left out).")
+
+
+def _practice_directions(rows: pd.DataFrame) -> str:
+    """Practices with a fall / rise in each kind, as service reports count surgeries."""
+    direction = {}
+    for kind, block in rows.groupby("kind", sort=False):
+        change = block["post"] - block["pre"]
+        direction[kind_label(kind)] = published_series(pd.Series({
+            "fewer": int((change < 0).sum()), "same": int((change == 0).sum()), "more": int((change > 0).sum())}),
+            total="practices")
+    frame = pd.DataFrame(direction).T.apply(lambda col: col.map(count_text))
+    return html_table(frame, "Practices with fewer, the same or more events after than before (naive)")
+
+
+def practice_did(b: Builder, spec: WindowSpec, practices: list[str]) -> dict[str, tuple[Any, Interval]] | None:
+    """Per practice with matched clients: the published count of them and the DiD cost avoided
+    per matched client (point, low, high), from ``Match.did(clients=...)`` over its sets."""
+    if not b.comparison.available or b.comparison.rows(spec, money=True) is None:
+        return None
+    labels = b.ev.clients["practice"].astype("string")
+    ids = b.ev.client_columns["client_id"]
+    found: dict[str, tuple[int, Interval]] = {}
+    for practice in practices:
+        table = b.comparison.did_for(ids[(labels == practice).fillna(False).to_numpy(dtype=bool)])
+        row = window_rows(table, spec, money=True)
+        if row is not None:
+            found[practice] = (int(row["clients"].iloc[0]), avoided_per_client(row.iloc[0]))
+    if not found:
+        return None
+    matched = published_series(pd.Series({p: n for p, (n, _) in found.items()}, dtype="int64"), total=None)
+    return {p: (matched[p], interval) for p, (_, interval) in found.items()}
