@@ -8,7 +8,7 @@ DataFrames (or Arrow tables) and results come out as DataFrames.
 from __future__ import annotations
 
 try:
-    from . import _core
+    from . import _core as _core  # re-exported: socialrx._core is part of the typed surface
 except ImportError as error:  # pragma: no cover - only without a build
     raise ImportError(
         "socialrx's compiled core (socialrx._core) is missing: install the package with "
@@ -20,7 +20,7 @@ from ._version import __version__
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
 from .summary import Headline, headline
-from .support import feedback_summary, outward_referrals, phb_breaches, spend, suppress, support_summary
+from .support import feedback_summary, outward_referrals, phb_breaches, spend, support_summary, suppress
 from .synthetic import SyntheticService, synthetic
 from .tariff import Tariff, load_tariff, tariff_table
 
