@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # One entry point that sets up everything it needs (idempotent), then runs one job:
 #   ./dev.sh demo   evaluate the built-in synthetic service; out/demo.json and out/demo.html
-#   ./dev.sh test   every test: C++ (ctest) and Python (pytest), then ruff, mypy and the stub drift check
+#   ./dev.sh test   every test: C++ (ctest) and Python (pytest), then ruff, mypy, the stub drift check
+#                   and clang-format
 #   ./dev.sh bench  the benchmarks (minutes; results to stdout)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
 venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
-                 libgtest-dev libbenchmark-dev chromium)
+                 libgtest-dev libbenchmark-dev chromium clang-format)
 python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib pytest hypothesis
                  statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy
                  ruff mypy pandas-stubs
@@ -64,6 +65,7 @@ case "${1:-}" in
     (cd "$root" && "$venv/bin/ruff" check)
     (cd "$root" && "$venv/bin/mypy")
     (cd "$root" && "$venv/bin/python" tools/stubs.py --check)
+    (cd "$root" && git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format --dry-run --Werror)
     # The end-to-end benchmark at a smoke size: it checks socialrx against pandas, untimed.
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py" --smoke
     ;;
