@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -254,6 +255,57 @@ def test_report_command(service, tmp_path):
     args.handler(args)
     assert _parse(out).headings == _expected_headings()
     assert "matched DiD" in out.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------ what was done
+def _section(text: str, section_id: str) -> str:
+    return re.search(rf'<section id="{section_id}".*?</section>', text, flags=re.S).group(0)
+
+
+def _plain(fragment: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def test_header_says_what_was_done(service, report):
+    """Right under the title: version, data range, seed, replicates and the tariff's name and
+    price year; the illustrative-prices banner at the top, before the first section."""
+    text = report.read_text(encoding="utf-8")
+    header = re.search(r"<header.*?</header>", text, flags=re.S).group(0)
+    facts = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", unescape(header)))
+    tariff = socialrx.load_tariff("example")
+    assert facts == {
+        "socialrx": socialrx.__version__,
+        "Data": f"{service.data_start.date()} – {service.data_end.date()}",
+        "Seed": "1 (matching and bootstrap)",
+        "Bootstrap replicates": "200",
+        "Tariff": f"{tariff.name}, prices of {tariff.price_year}",
+    }
+    assert text.index("<h1>") < text.index("<header") + len(header) < text.index("<section")
+    assert "Illustrative prices." in header
+
+
+def test_methods_name_the_covariates_used_and_those_left_out(service):
+    """With only patient_id in the comparison table, age, sex and deprivation cannot be matched
+    on: Methods lists exactly the match's covariates and, with its reasons, those left out."""
+    ev = socialrx.Evaluation(clients=service.clients, events=service.events,
+                             comparison=service.comparison[["patient_id"]], tariff="example",
+                             data_start=service.data_start, data_end=service.data_end)
+    methods = _plain(_section(build_report(ev, bootstrap=20).html(), "methods"))
+    match = ev.match(k=1, caliper=0.2, seed=1)
+    used = re.search(r"on (\d+) covariates?: (.*?)\.", methods)
+    assert used.group(2).split(", ") == match.covariate_names and int(used.group(1)) == len(match.covariate_names)
+    assert not {"age", "female", "deprivation_decile"} & set(match.covariate_names)
+    left_out = re.search(r"Left out of the default set:(.*?)Of ", methods, flags=re.S).group(1).split()
+    assert " ".join(left_out) == " ".join(" ".join(match.notes).split())
+    assert [n.split(":")[0] for n in match.notes] == ["age", "female", "deprivation_decile"]
+    assert "(1:1)" in methods and "caliper of 0.2 standard deviations" in methods and "20 replicates" in methods
+
+
+def test_methods_without_a_match_say_why(service):
+    report = build_report(_evaluation(service), match=False)
+    methods = _plain(_section(report.html(), "methods"))
+    assert "left out of this report (match=False)" in methods
+    assert "covariates" not in methods
 
 
 # ------------------------------------------------------------------------------ headless browser

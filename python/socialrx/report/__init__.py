@@ -32,6 +32,7 @@ from ._comparison import Comparison, comparison_for
 from ._cost import cost_section
 from ._did import comparison_section
 from ._feedback import feedback_section
+from ._header import header_facts, illustrative_banner
 from ._html import Report, Section
 from ._methods import methods_section
 from ._net import net_section
@@ -98,7 +99,8 @@ def assemble(b: Builder, *, title: str, subtitle: str, periods: dict[str, Builde
     if periods:
         sections.append(periods_section(periods))
     sections.append(methods_section(b, periods_note))
-    return Report(title=title, subtitle=subtitle, sections=sections)
+    return Report(title=title, subtitle=subtitle, sections=sections, facts=header_facts(b),
+                  banner=illustrative_banner(b))
 
 
 def _period_builders(ev: Evaluation, windows: list[Window], service_cost_pence: ServiceCost, match: Any,

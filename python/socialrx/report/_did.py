@@ -38,13 +38,11 @@ from ._published import (
 def comparison_section(b: Builder) -> Section:
     section = Section("comparison", "Matched comparison")
     section.parts.append(paragraph(
-        "Each connected client is matched to a patient who was not referred, with a similar propensity to be "
-        "referred (logistic regression on age, sex, deprivation and use of each service in the year before "
-        "the index date and in the one or two years before that; nearest neighbour "
-        "on the logit of the score within a caliper), followed over the same windows from a pseudo index date. "
-        "The difference-in-differences (DiD) is the clients' change minus their matches' change: the part of the "
-        "fall not explained by what happened to similar people anyway. Intervals are bootstrap percentile "
-        "intervals over matched sets."))
+        "Each eligible client is matched to patients who were not referred but had a similar propensity to be "
+        "referred, followed over the same windows from a pseudo index date. The difference-in-differences (DiD) "
+        "is the clients' change minus their matches' change: the part of the fall not explained by what happened "
+        "to similar people anyway. Intervals are bootstrap percentile intervals over matched sets. How the "
+        "clients were matched, on which covariates and which were left out: Methods and caveats."))
     if not b.comparison.available:
         section.parts.append(notice(b.comparison.note or "The matched comparison is not available."))
         return section

@@ -223,7 +223,10 @@ CSS = """
 .sxr-report h1{font-size:26px;margin:22px 0 4px;color:#123c5a}
 .sxr-report h2{font-size:20px;margin:34px 0 10px;padding-bottom:4px;border-bottom:2px solid #1f5f8b;color:#123c5a}
 .sxr-report h3{font-size:16px;margin:22px 0 8px;color:#1f5f8b}
-.sxr-report .sxr-subtitle{color:#51606b;margin:0 0 14px}
+.sxr-report .sxr-subtitle{color:#51606b;margin:0 0 8px}
+.sxr-report dl.sxr-facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:14px;margin:0 0 14px}
+.sxr-report dl.sxr-facts dt{color:#51606b}
+.sxr-report dl.sxr-facts dd{margin:0}
 .sxr-report nav{background:#f2f6f9;border:1px solid #d9e2e8;padding:8px 14px;border-radius:6px;font-size:14px;
   display:flex;flex-wrap:wrap;gap:4px 16px}
 .sxr-report nav a{color:#1f5f8b;text-decoration:none;white-space:nowrap}
@@ -261,17 +264,27 @@ if(document.readyState==='complete'){mark();}else{window.addEventListener('load'
 
 @dataclass
 class Report:
-    """A rendered report: its sections as HTML; ``save`` writes the self-contained file and
-    ``_repr_html_`` shows it in a notebook."""
+    """A rendered report: its header and sections as HTML; ``save`` writes the self-contained
+    file and ``_repr_html_`` shows it in a notebook.
+
+    ``facts`` (what was done: version, data, seed, ...) are shown under the title, then the
+    ``banner`` (HTML; a warning that belongs at the top), then the sections."""
 
     title: str
     subtitle: str
     sections: list[Section]
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    banner: str = ""
+
+    def header(self) -> str:
+        facts = "".join(f"<dt>{esc(what)}</dt><dd>{esc(value)}</dd>" for what, value in self.facts)
+        return (f'<header id="header"><h1>{esc(self.title)}</h1><p class="sxr-subtitle">{esc(self.subtitle)}</p>'
+                f'<dl class="sxr-facts">{facts}</dl>{self.banner}</header>')
 
     def body(self) -> str:
         nav = "".join(f'<a href="#{esc(s.id)}">{esc(s.title)}</a>' for s in self.sections)
-        return (f'<div class="sxr-report"><h1>{esc(self.title)}</h1><p class="sxr-subtitle">{esc(self.subtitle)}</p>'
-                f"<nav>{nav}</nav>" + "".join(s.html() for s in self.sections) + "</div>")
+        return (f'<div class="sxr-report">{self.header()}<nav>{nav}</nav>'
+                + "".join(s.html() for s in self.sections) + "</div>")
 
     def html(self) -> str:
         return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"

@@ -18,6 +18,7 @@ from ._html import (
     paragraph,
     readable,
 )
+from ._matching import matching_parts
 from ._published import Builder, published_series
 
 WINDOW_RULE = (
@@ -64,7 +65,7 @@ def methods_section(b: Builder, periods_note: str) -> Section:
         section.parts += [heading("Tariff"), tariff_table_html(b)]
         if is_illustrative(b.tariff):
             section.parts.append(notice(ILLUSTRATIVE_WARNING))
-    section.parts += [heading("Matched comparison"), _matching_text(b)]
+    section.parts += [heading("Matched comparison"), *matching_parts(b.comparison, b.specs)]
     section.parts += [heading("Disclosure control"), paragraph(DISCLOSURE_RULE), heading("Caveats"), CAVEATS]
     return section
 
@@ -105,16 +106,6 @@ def _pairing_parts(b: Builder) -> list[str]:
     shown = pd.DataFrame({"clients": [count_text(v) for v in published]}, index=[readable(i) for i in published.index])
     return [html_table(shown, "Outcome ratings: who was paired",
                        note="Only clients rated at baseline and at a later follow-up are in the outcome figures.")]
-
-
-def _matching_text(b: Builder) -> str:
-    if not b.comparison.available:
-        return notice(b.comparison.note or "The matched comparison is not available.")
-    return paragraph(
-        f"1:1 nearest-neighbour matching on the propensity score with a caliper of 0.2 standard deviations of "
-        f"its logit; difference-in-differences per event kind and in money; {b.comparison.level:.0%} percentile "
-        f"bootstrap intervals over matched sets ({b.comparison.bootstrap:,} replicates, seeded: the same for any "
-        "number of threads).")
 
 
 def tariff_table_html(b: Builder) -> str:

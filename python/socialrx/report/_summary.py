@@ -5,13 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .._measures import percent_change
-from ..tariff import ILLUSTRATIVE_WARNING, is_illustrative
 from ._comparison import did_pct_text
 from ._html import (
     FEEDBACK_LABELS,
     Section,
     count_text,
-    esc,
     html_table,
     kind_label,
     money_text,
@@ -123,9 +121,6 @@ def _cost_figures(b: Builder) -> KeyFigures:
 
 def summary_section(b: Builder) -> Section:
     section = Section("summary", "Summary")
-    if b.has_cost and is_illustrative(b.tariff):
-        section.parts.append(f'<p class="sxr-callout sxr-warning"><strong>Illustrative prices.</strong> '
-                             f"{esc(ILLUSTRATIVE_WARNING)}</p>")
     key = pd.DataFrame(key_figures(b), columns=["measure", "value"]).set_index("measure")
     section.parts.append(html_table(key, "Key figures", cls="sxr-key"))
     section.parts.append(
