@@ -80,7 +80,9 @@ def test_no_module_imports_a_later_layer():
 
 
 def test_no_import_cycle():
-    graph = _graph()
+    # A hook runs only when its call does, after every module has loaded: the loop it closes
+    # (the report reads the headline, which reads the evaluation) is the one the layers allow.
+    graph = {m: {d for d in deps if (m, d) not in HOOKS} for m, deps in _graph().items()}
     state: dict[str, int] = {}
     cycles = []
 

@@ -12,11 +12,15 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import socialrx
+from socialrx import _core
+from socialrx._measures import whole_pence
 from socialrx.cli import build_parser
 from socialrx.report import SECTIONS, build_report, write_report
+from socialrx.summary import Headline, headline
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SERVICE_COST = 45_269_800
@@ -306,6 +310,127 @@ def test_methods_without_a_match_say_why(service):
     methods = _plain(_section(report.html(), "methods"))
     assert "left out of this report (match=False)" in methods
     assert "covariates" not in methods
+
+
+# ------------------------------------------------------------------------------ one honest answer
+DEMO_SERVICE_COST = 5_000_000
+FIGURE = re.compile(r"naive (?P<naive>\S+) over (?P<included>[\d,]+) included clients"
+                    r"(?:; matched DiD (?P<did>\S+) \(95% CI (?P<low>\S+) to (?P<high>\S+)\) over "
+                    r"(?P<matched>[\d,]+) (?P<population>[^;]+))?$")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo-sized service, its report's key figures, and the figures made apart from it: the
+    headline (JSON and frame), and the match and DiD of the public API."""
+    data = socialrx.synthetic(n_clients=600, n_comparison=6000, seed=1, true_effect=0.1)
+    ev = _evaluation(data)
+    report = build_report(ev, service_cost_pence=DEMO_SERVICE_COST, bootstrap=100, seed=1)
+    table = re.search(r"Key figures</p>(.*?)</table>", _section(report.html(), "summary"), flags=re.S).group(1)
+    key = {unescape(m): unescape(v) for m, v in re.findall(r"<th>(.*?)</th>\s*<td>(.*?)</td>", table)}
+    figures = headline(ev, service_cost_pence=DEMO_SERVICE_COST, bootstrap=100, seed=1)
+    did = ev.match(k=1, caliper=0.2, seed=1).did(windows=(6, 12), bootstrap=100, seed=1)
+    return ev, key, figures, did
+
+
+def _parts(text: str) -> dict[str, str]:
+    found = FIGURE.fullmatch(text)
+    assert found, text
+    return found.groupdict()
+
+
+def _pence(text: str) -> int:
+    sign = -1 if text.startswith("−") else 1
+    return sign * int(text.lstrip("−£").replace(",", "").replace(".", ""))
+
+
+def _percent(value: float) -> str:
+    return f"{value:+.0f}%".replace("-", "−")
+
+
+def _effect(figures: Headline, kind: str, figure: str, method: str, population: str) -> dict:
+    """The JSON's row, checked against the frame's same row."""
+    row = next(e for e in figures.figures["effects"] if (e["window"], e["kind"], e["figure"], e["method"],
+                                                          e["population"]) == ("12m", kind, figure, method, population))
+    frame = figures.effects.set_index(["window", "kind", "figure", "method", "population"])
+    framed = frame.loc[("12m", kind, figure, method, population)]
+    for column in ("clients", "value", "ci_low", "ci_high"):  # exactly: not a penny apart
+        assert framed[column] == row[column] or (pd.isna(framed[column]) and row[column] is None), column
+    return row
+
+
+def _money_row(did) -> dict:
+    rows = did.estimates
+    return rows[(rows["window"] == "12m") & (rows["kind"] == "all_kinds_pence")].iloc[0]
+
+
+def test_cost_avoided_agrees_to_the_penny(demo):
+    ev, key, figures, did = demo
+    shown = _parts(key["Gross cost avoidance, 12 months"])
+    costs = ev.cost_avoidance(windows=12)
+    naive = _effect(figures, "all_priced_kinds", "cost_avoided_pence", "before_after", "included clients")
+    assert _pence(shown["naive"]) == naive["value"] == int(costs["avoided_pence"].sum())
+    assert int(shown["included"].replace(",", "")) == naive["clients"] == int(costs["clients"].max())
+    matched = _effect(figures, "all_priced_kinds", "cost_avoided_pence", "did", "matched clients")
+    money = _money_row(did)
+    clients = int(money["clients"])
+    expected = (-int(money["did_pence_total"]), whole_pence(-money["ci_high_pence"] * clients),
+                whole_pence(-money["ci_low_pence"] * clients))
+    assert (_pence(shown["did"]), _pence(shown["low"]), _pence(shown["high"])) == expected
+    assert (matched["value"], matched["ci_low"], matched["ci_high"]) == expected
+    assert int(shown["matched"].replace(",", "")) == matched["clients"] == clients
+
+
+def test_cost_avoided_per_client_agrees_to_the_penny(demo):
+    ev, key, figures, did = demo
+    shown = _parts(key["Cost avoided per client, 12 months"])
+    assert _pence(shown["naive"]) == ev.net_saving(DEMO_SERVICE_COST, window=12)["gross_per_patient_pence"]
+    money = did.table[(did.table["window"] == "12m") & (did.table["kind"] == "all_kinds_pence")].iloc[0]
+    assert (_pence(shown["did"]), _pence(shown["low"]), _pence(shown["high"])) == (
+        money["pence_avoided_per_client"], money["pence_avoided_ci_low"], money["pence_avoided_ci_high"])
+
+
+def test_net_saving_per_patient_agrees_to_the_penny(demo):
+    ev, key, figures, did = demo
+    shown = _parts(key["Net saving per patient, 12 months"])
+    saving = ev.net_saving(DEMO_SERVICE_COST, window=12)
+    naive = _effect(figures, "all_priced_kinds", "net_saving_per_patient_pence", "before_after", "included clients")
+    assert _pence(shown["naive"]) == naive["value"] == saving["net_per_patient_pence"]
+    money = _money_row(did)
+    patients = int(saving["patients"])
+    expected = tuple(_core.net_saving(whole_pence(-money[column]) * patients, DEMO_SERVICE_COST,
+                                      patients).net_per_patient
+                     for column in ("did_pence_per_client", "ci_high_pence", "ci_low_pence"))
+    matched = _effect(figures, "all_priced_kinds", "net_saving_per_patient_pence", "did", "matched clients")
+    assert (_pence(shown["did"]), _pence(shown["low"]), _pence(shown["high"])) == expected
+    assert (matched["value"], matched["ci_low"], matched["ci_high"]) == expected
+    extrapolated = key["Net saving, 12 months, the matched DiD extrapolated to every included client"]
+    row = next(e for e in figures.figures["effects"] if e["window"] == "12m" and e["method"] == "did_extrapolated")
+    assert extrapolated == (f"matched DiD {_money(row['value'])} (95% CI {_money(row['ci_low'])} to "
+                            f"{_money(row['ci_high'])}) over {patients:,} {row['population']}")
+
+
+def _money(pence: int) -> str:
+    return _core.format_pounds(int(pence)).replace("-", "−")
+
+
+@pytest.mark.parametrize("kind, label", [("ae_attendance", "A&E attendances"),
+                                         ("emergency_admission", "Emergency admissions")])
+def test_percent_change_agrees(demo, kind, label):
+    ev, key, figures, did = demo
+    shown = _parts(key[f"{label}, 12 months after vs before"])
+    use = ev.utilisation(windows=12).set_index("kind").loc[kind]
+    naive = _effect(figures, kind, "pct_change", "before_after", "included clients")
+    assert shown["naive"] == _percent(naive["value"]) == _percent(use["pct_change"])
+    assert int(shown["included"].replace(",", "")) == naive["clients"] == use["clients"]
+    rows = did.estimates
+    estimate = rows[(rows["window"] == "12m") & (rows["kind"] == kind)].iloc[0]
+    matched = _effect(figures, kind, "pct_change", "did", "matched clients")
+    expected = tuple(_percent(v) for v in (estimate["did_pct"], estimate["ci_low_pct"], estimate["ci_high_pct"]))
+    assert (shown["did"], shown["low"], shown["high"]) == expected
+    assert tuple(_percent(matched[c]) for c in ("value", "ci_low", "ci_high")) == expected
+    assert int(shown["matched"].replace(",", "")) == matched["clients"] == estimate["clients"]
+    assert shown["population"] == "matched clients"
 
 
 # ------------------------------------------------------------------------------ headless browser

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
 
 from .._measures import Window, parse_windows
 from ._comparison import Comparison, comparison_for
@@ -47,12 +47,15 @@ from ._utilisation import utilisation_section
 from ._wellbeing import wellbeing_section
 
 if TYPE_CHECKING:  # the report renders an Evaluation's results; it never builds one
+    from ..did import DiDResult
     from ..evaluation import Evaluation
+    from ..matching import Match
 
 __all__ = ["DEFAULT_TITLE", "SECTIONS", "Report", "build_report", "write_report"]
 
 ByPeriod = Union[bool, None, Literal["side_by_side", "separate"]]
 ServiceCost = Union[int, Mapping[str, int], None]
+MatchOption = Union["Match", Literal[False], None]
 DEFAULT_TITLE = "Social prescribing service evaluation"
 SECTIONS = (
     ("summary", "Summary"),
@@ -103,7 +106,7 @@ def assemble(b: Builder, *, title: str, subtitle: str, periods: dict[str, Builde
                   banner=illustrative_banner(b))
 
 
-def _period_builders(ev: Evaluation, windows: list[Window], service_cost_pence: ServiceCost, match: Any,
+def _period_builders(ev: Evaluation, windows: list[Window], service_cost_pence: ServiceCost, match: MatchOption,
                      bootstrap: int, seed: int, whole: Builder) -> dict[str, Builder]:
     """One builder per reporting period, each with its own matched comparison where the whole
     service has one, and ``whole`` for all periods together."""
@@ -123,7 +126,7 @@ def _produced() -> str:
 
 
 def build_report(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by_period: ByPeriod = False,
-                 service_cost_pence: ServiceCost = None, match: Any = None, did: Any = None,
+                 service_cost_pence: ServiceCost = None, match: MatchOption = None, did: DiDResult | None = None,
                  bootstrap: int = 2000, seed: int = 1, title: str = DEFAULT_TITLE) -> Report:
     """The report as an object (``.html()``, ``.save(path)``, shown in a notebook); see
     :func:`write_report` for the arguments. ``by_period="separate"`` is not possible here (it
@@ -144,8 +147,8 @@ def build_report(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by_peri
 
 
 def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] = (6, 12),
-                 by_period: ByPeriod = False, service_cost_pence: ServiceCost = None, match: Any = None,
-                 did: Any = None, bootstrap: int = 2000, seed: int = 1,
+                 by_period: ByPeriod = False, service_cost_pence: ServiceCost = None, match: MatchOption = None,
+                 did: DiDResult | None = None, bootstrap: int = 2000, seed: int = 1,
                  title: str = DEFAULT_TITLE) -> Path | list[Path]:
     """Write the evaluation report as one self-contained HTML file.
 
@@ -162,9 +165,11 @@ def write_report(ev: Evaluation, path: str | Path, *, windows: Sequence[Window] 
             periods together; or a mapping from period label ("2023/24", and "all periods") to
             that period's cost, for the per-period net saving of ``"separate"`` and
             ``"side_by_side"``.
-        match, did: an existing ``ev.match(...)`` result and/or its ``did(...)`` result. By
-            default, with a comparison group, the report matches (``k=1, caliper=0.2``) and
-            estimates the DiD itself; ``match=False`` leaves the matched comparison out.
+        match, did: an existing ``ev.match(...)`` and, optionally, its ``match.did(...)`` over
+            at least these windows (a ``did`` needs the ``match`` it was run on). By default,
+            with a comparison group, the report matches (``k=1, caliper=0.2``) and estimates
+            the DiD itself; ``match=False`` leaves the matched comparison out. The key figures'
+            matched DiD comes from ``socialrx.summary.headline`` over the same match and DiD.
         bootstrap, seed: bootstrap replicates and seed of the DiD intervals (and the match).
         title: the report's title.
 

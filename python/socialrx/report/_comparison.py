@@ -5,82 +5,100 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .._measures import Window, WindowSpec
 from ..did import MONEY_KIND, DiDResult
-from ._html import missing, pence_or_na, signed_percent
+from ._html import missing, signed_percent
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluation
+    from ..matching import Match
 
 LEVEL = 0.95
+Interval = tuple[Any, Any, Any]
 
 
 @dataclass
 class Comparison:
-    """The match, its DiD table (``socialrx.did`` columns) and a note saying why either is
-    missing; ``level``, ``bootstrap`` and ``seed`` are those the DiD was estimated with."""
+    """The match, its DiD and a note saying why either is missing; ``seed`` is the report's (of
+    the match and bootstrap it makes itself)."""
 
-    match: Any = None
-    did: pd.DataFrame | None = None
+    match: Match | None = None
+    result: DiDResult | None = None
     note: str = ""
-    level: float = LEVEL
-    bootstrap: int = 0
     seed: int = 1
-    windows: tuple[Window, ...] = ()
 
     @property
     def available(self) -> bool:
-        return self.did is not None and len(self.did) > 0
+        return self.result is not None and len(self.result.estimates) > 0
+
+    @property
+    def did(self) -> pd.DataFrame | None:
+        """The estimator's table (``socialrx.did`` columns)."""
+        return None if self.result is None else self.result.estimates
+
+    @property
+    def level(self) -> float:
+        return LEVEL if self.result is None else self.result.level
+
+    @property
+    def replicates(self) -> int:
+        return 0 if self.result is None else self.result.replicates
+
+    @property
+    def bootstrap_seed(self) -> int:
+        """The seed of the DiD's bootstrap: a given DiD's own, else the report's."""
+        return self.seed if self.result is None or self.result.seed is None else self.result.seed
 
     def rows(self, spec: WindowSpec, *, money: bool = False) -> pd.DataFrame | None:
-        """One window's DiD rows by kind (``money``: the all-kinds money row instead)."""
+        """One window's DiD estimates by kind (``money``: the all-kinds money row instead)."""
         return window_rows(self.did, spec, money=money)
 
-    def did_for(self, client_ids: np.ndarray) -> pd.DataFrame | None:
-        """The DiD over the matched sets of some clients (e.g. one practice's), or None where
-        none of them was matched."""
-        if self.match is None or not self.match.matches()["client_id"].isin(client_ids).any():
-            return None
-        return self.match.did(windows=self.windows, bootstrap=self.bootstrap, level=self.level, seed=self.seed,
-                              progress=False, clients=client_ids).estimates
+    def avoided(self, spec: WindowSpec) -> pd.DataFrame | None:
+        """One window's ``DiDResult.table`` rows by kind, money row included (avoided > 0 a saving)."""
+        return None if self.result is None else window_table(self.result, spec)
 
-    def avoided_per_client(self, spec: WindowSpec) -> tuple[Any, Any, Any] | None:
+    def avoided_per_client(self, spec: WindowSpec) -> Interval | None:
         """The DiD cost avoided per matched client over every priced kind, with its interval."""
-        row = self.rows(spec, money=True)
-        return None if row is None else avoided_per_client(row.iloc[0])
+        table = self.avoided(spec)
+        return None if table is None or MONEY_KIND not in table.index else pence_avoided(table.loc[MONEY_KIND])
 
-    def avoided(self, spec: WindowSpec) -> tuple[Any, Any, Any] | None:
-        """The DiD cost avoided over all the matched clients, with its interval: (pence, low, high)."""
-        rows = self.rows(spec, money=True)
-        if rows is None or missing(rows["did_pence_total"].iloc[0]):
+    def did_for(self, client_ids: np.ndarray) -> DiDResult | None:
+        """The DiD over the matched sets of some clients (e.g. one practice's), with the settings
+        of the whole comparison's; None where none of them was matched."""
+        if self.match is None or self.result is None:
             return None
-        row = rows.iloc[0]
-        clients = float(row["clients"])
-        return (-int(row["did_pence_total"]), pence_or_na(-row["ci_high_pence"] * clients),
-                pence_or_na(-row["ci_low_pence"] * clients))
+        if not self.match.matches()["client_id"].isin(client_ids).any():
+            return None
+        return self.match.did(windows=[spec.argument for spec in self.result.windows],
+                              bootstrap=self.result.replicates, level=self.result.level,
+                              seed=self.bootstrap_seed,
+                              progress=False, clients=client_ids)
 
 
 def window_rows(table: pd.DataFrame | None, spec: WindowSpec, *, money: bool = False) -> pd.DataFrame | None:
-    """One window's rows of a DiD table by kind (``money``: the all-kinds money row instead)."""
+    """One window's rows of DiD estimates by kind (``money``: the all-kinds money row instead)."""
     if table is None or not len(table):
         return None
-    rows = table[table["window_days"] == spec.days] if "window_days" in table else table[
-        table["window"] == spec.label]
+    rows = table[table["window_days"] == spec.days]
     is_money = rows["kind"] == MONEY_KIND
     rows = rows[is_money] if money else rows[~is_money]
     return rows.set_index("kind") if len(rows) else None
 
 
-def avoided_per_client(row: pd.Series) -> tuple[Any, Any, Any]:
-    """A DiD row's cost avoided per matched client, signed as the naive figure (a saving
-    positive), with its interval, in whole pence: (point, low, high)."""
-    return (pence_or_na(-row["did_pence_per_client"]), pence_or_na(-row["ci_high_pence"]),
-            pence_or_na(-row["ci_low_pence"]))
+def window_table(result: DiDResult, spec: WindowSpec) -> pd.DataFrame | None:
+    """One window's rows of a DiD's ``table`` (avoided > 0 a saving) by kind."""
+    rows = result.table[result.table["window"] == spec.label]
+    return rows.set_index("kind") if len(rows) else None
+
+
+def pence_avoided(row: pd.Series) -> Interval:
+    """A ``DiDResult.table`` row's pence avoided per matched client with its interval."""
+    return row["pence_avoided_per_client"], row["pence_avoided_ci_low"], row["pence_avoided_ci_high"]
 
 
 def did_pct_text(row: pd.Series) -> str:
@@ -92,30 +110,27 @@ def did_pct_text(row: pd.Series) -> str:
     return text
 
 
-def comparison_for(ev: Evaluation, windows: Sequence[Window], match: Any, did: Any, bootstrap: int,
-                   seed: int) -> Comparison:
-    """Match and estimate the DiD unless given; on failure, a Comparison whose note says why."""
-    base: dict[str, Any] = dict(level=LEVEL, bootstrap=bootstrap, seed=seed, windows=tuple(windows))
+def comparison_for(ev: Evaluation, windows: Sequence[Window], match: Match | Literal[False] | None,
+                   did: DiDResult | None, bootstrap: int, seed: int) -> Comparison:
+    """The caller's match and DiD, or a match and DiD made here (1:1 within 0.2 SD, ``seed``);
+    where there can be none, a Comparison whose note says why."""
     if match is False:
-        return Comparison(note="The matched comparison was left out of this report (match=False).", **base)
-    if isinstance(did, DiDResult):
-        did = did.estimates
-    if isinstance(did, pd.DataFrame):
-        if "level" in did and len(did):
-            base["level"] = float(did["level"].iloc[0])
-        if "replicates" in did and len(did):
-            base["bootstrap"] = int(did["replicates"].iloc[0])
-        return Comparison(match=match, did=did, **base)
+        return Comparison(note="The matched comparison was left out of this report (match=False).", seed=seed)
+    if did is not None:
+        if match is None:
+            raise ValueError("did: pass the match it was run on as well (match=)")
+        return Comparison(match=match, result=did, seed=seed)
     if match is None:
         if ev.comparison is None:
             return Comparison(note="No comparison group was given (Evaluation(comparison=...)), so only the naive "
-                                   "before/after figures are shown. They include regression to the mean.", **base)
+                                   "before/after figures are shown. They include regression to the mean.", seed=seed)
         try:
             match = ev.match(k=1, caliper=0.2, seed=seed)
         except ValueError as error:  # the report still stands without it; say why
-            return Comparison(note=f"The matched comparison could not be formed: {error}", **base)
+            return Comparison(note=f"The matched comparison could not be formed: {error}", seed=seed)
     try:
-        table = match.did(windows=tuple(windows), bootstrap=bootstrap, level=LEVEL, seed=seed).estimates
+        result = match.did(windows=tuple(windows), bootstrap=bootstrap, level=LEVEL, seed=seed)
     except ValueError as error:
-        return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}", **base)
-    return Comparison(match=match, did=table, **base)
+        return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}",
+                          seed=seed)
+    return Comparison(match=match, result=result, seed=seed)

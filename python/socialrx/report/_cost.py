@@ -9,7 +9,8 @@ import pandas as pd
 
 from .. import _plots
 from .._measures import WindowSpec, pence_per
-from ._comparison import avoided_per_client, window_rows
+from ..did import MONEY_KIND
+from ._comparison import Interval, pence_avoided, window_table
 from ._html import (
     DASH,
     Section,
@@ -24,9 +25,8 @@ from ._html import (
     paragraph,
     with_interval,
 )
-from ._published import Builder, did_publishable, published_count, published_series
+from ._published import Builder, did_publishable, effect_interval, published_count, published_series
 
-Interval = tuple[Any, Any, Any]
 ALL_PRACTICES = "all practices"
 
 
@@ -48,12 +48,14 @@ def cost_section(b: Builder) -> Section:
     return section
 
 
-def _publishable_kinds(did: pd.DataFrame | None) -> dict[str, bool]:
-    """Per kind of a window's DiD rows, whether its per-client money may be shown."""
-    if did is None:
-        return {}
-    return {kind: ok and not missing(did.loc[kind, "did_pence_per_client"])
-            for kind, ok in zip(did.index, did_publishable(did))}
+def _matched_per_kind(b: Builder, spec: WindowSpec) -> dict[str, Interval] | None:
+    """Per priced kind whose counts may be published, the DiD pence avoided per matched client
+    with its interval; None without a matched comparison."""
+    did, avoided = b.comparison.rows(spec), b.comparison.avoided(spec)
+    if did is None or avoided is None:
+        return None
+    return {kind: pence_avoided(avoided.loc[kind]) for kind, ok in zip(did.index, did_publishable(did))
+            if ok and not missing(avoided.loc[kind, "pence_avoided_per_client"])}
 
 
 def _kind_table(b: Builder, spec: WindowSpec) -> str:
@@ -61,8 +63,7 @@ def _kind_table(b: Builder, spec: WindowSpec) -> str:
     costs = b.costs()
     rows = costs[costs["window"] == spec.label].set_index("kind")
     published, clients = b.published_utilisation(spec)
-    did = b.comparison.rows(spec)
-    shown = _publishable_kinds(did)
+    matched = _matched_per_kind(b, spec)
     n = int(rows["clients"].iloc[0]) if len(rows) else 0
     table = {}
     for kind in rows.index:
@@ -71,23 +72,22 @@ def _kind_table(b: Builder, spec: WindowSpec) -> str:
         record = {"unit cost": money_text(rows.loc[kind, "unit_cost_pence"]),
                   "naive avoided": DASH if hidden else money_text(avoided),
                   "naive per client": DASH if hidden or missing(avoided) else money_text(pence_per(avoided, n))}
-        if did is not None:
-            record["matched DiD per client"] = (with_interval(*avoided_per_client(did.loc[kind]), money_text)
-                                                if shown.get(kind) else DASH)
+        if matched is not None:
+            record["matched DiD per client"] = with_interval(*matched[kind], money_text) if kind in matched else DASH
         table[kind_label(kind)] = record
     gross = int(rows["avoided_pence"].sum())
     total = {"unit cost": "", "naive avoided": money_text(gross), "naive per client": money_text(pence_per(gross, n))}
-    if did is not None:
+    if matched is not None:
         per_client = b.comparison.avoided_per_client(spec)
         total["matched DiD per client"] = with_interval(*per_client, money_text) if per_client else DASH
     table["all priced kinds"] = total
     note = ("Per-kind money is hidden where the event counts behind it are suppressed; totals are over every "
             "priced kind.")
-    avoided_total = b.comparison.avoided(spec)
-    money_row = b.comparison.rows(spec, money=True)
-    if avoided_total is not None and money_row is not None:
-        matched = count_text(published_count(int(money_row["clients"].iloc[0])))
-        note += f" Matched DiD over the {matched} matched clients: {with_interval(*avoided_total, money_text)}."
+    avoided_total = b.matched_effect(spec, "all_priced_kinds", "cost_avoided_pence")
+    if avoided_total is not None:
+        over = count_text(published_count(avoided_total["clients"]))
+        avoided = with_interval(*effect_interval(avoided_total), money_text)
+        note += f" Matched DiD over the {over} matched clients: {avoided}."
     return html_table(pd.DataFrame(table).T, f"{spec.text}: cost avoidance by kind ({count_text(clients)} clients)",
                       note=note)
 
@@ -108,11 +108,10 @@ def _kind_figure(b: Builder) -> str:
     naive = [np.nan if missing(published.loc[k, "pre"]) or missing(published.loc[k, "post"])
              else _pounds(pence_per(rows.loc[k, "avoided_pence"], n)) for k in kinds]
     series: dict[str, Any] = {"naive before/after": (naive, None, None)}
-    did = b.comparison.rows(spec)
-    if did is not None:
-        shown = _publishable_kinds(did)
-        matched = [avoided_per_client(did.loc[k]) if shown.get(k) else (pd.NA,) * 3 for k in kinds]
-        series["matched DiD"] = tuple([_pounds(v[i]) for v in matched] for i in range(3))
+    matched = _matched_per_kind(b, spec)
+    if matched is not None:
+        values = [matched.get(k, (pd.NA,) * 3) for k in kinds]
+        series["matched DiD"] = tuple([_pounds(v[i]) for v in values] for i in range(3))
     return html_figure(
         _plots.estimates([kind_label(k) for k in kinds], series,
                          f"Cost avoided per client by kind, {spec.text}", "cost avoided per client (£)",
@@ -220,10 +219,11 @@ def practice_did(b: Builder, spec: WindowSpec, practices: list[str]) -> dict[str
     ids = b.ev.client_columns["client_id"]
     found: dict[str, tuple[int, Interval]] = {}
     for practice in practices:
-        table = b.comparison.did_for(ids[(labels == practice).fillna(False).to_numpy(dtype=bool)])
-        row = window_rows(table, spec, money=True)
-        if row is not None:
-            found[practice] = (int(row["clients"].iloc[0]), avoided_per_client(row.iloc[0]))
+        result = b.comparison.did_for(ids[(labels == practice).fillna(False).to_numpy(dtype=bool)])
+        table = None if result is None else window_table(result, spec)
+        if table is not None and MONEY_KIND in table.index:
+            money = table.loc[MONEY_KIND]
+            found[practice] = (int(money["matched_clients"]), pence_avoided(money))
     if not found:
         return None
     matched = published_series(pd.Series({p: n for p, (n, _) in found.items()}, dtype="int64"), total=None)

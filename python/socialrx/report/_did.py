@@ -61,13 +61,13 @@ def comparison_section(b: Builder) -> Section:
 
 
 def _did_table(b: Builder, spec: WindowSpec, rows: pd.DataFrame) -> str:
-    replicates = int(rows["replicates"].iloc[0]) if "replicates" in rows else b.comparison.bootstrap
     return html_table(
         did_display(rows), f"{spec.text}: the clients' change beside the matched comparison's",
         note=f"clients: matched clients whose data cover the window; change: after vs before. DiD per client: "
              f"events, clients' change minus comparison's change. DiD %: of the events the clients would have "
              f"had without the service (their own before plus the comparison's change). Intervals: "
-             f"{b.comparison.level:.0%} bootstrap percentile, {replicates:,} replicates. {SUPPRESSION_NOTE}")
+             f"{b.comparison.level:.0%} bootstrap percentile, {b.comparison.replicates:,} replicates. "
+             f"{SUPPRESSION_NOTE}")
 
 
 def _did_figure(b: Builder, rows: pd.DataFrame) -> str:

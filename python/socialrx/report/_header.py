@@ -27,13 +27,13 @@ def _seed_text(comparison: Comparison) -> str:
     if comparison.match is None:
         return f"{comparison.seed} (no matched comparison)"
     matching = int(comparison.match.options["seed"])
-    if matching == comparison.seed:
+    if matching == comparison.bootstrap_seed:
         return f"{matching} (matching and bootstrap)"
-    return f"{matching} (matching), {comparison.seed} (bootstrap)"
+    return f"{matching} (matching), {comparison.bootstrap_seed} (bootstrap)"
 
 
 def _replicates_text(comparison: Comparison) -> str:
-    return f"{comparison.bootstrap:,}" if comparison.available else "none (no matched comparison)"
+    return f"{comparison.replicates:,}" if comparison.available else "none (no matched comparison)"
 
 
 def illustrative_banner(b: Builder) -> str:

@@ -122,11 +122,13 @@ def pence_or_na(value: Any) -> Any:
     return pd.NA if pence is None else pence
 
 
-def with_interval(point: Any, low: Any, high: Any, fmt: Callable[[Any], str]) -> str:
-    """``point (low to high)``, or the point alone where the interval is missing."""
+def with_interval(point: Any, low: Any, high: Any, fmt: Callable[[Any], str], level: float | None = None) -> str:
+    """``point (low to high)``, or with ``level`` ``point (95% CI low to high)``; the point alone
+    where the interval is missing."""
     text = fmt(point)
     if not (missing(low) or missing(high)):
-        text += f" ({fmt(low)} to {fmt(high)})"
+        coverage = "" if level is None else f"{level:.0%} CI "
+        text += f" ({coverage}{fmt(low)} to {fmt(high)})"
     return text
 
 

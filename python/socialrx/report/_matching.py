@@ -76,5 +76,5 @@ def _who(match: Any) -> str:
 def _did(comparison: Comparison, specs: list[WindowSpec]) -> str:
     windows = " and ".join(spec.text for spec in specs)
     return (f"Difference-in-differences per event kind and in money over {windows} either side of the index date; "
-            f"{comparison.level:.0%} percentile bootstrap intervals over matched sets ({comparison.bootstrap:,} "
-            f"replicates, seed {comparison.seed}: the same for any number of threads).")
+            f"{comparison.level:.0%} percentile bootstrap intervals over matched sets ({comparison.replicates:,} "
+            f"replicates, seed {comparison.bootstrap_seed}: the same for any number of threads).")

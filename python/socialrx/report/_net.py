@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..summary import MATCHED
+from ._comparison import Interval
 from ._html import (
     DASH,
     Section,
@@ -16,10 +18,7 @@ from ._html import (
     notice,
     with_interval,
 )
-from ._published import (
-    Builder,
-    published_count,
-)
+from ._published import Builder, effect_interval, published_count
 
 
 def net_section(b: Builder) -> Section:
@@ -32,7 +31,7 @@ def net_section(b: Builder) -> Section:
                                     "reporting period, a mapping such as {'2023/24': pence}), so the net saving is "
                                     "not reported; the gross cost avoidance is in the section above."))
         return section
-    saving = b.ev.net_saving(int(b.service_cost), window=b.windows[-1])
+    saving = b.net_saving()
     patients = published_count(int(saving["patients"]))
     shown = {"naive before/after": {
         "gross cost avoidance": money_text(saving["gross_pence"]),
@@ -42,26 +41,35 @@ def net_section(b: Builder) -> Section:
         "gross per patient": DASH if missing(patients) else money_text(saving["gross_per_patient_pence"]),
         "net per patient": DASH if missing(patients) else money_text(saving["net_per_patient_pence"]),
     }}
-    matched = b.did_net_saving()
-    if matched is not None:
-        shown["matched DiD (interval)"] = _matched_column(matched, patients)
     section.parts.append(html_table(pd.DataFrame(shown), f"Net saving over {b.last.text} after the index date",
                                     note="Net saving = (gross cost avoidance − service cost) / patients; gross, "
                                          "service cost and net are reported separately; per-patient figures are "
-                                         "rounded to whole pence. The matched DiD column applies the DiD cost "
-                                         "avoided per matched client to the same patients."))
+                                         "rounded to whole pence."))
+    if b.comparison.available:
+        section.parts.append(_matched_table(b))
     return section
 
 
-def _matched_column(matched: dict[str, Any], patients: Any) -> dict[str, str]:
-    def interval(name: str) -> str:
-        return with_interval(matched[name], matched.get(f"{name}_low"), matched.get(f"{name}_high"), money_text)
+def _matched_table(b: Builder) -> str:
+    """The matched DiD's cost avoided per client and net saving, each with its interval and
+    the people it is over; the extrapolation to every included client on its own row."""
+    rows = {}
+    per_client = b.comparison.avoided_per_client(b.last)
+    total = b.matched_effect(b.last, "all_priced_kinds", "cost_avoided_pence")
+    if per_client is not None and total is not None:
+        rows["cost avoided per matched client"] = _row(per_client, total["clients"], MATCHED, b)
+    for label, figure, method in (("net saving per patient", "net_saving_per_patient_pence", "did"),
+                                  ("net saving, extrapolated to every included client", "net_saving_pence",
+                                   "did_extrapolated")):
+        row = b.matched_effect(b.last, "all_priced_kinds", figure, method)
+        if row is not None:
+            rows[label] = _row(effect_interval(row), row["clients"], row["population"], b)
+    return html_table(pd.DataFrame(rows).T, f"Matched DiD over {b.last.text} after the index date",
+                      note="Net saving per patient here is the DiD cost avoided per matched client less the service "
+                           "cost per included client; extrapolated, that DiD per client is applied to each included "
+                           "client, matched or not.")
 
-    return {
-        "gross cost avoidance": interval("gross"),
-        "service cost": money_text(matched["service_cost"]),
-        "net saving": interval("net"),
-        "patients": count_text(published_count(matched["patients"])),
-        "gross per patient": money_text(matched["gross_per_patient"]),
-        "net per patient": DASH if missing(patients) else interval("net_per_patient"),
-    }
+
+def _row(interval: Interval, clients: Any, population: str, b: Builder) -> dict[str, str]:
+    return {f"value ({b.comparison.level:.0%} CI)": with_interval(*interval, money_text),
+            "over": f"{count_text(published_count(clients))} {population}"}

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import _core
 from .._measures import Window, WindowSpec, percent_change
 from ..outcomes import transitions
+from ..summary import Headline
+from ..summary import headline as headline_of
 from ..support import suppress
 from ..tariff import Tariff
-from ._comparison import Comparison
+from ._comparison import Comparison, Interval
 from ._html import count_text, missing, percent_fewer, percent_text, share_of
 
 if TYPE_CHECKING:  # the report renders an Evaluation's results; it never builds one
@@ -86,6 +87,11 @@ def connected_display(published: pd.DataFrame, *, reasons_total: Any = None) -> 
         "% connected": [percent_text(share_of(c, r)) for c, r in zip(published["connected"], published["referred"])],
         "% of referrals": [percent_text(share_of(r, total)) for r in published["referred"]],
     }, index=published.index)
+
+
+def effect_interval(row: dict[str, Any]) -> Interval:
+    """A headline effects row's value with its interval."""
+    return row["value"], row["ci_low"], row["ci_high"]
 
 
 class Builder:
@@ -170,24 +176,26 @@ class Builder:
         published = published_table(counts)
         return published.rename(columns={"total": "referred"}, index={"total": "all referrals"})
 
-    def did_net_saving(self) -> dict[str, Any] | None:
-        """The net saving with the DiD cost avoided per matched client in place of the naive
-        figure, applied to the same patients as the naive net saving."""
-        per_client = self.comparison.avoided_per_client(self.last)
-        if per_client is None or self.service_cost is None or missing(per_client[0]):
+    def net_saving(self) -> pd.Series:
+        """The naive net saving over the last window (for a report given the service's cost)."""
+        cost = self.service_cost
+        if cost is None:
+            raise ValueError("service_cost_pence: the net saving needs the service's cost")
+        return self.cached("net", lambda: self.ev.net_saving(cost, window=self.last.argument))
+
+    def headline(self) -> Headline | None:
+        """The headline figures over this report's own match and DiD (nothing is matched twice),
+        for the matched DiD beside each naive figure; None without a matched comparison."""
+        if not self.comparison.available:
             return None
-        patients = int(self.ev.net_saving(int(self.service_cost), window=self.windows[-1])["patients"])
-        result = {}
-        for name, value in zip(("", "_low", "_high"), per_client):
-            if missing(value):
-                continue
-            saving = _core.net_saving(int(value) * patients, int(self.service_cost), patients)
-            result.update({f"gross{name}": saving.gross, f"net{name}": saving.net,
-                           f"net_per_patient{name}": saving.net_per_patient})
-            if not name:
-                result.update(service_cost=saving.service_cost, patients=saving.patients,
-                              gross_per_patient=saving.gross_per_patient)
-        return result
+        return self.cached("headline", lambda: headline_of(
+            self.ev, windows=self.windows, service_cost_pence=self.service_cost, match=self.comparison.match,
+            did=self.comparison.result))
+
+    def matched_effect(self, spec: WindowSpec, kind: str, figure: str, method: str = "did") -> dict[str, Any] | None:
+        """One matched effects row of the headline (value, interval, population, clients), or None."""
+        found = self.headline()
+        return None if found is None else found.effect(spec.label, kind, figure, method)
 
     # ---------------------------------------------------------------- pieces shared by sections
     def published_feedback(self) -> pd.DataFrame:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
-from .._measures import percent_change
-from ._comparison import did_pct_text
+from .._measures import pence_per, percent_change
+from ..summary import BEFORE_AFTER, HEADLINE_KINDS, INCLUDED, MATCHED
+from ._comparison import Interval
 from ._html import (
     FEEDBACK_LABELS,
     Section,
@@ -14,16 +18,14 @@ from ._html import (
     kind_label,
     money_text,
     notice,
-    pence_or_na,
     percent_text,
     share_of,
     signed_percent,
     with_interval,
 )
-from ._published import Builder, published_count, published_series
+from ._published import Builder, did_publishable, effect_interval, published_count, published_series
 
 KeyFigures = list[tuple[str, str]]
-KEY_KINDS = ("ae_attendance", "emergency_admission")
 
 
 def key_figures(b: Builder) -> KeyFigures:
@@ -79,43 +81,79 @@ def _wellbeing_figures(b: Builder) -> KeyFigures:
              f"(of {count_text(row['clients_pub'])})")]
 
 
+def _naive(value: str, clients: Any, b: Builder) -> str:
+    """A naive figure and the included clients it is over; labelled not an effect estimate
+    where no matched DiD stands beside it."""
+    text = f"naive {value} over {count_text(clients)} {INCLUDED}"
+    return text if b.comparison.available else f"{text}, {BEFORE_AFTER}"
+
+
+def _matched(interval: Interval, clients: Any, population: str, fmt: Callable[[Any], str], b: Builder) -> str:
+    """``matched DiD x (95% CI a to b) over n <population>``."""
+    return (f"matched DiD {with_interval(*interval, fmt, level=b.comparison.level)} over "
+            f"{count_text(published_count(clients))} {population}")
+
+
+def _effect_text(row: dict[str, Any], fmt: Callable[[Any], str], b: Builder) -> str:
+    """A headline effects row as shown: its value, interval, clients and population."""
+    return _matched(effect_interval(row), row["clients"], row["population"], fmt, b)
+
+
 def _use_figures(b: Builder) -> KeyFigures:
+    """Per headline kind: the naive % change beside the matched DiD, over the last window."""
     if not b.has_events:
         return []
-    published, _ = b.published_utilisation(b.last)
+    published, clients = b.published_utilisation(b.last)
     did = b.comparison.rows(b.last)
+    shown = {} if did is None else dict(zip(did.index, did_publishable(did)))
     rows = []
-    for kind in KEY_KINDS:
+    for kind in HEADLINE_KINDS:
         if kind not in published.index:
             continue
-        text = f"naive {signed_percent(percent_change(published.loc[kind, 'pre'], published.loc[kind, 'post']))}"
-        if did is not None and kind in did.index:
-            text += f"; matched DiD {did_pct_text(did.loc[kind])}"
+        text = _naive(signed_percent(percent_change(published.loc[kind, "pre"], published.loc[kind, "post"])),
+                      clients, b)
+        matched = b.matched_effect(b.last, kind, "pct_change") if shown.get(kind) else None
+        if matched is not None:
+            text += f"; {_effect_text(matched, signed_percent, b)}"
         rows.append((f"{kind_label(kind)}, {b.last.text} after vs before", text))
     return rows
 
 
 def _cost_figures(b: Builder) -> KeyFigures:
+    """Gross cost avoidance and per client, and the net saving per patient, naive beside the
+    matched DiD; the DiD's net saving extrapolated to every included client on its own line."""
     if not b.has_cost:
         return []
     costs = b.costs()
     in_window = costs[costs["window"] == b.last.label]
-    gross = in_window["avoided_pence"].sum()
-    rows = [(f"Gross cost avoidance, {b.last.text} (naive)", money_text(gross))]
+    gross = int(in_window["avoided_pence"].sum())
+    clients = int(in_window["clients"].max()) if len(in_window) else 0
+    gross_text = _naive(money_text(gross), published_count(clients), b)
+    per_client_text = _naive(money_text(pence_per(gross, clients)), published_count(clients), b)
+    total = b.matched_effect(b.last, "all_priced_kinds", "cost_avoided_pence")
+    if total is not None:
+        gross_text += f"; {_effect_text(total, money_text, b)}"
     per_client = b.comparison.avoided_per_client(b.last)
-    if per_client is not None:
-        clients = in_window["clients"].max()
-        rows.append((f"Cost avoided per client, {b.last.text}",
-                     f"naive {money_text(pence_or_na(gross / clients) if clients else pd.NA)}; matched DiD "
-                     + with_interval(*per_client, money_text)))
-    if b.service_cost is not None:
-        saving = b.ev.net_saving(int(b.service_cost), window=b.windows[-1])
-        text = f"naive {money_text(saving['net_per_patient_pence'])}"
-        matched = b.did_net_saving()
-        if matched is not None:
-            text += f"; matched DiD {money_text(matched['net_per_patient'])}"
-        text += f" (over {count_text(published_count(saving['patients']))} patients)"
-        rows.append((f"Net saving per patient, {b.last.text}", text))
+    if total is not None and per_client is not None:
+        per_client_text += f"; {_matched(per_client, total['clients'], MATCHED, money_text, b)}"
+    return [(f"Gross cost avoidance, {b.last.text}", gross_text),
+            (f"Cost avoided per client, {b.last.text}", per_client_text), *_net_figures(b)]
+
+
+def _net_figures(b: Builder) -> KeyFigures:
+    """The net saving per patient, naive beside the matched DiD, and the DiD extrapolated."""
+    if b.service_cost is None:
+        return []
+    saving = b.net_saving()
+    text = _naive(money_text(saving["net_per_patient_pence"]), published_count(saving["patients"]), b)
+    per_patient = b.matched_effect(b.last, "all_priced_kinds", "net_saving_per_patient_pence")
+    if per_patient is not None:
+        text += f"; {_effect_text(per_patient, money_text, b)}"
+    rows = [(f"Net saving per patient, {b.last.text}", text)]
+    extrapolated = b.matched_effect(b.last, "all_priced_kinds", "net_saving_pence", "did_extrapolated")
+    if extrapolated is not None:
+        rows.append((f"Net saving, {b.last.text}, the matched DiD extrapolated to every included client",
+                     _effect_text(extrapolated, money_text, b)))
     return rows
 
 
