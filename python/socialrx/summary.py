@@ -15,7 +15,7 @@ import html
 import json
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -131,12 +131,15 @@ def _extrapolated(avoided_per_client: Any, service_cost_pence: int, patients: in
     return saving.net, saving.net_per_patient
 
 
-def _matched(ev: Evaluation, specs: list[WindowSpec], *, match: Match | None, did: DiDResult | None,
-             bootstrap: int, seed: int) -> tuple[Match | None, pd.DataFrame | None]:
-    """The matched sets and the DiD estimates for ``specs``: the caller's, or else a 1:1 match
-    within 0.2 SD and its bootstrap made here when the evaluation has a pool and events."""
-    if did is not None and match is None:
+def _matched(ev: Evaluation, specs: list[WindowSpec], *, match: Match | Literal[False] | None,
+             did: DiDResult | None, bootstrap: int, seed: int) -> tuple[Match | None, DiDResult | None]:
+    """The matched sets and their DiD for ``specs``: the caller's, or else a 1:1 match within
+    0.2 SD and its bootstrap made here when the evaluation has a pool and events; none where
+    ``match`` is False."""
+    if did is not None and not match:
         raise ValueError("did: pass the match it was run on as well (match=), whose settings the figures record")
+    if match is False:
+        return None, None
     if match is not None and match.evaluation is not ev:
         raise ValueError("match: it was made from another evaluation")
     if match is None:
@@ -145,11 +148,17 @@ def _matched(ev: Evaluation, specs: list[WindowSpec], *, match: Match | None, di
         match = ev.match(k=1, caliper=0.2, seed=seed)
     if did is None:
         did = match.did(windows=[s.argument for s in specs], bootstrap=bootstrap, seed=seed, progress=False)
-    labels = [s.label for s in specs]
-    missing = [label for label in labels if label not in set(did.estimates["window"])]
+    missing = [s.label for s in specs if s.label not in set(did.estimates["window"])]
     if missing:
         raise ValueError(f"did: it has no estimates for the window(s) {missing}; run it with the same windows")
-    return match, did.estimates[did.estimates["window"].isin(labels)]
+    return match, did
+
+
+def _estimates_for(did: DiDResult | None, specs: list[WindowSpec]) -> pd.DataFrame | None:
+    """The DiD's estimates over these windows alone (a given DiD may hold more)."""
+    if did is None:
+        return None
+    return did.estimates[did.estimates["window"].isin([s.label for s in specs])]
 
 
 def _meta(ev: Evaluation, specs: list[WindowSpec], *, match: Match | None, did: pd.DataFrame | None,
@@ -192,7 +201,7 @@ def _groups(ev: Evaluation, windows: list[Window], by: str) -> dict[str, Any]:
 
 def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | None = None,
              service_cost_pence: int | None = None, bootstrap: int = 2000, seed: int = 1,
-             true_effect: float | None = None, match: Match | None = None,
+             true_effect: float | None = None, match: Match | Literal[False] | None = None,
              did: DiDResult | None = None) -> Headline:
     """Every headline figure the evaluation's tables allow, computed once (schema ``SCHEMA``).
 
@@ -200,15 +209,18 @@ def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | N
     effect figure carries the DiD with its ``bootstrap`` interval beside the naive one. A caller
     that has matched already passes ``match`` (an ``ev.match(...)``) and, optionally, ``did``
     (its ``match.did(...)`` over at least these ``windows``), and nothing is matched or
-    bootstrapped again. ``by`` adds each group's before/after (``figures["groups"]``) after
-    the whole service's. ``true_effect`` (a synthetic service's) is carried for comparison.
+    bootstrapped again; ``match=False`` gives the before/after figures alone. The match and
+    DiD used are kept on the result (``.match``, ``.did``) for a report to reuse. ``by`` adds
+    each group's before/after (``figures["groups"]``) after the whole service's.
+    ``true_effect`` (a synthetic service's) is carried for comparison.
     """
     specs = parse_windows(windows)
     arguments = [s.argument for s in specs]
-    match, estimates = _matched(ev, specs, match=match, did=did, bootstrap=bootstrap, seed=seed)
+    used_match, used_did = _matched(ev, specs, match=match, did=did, bootstrap=bootstrap, seed=seed)
+    estimates = _estimates_for(used_did, specs)
     reach = ev.reach()
     figures: dict[str, Any] = {
-        **_meta(ev, specs, match=match, did=estimates, service_cost_pence=service_cost_pence,
+        **_meta(ev, specs, match=used_match, did=estimates, service_cost_pence=service_cost_pence,
                 true_effect=true_effect),
         "reach": {"referred": int(reach["referred"].sum()), "connected": int(reach["connected"].sum()),
                   "pct_connected": _plain(reach["pct_connected"].iloc[0])},
@@ -222,7 +234,7 @@ def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | N
     if ev.feedback is not None:
         figures["feedback"] = records(ev.feedback_summary())
     if ev.events is None:
-        return Headline(figures)
+        return Headline(figures, match=used_match, did=used_did)
     use = ev.utilisation(windows=arguments)
     costs = None if ev.tariff is None else ev.cost_avoidance(windows=arguments)
     savings = {} if costs is None or service_cost_pence is None else {
@@ -239,7 +251,7 @@ def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | N
         figures["net_saving"] = {k: _plain(v) for k, v in savings[specs[-1].label].items()}
     if by is not None:
         figures["groups"] = _groups(ev, arguments, by)
-    return Headline(figures)
+    return Headline(figures, match=used_match, did=used_did)
 
 
 def _iso(day: int | None) -> str | None:
@@ -251,11 +263,14 @@ class Headline:
     """The headline figures of one evaluation, computed once by :func:`headline`.
 
     ``figures`` is the JSON document (schema ``SCHEMA``); ``summary()`` is the console text and
-    ``_repr_html_()`` the notebook view, both rendered from ``figures`` alone.
+    ``_repr_html_()`` the notebook view, both rendered from ``figures`` alone. ``match`` and
+    ``did`` are the matched analysis the figures came from (None without one).
     """
 
-    def __init__(self, figures: dict[str, Any]) -> None:
+    def __init__(self, figures: dict[str, Any], *, match: Match | None = None, did: DiDResult | None = None) -> None:
         self.figures = figures
+        self.match = match
+        self.did = did
 
     @property
     def effects(self) -> pd.DataFrame:

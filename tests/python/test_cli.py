@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -9,6 +10,7 @@ import re
 import pandas as pd
 import pytest
 
+import socialrx
 from socialrx.cli import main
 
 CLIENTS = """client_id,referral_date,index_date,practice,locality
@@ -236,3 +238,21 @@ def test_evaluate_without_a_pool_says_before_after_on_stderr(files, capsys):
     captured = capsys.readouterr()
     assert "before/after (not an effect estimate)" in captured.err
     assert "[before/after (not an effect estimate)]" in captured.out
+
+
+def test_demo_report_shows_the_same_matched_figures_as_its_json(tmp_path, capsys):
+    """The demo's report renders the headline's own match and DiD, so its key figures carry the
+    JSON's matched cost avoidance and net saving per patient, interval and all, to the penny."""
+    out, report = tmp_path / "demo.json", tmp_path / "demo.html"
+    assert main(["demo", "--n-clients", "600", "--n-comparison", "6000", "--bootstrap", "50", "--seed", "3",
+                 "--json", str(out), "--report", str(report)]) == 0
+    figures = json.loads(out.read_text())
+    page = html.unescape(report.read_text())
+
+    def pounds(pence: int) -> str:
+        return socialrx._core.format_pounds(pence).replace("-", "\u2212")
+
+    for figure in ("cost_avoided_pence", "net_saving_per_patient_pence"):
+        row = next(e for e in figures["effects"] if (e["window"], e["figure"], e["method"]) == ("12m", figure, "did"))
+        shown = f"matched DiD {pounds(row['value'])} (95% CI {pounds(row['ci_low'])} to {pounds(row['ci_high'])})"
+        assert shown in page, figure

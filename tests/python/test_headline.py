@@ -168,10 +168,25 @@ def test_a_given_match_and_did_give_the_figures_headline_makes_itself(synthetic_
     monkeypatch.setattr(match, "did", again)
     given = headline(ev, **options, match=match, did=did)
     assert given.figures == own.figures
+    assert given.match is match and given.did is did  # kept for a report to render the same figures
     assert given.figures["matching"]["seed"] == 5
     assert given.figures["matching"]["bootstrap_replicates"] == 50
     monkeypatch.undo()
     assert headline(ev, **options, match=match).figures == own.figures  # the match alone: its DiD made here
+
+
+def test_match_false_gives_the_before_after_figures_alone(synthetic_service, monkeypatch):
+    _, ev = synthetic_service
+
+    def matched(*args, **kwargs):
+        raise AssertionError("matched although match=False")
+
+    monkeypatch.setattr(ev, "match", matched)
+    alone = headline(ev, windows=(12,), service_cost_pence=4_000_000, match=False)
+    assert alone.match is None and alone.did is None and "matching" not in alone.figures
+    assert set(alone.effects["method"]) == {"before_after"}
+    assert set(alone.effects["population"]) == {"included clients"}
+    assert alone.figures["basis"] == "before/after (not an effect estimate)"
 
 
 def test_a_given_did_must_come_with_its_match_and_cover_the_windows(synthetic_service):

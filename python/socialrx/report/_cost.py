@@ -83,7 +83,7 @@ def _kind_table(b: Builder, spec: WindowSpec) -> str:
     table["all priced kinds"] = total
     note = ("Per-kind money is hidden where the event counts behind it are suppressed; totals are over every "
             "priced kind.")
-    avoided_total = b.matched_effect(spec, "all_priced_kinds", "cost_avoided_pence")
+    avoided_total = b.effect(spec, "all_priced_kinds", "cost_avoided_pence")
     if avoided_total is not None:
         over = count_text(published_count(avoided_total["clients"]))
         avoided = with_interval(*effect_interval(avoided_total), money_text)

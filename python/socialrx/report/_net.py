@@ -55,13 +55,13 @@ def _matched_table(b: Builder) -> str:
     the people it is over; the extrapolation to every included client on its own row."""
     rows = {}
     per_client = b.comparison.avoided_per_client(b.last)
-    total = b.matched_effect(b.last, "all_priced_kinds", "cost_avoided_pence")
+    total = b.effect(b.last, "all_priced_kinds", "cost_avoided_pence")
     if per_client is not None and total is not None:
         rows["cost avoided per matched client"] = _row(per_client, total["clients"], MATCHED, b)
     for label, figure, method in (("net saving per patient", "net_saving_per_patient_pence", "did"),
                                   ("net saving, extrapolated to every included client", "net_saving_pence",
                                    "did_extrapolated")):
-        row = b.matched_effect(b.last, "all_priced_kinds", figure, method)
+        row = b.effect(b.last, "all_priced_kinds", figure, method)
         if row is not None:
             rows[label] = _row(effect_interval(row), row["clients"], row["population"], b)
     return html_table(pd.DataFrame(rows).T, f"Matched DiD over {b.last.text} after the index date",

@@ -183,19 +183,17 @@ class Builder:
             raise ValueError("service_cost_pence: the net saving needs the service's cost")
         return self.cached("net", lambda: self.ev.net_saving(cost, window=self.last.argument))
 
-    def headline(self) -> Headline | None:
-        """The headline figures over this report's own match and DiD (nothing is matched twice),
-        for the matched DiD beside each naive figure; None without a matched comparison."""
-        if not self.comparison.available:
-            return None
+    def headline(self) -> Headline:
+        """The headline figures over this report's own match and DiD (nothing is matched twice);
+        the before/after figures alone where the report has no matched comparison."""
+        matched = self.comparison.available
         return self.cached("headline", lambda: headline_of(
-            self.ev, windows=self.windows, service_cost_pence=self.service_cost, match=self.comparison.match,
-            did=self.comparison.result))
+            self.ev, windows=self.windows, service_cost_pence=self.service_cost,
+            match=self.comparison.match if matched else False, did=self.comparison.result if matched else None))
 
-    def matched_effect(self, spec: WindowSpec, kind: str, figure: str, method: str = "did") -> dict[str, Any] | None:
-        """One matched effects row of the headline (value, interval, population, clients), or None."""
-        found = self.headline()
-        return None if found is None else found.effect(spec.label, kind, figure, method)
+    def effect(self, spec: WindowSpec, kind: str, figure: str, method: str = "did") -> dict[str, Any] | None:
+        """One effects row of the headline (value, interval, population, clients), or None."""
+        return self.headline().effect(spec.label, kind, figure, method)
 
     # ---------------------------------------------------------------- pieces shared by sections
     def published_feedback(self) -> pd.DataFrame:

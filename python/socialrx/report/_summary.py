@@ -112,7 +112,7 @@ def _use_figures(b: Builder) -> KeyFigures:
             continue
         text = _naive(signed_percent(percent_change(published.loc[kind, "pre"], published.loc[kind, "post"])),
                       clients, b)
-        matched = b.matched_effect(b.last, kind, "pct_change") if shown.get(kind) else None
+        matched = b.effect(b.last, kind, "pct_change") if shown.get(kind) else None
         if matched is not None:
             text += f"; {_effect_text(matched, signed_percent, b)}"
         rows.append((f"{kind_label(kind)}, {b.last.text} after vs before", text))
@@ -122,15 +122,13 @@ def _use_figures(b: Builder) -> KeyFigures:
 def _cost_figures(b: Builder) -> KeyFigures:
     """Gross cost avoidance and per client, and the net saving per patient, naive beside the
     matched DiD; the DiD's net saving extrapolated to every included client on its own line."""
-    if not b.has_cost:
+    naive = b.effect(b.last, "all_priced_kinds", "cost_avoided_pence", "before_after")
+    if not b.has_cost or naive is None:
         return []
-    costs = b.costs()
-    in_window = costs[costs["window"] == b.last.label]
-    gross = int(in_window["avoided_pence"].sum())
-    clients = int(in_window["clients"].max()) if len(in_window) else 0
+    gross, clients = naive["value"], naive["clients"]
     gross_text = _naive(money_text(gross), published_count(clients), b)
     per_client_text = _naive(money_text(pence_per(gross, clients)), published_count(clients), b)
-    total = b.matched_effect(b.last, "all_priced_kinds", "cost_avoided_pence")
+    total = b.effect(b.last, "all_priced_kinds", "cost_avoided_pence")
     if total is not None:
         gross_text += f"; {_effect_text(total, money_text, b)}"
     per_client = b.comparison.avoided_per_client(b.last)
@@ -142,15 +140,15 @@ def _cost_figures(b: Builder) -> KeyFigures:
 
 def _net_figures(b: Builder) -> KeyFigures:
     """The net saving per patient, naive beside the matched DiD, and the DiD extrapolated."""
-    if b.service_cost is None:
+    naive = b.effect(b.last, "all_priced_kinds", "net_saving_per_patient_pence", "before_after")
+    if naive is None:
         return []
-    saving = b.net_saving()
-    text = _naive(money_text(saving["net_per_patient_pence"]), published_count(saving["patients"]), b)
-    per_patient = b.matched_effect(b.last, "all_priced_kinds", "net_saving_per_patient_pence")
+    text = _naive(money_text(naive["value"]), published_count(naive["clients"]), b)
+    per_patient = b.effect(b.last, "all_priced_kinds", "net_saving_per_patient_pence")
     if per_patient is not None:
         text += f"; {_effect_text(per_patient, money_text, b)}"
     rows = [(f"Net saving per patient, {b.last.text}", text)]
-    extrapolated = b.matched_effect(b.last, "all_priced_kinds", "net_saving_pence", "did_extrapolated")
+    extrapolated = b.effect(b.last, "all_priced_kinds", "net_saving_pence", "did_extrapolated")
     if extrapolated is not None:
         rows.append((f"Net saving, {b.last.text}, the matched DiD extrapolated to every included client",
                      _effect_text(extrapolated, money_text, b)))
