@@ -20,6 +20,24 @@ from ._columns import NO_DATE, financial_year_labels
 EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
 Window = Union[int, float, str]
 
+# Event kinds as a reader names them, wherever a kind is shown (report, summaries, plots).
+KIND_LABELS = {
+    "ae_attendance": "A&E attendances", "emergency_admission": "Emergency admissions",
+    "elective_admission": "Elective admissions", "bed_days": "Bed days", "gp_surgery": "GP surgery consultations",
+    "gp_telephone": "GP telephone consultations", "gp_home_visit": "GP home visits",
+    "ambulance_callout": "Ambulance call-outs", "nhs111_call": "NHS 111 calls", "outpatient": "Outpatient attendances",
+}
+
+
+def readable(text: Any) -> str:
+    """An identifier as words: ``emergency_admission`` → ``emergency admission``."""
+    return str(text).replace("_", " ")
+
+
+def kind_label(kind: Any) -> str:
+    """An event kind as a reader names it: ``ae_attendance`` → ``A&E attendances``."""
+    return KIND_LABELS.get(str(kind), readable(kind))
+
 
 @dataclass(frozen=True)
 class WindowSpec:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 import numpy as np
+import pandas as pd
 
 from ._optional import require_matplotlib
 
@@ -42,15 +43,9 @@ def _png(figure: Any) -> bytes:
 
 def _values(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """Floats with hidden values as 0, and the mask of hidden values."""
-    out = np.array([np.nan if v is None or v is _na() or _isnan(v) else float(v) for v in values], float)
+    out = np.array([np.nan if v is None or v is pd.NA or _isnan(v) else float(v) for v in values], float)
     hidden = np.isnan(out)
     return np.where(hidden, 0.0, out), hidden
-
-
-def _na() -> Any:
-    import pandas as pd
-
-    return pd.NA
 
 
 def _isnan(value: Any) -> bool:

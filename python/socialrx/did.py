@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
-from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, percent_change, whole_pence
+from ._measures import EVENT_KINDS, Window, WindowSpec, kind_label, parse_windows, percent_change, whole_pence
 
 __all__ = ["DiDResult", "DiDSummary", "did"]
 
@@ -270,7 +270,7 @@ def _whole_pence(values: pd.Series) -> Any:
 
 
 def _kind_label(kind: str) -> str:
-    return "all priced kinds (money)" if kind == MONEY_KIND else kind.replace("_", " ")
+    return "all priced kinds (money)" if kind == MONEY_KIND else kind_label(kind)
 
 
 def _level_text(level: float) -> str:

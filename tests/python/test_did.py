@@ -162,7 +162,7 @@ def test_summary_reads_like_a_results_summary():
                  "Matched clients       3 (6m)", "Controls              4 (6m)", "Bootstrap replicates  0",
                  "Interval level        95%", "Seed                  4", "Windows               6 months"):
         assert line in text
-    rows = [line for line in text.splitlines() if line.startswith(("ae attendance", "all priced kinds"))]
+    rows = [line for line in text.splitlines() if line.startswith(("A&E attendances", "all priced kinds"))]
     assert len(rows) == 2 and len(rows[0]) == len(rows[1])  # aligned columns
     ae = rows[0].split()
     assert ae[2:] == ["-54.5%", "-50.0%", "1.667", "£233.33", "£700.00"]
@@ -219,7 +219,7 @@ def test_plot_without_axes_draws_every_window_on_a_new_figure():
     try:
         assert len(ax.collections[0].get_segments()) == 4
         assert [t.get_text() for t in ax.get_yticklabels()] == [  # top to bottom
-            "ae attendance (6m)", "all priced kinds (money) (6m)", "ae attendance (12m)",
+            "A&E attendances (6m)", "all priced kinds (money) (6m)", "A&E attendances (12m)",
             "all priced kinds (money) (12m)"]
     finally:
         pyplot.close(ax.figure)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _plots
-from .._measures import WindowSpec, pence_per
+from .._measures import WindowSpec, kind_label, pence_per
 from ..did import MONEY_KIND
 from ._comparison import Interval, pence_avoided, window_table
 from ._html import (
@@ -18,7 +18,6 @@ from ._html import (
     heading,
     html_figure,
     html_table,
-    kind_label,
     missing,
     money_text,
     notice,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _plots
-from .._measures import WindowSpec, percent_change
+from .._measures import WindowSpec, kind_label, percent_change, readable
 from ._comparison import did_pct_text
 from ._html import (
     DASH,
@@ -18,12 +18,10 @@ from ._html import (
     count_text,
     html_figure,
     html_table,
-    kind_label,
     missing,
     notice,
     number_text,
     paragraph,
-    readable,
     signed_percent,
     with_interval,
 )

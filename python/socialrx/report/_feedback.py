@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import _plots
 from .._columns import normalised_labels
+from .._measures import readable
 from ._html import (
     FEEDBACK_LABELS,
     Section,
@@ -14,7 +15,6 @@ from ._html import (
     html_table,
     notice,
     percent_text,
-    readable,
     share_of,
 )
 from ._published import (

@@ -20,18 +20,12 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._measures import per_client, percent_change, whole_pence
+from .._measures import per_client, percent_change, readable, whole_pence
 
 STAR = "*"
 DASH = "–"
 
 
-KIND_LABELS = {
-    "ae_attendance": "A&E attendances", "emergency_admission": "Emergency admissions",
-    "elective_admission": "Elective admissions", "bed_days": "Bed days", "gp_surgery": "GP surgery consultations",
-    "gp_telephone": "GP telephone consultations", "gp_home_visit": "GP home visits",
-    "ambulance_callout": "Ambulance call-outs", "nhs111_call": "NHS 111 calls", "outpatient": "Outpatient attendances",
-}
 
 
 FEEDBACK_LABELS = {
@@ -99,16 +93,6 @@ def share_of(part: Any, whole: Any) -> float:
 def day_text(day: int | None) -> str:
     """A day number (days since 1970-01-01) as an ISO date; '?' where unknown."""
     return "?" if day is None else str(np.datetime64(int(day), "D"))
-
-
-def readable(text: Any) -> str:
-    """An identifier as words: ``emergency_admission`` → ``emergency admission``."""
-    return str(text).replace("_", " ")
-
-
-def kind_label(kind: Any) -> str:
-    """An event kind as a reader names it: ``ae_attendance`` → ``A&E attendances``."""
-    return KIND_LABELS.get(str(kind), readable(kind))
 
 
 def esc(text: Any) -> str:

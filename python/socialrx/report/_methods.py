@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._measures import kind_label, readable
 from ..tariff import ILLUSTRATIVE_WARNING, is_illustrative
 from ._html import (
     DASH,
@@ -12,11 +13,9 @@ from ._html import (
     day_text,
     heading,
     html_table,
-    kind_label,
     money_text,
     notice,
     paragraph,
-    readable,
 )
 from ._matching import matching_parts
 from ._published import Builder, published_series

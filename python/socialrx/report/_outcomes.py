@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import _plots
+from .._measures import readable
 from ..outcomes import indicator_changes
 from ._html import (
     SUPPRESSION_NOTE,
@@ -16,7 +17,6 @@ from ._html import (
     notice,
     paragraph,
     percent_text,
-    readable,
     share_of,
 )
 from ._published import (

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _plots
+from .._measures import readable
 from ._html import (
     Section,
     count_text,
@@ -18,7 +19,6 @@ from ._html import (
     notice,
     paragraph,
     percent_text,
-    readable,
     share_of,
 )
 from ._published import (

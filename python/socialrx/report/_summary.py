@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._measures import pence_per, percent_change
+from .._measures import kind_label, pence_per, percent_change
 from ..summary import BEFORE_AFTER, HEADLINE_KINDS, INCLUDED, MATCHED
 from ._comparison import Interval
 from ._html import (
@@ -15,7 +15,6 @@ from ._html import (
     Section,
     count_text,
     html_table,
-    kind_label,
     money_text,
     notice,
     percent_text,

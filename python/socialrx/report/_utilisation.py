@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import _plots
-from .._measures import WindowSpec, per_client, percent_change
+from .._measures import WindowSpec, kind_label, per_client, percent_change
 from ._comparison import did_pct_text
 from ._html import (
     DASH,
@@ -14,7 +14,6 @@ from ._html import (
     count_text,
     html_figure,
     html_table,
-    kind_label,
     notice,
     paragraph,
     per_client_text,
