@@ -34,6 +34,7 @@ __all__ = ["Headline", "headline"]
 
 SCHEMA = "socialrx.headline/1"
 BEFORE_AFTER = "before/after (not an effect estimate)"
+NAIVE = "naive before/after"
 # Populations an effect figure is over.
 INCLUDED = "included clients"
 MATCHED = "matched clients"
@@ -494,7 +495,8 @@ def _text(figures: dict[str, Any]) -> str:
         total, sectors = support
         lines.append(f"Support: {total} outward referrals ({', '.join(f'{s} {sector}' for sector, s in sectors)})")
     lines += [f"  feedback {measure}: {pct} of {n} answering" for measure, pct, n in _feedback_cells(figures)]
-    basis = "" if "matching" in figures else f" [{BEFORE_AFTER}]"
+    # Every naive figure says so: beside the matched DiD it is the clients' own before/after.
+    basis = f" [{NAIVE}]" if "matching" in figures else f" [{BEFORE_AFTER}]"
     effects = figures.get("effects", [])
     level = _level(figures)
     lines += [f"  {_use_line(use, basis)}" for use in _use_cells(figures.get("utilisation", []), effects, level)]
@@ -578,7 +580,7 @@ def _net_table(net: _Net, naive: str, matched: bool) -> str:
 
 def _html(figures: dict[str, Any]) -> str:
     matched = "matching" in figures
-    naive = "naive before/after" if matched else BEFORE_AFTER
+    naive = NAIVE if matched else BEFORE_AFTER
     effects = figures.get("effects", [])
     parts = [f"<p role='alert' style='border:1px solid #b00;background:#fee;padding:0.4em'>{html.escape(text)}</p>"
              for text in [_warning(figures)] if text is not None]

@@ -211,7 +211,7 @@ def test_matched_figures_read_the_same_in_text_and_html(synthetic_service):
     interval = f"{gp['value']:+.0f}% (95% CI {gp['ci_low']:+.0f}% to {gp['ci_high']:+.0f}%)"
     naive = result.effect("12m", "gp_surgery", "pct_change", "before_after")
     text = result.summary()
-    assert (f"({naive['value']:+.0f}%, {naive['clients']} clients); matched DiD {interval} over "
+    assert (f"({naive['value']:+.0f}%, {naive['clients']} clients) [naive before/after]; matched DiD {interval} over "
             f"{gp['clients']} matched clients") in text
     html = result._repr_html_()
     tables = _Tables(html).tables
@@ -220,7 +220,7 @@ def test_matched_figures_read_the_same_in_text_and_html(synthetic_service):
     money = result.effect("12m", "all_priced_kinds", "cost_avoided_pence")
     cost = tables["Cost avoidance"][1]
     assert cost[0] == "12m" and cost[2].startswith(socialrx._core.format_pounds(money["value"]) + " (95% CI")
-    assert f"Cost avoidance 12m: {cost[1]}; matched DiD {cost[2]} over {cost[3]}" in text
+    assert f"Cost avoidance 12m: {cost[1]} [naive before/after]; matched DiD {cost[2]} over {cost[3]}" in text
     # The illustrative tariff's warning is a banner, and the synthetic service's true effect is shown.
     assert "<p role='alert'" in html and "illustrative example tariff" in html
     assert "True effect of the synthetic service: -10%" in html and "True effect of the synthetic service: -10%" in text
