@@ -15,7 +15,7 @@ except ImportError as error:  # pragma: no cover - only without a build
         "'pip install .' from the source tree, which builds it"
     ) from error
 
-from . import risk
+from . import extracts, linkage, risk
 from ._version import __version__
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
@@ -34,9 +34,11 @@ __all__ = [
     "Tariff",
     "WindowSpec",
     "domain_outcomes",
+    "extracts",
     "feedback_summary",
     "headline",
     "load_framework",
+    "linkage",
     "load_tariff",
     "risk",
     "outward_referrals",

@@ -1,0 +1,73 @@
+"""The account of an extract: what became of every input row, decided once per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+ACCOUNT_COLUMNS = ("extract", "outcome", "detail", "rows")
+UNKNOWN_CODE_COLUMNS = ("extract", "column", "code", "rows")
+_UNDECIDED = -1
+
+
+class Ledger:
+    """Each input row's fate: mapped (to an event kind or a table), merged into another row
+    (a later episode of a spell), or dropped by a reason.
+
+    The first decision about a row stands, so a reader marks rows in order of precedence: a row
+    without a valid NHS number is counted as that, whatever its codes say.
+    """
+
+    def __init__(self, extract: str, rows: int) -> None:
+        self.extract = extract
+        self._fate = np.full(rows, _UNDECIDED, np.int16)
+        self._labels: list[tuple[str, str]] = []
+        self._unknown: list[tuple[str, str, int]] = []
+
+    def undecided(self) -> np.ndarray:
+        return self._fate == _UNDECIDED
+
+    def _decide(self, rows: np.ndarray, outcome: str, detail: str) -> np.ndarray:
+        label = (outcome, detail)
+        if label not in self._labels:
+            self._labels.append(label)
+        new = rows & self.undecided()
+        self._fate[new] = self._labels.index(label)
+        return new
+
+    def drop(self, rows: np.ndarray, reason: str) -> np.ndarray:
+        """Drop the undecided ``rows`` for ``reason``; returns the rows this dropped."""
+        return self._decide(rows, "dropped", reason)
+
+    def merge(self, rows: np.ndarray, detail: str) -> np.ndarray:
+        return self._decide(rows, "merged", detail)
+
+    def map(self, rows: np.ndarray, detail: str) -> np.ndarray:
+        return self._decide(rows, "mapped", detail)
+
+    def map_each(self, choice: np.ndarray, details: Sequence[str]) -> np.ndarray:
+        """Map every undecided row with ``choice`` >= 0 to ``details[choice]``; returns them."""
+        mapped = self.undecided() & (choice >= 0)
+        for index, detail in enumerate(details):
+            self.map(mapped & (choice == index), detail)
+        return mapped
+
+    def note_unknown(self, column: str, dictionary: Sequence[object], positions: np.ndarray) -> None:
+        """Count the unknown codes (``dictionary[positions]``) of one column, code by code."""
+        counts = np.bincount(positions, minlength=len(dictionary))
+        self._unknown.extend((column, str(dictionary[i]), int(counts[i])) for i in np.flatnonzero(counts).tolist())
+
+    def account(self) -> pd.DataFrame:
+        """One line per fate with its rows; the rows add up to the rows read."""
+        if self.undecided().any():  # a reader that forgot a row is a bug, not bad input
+            raise AssertionError(f"{self.extract}: row {int(np.flatnonzero(self.undecided())[0])} has no fate")
+        counts = np.bincount(self._fate, minlength=len(self._labels))
+        return pd.DataFrame([(self.extract, outcome, detail, int(counts[i]))
+                             for i, (outcome, detail) in enumerate(self._labels) if counts[i]],
+                            columns=list(ACCOUNT_COLUMNS)).astype({"rows": "int64"})
+
+    def unknown_codes(self) -> pd.DataFrame:
+        return pd.DataFrame([(self.extract, *entry) for entry in self._unknown],
+                            columns=list(UNKNOWN_CODE_COLUMNS)).astype({"rows": "int64"})

@@ -1,0 +1,355 @@
+"""Reading an extract's rows: the table, its people, its dates and its codes, all as Arrow or
+numpy columns (no per-row Python), every dropped row marked in the extract's ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from .. import linkage
+from .._columns import NO_DATE
+from ._ledger import Ledger
+
+Source = Union[pd.DataFrame, pa.Table, str, "os.PathLike[str]"]
+# A user's code map: code -> target (None excludes the code), or a JSON file like the shipped ones.
+CodeMapSource = Union[Mapping[str, Optional[str]], str, "os.PathLike[str]", None]
+
+_FIRST_DAY = -25567  # 1900-01-01: dates outside 1900-2100 are refused
+_LAST_DAY = 47482  # 2099-12-31
+_SECONDS_PER_DAY = 86_400
+
+
+def read_table(source: Source, extract: str, columns: Mapping[str, str] | None) -> pa.Table:
+    """The extract as an Arrow table with the user's column names renamed (``columns`` maps the
+    extract's name to socialrx's). A path is read as Parquet, or as CSV when it ends in .csv."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        table = pa_csv.read_csv(path) if path.suffix.lower() == ".csv" else pq.read_table(path)
+    elif isinstance(source, pa.Table):
+        table = source
+    elif isinstance(source, pd.DataFrame):
+        table = _from_pandas(source)
+    else:
+        raise TypeError(f"{extract}: expected a DataFrame, an Arrow table or a Parquet path, got "
+                        f"{type(source).__name__}")
+    return _renamed(table, extract, columns or {})
+
+
+def _from_pandas(frame: pd.DataFrame) -> pa.Table:
+    arrays = {}
+    for name, values in frame.items():
+        if values.dtype == object:  # mixed numbers and text (codes such as 21 and "2A"): all text
+            values = values.astype("string")
+        arrays[str(name)] = pa.array(values, from_pandas=True)
+    return pa.table(arrays)
+
+
+def _renamed(table: pa.Table, extract: str, columns: Mapping[str, str]) -> pa.Table:
+    missing = [name for name in columns if name not in table.column_names]
+    if missing:
+        raise ValueError(f"{extract}: columns= names {', '.join(map(repr, missing))}, not in the extract "
+                         f"(has: {', '.join(table.column_names)})")
+    return table.rename_columns([columns.get(name, name) for name in table.column_names])
+
+
+def require(table: pa.Table, extract: str, names: Sequence[str]) -> None:
+    missing = [name for name in names if name not in table.column_names]
+    if missing:
+        raise ValueError(f"{extract}: missing column(s) {', '.join(missing)} (has: {', '.join(table.column_names)}; "
+                         "rename yours with columns={'your name': 'socialrx name'})")
+
+
+# ------------------------------------------------------------------------- people
+def person_ids(table: pa.Table, ledger: Ledger, key: bytes | None, column: str = "person_id") -> np.ndarray:
+    """Each row's person as int64. With a key the column holds NHS numbers: missing and invalid
+    ones are dropped, the rest replaced by their pseudonyms (the numbers go no further). Without
+    a key the column must hold int64 ids already; missing ones are dropped."""
+    values = table[column]
+    missing = values.is_null().to_numpy(zero_copy_only=False)
+    if key is None:
+        if not pa.types.is_integer(values.type):
+            raise ValueError(f"{ledger.extract}.{column}: person ids must be whole numbers (int64), got "
+                             f"{values.type}; for NHS numbers pass pseudonymise_key=")
+        ledger.drop(missing, f"missing {column}")
+        return np.asarray(pc.fill_null(values.cast(pa.int64()), 0).to_numpy())
+    ledger.drop(missing, "missing NHS number")
+    valid = linkage.valid_nhs_number(values)
+    ledger.drop(~valid, "invalid NHS number")
+    ids = np.zeros(len(values), np.int64)
+    ids[valid] = linkage.pseudonymise(values.filter(pa.array(valid)), key=key)
+    return ids
+
+
+# ------------------------------------------------------------------------- dates
+def days(table: pa.Table, extract: str, column: str, date_format: str | None) -> np.ndarray:
+    """A date column as int32 days since 1970-01-01, ``NO_DATE`` where missing.
+
+    Arrow dates and timestamps are taken as they are (the day of a time). Text must be ISO 8601
+    (YYYY-MM-DD, optionally with a time) unless ``date_format`` (strftime, e.g. ``%d/%m/%Y``)
+    names its format; whole numbers (YYYYMMDD) need ``date_format="%Y%m%d"``. Anything else,
+    and dates outside 1900-2100, are a ValueError naming extract, column and row.
+    """
+    values = table[column]
+    if pa.types.is_integer(values.type) and date_format is not None:
+        values = values.cast(pa.string())
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        values = _parsed(_blank_as_missing(values), extract, column, date_format)
+    elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
+        values = pc.local_timestamp(values)  # the day where the time was recorded
+    elif not (pa.types.is_timestamp(values.type) or pa.types.is_date(values.type)):
+        hint = "; name their format with date_format='%Y%m%d'" if pa.types.is_integer(values.type) else ""
+        raise ValueError(f"{extract}.{column}: expected dates, got {values.type}{hint}")
+    day_numbers = pc.fill_null(values.cast(pa.date32()).cast(pa.int32()), NO_DATE).to_numpy()
+    _check_range(day_numbers, table[column], extract, column)
+    return np.asarray(day_numbers, dtype=np.int32)
+
+
+def _blank_as_missing(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(pc.utf8_trim_whitespace(values), ""), pa.scalar(None, values.type), values)
+
+
+def _parsed(text: pa.ChunkedArray, extract: str, column: str, date_format: str | None) -> pa.ChunkedArray:
+    if date_format is not None:
+        parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
+        unread = pc.and_(parsed.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
+        if unread.any():
+            row = int(np.flatnonzero(unread)[0])
+            raise ValueError(f"{extract}.{column} row {row}: {text[row].as_py()!r} does not match "
+                             f"date_format={date_format!r}")
+        return parsed
+    try:
+        return text.cast(pa.timestamp("s"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        row = _first_unreadable(text)
+        raise ValueError(f"{extract}.{column} row {row}: {text[row].as_py()!r} is not an ISO date (YYYY-MM-DD); "
+                         "name its format with date_format= (e.g. date_format='%d/%m/%Y')") from None
+
+
+def _first_unreadable(text: pa.ChunkedArray) -> int:
+    """The first row ISO casting refuses, by halving: about 2n values cast, all vectorised."""
+    low, high = 0, len(text)  # the first bad row is in [low, high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        try:
+            text.slice(low, middle - low).cast(pa.timestamp("s"))
+            low = middle
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            high = middle
+    return low
+
+
+def _check_range(day_numbers: np.ndarray, original: pa.ChunkedArray, extract: str, column: str) -> None:
+    present = day_numbers != NO_DATE
+    outside = present & ((day_numbers < _FIRST_DAY) | (day_numbers > _LAST_DAY))
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"{extract}.{column} row {row}: {original[row].as_py()!r} is outside 1900-2100")
+
+
+def as_datetimes(day_numbers: np.ndarray) -> np.ndarray:
+    """int32 days as datetime64[s] (pandas' coarsest unit), midnight of each day."""
+    return (day_numbers.astype(np.int64) * _SECONDS_PER_DAY).view("datetime64[s]")
+
+
+# ------------------------------------------------------------------------- code maps
+@dataclass(frozen=True)
+class CodeMap:
+    """Codes of one column mapped to targets (an event kind, an outcome, ...) or excluded with a
+    reason; ``source`` says where the codes come from."""
+
+    column: str
+    title: str
+    source: str
+    targets: dict[str, str]  # normalised code -> target
+    excluded: dict[str, str]  # normalised code -> reason
+
+    def overridden(self, user: CodeMapSource) -> CodeMap:
+        """This map with the user's entries replacing the shipped ones for the same code."""
+        if user is None:
+            return self
+        entries = _entries_of(_load_json(Path(user))) if isinstance(user, (str, os.PathLike)) else {
+            code: ({"to": target} if target is not None else {"excluded": "excluded by code_map"})
+            for code, target in user.items()}
+        targets, excluded = dict(self.targets), dict(self.excluded)
+        for code, entry in entries.items():
+            targets.pop(code, None)
+            excluded.pop(code, None)
+            _file_entry(code, entry, targets, excluded)
+        return CodeMap(self.column, self.title, f"{self.source}; with the user's code_map", targets, excluded)
+
+    def excluding(self, codes: Sequence[str], reason: str) -> CodeMap:
+        """This map with ``codes`` excluded for ``reason`` (a reader's keyword choice)."""
+        keys = {normalised_code(code) for code in codes}
+        targets = {code: target for code, target in self.targets.items() if code not in keys}
+        return CodeMap(self.column, self.title, self.source, targets, {**self.excluded, **dict.fromkeys(keys, reason)})
+
+    def retargeted(self, codes: Sequence[str], target: str) -> CodeMap:
+        """This map with ``codes`` mapped to ``target`` (a reader's keyword choice)."""
+        keys = {normalised_code(code) for code in codes}
+        excluded = {code: reason for code, reason in self.excluded.items() if code not in keys}
+        return CodeMap(self.column, self.title, self.source, {**self.targets, **dict.fromkeys(keys, target)}, excluded)
+
+    def table(self) -> pd.DataFrame:
+        """The map as a table: code, maps_to (empty where excluded), excluded_as."""
+        codes = sorted({*self.targets, *self.excluded})
+        return pd.DataFrame({"code": codes, "maps_to": [self.targets.get(c) for c in codes],
+                             "excluded_as": [self.excluded.get(c) for c in codes]})
+
+
+def normalised_code(code: Any) -> str:
+    """Codes compare as text without case, padding zeros, hyphens or repeated spaces:
+    21, "21", " 021" match; "Face-to-Face" matches "face to face"; 1.0 (a whole number that
+    went through a float) matches 1."""
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)
+    text = re.sub(r"[\s_-]+", " ", str(code)).strip().casefold()
+    return (text.lstrip("0") or "0") if text.isdigit() else text
+
+
+def _file_entry(code: str, entry: Mapping[str, Any], targets: dict[str, str], excluded: dict[str, str]) -> None:
+    key = normalised_code(code)
+    if entry.get("to") is not None:
+        targets[key] = str(entry["to"])
+    else:
+        excluded[key] = str(entry.get("excluded") or "excluded by code_map")
+
+
+def _entries_of(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    codes = document.get("codes")
+    if not isinstance(codes, dict):
+        raise ValueError("code_map: a JSON code map needs a 'codes' object of code -> {to | excluded}")
+    return codes
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"code_map {path}: not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"code_map {path}: expected a JSON object")
+    return document
+
+
+def shipped_map(name: str) -> CodeMap:
+    """A code map shipped with the package (``extracts/maps/<name>.json``)."""
+    document = json.loads((resources.files(__package__) / "maps" / f"{name}.json").read_text(encoding="utf-8"))
+    targets: dict[str, str] = {}
+    excluded: dict[str, str] = {}
+    for code, entry in _entries_of(document).items():
+        _file_entry(code, entry, targets, excluded)
+    return CodeMap(document["column"], document["title"], document["source"], targets, excluded)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A coded column looked up once per distinct code: a column of millions of rows holds a
+    handful of codes. ``positions`` is each row's code (the last entry stands for missing)."""
+
+    dictionary: list[Any]
+    positions: np.ndarray
+    target_names: list[str]
+    target_of_code: np.ndarray  # index into target_names, -1: none
+    known: np.ndarray
+
+    @staticmethod
+    def of(values: pa.ChunkedArray, code_map: CodeMap) -> _Lookup:
+        encoded = pc.dictionary_encode(values.combine_chunks())
+        dictionary = encoded.dictionary.to_pylist()
+        missing = len(dictionary)
+        positions = np.asarray(pc.fill_null(encoded.indices, missing).to_numpy(zero_copy_only=False), dtype=np.int64)
+        distinct = [normalised_code(code) for code in dictionary]
+        names = sorted(set(code_map.targets.values()))
+        target = [names.index(code_map.targets[c]) if c in code_map.targets else -1 for c in distinct]
+        known = [c in code_map.targets or c in code_map.excluded for c in distinct]
+        return _Lookup(dictionary, positions, names, np.array([*target, -1]), np.array([*known, True]))
+
+    def rows_with(self, codes: np.ndarray) -> np.ndarray:
+        """Rows whose code is flagged in ``codes`` (one flag per distinct code, then missing)."""
+        return np.asarray(codes[self.positions], dtype=bool)
+
+
+def map_codes(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.ndarray | None = None
+              ) -> tuple[np.ndarray, list[str]]:
+    """Each row's target as an index into the returned list of targets (-1 where there is none).
+
+    Among ``rows`` (default: all) still undecided in the ledger, rows with a missing, excluded
+    or unknown code are dropped, each by its reason, and unknown codes are counted by code.
+    """
+    lookup = _Lookup.of(table[code_map.column], code_map)
+    eligible = ledger.undecided() if rows is None else ledger.undecided() & rows
+    missing = np.zeros(len(lookup.dictionary) + 1, bool)
+    missing[-1] = True
+    ledger.drop(eligible & lookup.rows_with(missing), f"missing {code_map.column}")
+    for reason in sorted(set(code_map.excluded.values())):
+        flagged = [code_map.excluded.get(normalised_code(code)) == reason for code in lookup.dictionary]
+        ledger.drop(eligible & lookup.rows_with(np.array([*flagged, False])), reason)
+    unknown = ledger.drop(eligible & lookup.rows_with(~lookup.known), f"unknown {code_map.column}")
+    ledger.note_unknown(code_map.column, lookup.dictionary, lookup.positions[unknown])
+    return lookup.target_of_code[lookup.positions], lookup.target_names
+
+
+def code_labels(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.ndarray) -> pd.Categorical:
+    """A descriptive column (kept beside the events, never dropping a row) as its targets;
+    missing and unknown codes become missing, and unknown codes among ``rows`` are counted."""
+    lookup = _Lookup.of(table[code_map.column], code_map)
+    unknown = rows & lookup.rows_with(~lookup.known)
+    ledger.note_unknown(code_map.column, lookup.dictionary, lookup.positions[unknown])
+    target = lookup.target_of_code[lookup.positions]
+    return pd.Categorical.from_codes(target[rows], categories=pd.Index(lookup.target_names))
+
+
+# ------------------------------------------------------------------------- the steps every reader takes
+def open_extract(source: Source, extract: str, columns: Mapping[str, str] | None,
+                 required: Sequence[str]) -> tuple[pa.Table, Ledger]:
+    table = read_table(source, extract, columns)
+    require(table, extract, required)
+    return table, Ledger(extract, table.num_rows)
+
+
+def person_days(table: pa.Table, ledger: Ledger, key: bytes | None, date_column: str,
+                date_format: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's person and day; rows without a linkable person or a date are dropped."""
+    person = person_ids(table, ledger, key)
+    day_numbers = days(table, ledger.extract, date_column, date_format)
+    ledger.drop(day_numbers == NO_DATE, f"missing {date_column}")
+    return person, day_numbers
+
+
+def chosen_maps(extract: str, shipped: Mapping[str, CodeMap], user: Any) -> dict[str, CodeMap]:
+    """The shipped maps with the user's ``code_map`` over them. A reader with one coded column
+    takes that column's map ({code: target}, or a JSON file); one with several takes
+    {column: {code: target}}."""
+    if user is None:
+        return dict(shipped)
+    nested = isinstance(user, Mapping) and bool(user) and set(user) <= set(shipped) and all(
+        isinstance(v, Mapping) for v in user.values())
+    if nested:
+        return {column: m.overridden(user.get(column)) for column, m in shipped.items()}
+    if len(shipped) != 1:
+        raise ValueError(f"{extract}: code_map must name its column: {{column: {{code: target}}}} with column one of "
+                         f"{', '.join(shipped)}")
+    return {column: m.overridden(user) for column, m in shipped.items()}
+
+
+def normalised_categories(values: pa.ChunkedArray, rows: np.ndarray) -> pd.Categorical:
+    """A code column kept as it is, but normalised (see :func:`normalised_code`) once per
+    distinct code, as a categorical over ``rows``; codes that normalise alike become one."""
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    merged, categories = pd.factorize(pd.Index([normalised_code(c) for c in encoded.dictionary.to_pylist()]))
+    positions = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)[rows]
+    codes = np.where(positions >= 0, np.append(merged, -1)[positions], -1)
+    return pd.Categorical.from_codes(codes, categories=categories)
