@@ -10,7 +10,7 @@ root=$PWD
 venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
                  libgtest-dev libbenchmark-dev chromium clang-format)
-python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib pytest hypothesis
+python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib scipy pytest hypothesis
                  statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy
                  ruff mypy pandas-stubs
                  pybind11-stubgen==3.0.0)  # the version that wrote python/socialrx/_core.pyi

@@ -7,10 +7,12 @@ after, and beside it a matched comparison (difference-in-differences with bootst
 cost avoidance by kind and by practice; the net saving per patient; and the methods and caveats
 (selection rule, censoring, exclusions, tariff sources and price year).
 
-Disclosure control: every published count of people or events passes through
-:func:`socialrx.support.suppress` (counts 1-4 suppressed, with secondary suppression so totals
-cannot reveal them), and every figure derived from a count (a percentage, a rate, a bar) is
-shown only where the counts behind it are published. Suppressed cells read ``*``.
+Disclosure control: every published count of people or events is registered, with the totals
+and the other tables it is tied to, in one :class:`socialrx.disclosure.Registry` for the
+whole report (counts 1-4 suppressed, and secondary suppression chosen over all the tables at
+once so that no suppressed count can be worked out from the rest); and every figure derived
+from a count (a percentage, a rate, a bar) is shown only where the counts behind it are
+published. Suppressed cells read ``*``.
 
 Figures are PNG images drawn with matplotlib (Agg, off-screen) and embedded as ``data:`` URIs;
 the CSS is inline: the file needs nothing else to display.
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
 from .._measures import Window, parse_windows
+from ..disclosure import Registry
 from ._comparison import Comparison, comparison_for
 from ._cost import cost_section
 from ._did import comparison_section
@@ -38,7 +41,7 @@ from ._methods import methods_section
 from ._net import net_section
 from ._outcomes import outcomes_section
 from ._periods import ALL_PERIODS, periods_section
-from ._published import Builder
+from ._published import Builder, disclosure
 from ._reach import reach_section
 from ._referred import referred_section
 from ._summary import summary_section
@@ -93,7 +96,23 @@ def service_cost_for(service_cost_pence: ServiceCost, period: str | None) -> int
 
 def assemble(b: Builder, *, title: str, subtitle: str, periods: dict[str, Builder] | None,
              periods_note: str) -> Report:
-    """Every section in the order of ``SECTIONS``; year by year only with ``periods``."""
+    """Every section in the order of ``SECTIONS``; year by year only with ``periods``.
+
+    Disclosure control is decided over the whole report: the sections are built once to
+    register every count, suppression is chosen over all of them, and they are built again to
+    print it (again while a build registers counts the one before did not)."""
+    registry = Registry()
+    with disclosure(registry):
+        while True:
+            report = _sections(b, title=title, subtitle=subtitle, periods=periods, periods_note=periods_note)
+            if registry.settled:
+                report.disclosure = registry.view()
+                return report
+            registry.protect()
+
+
+def _sections(b: Builder, *, title: str, subtitle: str, periods: dict[str, Builder] | None,
+              periods_note: str) -> Report:
     sections: list[Section] = [
         summary_section(b), reach_section(b), referred_section(b), support_section(b), feedback_section(b),
         outcomes_section(b), wellbeing_section(b), utilisation_section(b), comparison_section(b),
@@ -116,7 +135,7 @@ def _period_builders(ev: Evaluation, windows: list[Window], service_cost_pence: 
         comparison = (comparison_for(sub, windows, None if match is not False else False, None, bootstrap, seed)
                       if whole.comparison.available else Comparison(note=whole.comparison.note))
         builders[label] = Builder(sub, windows=windows, service_cost_pence=service_cost_for(service_cost_pence, label),
-                                  comparison=comparison)
+                                  comparison=comparison, scope=label)
     builders[ALL_PERIODS] = whole
     return builders
 

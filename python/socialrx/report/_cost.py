@@ -53,7 +53,8 @@ def _matched_per_kind(b: Builder, spec: WindowSpec) -> dict[str, Interval] | Non
     did, avoided = b.comparison.rows(spec), b.comparison.avoided(spec)
     if did is None or avoided is None:
         return None
-    return {kind: pence_avoided(avoided.loc[kind]) for kind, ok in zip(did.index, did_publishable(did))
+    publishable = did_publishable(did, b.key("did", spec.label))
+    return {kind: pence_avoided(avoided.loc[kind]) for kind, ok in zip(did.index, publishable)
             if ok and not missing(avoided.loc[kind, "pence_avoided_per_client"])}
 
 
@@ -84,7 +85,7 @@ def _kind_table(b: Builder, spec: WindowSpec) -> str:
             "priced kind.")
     avoided_total = b.effect(spec, "all_priced_kinds", "cost_avoided_pence")
     if avoided_total is not None:
-        over = count_text(published_count(avoided_total["clients"]))
+        over = count_text(published_count(avoided_total["clients"], b.key("matched", spec.label, "clients")))
         avoided = with_interval(*effect_interval(avoided_total), money_text)
         note += f" Matched DiD over the {over} matched clients: {avoided}."
     return html_table(pd.DataFrame(table).T, f"{spec.text}: cost avoidance by kind ({count_text(clients)} clients)",
@@ -130,13 +131,15 @@ def practice_parts(b: Builder) -> list[str]:
     # The referrals by practice exactly as published in "Who was referred" (one suppression
     # pattern for the same counts, so one table cannot undo the other's suppression).
     reach = b.published_connected("practice").rename(index={"all referrals": ALL_PRACTICES})
-    clients = published_series(per_practice["clients"].astype("int64"), total=ALL_PRACTICES)
+    clients = published_series(per_practice["clients"].astype("int64"), name=b.key("clients", spec.label, "practice"),
+                               total=ALL_PRACTICES, total_key=b.key("clients", spec.label, "included"))
+    b.tie_in_window_by_practice(spec, per_practice["clients"])
     did = practice_did(b, spec, list(per_practice.index))
     parts = [heading(f"By practice ({spec.text})"), _practice_table(b, per_practice, reach, clients, did)]
     shown = per_practice[[not missing(clients[p]) and per_practice.loc[p, "clients"] > 0 for p in per_practice.index]]
     if len(shown):
         parts.append(_practice_figure(spec, shown, did))
-    parts.append(_practice_directions(rows))
+    parts.append(_practice_directions(b, rows))
     best = per_practice[[not missing(clients[p]) for p in per_practice.index]]
     if len(best):
         top = best["avoided"].idxmax()
@@ -175,7 +178,8 @@ def _matched_of(b: Builder, did: dict[str, tuple[Any, Interval]], practice: str)
     where not shown); for all practices, the whole matched comparison's."""
     if practice == ALL_PRACTICES:
         money_row = b.comparison.rows(b.last, money=True)
-        matched = pd.NA if money_row is None else published_count(int(money_row["clients"].iloc[0]))
+        matched = pd.NA if money_row is None else published_count(int(money_row["clients"].iloc[0]),
+                                                                  b.key("matched", b.last.label, "clients"))
         return matched, b.comparison.avoided_per_client(b.last)
     if practice not in did:
         return None, None
@@ -197,14 +201,14 @@ def _practice_figure(spec: WindowSpec, shown: pd.DataFrame, did: dict[str, tuple
                             "(practices with suppressed counts left out).")
 
 
-def _practice_directions(rows: pd.DataFrame) -> str:
+def _practice_directions(b: Builder, rows: pd.DataFrame) -> str:
     """Practices with a fall / rise in each kind, as service reports count surgeries."""
     direction = {}
     for kind, block in rows.groupby("kind", sort=False):
         change = block["post"] - block["pre"]
         direction[kind_label(kind)] = published_series(pd.Series({
             "fewer": int((change < 0).sum()), "same": int((change == 0).sum()), "more": int((change > 0).sum())}),
-            total="practices")
+            name=b.key("practice directions", kind), total="practices", people=False)
     frame = pd.DataFrame(direction).T.apply(lambda col: col.map(count_text))
     return html_table(frame, "Practices with fewer, the same or more events after than before (naive)")
 
@@ -225,5 +229,6 @@ def practice_did(b: Builder, spec: WindowSpec, practices: list[str]) -> dict[str
             found[practice] = (int(money["matched_clients"]), pence_avoided(money))
     if not found:
         return None
-    matched = published_series(pd.Series({p: n for p, (n, _) in found.items()}, dtype="int64"), total=None)
+    matched = published_series(pd.Series({p: n for p, (n, _) in found.items()}, dtype="int64"),
+                               name=b.key("matched", spec.label, "practice"), total=None)
     return {p: (matched[p], interval) for p, (_, interval) in found.items()}

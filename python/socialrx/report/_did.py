@@ -27,6 +27,7 @@ from ._html import (
 )
 from ._published import (
     Builder,
+    Key,
     did_publishable,
     published_count,
     published_series,
@@ -46,7 +47,7 @@ def comparison_section(b: Builder) -> Section:
         return section
     match = b.comparison.match
     if match is not None:
-        section.parts.extend(match_parts(match))
+        section.parts.extend(match_parts(b, match))
         section.parts.extend(balance_parts(match.balance()))
     for spec in b.specs:
         rows = b.comparison.rows(spec)
@@ -54,13 +55,14 @@ def comparison_section(b: Builder) -> Section:
             section.parts.append(_did_table(b, spec, rows))
     rows = b.comparison.rows(b.last)
     if rows is not None:
-        section.parts.append(_did_figure(b, rows))
+        section.parts.append(_did_figure(b, b.last, rows))
     return section
 
 
 def _did_table(b: Builder, spec: WindowSpec, rows: pd.DataFrame) -> str:
     return html_table(
-        did_display(rows), f"{spec.text}: the clients' change beside the matched comparison's",
+        did_display(rows, b.key("did", spec.label)),
+        f"{spec.text}: the clients' change beside the matched comparison's",
         note=f"clients: matched clients whose data cover the window; change: after vs before. DiD per client: "
              f"events, clients' change minus comparison's change. DiD %: of the events the clients would have "
              f"had without the service (their own before plus the comparison's change). Intervals: "
@@ -68,9 +70,9 @@ def _did_table(b: Builder, spec: WindowSpec, rows: pd.DataFrame) -> str:
              f"{SUPPRESSION_NOTE}")
 
 
-def _did_figure(b: Builder, rows: pd.DataFrame) -> str:
+def _did_figure(b: Builder, spec: WindowSpec, rows: pd.DataFrame) -> str:
     """The clients' own change, the comparison group's and the DiD, per kind, over the last window."""
-    shown = did_publishable(rows)
+    shown = did_publishable(rows, b.key("did", spec.label))
     series: _plots.EstimateSeries = {
         "clients' own change (naive)": (masked(rows["naive_change_pct"], shown), None, None),
         "comparison group's change": (masked(_comparison_change(rows), shown), None, None),
@@ -95,27 +97,28 @@ def masked(values: Any, keep: Sequence[bool]) -> list[float]:
     return [float(v) if k and not missing(v) else np.nan for v, k in zip(values, keep)]
 
 
-def match_parts(match: Any) -> list[str]:
+def match_parts(b: Builder, match: Any) -> list[str]:
     """Who was matched, and why the others were not, by reason."""
     summary = match.summary()
     reasons = {"matched": int(summary["matched_clients"])}
     for key, value in summary.items():
         if str(key).startswith("unmatched_"):
             reasons[f"not matched: {readable(str(key)[len('unmatched_'):])}"] = int(value)
-    published = published_series(pd.Series(reasons), total="all clients")
+    published = published_series(pd.Series(reasons), name=b.key("matching"), total="all clients",
+                                 total_key=(b.key("matching"), "clients"))
     frame = pd.DataFrame({"clients": [count_text(v) for v in published]}, index=list(published.index))
-    pool = published_count(int(summary["comparison_pool"]))
-    used = published_count(int(summary["comparison_used"]))
+    pool = published_count(int(summary["comparison_pool"]), b.key("matching", "comparison pool"))
+    used = published_count(int(summary["comparison_used"]), b.key("matching", "comparison used"))
     return [html_table(frame, "Who was matched",
                        note=f"Comparison pool: {count_text(pool)} patients not referred; {count_text(used)} used as "
                             "matches. Nobody is dropped silently: each client not matched is counted by reason.")]
 
 
-def did_display(rows: pd.DataFrame) -> pd.DataFrame:
+def did_display(rows: pd.DataFrame, name: Key) -> pd.DataFrame:
     """A window's DiD rows as shown: counts published, rates only where their counts are."""
-    shown = did_publishable(rows)
-    clients = published_series(rows["clients"].astype("int64"), total=None)
-    controls = published_series(rows["controls"].astype("int64"), total=None)
+    shown = did_publishable(rows, name)
+    clients = published_series(rows["clients"].astype("int64"), name=(name, "clients"), total=None)
+    controls = published_series(rows["controls"].astype("int64"), name=(name, "controls"), total=None)
     table = {}
     for kind, ok, comparison_change in zip(list(rows.index), shown, _comparison_change(rows)):
         row = rows.loc[kind]

@@ -39,10 +39,13 @@ def feedback_section(b: Builder) -> Section:
                                     note="answered: the forms with an answer to that question (the denominator)."))
     stars = pd.to_numeric(ev.feedback["stars"], errors="coerce").dropna().astype(int)
     star_counts = published_series(pd.Series([int((stars == s).sum()) for s in range(1, 6)],
-                                             index=[f"{s} star{'s' if s > 1 else ''}" for s in range(1, 6)]))
+                                             index=[f"{s} star{'s' if s > 1 else ''}" for s in range(1, 6)]),
+                                   name=b.key("stars"))
     impact = normalised_labels(ev.feedback["impact"])
     impact_counts = published_series(pd.Series({level: int((impact == level).sum())
-                                                for level in ("none", "some", "significant")}))
+                                                for level in ("none", "some", "significant")}),
+                                     name=b.key("impact"))
+    b.tie_feedback()
     section.parts += ['<div class="sxr-grid">', _forms_table(star_counts, "Star ratings"),
                       _forms_table(impact_counts.rename(lambda i: i if i == "total" else f"impact: {i}"),
                                    "Impact on the client"), "</div>"]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import _core
 from .._measures import per_client, percent_change, readable, whole_pence
+from ..disclosure import PublishedView
 
 STAR = "*"
 DASH = "–"
@@ -261,6 +262,7 @@ class Report:
     sections: list[Section]
     facts: list[tuple[str, str]] = field(default_factory=list)
     banner: str = ""
+    disclosure: PublishedView | None = None  # every count as published, and the relations between them
 
     def header(self) -> str:
         facts = "".join(f"<dt>{esc(what)}</dt><dd>{esc(value)}</dd>" for what, value in self.facts)

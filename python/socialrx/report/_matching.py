@@ -10,16 +10,17 @@ from typing import Any
 from .._measures import WindowSpec
 from ._comparison import Comparison
 from ._html import count_text, esc, notice, paragraph
-from ._published import published_count
+from ._published import Key, published_count
 
 
-def matching_parts(comparison: Comparison, specs: list[WindowSpec]) -> list[str]:
+def matching_parts(comparison: Comparison, specs: list[WindowSpec], name: Key) -> list[str]:
     """Paragraphs saying how the clients were matched and the DiD estimated, or a note saying
-    that no matched comparison was made, and why."""
+    that no matched comparison was made, and why; ``name`` keys the counts printed (those in
+    the "Who was matched" table are the same quantities)."""
     match = comparison.match
     if match is None:
         return [notice(comparison.note or "No matched comparison was made.")]
-    parts = [paragraph(_design(match)), paragraph(_covariates(match)), _left_out(match), paragraph(_who(match))]
+    parts = [paragraph(_design(match)), paragraph(_covariates(match)), _left_out(match), paragraph(_who(match, name))]
     if comparison.available:
         parts.append(paragraph(_did(comparison, specs)))
     else:
@@ -64,10 +65,11 @@ def _left_out(match: Any) -> str:
     return f"<p>Left out of the default set:</p><ul>{items}</ul>"
 
 
-def _who(match: Any) -> str:
+def _who(match: Any, name: Key) -> str:
     summary = match.summary()
-    clients, eligible, matched = (count_text(published_count(int(summary[key])))
-                                  for key in ("clients", "eligible_clients", "matched_clients"))
+    clients, eligible, matched = (count_text(published_count(int(summary[key]), key=(name, label)))
+                                  for key, label in (("clients", "clients"), ("eligible_clients", "eligible"),
+                                                     ("matched_clients", "matched")))
     return (f"Of {clients} clients, {eligible} were eligible (connected, with {match.options['history_days']} days "
             f"of data before the index date) and {matched} were matched; those not matched are counted by reason "
             "under Matched comparison.")

@@ -64,7 +64,7 @@ def methods_section(b: Builder, periods_note: str) -> Section:
         section.parts += [heading("Tariff"), tariff_table_html(b)]
         if is_illustrative(b.tariff):
             section.parts.append(notice(ILLUSTRATIVE_WARNING))
-    section.parts += [heading("Matched comparison"), *matching_parts(b.comparison, b.specs)]
+    section.parts += [heading("Matched comparison"), *matching_parts(b.comparison, b.specs, b.key("matching"))]
     section.parts += [heading("Disclosure control"), paragraph(DISCLOSURE_RULE), heading("Caveats"), CAVEATS]
     return section
 
@@ -86,7 +86,7 @@ def _exclusion_table(b: Builder, table: str) -> str:
     excl = b.exclusions()
     block = excl[excl["table"] == table]
     columns = {spec.text: published_series(block[block["window"] == spec.label].set_index("reason")["count"],
-                                           total="total")
+                                           name=b.key("exclusions", table, spec.label))
                for spec in b.specs}
     frame = pd.DataFrame(columns).apply(lambda col: col.map(count_text))
     frame.index = [readable(i) for i in frame.index]
@@ -101,7 +101,8 @@ def _pairing_parts(b: Builder) -> list[str]:
     excluded = b.ev.outcomes().attrs.get("excluded", {})
     if not excluded:
         return []
-    published = published_series(pd.Series({k: int(v) for k, v in excluded.items()}, dtype="int64"), total="clients")
+    published = published_series(pd.Series({k: int(v) for k, v in excluded.items()}, dtype="int64"),
+                                 name=b.key("outcome pairing"), total="clients")
     shown = pd.DataFrame({"clients": [count_text(v) for v in published]}, index=[readable(i) for i in published.index])
     return [html_table(shown, "Outcome ratings: who was paired",
                        note="Only clients rated at baseline and at a later follow-up are in the outcome figures.")]

@@ -32,7 +32,7 @@ def net_section(b: Builder) -> Section:
                                     "not reported; the gross cost avoidance is in the section above."))
         return section
     saving = b.net_saving()
-    patients = published_count(int(saving["patients"]))
+    patients = published_count(int(saving["patients"]), b.key("net saving", "patients"))
     shown = {"naive before/after": {
         "gross cost avoidance": money_text(saving["gross_pence"]),
         "service cost": money_text(saving["service_cost_pence"]),
@@ -63,7 +63,7 @@ def _matched_table(b: Builder) -> str:
                                    "did_extrapolated")):
         row = b.effect(b.last, "all_priced_kinds", figure, method)
         if row is not None:
-            rows[label] = _row(effect_interval(row), row["clients"], row["population"], b)
+            rows[label] = _row(effect_interval(row), b.effect_clients(row), row["population"], b)
     return html_table(pd.DataFrame(rows).T, f"Matched DiD over {b.last.text} after the index date",
                       note="Net saving per patient here is the DiD cost avoided per matched client less the service "
                            "cost per included client; extrapolated, that DiD per client is applied to each included "
@@ -72,4 +72,4 @@ def _matched_table(b: Builder) -> str:
 
 def _row(interval: Interval, clients: Any, population: str, b: Builder) -> dict[str, str]:
     return {f"value ({b.comparison.level:.0%} CI)": with_interval(*interval, money_text),
-            "over": f"{count_text(published_count(clients))} {population}"}
+            "over": f"{count_text(clients)} {population}"}

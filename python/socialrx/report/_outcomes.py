@@ -82,7 +82,7 @@ def _indicator_table(b: Builder) -> str:
     counts = pd.DataFrame({"improved": changes["improved"], "unchanged": changes["paired"] - changes["improved"]
                            - changes["worsened"], "worsened": changes["worsened"]})
     counts.index = changes["item"]
-    published = published_rows(counts, "clients")
+    published = published_rows(counts, "clients", name=b.key("indicators"))
     best = set(b.domain_summary()["greatest"])
     shown = pd.DataFrame({
         "domain": list(changes["domain"].map(readable)),

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import _plots
 from ._html import DASH, SUPPRESSION_NOTE, Section, html_figure, html_table, paragraph
-from ._published import Builder, published_count
+from ._published import Builder
 from ._summary import key_figures
 
 ALL_PERIODS = "all periods"
@@ -29,10 +29,9 @@ def periods_section(builders: dict[str, Builder]) -> Section:
 
 
 def _reach_figure(periods: dict[str, Builder]) -> str:
-    reach = [b.reach_total() for b in periods.values()]
+    reach = [b.published_reach_total() for b in periods.values()]
     return html_figure(
-        _plots.grouped_bars(list(periods), {"referred": [published_count(r) for r, _ in reach],
-                                            "connected": [published_count(c) for _, c in reach]},
+        _plots.grouped_bars(list(periods), {"referred": [r for r, _ in reach], "connected": [c for _, c in reach]},
                             "Referrals by period", "people"),
         "periods_reach", "Referred and connected in each reporting period.")
 

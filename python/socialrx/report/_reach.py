@@ -51,18 +51,16 @@ def reach_section(b: Builder) -> Section:
 
 def _funnel_stages(b: Builder) -> list[tuple[str, Any]]:
     """Each stage from referral to measured outcome, with the published count of people in it."""
-    referred, connected = b.reach_total()
-    stages: list[tuple[str, Any]] = [("Referred", published_count(referred)), ("Connected", published_count(connected))]
+    referred, connected = b.published_reach_total()
+    stages: list[tuple[str, Any]] = [("Referred", referred), ("Connected", connected)]
     if b.has_events:
-        excl = b.exclusions()
-        included = excl[(excl["table"] == "clients") & (excl["reason"] == "included")]
         for spec in b.specs:
-            in_window = int(included.loc[included["window"] == spec.label, "count"].sum())
-            stages.append((f"In the {spec.text} windows", published_count(in_window)))
+            stages.append((f"In the {spec.text} windows", b.published_in_window(spec)))
     if b.has_domains():
         paired = b.ev.outcomes().attrs.get("excluded", {}).get("paired")
         if paired is not None:
-            stages.append(("Outcomes rated before and after", published_count(int(paired))))
+            paired_shown = published_count(int(paired), (b.key("outcome pairing"), "paired"))
+            stages.append(("Outcomes rated before and after", paired_shown))
     if b.ev.feedback is not None:
-        stages.append(("Returned a feedback form", published_count(len(b.ev.feedback))))
+        stages.append(("Returned a feedback form", published_count(len(b.ev.feedback), b.key("feedback forms"))))
     return stages

@@ -24,7 +24,6 @@ from ._html import (
 from ._published import (
     Builder,
     connected_display,
-    published_count,
     published_table,
 )
 
@@ -80,9 +79,8 @@ def _dimension_parts(b: Builder) -> list[str]:
 
 def _reason_parts(b: Builder) -> list[str]:
     """Referral reasons: how often each is given, and which are given together."""
-    referred, _ = b.reach_total()
     published = b.published_connected("referral_reasons").drop(index="all referrals")
-    total = published_count(referred)
+    total, _ = b.published_reach_total()
     order = published["referred"].astype("Float64").fillna(0).sort_values(ascending=False).index
     parts = [heading("Reasons for referral"),
              html_table(connected_display(published, reasons_total=total),
@@ -99,7 +97,7 @@ def _reason_parts(b: Builder) -> list[str]:
 
 def _pair_parts(b: Builder) -> list[str]:
     both = b.ev.reason_co_occurrence()
-    published = published_table(both, margins=False)
+    published = published_table(both, name=b.key("reason pairs"), margins=False)
     # The table is symmetric: a cell hidden on one side of the diagonal is hidden on both.
     hidden = published.isna().to_numpy()
     published = published.mask(hidden | hidden.T)

@@ -22,7 +22,7 @@ from ._html import (
     signed_percent,
     with_interval,
 )
-from ._published import Builder, did_publishable, effect_interval, published_count, published_series
+from ._published import TOTAL, Builder, did_publishable, effect_interval, published_series
 
 KeyFigures = list[tuple[str, str]]
 
@@ -34,7 +34,7 @@ def key_figures(b: Builder) -> KeyFigures:
 
 
 def _reach_figures(b: Builder) -> KeyFigures:
-    referred, connected = (published_count(n) for n in b.reach_total())
+    referred, connected = b.published_reach_total()
     return [("Referred", count_text(referred)),
             ("Connected with the service", f"{count_text(connected)} ({percent_text(share_of(connected, referred))})")]
 
@@ -42,7 +42,8 @@ def _reach_figures(b: Builder) -> KeyFigures:
 def _support_figures(b: Builder) -> KeyFigures:
     if b.ev.interventions is None:
         return []
-    sectors = published_series(b.ev.outward_referrals(by="sector").set_index("sector")["referrals"])
+    sectors = published_series(b.ev.outward_referrals(by="sector").set_index("sector")["referrals"],
+                               name=b.key("outward", "sector"), total_key=b.key("outward", TOTAL))
     voluntary = share_of(sectors.get("voluntary", pd.NA), sectors["total"])
     return [("Outward referrals (share to the voluntary sector)",
              f"{count_text(sectors['total'])} ({percent_text(voluntary)})")]
@@ -90,12 +91,12 @@ def _naive(value: str, clients: Any, b: Builder) -> str:
 def _matched(interval: Interval, clients: Any, population: str, fmt: Callable[[Any], str], b: Builder) -> str:
     """``matched DiD x (95% CI a to b) over n <population>``."""
     return (f"matched DiD {with_interval(*interval, fmt, level=b.comparison.level)} over "
-            f"{count_text(published_count(clients))} {population}")
+            f"{count_text(clients)} {population}")
 
 
 def _effect_text(row: dict[str, Any], fmt: Callable[[Any], str], b: Builder) -> str:
     """A headline effects row as shown: its value, interval, clients and population."""
-    return _matched(effect_interval(row), row["clients"], row["population"], fmt, b)
+    return _matched(effect_interval(row), b.effect_clients(row), row["population"], fmt, b)
 
 
 def _use_figures(b: Builder) -> KeyFigures:
@@ -104,7 +105,7 @@ def _use_figures(b: Builder) -> KeyFigures:
         return []
     published, clients = b.published_utilisation(b.last)
     did = b.comparison.rows(b.last)
-    shown = {} if did is None else dict(zip(did.index, did_publishable(did)))
+    shown = {} if did is None else dict(zip(did.index, did_publishable(did, b.key("did", b.last.label))))
     rows = []
     for kind in HEADLINE_KINDS:
         if kind not in published.index:
@@ -125,14 +126,14 @@ def _cost_figures(b: Builder) -> KeyFigures:
     if not b.has_cost or naive is None:
         return []
     gross, clients = naive["value"], naive["clients"]
-    gross_text = _naive(money_text(gross), published_count(clients), b)
-    per_client_text = _naive(money_text(pence_per(gross, clients)), published_count(clients), b)
+    gross_text = _naive(money_text(gross), b.effect_clients(naive), b)
+    per_client_text = _naive(money_text(pence_per(gross, clients)), b.effect_clients(naive), b)
     total = b.effect(b.last, "all_priced_kinds", "cost_avoided_pence")
     if total is not None:
         gross_text += f"; {_effect_text(total, money_text, b)}"
     per_client = b.comparison.avoided_per_client(b.last)
     if total is not None and per_client is not None:
-        per_client_text += f"; {_matched(per_client, total['clients'], MATCHED, money_text, b)}"
+        per_client_text += f"; {_matched(per_client, b.effect_clients(total), MATCHED, money_text, b)}"
     return [(f"Gross cost avoidance, {b.last.text}", gross_text),
             (f"Cost avoided per client, {b.last.text}", per_client_text), *_net_figures(b)]
 
@@ -142,7 +143,7 @@ def _net_figures(b: Builder) -> KeyFigures:
     naive = b.effect(b.last, "all_priced_kinds", "net_saving_per_patient_pence", "before_after")
     if naive is None:
         return []
-    text = _naive(money_text(naive["value"]), published_count(naive["clients"]), b)
+    text = _naive(money_text(naive["value"]), b.effect_clients(naive), b)
     per_patient = b.effect(b.last, "all_priced_kinds", "net_saving_per_patient_pence")
     if per_patient is not None:
         text += f"; {_effect_text(per_patient, money_text, b)}"

@@ -22,6 +22,7 @@ from ._html import (
     share_of,
 )
 from ._published import (
+    TOTAL,
     Builder,
     published_count,
     published_series,
@@ -35,7 +36,8 @@ def support_section(b: Builder) -> Section:
         return section
     section.parts += _glance_parts(b)
     section.parts.append(heading("Outward referrals"))
-    sectors = published_series(b.ev.outward_referrals(by="sector").set_index("sector")["referrals"])
+    sectors = published_series(b.ev.outward_referrals(by="sector").set_index("sector")["referrals"],
+                               name=b.key("outward", "sector"), total_key=b.key("outward", TOTAL))
     section.parts.append(_referrals_table(sectors, "Outward referrals by sector"))
     inner = sectors.drop(index="total")
     section.parts.append(html_figure(
@@ -43,7 +45,8 @@ def support_section(b: Builder) -> Section:
         "outward_sector", "Outward referrals by sector of the organisation referred to."))
     organisations = b.ev.outward_referrals(by="organisation").set_index("organisation")["referrals"]
     if len(organisations):
-        published = published_series(organisations.sort_values(ascending=False, kind="stable"))
+        published = published_series(organisations.sort_values(ascending=False, kind="stable"),
+                                     name=b.key("outward", "organisation"), total_key=b.key("outward", TOTAL))
         section.parts.append(_referrals_table(published, "Outward referrals by organisation"))
     section.parts += [heading("Interventions and spend"), _spend_table(b)]
     return section
@@ -53,35 +56,38 @@ def _glance_parts(b: Builder) -> list[str]:
     """Contacts, length of support, how support ended and personal health budgets."""
     support = b.ev.support().set_index("measure")
     value = support["value"]
-    connected = published_count(int(value["connected"]))
+    connected = published_count(int(value["connected"]), b.key("reach", TOTAL, "connected"))
     ends = published_series(pd.Series({
         "discharged": int(value["support_discharged"]), "still supported": int(value["support_ongoing"]),
-        "length not recorded": int(value["support_not_recorded"])}), total="connected")
+        "length not recorded": int(value["support_not_recorded"])}), name=b.key("support ends"), total="connected",
+        total_key=b.key("reach", TOTAL, "connected"))
     contacts_shown = not missing(connected)
-    days_shown = not missing(published_count(int(support.loc["support_days_mean", "clients"])))
-    phb_clients = published_count(int(support.loc["phb_pence", "clients"]))
+    days_shown = not missing(published_count(int(support.loc["support_days_mean", "clients"]),
+                                             b.key("support days", "clients")))
+    phb_clients = published_count(int(support.loc["phb_pence", "clients"]), b.key("phb", "clients"))
     rows = [
         ("Connected clients", count_text(connected)),
-        ("Contacts (phone and visits)", count_text(published_count(int(value["contacts"])))),
+        ("Contacts (phone and visits)", count_text(published_count(int(value["contacts"]), b.key("contacts")))),
         ("Contacts per client (mean)", number_text(value["contacts_per_client"], 1) if contacts_shown else DASH),
         ("Contacts per client (median)", number_text(value["contacts_median"], 1) if contacts_shown else DASH),
         ("Length of support, days (mean)", number_text(value["support_days_mean"], 1) if days_shown else DASH),
         ("Length of support, days (median)", number_text(value["support_days_median"], 1) if days_shown else DASH),
-        ("Supported for more than 6 months", count_text(published_count(int(value["support_over_6_months"])))),
+        ("Supported for more than 6 months", count_text(published_count(int(value["support_over_6_months"]),
+                                                                                  b.key("support over 6 months")))),
         ("Discharged", count_text(ends["discharged"])),
         ("Still supported (length to the last intervention)", count_text(ends["still supported"])),
         ("No length recorded", count_text(ends["length not recorded"])),
         ("Clients with a personal health budget", count_text(phb_clients)),
         ("Personal health budget cap", money_text(value["phb_cap_pence"])),
-        ("Clients over the cap", count_text(published_count(int(value["phb_breaches"])))),
+        ("Clients over the cap", count_text(published_count(int(value["phb_breaches"]), b.key("phb", "breaches")))),
     ]
     parts = [html_table(pd.DataFrame(rows, columns=["measure", "value"]).set_index("measure"),
                         "Support at a glance", cls="sxr-key", note=SUPPRESSION_NOTE)]
     breaches = int(value["phb_breaches"])
     if breaches:
         parts.append(notice(f"Personal health budgets above the {money_text(value['phb_cap_pence'])} cap: "
-                            f"{count_text(published_count(breaches))} clients. Ev.phb_breaches() lists them for the "
-                            "service (not published here)."))
+                            f"{count_text(published_count(breaches, b.key('phb', 'breaches')))} clients. "
+                            "Ev.phb_breaches() lists them for the service (not published here)."))
     return parts
 
 
@@ -96,8 +102,8 @@ def _referrals_table(published: pd.Series, caption: str) -> str:
 def _spend_table(b: Builder) -> str:
     """Interventions, clients and spend by kind; spend hidden where its clients are."""
     spend = b.ev.spend().set_index("kind")
-    interventions = published_series(spend["interventions"])
-    clients = published_series(spend["clients"])
+    interventions = published_series(spend["interventions"], name=b.key("spend", "interventions"))
+    clients = published_series(spend["clients"], name=b.key("spend", "clients"))
     rows = {}
     for kind in spend.index:
         hidden = missing(clients[kind])
