@@ -15,7 +15,7 @@ LAYERS = (
     {"_version", "_core", "_optional"},
     {"_columns", "_measures", "tariff", "linkage", "extracts", "extracts._apc", "extracts._events",
      "extracts._extract", "extracts._ledger", "extracts._read", "extracts._records"},
-    {"outcomes", "support", "synthetic", "did", "matching", "evaluation", "summary",
+    {"disclosure", "outcomes", "support", "synthetic", "did", "matching", "evaluation", "summary",
      "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring"},
     {"_plots", "cli", "__main__", "report", "report._html", "report._comparison", "report._published",
      "report._summary", "report._reach", "report._referred", "report._support", "report._feedback", "report._outcomes",
