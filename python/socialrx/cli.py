@@ -1,4 +1,4 @@
-"""Command line: ``socialrx demo`` and ``socialrx evaluate``."""
+"""Command line: ``socialrx evaluate``, ``report``, ``check``, ``score`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from ._tables import CSV_SUFFIXES, PARQUET_SUFFIXES, ROW_CONVENTION, TableFiles
 from ._version import __version__
 from .evaluation import Evaluation
+from .quality import DataQuality, data_quality
 from .report import DEFAULT_TITLE, write_report
 from .risk import case_list
 from .risk.scoring import score_patients
@@ -19,10 +19,14 @@ from .summary import BEFORE_AFTER, Headline, headline
 from .synthetic import synthetic
 from .tariff import load_tariff
 
-CSV_COLUMNS = """\
-CSV files: one header row, ISO dates (YYYY-MM-DD), an empty cell is a missing value.
-
-clients.csv (one row per referred person)
+FILE_FORMATS = f"""\
+Tables are CSV ({', '.join(CSV_SUFFIXES)}: one header row, an empty cell is a missing value)
+or Parquet ({', '.join(PARQUET_SUFFIXES)}) files, told apart by their names. Dates are ISO
+(YYYY-MM-DD) unless --date-format names another format, e.g. %d/%m/%Y.
+{ROW_CONVENTION} An error about a row names its file and line.
+"""
+TABLE_FILES = FILE_FORMATS + """
+clients (one row per referred person)
   client_id        whole number, unique
   referral_date    date referred
   index_date       date support started; empty if the client never connected
@@ -31,18 +35,18 @@ clients.csv (one row per referred person)
   referral_reasons optional, ';'-separated (isolation;depression_anxiety)
   birth_year or age                                    optional, for age bands
 
-events.csv (one row per use of a health service)
+events (one row per use of a health service)
   person_id        a client_id, or a patient_id of the comparison table
   date             date of the attendance, admission, call or appointment
   kind             ae_attendance, emergency_admission, elective_admission, bed_days,
                    gp_surgery, gp_telephone, gp_home_visit, ambulance_callout,
                    nhs111_call, outpatient
 
-assessments.csv (optional; one rating of one item at one time point)
+assessments (optional; one rating of one item at one time point)
   client_id, date, timepoint (baseline/review/final), instrument (dudley7, swemwbs,
   ons4), item (dudley7: <domain>.<indicator>, e.g. finance.enough_money), value
 
-comparison.csv (optional; non-referred patients whose events are in events.csv)
+comparison (optional; non-referred patients whose events are in the events table)
   patient_id
 
 tariff JSON: {"name": ..., "price_year": "2023/24",
@@ -50,17 +54,6 @@ tariff JSON: {"name": ..., "price_year": "2023/24",
               "uprating": {"source": ..., "index": {"2023/24": 100.0, ...}}}
   or 'example' for the illustrative tariff built into socialrx (not a published price).
 """
-
-
-def _read_csv(path: str | None, table: str) -> pd.DataFrame | None:
-    if path is None:
-        return None
-    try:
-        return pd.read_csv(path, keep_default_na=True)
-    except FileNotFoundError:
-        raise ValueError(f"{table}: no file {path!r}") from None
-    except pd.errors.ParserError as error:
-        raise ValueError(f"{table}: {path} is not a readable CSV file ({error})") from None
 
 
 def _windows(values: Sequence[str]) -> list[float | str]:
@@ -72,7 +65,7 @@ def _status(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _emit(figures: Headline, json_path: str | None) -> None:
+def _emit(figures: Headline | DataQuality, json_path: str | None) -> None:
     """The figures as text on stdout, and as JSON to a file (``-``: stdout, instead of the text)."""
     if json_path == "-":
         sys.stdout.write(figures.to_json())
@@ -85,41 +78,52 @@ def _emit(figures: Headline, json_path: str | None) -> None:
 
 
 def add_table_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options naming a service's tables, tariff, data range and windows."""
-    parser.add_argument("--clients", required=True, help="clients.csv")
-    parser.add_argument("--events", help="events.csv")
-    parser.add_argument("--assessments", help="assessments.csv")
-    parser.add_argument("--interventions", help="interventions.csv")
-    parser.add_argument("--feedback", help="feedback.csv")
-    parser.add_argument("--comparison", help="comparison.csv")
-    parser.add_argument("--tariff", help="tariff JSON file, or 'example'")
-    parser.add_argument("--price-year", help="reprice the tariff to this year, e.g. 2024/25")
+    """The options naming a service's tables, the format of their dates and the data range."""
+    parser.add_argument("--clients", required=True, help="clients table (.csv, .csv.gz, .parquet, .pq)")
+    parser.add_argument("--events", help="events table")
+    parser.add_argument("--assessments", help="assessments table")
+    parser.add_argument("--interventions", help="interventions table")
+    parser.add_argument("--feedback", help="feedback table")
+    parser.add_argument("--comparison", help="comparison table")
+    parser.add_argument("--date-format", help="the format of the tables' text dates and of --data-start/--data-end "
+                        "when not ISO (YYYY-MM-DD), e.g. %%d/%%m/%%Y")
     parser.add_argument("--data-start", help="first day the event data cover (default: first event)")
     parser.add_argument("--data-end", help="last day the event data cover (default: last event)")
-    parser.add_argument("--windows", nargs="+", default=["6", "12"],
-                        help="windows in months (6 12) or days (183d); default 6 12")
-    parser.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
     parser.add_argument("--threads", type=int, default=0, help="engine threads (0: all)")
 
 
-def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
-    """The Evaluation of the tables named by ``add_table_arguments``' options."""
+def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the figures: tariff, windows and the service's cost."""
+    parser.add_argument("--tariff", help="tariff JSON file, or 'example'")
+    parser.add_argument("--price-year", help="reprice the tariff to this year, e.g. 2024/25")
+    parser.add_argument("--windows", nargs="+", default=["6", "12"],
+                        help="windows in months (6 12) or days (183d); default 6 12")
+    parser.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
+
+
+def evaluation_from_args(args: argparse.Namespace, files: TableFiles) -> Evaluation:
+    """The Evaluation of the tables named by ``add_table_arguments``' options, read through
+    ``files``, with the tariff of ``add_analysis_arguments``' where the command has them."""
+    tariff = getattr(args, "tariff", None)
+    # The keyword goes only where a format is named, so the evaluation's default rule holds otherwise.
+    date_format = {} if args.date_format is None else {"date_format": args.date_format}
     return Evaluation(
-        clients=_read_csv(args.clients, "clients"),
-        events=_read_csv(args.events, "events"),
-        assessments=_read_csv(args.assessments, "assessments"),
-        interventions=_read_csv(args.interventions, "interventions"),
-        feedback=_read_csv(args.feedback, "feedback"),
-        comparison=_read_csv(args.comparison, "comparison"),
-        tariff=None if args.tariff is None else load_tariff(args.tariff, price_year=args.price_year),
+        clients=files.read(args.clients, "clients"),
+        events=files.read(args.events, "events"),
+        assessments=files.read(args.assessments, "assessments"),
+        interventions=files.read(args.interventions, "interventions"),
+        feedback=files.read(args.feedback, "feedback"),
+        comparison=files.read(args.comparison, "comparison"),
+        tariff=None if tariff is None else load_tariff(tariff, price_year=args.price_year),
         data_start=args.data_start,
         data_end=args.data_end,
         threads=args.threads,
+        **date_format,
     )
 
 
-def evaluate(args: argparse.Namespace) -> None:
-    ev = evaluation_from_args(args)
+def evaluate(args: argparse.Namespace, files: TableFiles) -> None:
+    ev = evaluation_from_args(args, files)
     windows = _windows(args.windows)
     if ev.comparison is None:
         _status(f"socialrx: no --comparison pool, so every figure is a {BEFORE_AFTER}")
@@ -127,7 +131,8 @@ def evaluate(args: argparse.Namespace) -> None:
                    bootstrap=args.bootstrap, seed=args.seed), args.json)
 
 
-def demo(args: argparse.Namespace) -> None:
+def demo(args: argparse.Namespace, _files: TableFiles) -> None:
+    """The synthetic service end to end (it reads no files)."""
     data = synthetic(n_clients=args.n_clients, n_comparison=args.n_comparison, seed=args.seed,
                      true_effect=args.true_effect)
     ev = Evaluation(clients=data.clients, events=data.events, assessments=data.assessments,
@@ -147,10 +152,11 @@ def demo(args: argparse.Namespace) -> None:
 def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     """``socialrx report``: the CSV files in, the HTML report out."""
     parser = subparsers.add_parser(
-        "report", help="write the evaluation report (one HTML file) from CSV files",
-        description="Evaluate a service from CSV files and write the report: one self-contained HTML file.",
-        epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "report", help="write the evaluation report (one HTML file) from table files",
+        description="Evaluate a service from table files and write the report: one self-contained HTML file.",
+        epilog=TABLE_FILES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_table_arguments(parser)
+    add_analysis_arguments(parser)
     parser.add_argument("--by-period", choices=["none", "side_by_side", "separate"], default="none",
                         help="one report (none), plus each financial year side by side, or one report per year")
     parser.add_argument("--no-match", action="store_true", help="leave the matched comparison out")
@@ -162,8 +168,8 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def report_command(args: argparse.Namespace) -> None:
-    ev = evaluation_from_args(args)
+def report_command(args: argparse.Namespace, files: TableFiles) -> None:
+    ev = evaluation_from_args(args, files)
     by_period = False if args.by_period == "none" else args.by_period  # side_by_side or separate
     written = write_report(ev, args.out, windows=_windows(args.windows), by_period=by_period,
                            service_cost_pence=args.service_cost_pence, match=False if args.no_match else None,
@@ -172,18 +178,23 @@ def report_command(args: argparse.Namespace) -> None:
         _status(f"Report written to {path}")
 
 
-SCORE_COLUMNS = """\
-patients.csv: patient_id and every column the model names (e.g. age, sex,
-  deprivation_decile, practice). diagnoses.csv: patient_id, code (ICD-10, any punctuation);
+SCORE_COLUMNS = FILE_FORMATS + """\
+
+patients: patient_id and every column the model names (e.g. age, sex,
+  deprivation_decile, practice). diagnoses: patient_id, code (ICD-10, any punctuation);
   the charlson_score, elixhauser_score and hfrs_score columns a model names are computed
-  from it. events.csv: person_id, date, kind (as for evaluate), counted in each feature's
+  from it. events: person_id, date (ISO), kind (as for evaluate), counted in each feature's
   look-back window before --as-of.
 """
 
 
-def score(args: argparse.Namespace) -> None:
-    scored = score_patients(_read_csv(args.patients, "patients"), args.model,
-                            diagnoses=_read_csv(args.diagnoses, "diagnoses"), events=_read_csv(args.events, "events"),
+def check(args: argparse.Namespace, files: TableFiles) -> None:
+    _emit(data_quality(evaluation_from_args(args, files)), args.json)
+
+
+def score(args: argparse.Namespace, files: TableFiles) -> None:
+    scored = score_patients(files.read(args.patients, "patients"), args.model,
+                            diagnoses=files.read(args.diagnoses, "diagnoses"), events=files.read(args.events, "events"),
                             as_of=args.as_of, top=args.top, threads=args.threads)
     table = case_list(scored, by=args.by, k=args.case_list) if args.case_list else scored
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -196,10 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"socialrx {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("evaluate", help="evaluate a service from CSV files",
-                              description="Evaluate a service from CSV files and print the headline figures.",
-                              epilog=CSV_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = commands.add_parser("evaluate", help="evaluate a service from table files",
+                              description="Evaluate a service from table files and print the headline figures.",
+                              epilog=TABLE_FILES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_table_arguments(run)
+    add_analysis_arguments(run)
     run.add_argument("--by", help="after the whole service's figures, each group's by a clients column, e.g. "
                      "practice, locality or financial_year")
     run.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
@@ -212,9 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "the top reasons and optionally a case list per practice.",
                                epilog=SCORE_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
     rank.add_argument("--model", required=True, help="model JSON file, or 'example' (illustrative)")
-    rank.add_argument("--patients", required=True, help="patients.csv")
-    rank.add_argument("--diagnoses", help="diagnoses.csv")
-    rank.add_argument("--events", help="events.csv")
+    rank.add_argument("--patients", required=True, help="patients table (.csv, .csv.gz, .parquet, .pq)")
+    rank.add_argument("--diagnoses", help="diagnoses table")
+    rank.add_argument("--events", help="events table")
     rank.add_argument("--as-of", help="the day event look-backs end (exclusive); required with events")
     rank.add_argument("--top", type=int, default=3, help="reasons per patient (default 3)")
     rank.add_argument("--case-list", type=int, metavar="K", help="keep the K highest scores per --by group")
@@ -224,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     rank.set_defaults(handler=score)
 
     add_report_parser(commands)
+
+    profile = commands.add_parser("check", help="profile the tables' data quality",
+                                  description="Read the tables as evaluate does and print what was read: per table "
+                                  "and column the rows, missing values, unknown codes, repeated ids and dates; "
+                                  "clients with any event, events of no known person, events outside the data "
+                                  "range.", epilog=TABLE_FILES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_table_arguments(profile)
+    profile.add_argument("--json", help="write the profile to this JSON file ('-': to stdout)")
+    profile.set_defaults(handler=check)
 
     show = commands.add_parser("demo", help="evaluate the built-in synthetic service end to end")
     show.add_argument("--n-clients", type=int, default=3000)
@@ -241,10 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    files = TableFiles(date_format=getattr(args, "date_format", None))
     try:
-        args.handler(args)
+        args.handler(args, files)
     except (ValueError, OSError) as error:  # bad input or an unreadable/unwritable file: no traceback
-        print(f"socialrx: {error}", file=sys.stderr)
+        print(f"socialrx: {files.locate(str(error))}", file=sys.stderr)
         return 2
     return 0
 

@@ -121,7 +121,9 @@ def test_help_documents_the_csv_columns(capsys):
 def test_bad_input_exits_2_with_the_reason(files, capsys):
     (files / "events.csv").write_text(EVENTS + "7,2022-01-01,ae_attendance\n")
     assert run(files) == 2
-    assert "events.person_id row 4: id 7 is in neither the clients nor the comparison table" in capsys.readouterr().err
+    # The library's row 4 (counted from 0) is the CSV file's line 6: the header is line 1.
+    assert (f"events.person_id in {files / 'events.csv'} line 6: id 7 is in neither the clients nor the "
+            "comparison table") in capsys.readouterr().err
     assert main(["evaluate", "--clients", str(files / "missing.csv")]) == 2
 
 

@@ -1,0 +1,258 @@
+"""Tables from CSV and Parquet files, read with the types socialrx's checks take.
+
+The format follows the file's name: ``.csv`` or ``.csv.gz`` is CSV (one header row, an empty
+cell is missing), ``.parquet`` or ``.pq`` is Parquet; anything else is refused. The columns
+socialrx knows are read with fixed types instead of guessed ones: ids as int64, labels as
+categories and dates as text. ISO dates (YYYY-MM-DD) are then made dates as each block is
+read; a date column holding anything else stays text, so that the library's own date rule
+(and a ``date_format``) decides it and names the row it refuses. Files are read a block at a
+time, and only the events columns socialrx uses are read at all.
+
+An error about a row names the row as the library counts them, from 0; :class:`TableFiles`
+turns that into the line of a CSV file (the header is line 1, the first data row line 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+CSV_SUFFIXES = (".csv", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+ROW_CONVENTION = ("A CSV file's lines are counted from its header (line 1), so the first data row is line 2; "
+                  "a Parquet file's rows are counted from 0.")
+_LABEL = pa.dictionary(pa.int32(), pa.string())
+_BAD_COLUMN = re.compile(r"In CSV column #(\d+): CSV conversion error")
+_ROW_IN_MESSAGE = re.compile(r"\b(?P<table>\w+)(?P<column>\.[^\s:]+)? row (?P<row>\d+)\b")
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What socialrx knows of a table's columns; any column not named is read as found."""
+
+    ids: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
+    labels: frozenset[str] = frozenset()
+    only: frozenset[str] | None = None  # the columns read (None: every column)
+
+
+def _schema(*, ids: Iterable[str] = (), dates: Iterable[str] = (), labels: Iterable[str] = (),
+            only: Iterable[str] | None = None) -> TableSchema:
+    return TableSchema(frozenset(ids), frozenset(dates), frozenset(labels),
+                       None if only is None else frozenset(only))
+
+
+_PERSON_IDS = ("person_id", "patient_id", "client_id")
+SCHEMAS = {
+    "clients": _schema(ids=["client_id"], dates=["referral_date", "index_date", "discharge_date"],
+                       labels=["practice", "locality", "referral_source", "sex", "status"]),
+    # Events are the long table: only the columns the evaluation reads are read.
+    "events": _schema(ids=_PERSON_IDS, dates=["date"], labels=["kind"],
+                      only=[*_PERSON_IDS, "date", "kind", "count"]),
+    "comparison": _schema(ids=["patient_id", "person_id"], labels=["practice", "locality", "sex"]),
+    "assessments": _schema(ids=["client_id"], dates=["date"], labels=["timepoint", "instrument", "item"]),
+    "interventions": _schema(ids=["client_id"], dates=["date"], labels=["kind", "organisation", "sector"]),
+    "feedback": _schema(ids=["client_id"], dates=["date"], labels=["impact"]),
+    "patients": _schema(ids=["patient_id"], labels=["practice", "locality", "sex"]),
+    "diagnoses": _schema(ids=["patient_id"], dates=["date"]),
+}
+
+
+def file_format(path: Path) -> str:
+    """``"csv"`` or ``"parquet"``, from the file's name; any other name is a ValueError."""
+    name = path.name.lower()
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    raise ValueError(f"{path}: not a file socialrx reads; name a CSV ({', '.join(CSV_SUFFIXES)}) "
+                     f"or Parquet ({', '.join(PARQUET_SUFFIXES)}) file")
+
+
+def read_table(path: str | Path, table: str, *, date_format: str | None = None) -> pd.DataFrame:
+    """The ``table`` (``"clients"``, ``"events"``, ...) held in a CSV or Parquet file.
+
+    Without ``date_format``, date columns holding only ISO dates become datetimes as they are
+    read; with one, every date column stays text for the library to read in that format.
+    """
+    path = Path(path)
+    kind = file_format(path)
+    if not path.is_file():
+        raise ValueError(f"{table}: no file {str(path)!r}")
+    schema = SCHEMAS.get(table, TableSchema())
+    text_dates = date_format is not None
+    if kind == "parquet":
+        return _to_pandas(_read_parquet(path, schema, text_dates))
+    return _to_pandas(_read_csv(path, schema, text_dates))
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """The frame, each Arrow column let go as it is converted; dates as datetime64, not objects."""
+    return table.unify_dictionaries().to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
+
+
+class _NotIsoDates(Exception):
+    """A date column holds text other than ISO dates, so it must stay text."""
+
+
+def _with_iso_dates(batch: pa.RecordBatch, dates: frozenset[str]) -> pa.RecordBatch:
+    """The batch with its text date columns as dates; _NotIsoDates if any is not YYYY-MM-DD."""
+    for index, field in enumerate(batch.schema):
+        if field.name in dates and pa.types.is_string(field.type):
+            try:
+                batch = batch.set_column(index, field.name, batch.column(index).cast(pa.date32()))
+            except pa.ArrowInvalid:
+                raise _NotIsoDates from None
+    return batch
+
+
+def _assembled(batches: Iterator[pa.RecordBatch], schema: pa.Schema, dates: frozenset[str]) -> pa.Table:
+    """The batches as one table, ISO dates made dates batch by batch (``dates`` empty: none)."""
+    converted = [_with_iso_dates(batch, dates) for batch in batches]
+    return pa.Table.from_batches(converted, schema=converted[0].schema if converted else schema)
+
+
+def _read_parquet(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
+    try:
+        file = pq.ParquetFile(path)
+        arrow = file.schema_arrow
+        names = [name for name in arrow.names if schema.only is None or name in schema.only]
+        labels = [name for name in names if name in schema.labels and pa.types.is_string(arrow.field(name).type)]
+        if labels:  # label text read straight into categories
+            file = pq.ParquetFile(path, read_dictionary=labels)
+        dates = frozenset() if text_dates else schema.dates
+        try:
+            return _assembled(file.iter_batches(columns=names), file.schema_arrow, dates)
+        except _NotIsoDates:
+            return _assembled(file.iter_batches(columns=names), file.schema_arrow, frozenset())
+    except (pa.ArrowInvalid, OSError) as error:
+        raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
+
+
+def _read_csv(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
+    """The CSV file as a table, typed by ``schema``. A column the reader cannot convert to the
+    type it was given or guessed is read again as text, for the library's rules to name the
+    row; a date column that is not all ISO dates likewise."""
+    header = _csv_header(path)
+    columns = [name for name in header if schema.only is None or name in schema.only]
+    types = {name: pa.int64() for name in schema.ids} | {name: pa.string() for name in schema.dates} | {
+        name: _LABEL for name in schema.labels}
+    dates = frozenset() if text_dates else schema.dates
+    while True:
+        options = pa_csv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=True)
+        try:
+            reader = pa_csv.open_csv(path, convert_options=options)
+            return _assembled(iter(reader), reader.schema, dates)
+        except _NotIsoDates:
+            dates = frozenset()
+        except pa.ArrowInvalid as error:
+            types = {**types, _unconvertible_column(error, path, header): pa.string()}
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        return list(pa_csv.open_csv(path, convert_options=pa_csv.ConvertOptions(
+            column_types={}, strings_can_be_null=True)).schema.names)
+    except pa.ArrowInvalid as error:
+        raise ValueError(_csv_problem(error, path)) from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def _unconvertible_column(error: pa.ArrowInvalid, path: Path, header: list[str]) -> str:
+    """The column named by a conversion error, to read again as text; any other error (a row
+    of the wrong length, text that is not UTF-8) as a ValueError."""
+    found = _BAD_COLUMN.search(str(error))
+    if found is None or "invalid UTF8" in str(error):
+        raise ValueError(_csv_problem(error, path)) from None
+    return header[int(found.group(1))]
+
+
+def _csv_problem(error: pa.ArrowInvalid, path: Path) -> str:
+    """A CSV file's structural problem in words, with the line it is on where one is at fault."""
+    text = str(error)
+    if "Empty CSV file" in text:
+        return f"{path}: empty file (a CSV file needs a header row)"
+    if "invalid UTF8" in text:
+        return f"{path}: not UTF-8 text (save it as CSV UTF-8)"
+    ragged = first_ragged_record(path)
+    if ragged is not None:
+        line, expected, found = ragged
+        return f"{path} line {line}: {found} values where the header has {expected}"
+    return f"{path}: not a readable CSV file ({text})"
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record of a CSV file (the header first) with the line it starts on;
+    blank lines are skipped, as the reader skips them."""
+    with _open_text(path) as text:
+        reader = csv.reader(text)
+        end_of_last = 0
+        for fields in reader:
+            if fields:
+                yield end_of_last + 1, fields
+            end_of_last = reader.line_num
+
+
+def csv_line(path: Path, row: int) -> int:
+    """The line of a CSV file on which data row ``row`` (counted from 0) starts."""
+    records = _records(path)
+    next(records, None)  # the header
+    for number, (line, _) in enumerate(records):
+        if number == row:
+            return line
+    return row + 2  # past the end: where it would be in a file without blank lines
+
+
+def first_ragged_record(path: Path) -> tuple[int, int, int] | None:
+    """(line, values in the header, values on that line) of the first record whose length
+    differs from the header's, or None."""
+    records = _records(path)
+    _, header = next(records, (0, []))
+    return next(((line, len(header), len(fields)) for line, fields in records if len(fields) != len(header)), None)
+
+
+class TableFiles:
+    """The tables one command reads from files, so that an error about a row of one of them
+    can name the file and the row's line in it."""
+
+    def __init__(self, date_format: str | None = None) -> None:
+        self.date_format = date_format
+        self._paths: dict[str, Path] = {}
+
+    def read(self, path: str | None, table: str) -> pd.DataFrame | None:
+        """``table`` from ``path`` (None without a path), remembered for :meth:`locate`."""
+        if path is None:
+            return None
+        frame = read_table(path, table, date_format=self.date_format)
+        self._paths[table] = Path(path)
+        return frame
+
+    def locate(self, message: str) -> str:
+        """``message`` with its first ``<table>[.<column>] row N`` of a table read here
+        rewritten to the file and its line (CSV) or row (Parquet)."""
+        found = _ROW_IN_MESSAGE.search(message)
+        if found is None or found.group("table") not in self._paths:
+            return message
+        path = self._paths[found.group("table")]
+        row = int(found.group("row"))
+        where = (f"{path} line {csv_line(path, row)}" if file_format(path) == "csv"
+                 else f"{path} row {row} (counted from 0)")
+        named = found.group("table") + (found.group("column") or "")
+        return f"{message[:found.start()]}{named} in {where}{message[found.end():]}"
