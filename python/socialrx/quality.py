@@ -63,8 +63,9 @@ class DataQuality:
             ``first`` and ``last`` (ISO dates of the dates socialrx checked; <NA> elsewhere).
         checks: one row per table and check: ``table``, ``check``, ``count`` and ``of`` (the
             rows it is counted over). Checks: clients and comparison patients ``with_any_event``,
-            comparison patients ``also_a_client``, events ``of_clients``, ``of_comparison_patients``,
-            ``of_no_known_person``, ``before_data_start`` and ``after_data_end``.
+            comparison patients ``also_a_client`` (people counted once each, however often their
+            id repeats); events ``of_clients``, ``of_comparison_patients``, ``of_no_known_person``
+            (a person in neither table), ``before_data_start`` and ``after_data_end``.
         data_start, data_end: the evaluation's data range (ISO dates; None where not known).
     """
 
@@ -184,13 +185,13 @@ def _column_rows(table: str, frame: pd.DataFrame, dates: dict[str, np.ndarray],
     return rows
 
 
-def _unknown(values: pd.Series, known: tuple[str, ...]) -> tuple[int, str]:
+def _unknown(values: pd.Series, known: tuple[str, ...]) -> tuple[int, str | None]:
     """Rows whose (normalised) code is not in ``known``, and the first few such codes."""
     labels = normalised_labels(values)
     unknown = labels.notna() & ~labels.isin(known)
     codes = sorted(map(str, pd.unique(values[unknown.to_numpy(dtype=bool)].astype(str))))
     more = ", ..." if len(codes) > _SHOWN_UNKNOWN else ""
-    return int(unknown.sum()), ", ".join(codes[:_SHOWN_UNKNOWN]) + more
+    return int(unknown.sum()), (", ".join(codes[:_SHOWN_UNKNOWN]) + more) if codes else None
 
 
 def _date_range(days: np.ndarray) -> tuple[str | None, str | None]:
@@ -203,7 +204,9 @@ def _date_range(days: np.ndarray) -> tuple[str | None, str | None]:
 def _linkage(ev: Evaluation) -> list[tuple[str, str, int, int]]:
     """How the people link to events and to each other, and how the events link to people and
     fall in the data range: (table, check, count, of)."""
-    client_ids, comparison_ids, events = ev.client_columns["client_id"], ev.comparison_ids, ev.event_columns
+    # People are counted once each, however often their id repeats.
+    client_ids, comparison_ids = np.unique(ev.client_columns["client_id"]), np.unique(ev.comparison_ids)
+    events = ev.event_columns
     people = None if events is None else np.unique(events["person_id"])
     checks: list[tuple[str, str, int, int]] = []
     if people is not None:

@@ -258,3 +258,137 @@ def test_demo_report_shows_the_same_matched_figures_as_its_json(tmp_path, capsys
         row = next(e for e in figures["effects"] if (e["window"], e["figure"], e["method"]) == ("12m", figure, "did"))
         shown = f"matched DiD {pounds(row['value'])} (95% CI {pounds(row['ci_low'])} to {pounds(row['ci_high'])})"
         assert shown in page, figure
+
+
+def csv_to(files, name: str, suffix: str) -> str:
+    """The CSV table ``name`` written again as ``name<suffix>`` (Parquet, or gzipped CSV)."""
+    frame = pd.read_csv(files / f"{name}.csv", dtype={"index_date": "string"})
+    path = files / f"{name}{suffix}"
+    if suffix in (".parquet", ".pq"):
+        frame.to_parquet(path, index=False)
+    else:  # pandas gzips a .csv.gz
+        frame.to_csv(path, index=False)
+    return str(path)
+
+
+def figures_of(files, *tables: str) -> dict:
+    """The JSON figures of ``evaluate`` over clients and events given as ``tables`` (paths)."""
+    out = files / "figures.json"
+    clients, events = tables
+    assert main(["evaluate", "--clients", clients, "--events", events, "--tariff", str(files / "tariff.json"),
+                 "--data-start", "2020-04-01", "--data-end", "2024-03-31", "--windows", "12",
+                 "--json", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_parquet_and_gzipped_csv_tables_give_the_csv_figures(files):
+    from_csv = figures_of(files, str(files / "clients.csv"), str(files / "events.csv"))
+    # The hand-worked figures of test_evaluate_writes_the_figures_as_json.
+    assert from_csv["cost_avoidance_total_pence"] == {"12m": 3 * 14000 - 187850}
+    assert figures_of(files, csv_to(files, "clients", ".parquet"), csv_to(files, "events", ".parquet")) == from_csv
+    assert figures_of(files, csv_to(files, "clients", ".csv.gz"), csv_to(files, "events", ".pq")) == from_csv
+
+
+def test_a_file_of_another_kind_is_refused_by_name(files, capsys):
+    (files / "events.txt").write_text(EVENTS)
+    assert main(["evaluate", "--clients", str(files / "clients.csv"), "--events", str(files / "events.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"socialrx: {files / 'events.txt'}: not a file socialrx reads; name a CSV (.csv, .csv.gz) "
+                   "or Parquet (.parquet, .pq) file\n")
+
+
+UK_CLIENTS = """client_id,referral_date,index_date,practice,locality
+1,01/03/2022,10/03/2022,A,North
+2,20/05/2022,01/06/2022,B,North
+3,01/06/2022,,B,South
+"""
+UK_EVENTS = """person_id,date,kind
+1,01/12/2021,ae_attendance
+1,01/05/2022,emergency_admission
+2,01/02/2022,ae_attendance
+2,02/02/2022,ae_attendance
+"""
+
+
+def test_uk_dates_without_a_format_name_the_file_column_and_line(files, capsys):
+    # An ISO first row, a blank line (which the reader skips), then a UK date on line 4.
+    (files / "events.csv").write_text("person_id,date,kind\n1,2021-12-01,ae_attendance\n\n"
+                                      "1,01/05/2022,emergency_admission\n")
+    assert run(files) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"socialrx: events.date in {files / 'events.csv'} line 4: '01/05/2022' is not a date")
+    assert "%d/%m/%Y" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_date_format_reads_uk_dates_and_data_range_as_the_iso_ones(files):
+    iso = figures_of(files, str(files / "clients.csv"), str(files / "events.csv"))
+    (files / "clients_uk.csv").write_text(UK_CLIENTS)
+    (files / "events_uk.csv").write_text(UK_EVENTS)
+    out = files / "uk.json"
+    # 01/04/2020 is 1 April 2020 under the format, never 4 January.
+    assert main(["evaluate", "--clients", str(files / "clients_uk.csv"), "--events", str(files / "events_uk.csv"),
+                 "--tariff", str(files / "tariff.json"), "--date-format", "%d/%m/%Y", "--data-start", "01/04/2020",
+                 "--data-end", "31/03/2024", "--windows", "12", "--json", str(out)]) == 0
+    uk = json.loads(out.read_text())
+    assert uk["data"] == {"start": "2020-04-01", "end": "2024-03-31"}
+    assert uk == iso
+
+
+def test_a_bad_id_and_a_short_row_name_their_lines(files, capsys):
+    (files / "events.csv").write_text(EVENTS + "2.5,2022-01-01,ae_attendance\n")  # data row 4: line 6
+    assert run(files) == 2
+    assert f"events.person_id in {files / 'events.csv'} line 6: id" in capsys.readouterr().err
+    (files / "events.csv").write_text(EVENTS + "2,2022-01-01\n")
+    assert run(files) == 2
+    assert capsys.readouterr().err == f"socialrx: {files / 'events.csv'} line 6: 2 values where the header has 3\n"
+
+
+CHECKED_CLIENTS = """client_id,referral_date,index_date,practice,status
+1,2022-03-01,2022-03-10,A,connected
+2,2022-05-20,2022-06-01,,connected
+3,2022-06-01,,,refered
+4,2022-07-01,,B,declined
+"""
+CHECKED_EVENTS = """person_id,date,kind
+1,2021-12-01,ae_attendance
+1,2022-05-01,gp_surgery
+100,2022-05-01,gp_surgery
+9,2022-02-02,ae_attendance
+9,2024-05-02,ae_attendance
+8,2019-01-02,outpatient
+"""
+CHECKED_COMPARISON = """patient_id,practice
+100,A
+100,A
+101,
+"""
+
+
+def test_check_reports_missing_values_repeats_and_unlinked_events(tmp_path, capsys):
+    for name, text in (("clients", CHECKED_CLIENTS), ("events", CHECKED_EVENTS), ("comparison", CHECKED_COMPARISON)):
+        (tmp_path / f"{name}.csv").write_text(text)
+    out = tmp_path / "quality.json"
+    assert main(["check", "--clients", str(tmp_path / "clients.csv"), "--events", str(tmp_path / "events.csv"),
+                 "--comparison", str(tmp_path / "comparison.csv"), "--data-start", "2020-04-01",
+                 "--data-end", "2024-03-31", "--json", str(out)]) == 0
+    profile = json.loads(out.read_text())
+    columns = {(c["table"], c["column"]): c for c in profile["columns"]}
+    assert columns["clients", "index_date"]["missing"] == 2
+    assert columns["clients", "practice"]["missing"] == 2
+    assert (columns["clients", "status"]["unknown"], columns["clients", "status"]["unknown_codes"]) == (1, "refered")
+    assert columns["comparison", "patient_id"]["repeated"] == 1
+    assert columns["comparison", "practice"]["missing"] == 1
+    assert (columns["events", "date"]["first"], columns["events", "date"]["last"]) == ("2019-01-02", "2024-05-02")
+    checks = {(c["table"], c["check"]): (c["count"], c["of"]) for c in profile["checks"]}
+    assert checks == {
+        ("clients", "with_any_event"): (1, 4),
+        ("comparison", "with_any_event"): (1, 2),  # patient 100, counted once; 101 has none
+        ("comparison", "also_a_client"): (0, 2),
+        ("events", "of_clients"): (2, 6),
+        ("events", "of_comparison_patients"): (1, 6),
+        ("events", "of_no_known_person"): (3, 6),  # persons 9 and 8
+        ("events", "before_data_start"): (1, 6),
+        ("events", "after_data_end"): (1, 6),
+    }
+    text = capsys.readouterr().out
+    assert "of no known person: 3 of 6" in text and "refered" in text
