@@ -14,7 +14,17 @@ from .._columns import NO_DATE
 from .._measures import EVENT_KINDS
 from ._extract import Extract, events_frame, finished, kind_index
 from ._ledger import Ledger
-from ._read import Source, as_datetimes, chosen_maps, days, map_codes, open_extract, person_days, shipped_map
+from ._read import (
+    Source,
+    as_datetimes,
+    chosen_maps,
+    days,
+    dictionary_encoded,
+    map_codes,
+    open_extract,
+    person_days,
+    shipped_map,
+)
 
 _EXTRACT = "apc_spells"
 _DIAGNOSIS = re.compile(r"diagnosis_(\d+)$")
@@ -33,7 +43,7 @@ def _group_codes(*keys: np.ndarray) -> np.ndarray:
 
 def _key_column(table: pa.Table, column: str) -> np.ndarray:
     """A key column as integer codes (missing: -1), whatever its type."""
-    encoded = pc.dictionary_encode(table[column].combine_chunks())
+    encoded = dictionary_encoded(table[column])
     return np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 

@@ -80,7 +80,7 @@ def events_frame(person: np.ndarray, day_numbers: np.ndarray, kind: np.ndarray, 
         "kind": pd.Categorical.from_codes(kind, categories=pd.Index(EVENT_KINDS)),
         "count": np.ones(len(person), np.int64) if count is None else count.astype(np.int64),
         **(beside or {}),
-    })
+    }, copy=False)  # the columns are new arrays: consolidating them into blocks would copy them all
 
 
 def kind_index(kinds: list[str], extract: str, column: str) -> np.ndarray:

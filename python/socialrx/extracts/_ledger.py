@@ -24,17 +24,38 @@ class Ledger:
         self.extract = extract
         self._fate = np.full(rows, _UNDECIDED, np.int16)
         self._labels: list[tuple[str, str]] = []
+        self._rows: list[int] = []  # rows per label, counted as they are decided
         self._unknown: list[tuple[str, str, int]] = []
 
     def undecided(self) -> np.ndarray:
         return self._fate == _UNDECIDED
 
-    def _decide(self, rows: np.ndarray, outcome: str, detail: str) -> np.ndarray:
-        label = (outcome, detail)
+    def _label(self, label: tuple[str, str]) -> int:
         if label not in self._labels:
             self._labels.append(label)
+            self._rows.append(0)
+        return self._labels.index(label)
+
+    def decide_each(self, choice: np.ndarray, labels: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Give every undecided row with ``choice`` >= 0 the fate ``labels[choice]`` (outcome,
+        detail), all labels in one pass; returns the rows this decided."""
+        new = (choice >= 0) & self.undecided()
+        if not new.any():
+            return new
+        chosen = choice[new]
+        index = np.array([self._label(label) for label in labels], np.int16)
+        self._fate[new] = index[chosen]
+        for position, rows in enumerate(np.bincount(chosen, minlength=len(labels)).tolist()):
+            self._rows[int(index[position])] += rows
+        return new
+
+    def _decide(self, rows: np.ndarray, outcome: str, detail: str) -> np.ndarray:
         new = rows & self.undecided()
-        self._fate[new] = self._labels.index(label)
+        count = int(np.count_nonzero(new))
+        if count:
+            index = self._label((outcome, detail))
+            self._fate[new] = index
+            self._rows[index] += count
         return new
 
     def drop(self, rows: np.ndarray, reason: str) -> np.ndarray:
@@ -49,10 +70,7 @@ class Ledger:
 
     def map_each(self, choice: np.ndarray, details: Sequence[str]) -> np.ndarray:
         """Map every undecided row with ``choice`` >= 0 to ``details[choice]``; returns them."""
-        mapped = self.undecided() & (choice >= 0)
-        for index, detail in enumerate(details):
-            self.map(mapped & (choice == index), detail)
-        return mapped
+        return self.decide_each(choice, [("mapped", detail) for detail in details])
 
     def note_unknown(self, column: str, dictionary: Sequence[object], positions: np.ndarray) -> None:
         """Count the unknown codes (``dictionary[positions]``) of one column, code by code."""
@@ -61,11 +79,10 @@ class Ledger:
 
     def account(self) -> pd.DataFrame:
         """One line per fate with its rows; the rows add up to the rows read."""
-        if self.undecided().any():  # a reader that forgot a row is a bug, not bad input
+        if sum(self._rows) != len(self._fate):  # a reader that forgot a row is a bug, not bad input
             raise AssertionError(f"{self.extract}: row {int(np.flatnonzero(self.undecided())[0])} has no fate")
-        counts = np.bincount(self._fate, minlength=len(self._labels))
-        return pd.DataFrame([(self.extract, outcome, detail, int(counts[i]))
-                             for i, (outcome, detail) in enumerate(self._labels) if counts[i]],
+        return pd.DataFrame([(self.extract, outcome, detail, rows)
+                             for (outcome, detail), rows in zip(self._labels, self._rows) if rows],
                             columns=list(ACCOUNT_COLUMNS)).astype({"rows": "int64"})
 
     def unknown_codes(self) -> pd.DataFrame:

@@ -254,32 +254,50 @@ def shipped_map(name: str) -> CodeMap:
     return CodeMap(document["column"], document["title"], document["source"], targets, excluded)
 
 
+def dictionary_encoded(values: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A column as distinct values and each row's index among them. A dictionary column (as
+    Parquet stores codes, read with ``read_dictionary``) is used as it is: no hashing."""
+    if pa.types.is_dictionary(values.type):
+        return values.unify_dictionaries().combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return pc.dictionary_encode(values.combine_chunks())
+
+
+_MISSING, _UNKNOWN = 0, 1  # the first two reasons a code can give to drop its rows
+
+
 @dataclass(frozen=True)
 class _Lookup:
-    """A coded column looked up once per distinct code: a column of millions of rows holds a
-    handful of codes. ``positions`` is each row's code (the last entry stands for missing)."""
+    """A coded column looked up once per distinct code (a column of millions of rows holds a
+    handful of codes), then every row's answer in one gather. ``positions`` is each row's
+    distinct code; the last entry of the per-code arrays stands for a missing code."""
 
     dictionary: list[Any]
     positions: np.ndarray
     target_names: list[str]
     target_of_code: np.ndarray  # index into target_names, -1: none
-    known: np.ndarray
+    reasons: list[str]  # missing, unknown, then the map's exclusions
+    reason_of_code: np.ndarray  # index into reasons, -1: mapped
 
     @staticmethod
     def of(values: pa.ChunkedArray, code_map: CodeMap) -> _Lookup:
-        encoded = pc.dictionary_encode(values.combine_chunks())
+        encoded = dictionary_encoded(values)
         dictionary = encoded.dictionary.to_pylist()
-        missing = len(dictionary)
-        positions = np.asarray(pc.fill_null(encoded.indices, missing).to_numpy(zero_copy_only=False), dtype=np.int64)
+        positions = np.asarray(pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False))
         distinct = [normalised_code(code) for code in dictionary]
         names = sorted(set(code_map.targets.values()))
+        reasons = [f"missing {code_map.column}", f"unknown {code_map.column}", *sorted(set(code_map.excluded.values()))]
         target = [names.index(code_map.targets[c]) if c in code_map.targets else -1 for c in distinct]
-        known = [c in code_map.targets or c in code_map.excluded for c in distinct]
-        return _Lookup(dictionary, positions, names, np.array([*target, -1]), np.array([*known, True]))
+        reason = [reasons.index(code_map.excluded[c]) if c in code_map.excluded
+                  else -1 if c in code_map.targets else _UNKNOWN for c in distinct]
+        # int16 codes: the per-row arrays gathered from them are a quarter of int64's memory traffic
+        return _Lookup(dictionary, positions, names, np.array([*target, -1], np.int16), reasons,
+                       np.array([*reason, _MISSING], np.int16))
 
-    def rows_with(self, codes: np.ndarray) -> np.ndarray:
-        """Rows whose code is flagged in ``codes`` (one flag per distinct code, then missing)."""
-        return np.asarray(codes[self.positions], dtype=bool)
+    def note_unknown(self, ledger: Ledger, column: str, rows: np.ndarray) -> None:
+        """Count the unknown codes among ``rows`` by code (skipped when no code is unknown)."""
+        if (self.reason_of_code == _UNKNOWN).any():
+            unknown = rows & (self.reason_of_code[self.positions] == _UNKNOWN)
+            ledger.note_unknown(column, self.dictionary, self.positions[unknown])
 
 
 def map_codes(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.ndarray | None = None
@@ -290,15 +308,10 @@ def map_codes(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.ndarr
     or unknown code are dropped, each by its reason, and unknown codes are counted by code.
     """
     lookup = _Lookup.of(table[code_map.column], code_map)
-    eligible = ledger.undecided() if rows is None else ledger.undecided() & rows
-    missing = np.zeros(len(lookup.dictionary) + 1, bool)
-    missing[-1] = True
-    ledger.drop(eligible & lookup.rows_with(missing), f"missing {code_map.column}")
-    for reason in sorted(set(code_map.excluded.values())):
-        flagged = [code_map.excluded.get(normalised_code(code)) == reason for code in lookup.dictionary]
-        ledger.drop(eligible & lookup.rows_with(np.array([*flagged, False])), reason)
-    unknown = ledger.drop(eligible & lookup.rows_with(~lookup.known), f"unknown {code_map.column}")
-    ledger.note_unknown(code_map.column, lookup.dictionary, lookup.positions[unknown])
+    reason = lookup.reason_of_code[lookup.positions]
+    dropped = ledger.decide_each(reason if rows is None else np.where(rows, reason, -1),
+                                 [("dropped", r) for r in lookup.reasons])
+    lookup.note_unknown(ledger, code_map.column, dropped)
     return lookup.target_of_code[lookup.positions], lookup.target_names
 
 
@@ -306,8 +319,7 @@ def code_labels(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.nda
     """A descriptive column (kept beside the events, never dropping a row) as its targets;
     missing and unknown codes become missing, and unknown codes among ``rows`` are counted."""
     lookup = _Lookup.of(table[code_map.column], code_map)
-    unknown = rows & lookup.rows_with(~lookup.known)
-    ledger.note_unknown(code_map.column, lookup.dictionary, lookup.positions[unknown])
+    lookup.note_unknown(ledger, code_map.column, rows)
     target = lookup.target_of_code[lookup.positions]
     return pd.Categorical.from_codes(target[rows], categories=pd.Index(lookup.target_names))
 
@@ -348,8 +360,7 @@ def chosen_maps(extract: str, shipped: Mapping[str, CodeMap], user: Any) -> dict
 def normalised_categories(values: pa.ChunkedArray, rows: np.ndarray) -> pd.Categorical:
     """A code column kept as it is, but normalised (see :func:`normalised_code`) once per
     distinct code, as a categorical over ``rows``; codes that normalise alike become one."""
-    encoded = pc.dictionary_encode(values.combine_chunks())
+    encoded = dictionary_encoded(values)
     merged, categories = pd.factorize(pd.Index([normalised_code(c) for c in encoded.dictionary.to_pylist()]))
-    positions = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)[rows]
-    codes = np.where(positions >= 0, np.append(merged, -1)[positions], -1)
-    return pd.Categorical.from_codes(codes, categories=categories)
+    positions = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))[rows]
+    return pd.Categorical.from_codes(np.append(merged, -1)[positions], categories=categories)  # -1: missing
