@@ -32,6 +32,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 ROW_CONVENTION = ("A CSV file's lines are counted from its header (line 1), so the first data row is line 2; "
                   "a Parquet file's rows are counted from 0.")
 _LABEL = pa.dictionary(pa.int32(), pa.string())
+_NOT_UTF8 = "{path}: not UTF-8 text (save it as CSV UTF-8)"
 _BAD_COLUMN = re.compile(r"In CSV column #(\d+): CSV conversion error")
 _ROW_IN_MESSAGE = re.compile(r"\b(?P<table>\w+)(?P<column>\.[^\s:]+)? row (?P<row>\d+)\b")
 
@@ -152,11 +153,18 @@ def _read_csv(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
         options = pa_csv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=True)
         try:
             reader = pa_csv.open_csv(path, convert_options=options)
-            return _assembled(iter(reader), reader.schema, dates)
+            return _utf8(_assembled(iter(reader), reader.schema, dates), path)
         except _NotIsoDates:
             dates = frozenset()
         except pa.ArrowInvalid as error:
-            types = {**types, _unconvertible_column(error, path, header): pa.string()}
+            types = {**types, _unconvertible_column(error, path, header, types): pa.string()}
+
+
+def _utf8(table: pa.Table, path: Path) -> pa.Table:
+    """The table, unless a column was read as bytes: text that is not UTF-8."""
+    if any(pa.types.is_binary(field.type) for field in table.schema):
+        raise ValueError(_NOT_UTF8.format(path=path))
+    return table
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -165,17 +173,17 @@ def _csv_header(path: Path) -> list[str]:
             column_types={}, strings_can_be_null=True)).schema.names)
     except pa.ArrowInvalid as error:
         raise ValueError(_csv_problem(error, path)) from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not UTF-8 text (save it as CSV UTF-8)") from None
 
 
-def _unconvertible_column(error: pa.ArrowInvalid, path: Path, header: list[str]) -> str:
+def _unconvertible_column(error: pa.ArrowInvalid, path: Path, header: list[str],
+                          types: dict[str, pa.DataType]) -> str:
     """The column named by a conversion error, to read again as text; any other error (a row
-    of the wrong length, text that is not UTF-8) as a ValueError."""
+    of the wrong length, text that is not UTF-8, a column that is text already) as a ValueError."""
     found = _BAD_COLUMN.search(str(error))
-    if found is None or "invalid UTF8" in str(error):
+    column = None if found is None else header[int(found.group(1))]
+    if column is None or types.get(column) == pa.string() or "invalid UTF8" in str(error):
         raise ValueError(_csv_problem(error, path)) from None
-    return header[int(found.group(1))]
+    return column
 
 
 def _csv_problem(error: pa.ArrowInvalid, path: Path) -> str:
@@ -184,7 +192,7 @@ def _csv_problem(error: pa.ArrowInvalid, path: Path) -> str:
     if "Empty CSV file" in text:
         return f"{path}: empty file (a CSV file needs a header row)"
     if "invalid UTF8" in text:
-        return f"{path}: not UTF-8 text (save it as CSV UTF-8)"
+        return _NOT_UTF8.format(path=path)
     ragged = first_ragged_record(path)
     if ragged is not None:
         line, expected, found = ragged

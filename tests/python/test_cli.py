@@ -392,3 +392,20 @@ def test_check_reports_missing_values_repeats_and_unlinked_events(tmp_path, caps
     }
     text = capsys.readouterr().out
     assert "of no known person: 3 of 6" in text and "refered" in text
+
+
+def test_tables_are_read_typed_and_events_only_in_the_columns_used(tmp_path):
+    from socialrx._tables import read_table
+
+    (tmp_path / "events.csv").write_text("source,person_id,date,kind\nED,1,2021-12-01,ae_attendance\n"
+                                         "GP,2,2022-02-01,gp_surgery\n")
+    events = read_table(tmp_path / "events.csv", "events")
+    assert list(events.columns) == ["person_id", "date", "kind"]  # 'source' is not read
+    assert events["person_id"].dtype == "int64" and isinstance(events["kind"].dtype, pd.CategoricalDtype)
+    assert list(events["date"]) == [pd.Timestamp("2021-12-01"), pd.Timestamp("2022-02-01")]
+    # A date column that is not all ISO stays text, for the evaluation's date rule to read.
+    (tmp_path / "uk.csv").write_text("person_id,date,kind\n1,2021-12-01,ae_attendance\n2,01/02/2022,gp_surgery\n")
+    assert list(read_table(tmp_path / "uk.csv", "events")["date"]) == ["2021-12-01", "01/02/2022"]
+    # With a format named, every date column stays text.
+    assert list(read_table(tmp_path / "events.csv", "events", date_format="%d/%m/%Y")["date"]) == [
+        "2021-12-01", "2022-02-01"]
