@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import NO_DATE, normalised_labels
+from ._columns import NO_DATE, as_days, normalised_labels
 from ._measures import EVENT_KINDS, readable
 from .outcomes import TIMEPOINTS
 from .support import INTERVENTION_KINDS, SECTORS
@@ -60,7 +60,9 @@ class DataQuality:
             (rows whose code socialrx does not know; <NA> for a column without a code list) and
             up to five of those codes in ``unknown_codes``, ``repeated`` (rows whose id repeats
             an earlier row's, for the clients' and comparison pool's ids; <NA> elsewhere),
-            ``first`` and ``last`` (ISO dates of the dates socialrx checked; <NA> elsewhere).
+            ``first`` and ``last`` (the earliest and latest ISO date of a date column: the
+            clients' and events' dates as the evaluation checked them, and any other table's
+            columns held as datetimes; <NA> elsewhere).
         checks: one row per table and check: ``table``, ``check``, ``count`` and ``of`` (the
             rows it is counted over). Checks: clients and comparison patients ``with_any_event``,
             comparison patients ``also_a_client`` (people counted once each, however often their
@@ -150,12 +152,15 @@ def _iso(day: int | None) -> str | None:
 
 
 def _checked_dates(ev: Evaluation, table: str) -> dict[str, np.ndarray]:
-    """The date columns the evaluation has checked, as days (``NO_DATE`` where missing)."""
+    """A table's dates as days (``NO_DATE`` where missing): the clients' and events' as the
+    evaluation checked them, any other table's columns held as datetimes."""
     if table == "clients":
         return {name: days for name, days in ev.client_columns.items() if name != "client_id" and len(days)}
     if table == "events" and ev.event_columns is not None:
         return {"date": ev.event_columns["date"]}
-    return {}
+    frame = getattr(ev, table)
+    return {str(name): as_days(values, table, str(name), required=False) for name, values in frame.items()
+            if pd.api.types.is_datetime64_any_dtype(values.dtype)}
 
 
 def _key_ids(ev: Evaluation, table: str) -> tuple[str, np.ndarray] | None:

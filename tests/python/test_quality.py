@@ -28,7 +28,7 @@ def ev() -> Evaluation:
                  "nhs111_call"],
     })
     comparison = pd.DataFrame({"patient_id": [100, 101, 101, 102, 4], "sex": ["F", None, None, "M", "F"]})
-    interventions = pd.DataFrame({"client_id": [1, 2], "date": ["2022-03-11", "2022-06-02"],
+    interventions = pd.DataFrame({"client_id": [1, 2], "date": pd.to_datetime(["2022-06-02", "2022-03-11"]),
                                   "kind": ["group", "grant"], "sector": ["voluntary", "church"]})
     return Evaluation(clients=clients, events=events, comparison=comparison, interventions=interventions,
                       data_start="2020-04-01", data_end="2025-03-31")
@@ -59,6 +59,8 @@ def test_columns_count_missing_unknown_and_repeated_values(ev):
     assert (cell(quality, "clients", "index_date", "first"), cell(quality, "clients", "index_date", "last")) == (
         "2022-03-10", "2022-06-01")
     assert set(quality.table["rows"][quality.table["table"] == "events"]) == {7}
+    assert (cell(quality, "interventions", "date", "first"), cell(quality, "interventions", "date", "last")) == (
+        "2022-03-11", "2022-06-02")
 
 
 def test_checks_link_events_to_people_and_the_data_range(ev):
