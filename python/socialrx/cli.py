@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ FILE_FORMATS = f"""\
 Tables are CSV ({', '.join(CSV_SUFFIXES)}: one header row, an empty cell is a missing value)
 or Parquet ({', '.join(PARQUET_SUFFIXES)}) files, told apart by their names. Dates are ISO
 (YYYY-MM-DD) unless --date-format names another format, e.g. %d/%m/%Y.
-{ROW_CONVENTION} An error about a row names its file and line.
+{textwrap.fill(ROW_CONVENTION + " An error about a row names its file and line.", 90)}
 """
 TABLE_FILES = FILE_FORMATS + """
 clients (one row per referred person)

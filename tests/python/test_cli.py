@@ -116,6 +116,9 @@ def test_help_documents_the_csv_columns(capsys):
     for column in ("client_id", "referral_date", "index_date", "person_id", "kind", "ae_attendance",
                    "referral_reasons", "timepoint"):
         assert column in text
+    # The files it reads and how an error names a row.
+    assert ".parquet" in text and "--date-format" in text
+    assert "counted from its header (line 1), so the first data row is line 2" in " ".join(text.split())
 
 
 def test_bad_input_exits_2_with_the_reason(files, capsys):
