@@ -126,6 +126,11 @@ def test_a_discharge_before_its_admission_names_the_row():
         extracts.apc_spells(bad)
 
 
+def test_a_spell_of_two_people_is_refused():
+    with pytest.raises(ValueError, match=r"apc_spells\.spell_id row 3: spell 's2' holds more than one person"):
+        extracts.apc_spells(episodes(spell_id=["s1", "s1", "s1", "s2", "s2", "s4", "s5"]))
+
+
 def test_a_code_map_overrides_the_shipped_one(tmp_path):
     read = extracts.apc_spells(episodes(), code_map={"99": "elective_admission", "2a": None})
     assert events_by_kind(read)["elective_admission"] == 2
@@ -267,6 +272,20 @@ def test_dates_as_datetimes_whole_numbers_and_out_of_range():
     assert read.events["date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
     with pytest.raises(ValueError, match=r"nhs111\.call_date row 1: .*outside 1900-2100"):
         extracts.nhs111(calls.assign(call_date=["2024-01-01", "1850-01-01"]))
+
+
+def test_categorical_text_dates_read_as_text():
+    calls = pd.DataFrame({"person_id": [1, 2], "call_date": pd.Categorical(["2024-01-01", "2024-01-02"])})
+    assert extracts.nhs111(calls).events["date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+
+
+def test_shipped_maps_name_their_source_and_show_as_a_table():
+    admission = extracts.shipped_map("admission_method")
+    assert "NHS Data Model and Dictionary" in admission.source
+    table = admission.table().set_index("code")
+    assert table.loc["2a", "maps_to"] == "emergency_admission"
+    assert table.loc["31", "excluded_as"] == "maternity admission"
+    assert "ECDS" in extracts.shipped_map("ecds_attendance_category").source
 
 
 def test_person_ids_must_be_whole_numbers_without_a_key():

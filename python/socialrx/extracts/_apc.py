@@ -32,51 +32,84 @@ _BED_DAYS = EVENT_KINDS.index("bed_days")
 
 
 def _group_codes(*keys: np.ndarray) -> np.ndarray:
-    """One code per distinct combination of ``keys`` (hashing, not sorting); re-coded after
-    each key so the combined code stays below the number of rows and never overflows."""
-    codes = np.zeros(len(keys[0]), np.int64)
-    for key in keys:
-        part, distinct = pd.factorize(key)
-        codes, _ = pd.factorize(codes * max(len(distinct), 1) + part)
-    return codes
+    """One code per distinct combination of ``keys`` (hashing, not sorting). Later keys with a
+    narrow range (providers, days) are folded into the first key's codes by arithmetic, so a
+    composite key costs one hash pass more than its first key, not one per key."""
+    codes, distinct = pd.factorize(keys[0])
+    size = len(distinct)
+    for key in keys[1:]:
+        low = int(key.min()) if len(key) else 0
+        span = int(key.max()) - low + 1 if len(key) else 1
+        if size * span >= 2**62:  # too wide to fold: take its distinct values first
+            part, values = pd.factorize(key)
+            key, low, span = part, 0, len(values)
+        codes = codes * span + (key - low)
+        size *= span
+    return pd.factorize(codes)[0] if len(keys) > 1 else codes
 
 
-def _key_column(table: pa.Table, column: str) -> np.ndarray:
-    """A key column as integer codes (missing: -1), whatever its type."""
-    encoded = dictionary_encoded(table[column])
-    return np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+def _key_column(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A key column as int64 keys and where it is missing: whole numbers as they are, anything
+    else as codes of its distinct values."""
+    values = table[column]
+    missing = values.is_null().to_numpy(zero_copy_only=False)
+    keys = values if pa.types.is_integer(values.type) else dictionary_encoded(values).indices
+    return np.asarray(pc.fill_null(keys.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)), missing
 
 
 def _spells(table: pa.Table, ledger: Ledger, person: np.ndarray, admitted: np.ndarray) -> np.ndarray:
     """Each linkable row's spell (-1 for rows already dropped): by ``spell_id``, or where there
     is none by person and admission date; by provider too when the extract names it, since a
     transfer starts a new provider spell and spell numbers are the provider's own."""
-    keys = [person]
-    if "provider_code" in table.column_names:
-        keys.append(_key_column(table, "provider_code"))
+    keys = []
     if "spell_id" in table.column_names:
-        spell_id = _key_column(table, "spell_id")
-        ledger.drop(spell_id < 0, "missing spell_id")
+        spell_id, missing = _key_column(table, "spell_id")
+        ledger.drop(missing, "missing spell_id")
         keys.append(spell_id)
     else:
-        keys.append(admitted)
+        keys += [person, admitted]
+    if "provider_code" in table.column_names:
+        keys.append(_key_column(table, "provider_code")[0])  # a missing provider is one more provider
     linked = ledger.undecided()
-    spell = np.full(len(person), -1, np.int64)
-    spell[linked] = _group_codes(*(key[linked] for key in keys))
+    if linked.all():  # the usual extract: no copies of the keys
+        spell = _group_codes(*keys)
+    else:
+        spell = np.full(len(person), -1, np.int64)
+        spell[linked] = _group_codes(*(key[linked] for key in keys))
+    if "spell_id" in table.column_names:
+        _check_one_person(table, spell, person)
     return spell
+
+
+def _check_one_person(table: pa.Table, spell: np.ndarray, person: np.ndarray) -> None:
+    """A spell is one person's: a spell_id shared by two people is an error in the extract."""
+    rows = np.flatnonzero(spell >= 0)
+    size = int(spell.max()) + 1 if len(rows) else 0
+    lowest = np.full(size, np.iinfo(np.int64).max)
+    highest = np.full(size, np.iinfo(np.int64).min)
+    np.minimum.at(lowest, spell[rows], person[rows])
+    np.maximum.at(highest, spell[rows], person[rows])
+    shared = rows[lowest[spell[rows]] != highest[spell[rows]]]
+    if len(shared):
+        row = int(shared[0])
+        raise ValueError(f"{_EXTRACT}.spell_id row {row}: spell {table['spell_id'][row].as_py()!r} holds more than "
+                         "one person")
 
 
 def _first_episodes(table: pa.Table, spell: np.ndarray) -> np.ndarray:
     """The row that opens each spell: lowest ``episode_order`` (input order without one; the
     earlier row where two share an order)."""
     rows = np.flatnonzero(spell >= 0)
+    spells = int(spell.max()) + 1 if len(rows) else 0
     order = (pc.fill_null(table["episode_order"].cast(pa.int64()), np.iinfo(np.int64).max).to_numpy()[rows]
              if "episode_order" in table.column_names else rows)
-    lowest = np.full(int(spell.max()) + 1 if len(rows) else 0, np.iinfo(np.int64).max)
+    lowest = np.full(spells, np.iinfo(np.int64).max)
     np.minimum.at(lowest, spell[rows], order)
     candidates = rows[order == lowest[spell[rows]]]
+    earliest_row = np.full(spells, len(spell))
+    np.minimum.at(earliest_row, spell[candidates], candidates)
     first = np.zeros(len(spell), bool)
-    first[candidates[~pd.Series(spell[candidates]).duplicated().to_numpy()]] = True
+    first[earliest_row] = True
     return first
 
 

@@ -103,6 +103,8 @@ def days(table: pa.Table, extract: str, column: str, date_format: str | None) ->
     and dates outside 1900-2100, are a ValueError naming extract, column and row.
     """
     values = table[column]
+    if pa.types.is_dictionary(values.type):  # a categorical of dates: read its values
+        values = values.cast(values.type.value_type)
     if pa.types.is_integer(values.type) and date_format is not None:
         values = values.cast(pa.string())
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
