@@ -172,7 +172,8 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
     ValueError naming the row.
     """
     table, ledger = open_extract(episodes, _EXTRACT, columns,
-                                 ["person_id", "admission_date", "discharge_date", "admission_method"])
+                                 ["person_id", "admission_date", "discharge_date", "admission_method"],
+                                 coded=["admission_method", "provider_code"])
     maps = chosen_maps(_EXTRACT, {"admission_method": shipped_map("admission_method")}, code_map)
     person, admitted = person_days(table, ledger, pseudonymise_key, "admission_date", date_format)
     discharged = days(table, _EXTRACT, "discharge_date", date_format)
@@ -200,6 +201,6 @@ def _admissions_and_bed_days(person: np.ndarray, spell: np.ndarray, start: np.nd
     closed = discharged != NO_DATE
     return pd.concat([
         events_frame(person, admitted, kind),
-        events_frame(person[closed], admitted[closed], np.full(int(closed.sum()), _BED_DAYS),
+        events_frame(person[closed], admitted[closed], np.full(int(closed.sum()), _BED_DAYS, np.int8),
                      (discharged[closed] - admitted[closed]).astype(np.int64)),
     ], ignore_index=True)

@@ -37,7 +37,8 @@ def ecds(attendances: Source, *, columns: dict[str, str] | None = None, date_for
     beside the events as its code without padding zeros ("01" -> "1"), so type 1 emergency
     departments can be told from type 3 urgent treatment centres.
     """
-    table, ledger = open_extract(attendances, "ecds", columns, ["person_id", "arrival_date", "attendance_category"])
+    table, ledger = open_extract(attendances, "ecds", columns, ["person_id", "arrival_date", "attendance_category"],
+                                 coded=["attendance_category", "department_type"])
     shipped = shipped_map("ecds_attendance_category")
     if not unplanned_follow_ups:
         shipped = shipped.excluding(_UNPLANNED_FOLLOW_UPS, "unplanned follow-up (unplanned_follow_ups=False)")
@@ -68,7 +69,8 @@ def gp_appointments(appointments: Source, *, columns: dict[str, str] | None = No
     ``code_map={"appointment_mode": {...}, "appointment_status": {...}}`` adds local labels.
     """
     table, ledger = open_extract(appointments, "gp_appointments", columns,
-                                 ["person_id", "appointment_date", "appointment_mode", "appointment_status"])
+                                 ["person_id", "appointment_date", "appointment_mode", "appointment_status"],
+                                 coded=["appointment_mode", "appointment_status"])
     mode = shipped_map("gp_appointment_mode")
     mode = mode.excluding(_VIDEO, "video/online (video=None)") if video is None else mode.retargeted(_VIDEO, video)
     maps = chosen_maps("gp_appointments", {"appointment_mode": mode,
@@ -86,7 +88,7 @@ def _one_kind(source: Source, extract: str, date_column: str, kind: str, columns
               date_format: str | None, pseudonymise_key: bytes | None, code_map: Any = None) -> Extract:
     """An extract whose every linkable, dated row is one event of ``kind``; an ``outcome``
     column, where the extract has one, is kept beside the events through its code map."""
-    table, ledger = open_extract(source, extract, columns, ["person_id", date_column])
+    table, ledger = open_extract(source, extract, columns, ["person_id", date_column], coded=["outcome"])
     person, day_numbers = person_days(table, ledger, pseudonymise_key, date_column, date_format)
     mapped = ledger.map(ledger.undecided(), kind)
     beside = {}
@@ -95,7 +97,7 @@ def _one_kind(source: Source, extract: str, date_column: str, kind: str, columns
         maps = chosen_maps(extract, {"outcome": shipped_map("ambulance_outcome")}, code_map)
         beside["outcome"] = code_labels(table, ledger, maps["outcome"], mapped)
     events = events_frame(person[mapped], day_numbers[mapped],
-                          np.full(int(mapped.sum()), EVENT_KINDS.index(kind)), beside=beside)
+                          np.full(int(mapped.sum()), EVENT_KINDS.index(kind), np.int8), beside=beside)
     return finished(ledger, maps, events=events)
 
 

@@ -90,7 +90,7 @@ def kind_index(kinds: list[str], extract: str, column: str) -> np.ndarray:
     if unknown:
         raise ValueError(f"{extract}: code_map for {column} maps to {', '.join(map(repr, unknown))}, not event "
                          f"kinds (expected one of: {', '.join(EVENT_KINDS)})")
-    return np.array([EVENT_KINDS.index(k) for k in kinds], dtype=np.int64)
+    return np.array([EVENT_KINDS.index(k) for k in kinds], dtype=np.int8)  # the categorical's own code type
 
 
 def finished(ledger: Ledger, code_maps: Mapping[str, CodeMap] | None = None, *, name: str | None = None,

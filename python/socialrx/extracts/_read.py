@@ -32,12 +32,16 @@ _LAST_DAY = 47482  # 2099-12-31
 _SECONDS_PER_DAY = 86_400
 
 
-def read_table(source: Source, extract: str, columns: Mapping[str, str] | None) -> pa.Table:
+def read_table(source: Source, extract: str, columns: Mapping[str, str] | None, coded: Sequence[str] = ()) -> pa.Table:
     """The extract as an Arrow table with the user's column names renamed (``columns`` maps the
-    extract's name to socialrx's). A path is read as Parquet, or as CSV when it ends in .csv."""
+    extract's name to socialrx's). A path is read as Parquet, or as CSV when it ends in .csv.
+    The ``coded`` columns of a Parquet file are read as dictionaries, as Parquet stores them:
+    their few codes are then looked up without hashing millions of strings."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        table = pa_csv.read_csv(path) if path.suffix.lower() == ".csv" else pq.read_table(path)
+        theirs = {ours: name for name, ours in (columns or {}).items()}
+        table = pa_csv.read_csv(path) if path.suffix.lower() == ".csv" else pq.read_table(
+            path, read_dictionary=[theirs.get(name, name) for name in coded])
     elif isinstance(source, pa.Table):
         table = source
     elif isinstance(source, pd.DataFrame):
@@ -328,8 +332,8 @@ def code_labels(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.nda
 
 # ------------------------------------------------------------------------- the steps every reader takes
 def open_extract(source: Source, extract: str, columns: Mapping[str, str] | None,
-                 required: Sequence[str]) -> tuple[pa.Table, Ledger]:
-    table = read_table(source, extract, columns)
+                 required: Sequence[str], coded: Sequence[str] = ()) -> tuple[pa.Table, Ledger]:
+    table = read_table(source, extract, columns, coded)
     require(table, extract, required)
     return table, Ledger(extract, table.num_rows)
 

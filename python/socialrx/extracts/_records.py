@@ -96,7 +96,7 @@ def gp_coded(records: Source, code_map: Any = None, *, columns: dict[str, str] |
     referred. Codes of people who are no client, and codes no map knows (a GP extract holds
     many), are counted in the account and left out.
     """
-    table, ledger = open_extract(records, _CODED, columns, ["person_id", "date", "snomed_code"])
+    table, ledger = open_extract(records, _CODED, columns, ["person_id", "date", "snomed_code"], coded=["snomed_code"])
     maps = chosen_maps(_CODED, {"snomed_code": shipped_map("gp_snomed")}, code_map)
     _check_targets(maps["snomed_code"], _CODED, _CODED_TARGETS, _REASON)
     person, day_numbers = person_days(table, ledger, pseudonymise_key, "date", date_format)
