@@ -203,6 +203,10 @@ def test_local_statuses_through_a_code_map():
     read = extracts.gp_appointments(appointments(appointment_status=status), date_format="%d/%m/%Y",
                                     code_map={"appointment_status": {"seen": "attended"}})
     assert events_by_kind(read)["gp_surgery"] == 1
+    # a shipped exclusion overridden, spelt as the extract spells it
+    counted = extracts.gp_appointments(appointments(), date_format="%d/%m/%Y", code_map={"appointment_status": {
+        "DNA": "attended"}})
+    assert events_by_kind(counted)["gp_surgery"] == 2
     unmapped = extracts.gp_appointments(appointments(appointment_status=status), date_format="%d/%m/%Y")
     assert account(unmapped)[("dropped", "unknown appointment_status")] == 1
     assert unmapped.unknown_codes["code"].tolist() == ["Seen", "Carrier pigeon"]
@@ -366,7 +370,11 @@ def service_export() -> dict[str, pd.DataFrame]:
 
 def test_a_prsb_shaped_export_gives_clients_interventions_and_assessments():
     export = service_export()
-    read = extracts.prsb(export["referrals"], support=export["support"], outcomes=export["outcomes"],
+    renamed = {"NHS_NUMBER": "person_id", "REFERRED_ON": "referral_date", "SUPPORT": "support_type"}
+    theirs = {name: {ours: mine for mine, ours in renamed.items() if ours in table} for name, table in export.items()}
+    read = extracts.prsb(export["referrals"].rename(columns=theirs["referrals"]),
+                         support=export["support"].rename(columns=theirs["support"]),
+                         outcomes=export["outcomes"].rename(columns=theirs["outcomes"]), columns=renamed,
                          date_format="%d/%m/%Y", pseudonymise_key=KEY, code_map={"walking group": "group"})
     clients = read.clients.set_index("client_id")
     assert clients.loc[pseudonym(BOB), "referral_date"] == pd.Timestamp("2023-12-20")  # the earliest referral

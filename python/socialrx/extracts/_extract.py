@@ -14,7 +14,6 @@ from .._measures import EVENT_KINDS
 from ._ledger import ACCOUNT_COLUMNS, UNKNOWN_CODE_COLUMNS, Ledger
 from ._read import CodeMap, as_datetimes
 
-EVENT_COLUMNS = ("person_id", "date", "kind", "count")
 _TABLES = ("events", "diagnoses", "clients", "interventions", "assessments")
 
 

@@ -9,7 +9,6 @@ import pandas as pd
 
 ACCOUNT_COLUMNS = ("extract", "outcome", "detail", "rows")
 UNKNOWN_CODE_COLUMNS = ("extract", "column", "code", "rows")
-_UNDECIDED = -1
 
 
 class Ledger:
@@ -22,13 +21,13 @@ class Ledger:
 
     def __init__(self, extract: str, rows: int) -> None:
         self.extract = extract
-        self._fate = np.full(rows, _UNDECIDED, np.int16)
+        self._decided = np.zeros(rows, bool)
         self._labels: list[tuple[str, str]] = []
         self._rows: list[int] = []  # rows per label, counted as they are decided
         self._unknown: list[tuple[str, str, int]] = []
 
     def undecided(self) -> np.ndarray:
-        return self._fate == _UNDECIDED
+        return ~self._decided
 
     def _label(self, label: tuple[str, str]) -> int:
         if label not in self._labels:
@@ -42,20 +41,18 @@ class Ledger:
         new = (choice >= 0) & self.undecided()
         if not new.any():
             return new
-        chosen = choice[new]
-        index = np.array([self._label(label) for label in labels], np.int16)
-        self._fate[new] = index[chosen]
-        for position, rows in enumerate(np.bincount(chosen, minlength=len(labels)).tolist()):
-            self._rows[int(index[position])] += rows
+        self._decided |= new
+        for label, rows in zip(labels, np.bincount(choice[new], minlength=len(labels)).tolist()):
+            if rows:
+                self._rows[self._label(label)] += rows
         return new
 
     def _decide(self, rows: np.ndarray, outcome: str, detail: str) -> np.ndarray:
         new = rows & self.undecided()
         count = int(np.count_nonzero(new))
         if count:
-            index = self._label((outcome, detail))
-            self._fate[new] = index
-            self._rows[index] += count
+            self._decided |= new
+            self._rows[self._label((outcome, detail))] += count
         return new
 
     def drop(self, rows: np.ndarray, reason: str) -> np.ndarray:
@@ -79,10 +76,10 @@ class Ledger:
 
     def account(self) -> pd.DataFrame:
         """One line per fate with its rows; the rows add up to the rows read."""
-        if sum(self._rows) != len(self._fate):  # a reader that forgot a row is a bug, not bad input
+        if not self._decided.all():  # a reader that forgot a row is a bug, not bad input
             raise AssertionError(f"{self.extract}: row {int(np.flatnonzero(self.undecided())[0])} has no fate")
         return pd.DataFrame([(self.extract, outcome, detail, rows)
-                             for (outcome, detail), rows in zip(self._labels, self._rows) if rows],
+                             for (outcome, detail), rows in zip(self._labels, self._rows)],
                             columns=list(ACCOUNT_COLUMNS)).astype({"rows": "int64"})
 
     def unknown_codes(self) -> pd.DataFrame:

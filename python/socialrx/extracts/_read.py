@@ -32,9 +32,11 @@ _LAST_DAY = 47482  # 2099-12-31
 _SECONDS_PER_DAY = 86_400
 
 
-def read_table(source: Source, extract: str, columns: Mapping[str, str] | None, coded: Sequence[str] = ()) -> pa.Table:
+def read_table(source: Source, extract: str, columns: Mapping[str, str] | None, coded: Sequence[str] = (),
+               *, shared_columns: bool = False) -> pa.Table:
     """The extract as an Arrow table with the user's column names renamed (``columns`` maps the
-    extract's name to socialrx's). A path is read as Parquet, or as CSV when it ends in .csv.
+    extract's name to socialrx's; a name the table lacks is an error unless the map is shared by
+    several tables). A path is read as Parquet, or as CSV when it ends in .csv.
     The ``coded`` columns of a Parquet file are read as dictionaries, as Parquet stores them:
     their few codes are then looked up without hashing millions of strings."""
     if isinstance(source, (str, os.PathLike)):
@@ -49,7 +51,7 @@ def read_table(source: Source, extract: str, columns: Mapping[str, str] | None, 
     else:
         raise TypeError(f"{extract}: expected a DataFrame, an Arrow table or a Parquet path, got "
                         f"{type(source).__name__}")
-    return _renamed(table, extract, columns or {})
+    return _renamed(table, extract, columns or {}, shared_columns)
 
 
 def _from_pandas(frame: pd.DataFrame) -> pa.Table:
@@ -61,9 +63,9 @@ def _from_pandas(frame: pd.DataFrame) -> pa.Table:
     return pa.table(arrays)
 
 
-def _renamed(table: pa.Table, extract: str, columns: Mapping[str, str]) -> pa.Table:
+def _renamed(table: pa.Table, extract: str, columns: Mapping[str, str], shared: bool) -> pa.Table:
     missing = [name for name in columns if name not in table.column_names]
-    if missing:
+    if missing and not shared:
         raise ValueError(f"{extract}: columns= names {', '.join(map(repr, missing))}, not in the extract "
                          f"(has: {', '.join(table.column_names)})")
     return table.rename_columns([columns.get(name, name) for name in table.column_names])
@@ -191,8 +193,8 @@ class CodeMap:
             for code, target in user.items()}
         targets, excluded = dict(self.targets), dict(self.excluded)
         for code, entry in entries.items():
-            targets.pop(code, None)
-            excluded.pop(code, None)
+            targets.pop(normalised_code(code), None)
+            excluded.pop(normalised_code(code), None)
             _file_entry(code, entry, targets, excluded)
         return CodeMap(self.column, self.title, f"{self.source}; with the user's code_map", targets, excluded)
 
@@ -331,9 +333,9 @@ def code_labels(table: pa.Table, ledger: Ledger, code_map: CodeMap, rows: np.nda
 
 
 # ------------------------------------------------------------------------- the steps every reader takes
-def open_extract(source: Source, extract: str, columns: Mapping[str, str] | None,
-                 required: Sequence[str], coded: Sequence[str] = ()) -> tuple[pa.Table, Ledger]:
-    table = read_table(source, extract, columns, coded)
+def open_extract(source: Source, extract: str, columns: Mapping[str, str] | None, required: Sequence[str],
+                 coded: Sequence[str] = (), *, shared_columns: bool = False) -> tuple[pa.Table, Ledger]:
+    table = read_table(source, extract, columns, coded, shared_columns=shared_columns)
     require(table, extract, required)
     return table, Ledger(extract, table.num_rows)
 

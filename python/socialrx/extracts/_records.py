@@ -169,7 +169,8 @@ class _ClientRows:
     @staticmethod
     def read(source: Source, extract: str, columns: dict[str, str] | None, required: Sequence[str],
              clients: pd.DataFrame, key: bytes | None, date_format: str | None) -> _ClientRows:
-        table, ledger = open_extract(source, extract, columns, ["person_id", "date", *required])
+        table, ledger = open_extract(source, extract, columns, ["person_id", "date", *required],
+                                     coded=["support_type"], shared_columns=True)
         person, day_numbers = person_days(table, ledger, key, "date", date_format)
         ledger.drop(pd.Index(clients["client_id"]).get_indexer(person) < 0, "person not among the referrals")
         return _ClientRows(table, ledger, person, day_numbers)
@@ -208,10 +209,11 @@ def prsb(referrals: Source, *, support: Source | None = None, outcomes: Source |
       item, value`` -> assessments.
 
     Support and outcome rows of people who are no client are counted and left out. ``columns``
-    renames in every table; the account has one part per table (``prsb.referrals``,
+    renames in every table that has the name; the account has one part per table (``prsb.referrals``,
     ``prsb.support``, ``prsb.outcomes``).
     """
-    table, ledger = open_extract(referrals, "prsb.referrals", columns, ["person_id", "referral_date"])
+    table, ledger = open_extract(referrals, "prsb.referrals", columns, ["person_id", "referral_date"],
+                                 shared_columns=True)
     clients = _prsb_clients(table, ledger, pseudonymise_key, date_format)
     maps = chosen_maps("prsb", {"support_type": _support_type_map()}, code_map)
     _check_targets(maps["support_type"], "prsb", INTERVENTION_KINDS)
