@@ -326,7 +326,10 @@ def test_the_same_key_links_extracts_and_the_key_is_kept_nowhere():
     visits = extracts.ecds(pd.DataFrame({"person_id": [9434765919], "arrival_date": ["2024-01-01"],
                                          "attendance_category": [1]}), pseudonymise_key=KEY)
     assert calls.events["person_id"].tolist() == visits.events["person_id"].tolist() == [pseudonym(ALICE)]
-    stored = pickle.dumps(extracts.combine(calls, visits))
+    combined = extracts.combine(calls, visits)
+    assert combined.events["kind"].cat.categories.tolist() == list(socialrx.EVENT_KINDS)  # read without recoding
+    assert combined.account["extract"].tolist() == ["nhs111", "ecds"]
+    stored = pickle.dumps(combined)
     assert KEY not in stored and b"9434765919" not in stored
 
 

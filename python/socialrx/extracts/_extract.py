@@ -118,9 +118,6 @@ def combine(*parts: Extract) -> Extract:
             raise ValueError(f"combine: {name} come from {' and '.join(p.name for p in holders)}; combine the "
                              f"events and take {name} from one of them")
         tables[name] = getattr(holders[0], name) if holders else None
-    if tables["events"] is not None:  # kinds concatenated from categoricals with the same kinds stay one
-        tables["events"]["kind"] = pd.Categorical(tables["events"]["kind"], categories=list(EVENT_KINDS))
-        tables["events"]["count"] = tables["events"]["count"].astype(np.int64)
     return Extract(
         "+".join(p.name for p in parts),
         pd.concat([p.account for p in parts], ignore_index=True)[list(ACCOUNT_COLUMNS)],
