@@ -7,7 +7,9 @@ offending row, as the engines' own errors do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import decimal
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,21 +40,105 @@ def _first_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def shown(value: Any) -> str:
+    """A value as an error message quotes it: as the user would write it, not numpy's repr."""
+    if isinstance(value, pd.Timestamp):
+        return repr(value.isoformat())
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+Where = Callable[[int], str]  # names the place of a row in an error: "events.date row 3"
+
+
+def _place(table: str, column: str) -> Where:
+    return lambda row: f"{table}.{column} row {row}"
+
+
+def decoded(values: pd.Series, table: str, column: str) -> pd.Series:
+    """Text as given, with any bytes decoded as UTF-8; bytes that do not decode are an error
+    naming the row."""
+    return _decoded(values, _place(table, column))
+
+
+def _decoded(values: pd.Series, where: Where) -> pd.Series:
+    # Only object columns can hold bytes, and a scan of the types in C finds them.
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in ("bytes", "mixed"):
+        return values
+    raw = values.to_numpy()
+    is_bytes = np.fromiter((isinstance(v, (bytes, bytearray)) for v in raw), bool, len(raw))
+    text = raw.copy()
+    for row in map(int, np.flatnonzero(is_bytes)):  # bytes are rare: decoded one by one
+        try:
+            text[row] = raw[row].decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{where(row)}: {raw[row]!r} is not UTF-8 text ({error.reason} at "
+                             f"byte {error.start}); decode the column first, e.g. from cp1252") from None
+    return pd.Series(text, index=values.index, name=values.name)
+
+
+# ----------------------------------------------------------------------------- ids
+_EXACT_IN_FLOAT = 2**53  # floats above this have already lost whole numbers on the way in
+
+
+def exact_integers(values: pd.Series, table: str, column: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Whole numbers as int64, exactly, with a mask of the missing ones.
+
+    Integers and digit strings convert with no float round trip. Booleans, fractions, text
+    that is not a whole number, values outside int64 and floats beyond 2**53 (which a float
+    cannot hold exactly) are errors naming the row; ``what`` names a value in them ("id").
+    """
+    def fail(row: int, problem: str) -> ValueError:
+        return ValueError(f"{table}.{column} row {row}: {what} {shown(values.iloc[row])} {problem}")
+
+    kind = values.dtype.kind
+    if kind == "b":
+        raise fail(0, "is true/false, not a whole number")
+    if isinstance(values.dtype, np.dtype) and kind in "iu":
+        array = values.to_numpy()
+        if kind == "u" and len(array) and array.max() > np.iinfo(np.int64).max:
+            raise fail(_first_row(array > np.iinfo(np.int64).max), "is beyond the int64 range")
+        return np.ascontiguousarray(array, dtype=np.int64), np.zeros(len(array), bool)
+    missing = values.isna().to_numpy()
+    if kind in "iu":  # a nullable pandas integer: its values are exact
+        integers, _ = exact_integers(pd.Series(values.fillna(0).to_numpy()), table, column, what)
+        return integers, missing
+    if kind == "f":
+        return _float_integers(values.to_numpy(dtype=float), missing, fail), missing
+    return _text_integers(decoded(values, table, column), fail), missing
+
+
+def _float_integers(numbers: np.ndarray, missing: np.ndarray, fail: Callable[[int, str], ValueError]) -> np.ndarray:
+    filled = np.where(missing, 0.0, numbers)
+    fractional = ~np.isfinite(filled) | (filled != np.floor(filled))
+    if fractional.any():
+        raise fail(_first_row(fractional), "is not a whole number")
+    inexact = np.abs(filled) > _EXACT_IN_FLOAT
+    if inexact.any():
+        raise fail(_first_row(inexact), "is too large to be exact as a float; read the column as text or Int64")
+    return filled.astype(np.int64)
+
+
+def _text_integers(values: pd.Series, fail: Callable[[int, str], ValueError]) -> np.ndarray:
+    """Digit strings (and Python ints in an object column) as int64 without floats."""
+    text = values.astype("string").str.strip()
+    whole = text.str.fullmatch(r"[+-]?\d+").fillna(True).to_numpy(dtype=bool)
+    if not whole.all():
+        raise fail(_first_row(~whole), "is not a whole number")
+    digits = text.fillna("0")
+    try:
+        return np.ascontiguousarray(digits.astype("int64").to_numpy(), dtype=np.int64)
+    except (OverflowError, ValueError):
+        too_large = digits.map(lambda d: not -2**63 <= int(d) < 2**63).to_numpy(dtype=bool)  # error path only
+        raise fail(_first_row(too_large), "is beyond the int64 range") from None
+
+
 def as_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
-    """Whole-number ids as int64; missing or fractional ids are errors."""
-    if values.dtype.kind in "iu":  # numpy integers: nothing can be missing
-        return np.ascontiguousarray(values.to_numpy(), dtype=np.int64)
-    if values.isna().any():
-        raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing id")
-    array = values.to_numpy()
-    if array.dtype.kind in "iu":
-        return np.ascontiguousarray(array, dtype=np.int64)
-    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(numeric) | (numeric != np.round(numeric))
-    if bad.any():
-        row = _first_row(bad)
-        raise ValueError(f"{table}.{column} row {row}: id {values.iloc[row]!r} is not a whole number")
-    return numeric.astype(np.int64)
+    """Whole-number ids as int64, exactly; missing, true/false, fractional and out-of-range
+    ids are errors naming ``table.column`` and the row."""
+    ids, missing = exact_integers(values, table, column, "id")
+    if missing.any():
+        raise ValueError(f"{table}.{column} row {_first_row(missing)}: missing id")
+    return ids
 
 
 def normalised_labels(values: pd.Series) -> pd.Series:
@@ -68,7 +154,19 @@ def normalised_labels(values: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(recoded, categories=labels), index=values.index)
 
 
+# ----------------------------------------------------------------------------- dates
+EXCEL = "excel"
+YYYYMMDD = "%Y%m%d"
+FIRST_DAY = np.datetime64("1900-01-01", "D")
+LAST_DAY = np.datetime64("2100-12-31", "D")
+_EXCEL_EPOCH = 25569      # Excel's serial for 1970-01-01 in the 1900 date system
+_EXCEL_LEAP_BUG = 60      # Excel's fictitious 1900-02-29; serials below it are a day later
 _TICKS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
+_NOT_A_TIME = np.iinfo(np.int64).min
+
+
+def _day(date: np.datetime64) -> int:
+    return int((date - _EPOCH).astype(np.int64))
 
 
 def as_ticks(values: pd.Series) -> tuple[np.ndarray, int] | None:
@@ -83,35 +181,139 @@ def as_ticks(values: pd.Series) -> tuple[np.ndarray, int] | None:
     return np.ascontiguousarray(stamps).view(np.int64), _TICKS_PER_DAY[unit]
 
 
-def as_days(values: pd.Series, table: str, column: str, *, required: bool) -> np.ndarray:
-    """Dates as int32 days since 1970-01-01; accepts datetimes, dates and ISO strings."""
-    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-        unreadable = parsed.isna().to_numpy() & values.notna().to_numpy()
-        if unreadable.any():
-            row = _first_row(unreadable)
-            raise ValueError(f"{table}.{column} row {row}: {values.iloc[row]!r} is not a date (YYYY-MM-DD)")
-        values = parsed
-    if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_localize(None)
-    ticks = as_ticks(values)
-    if ticks is None:
-        ticks = values.to_numpy().astype("datetime64[s]").view(np.int64), _TICKS_PER_DAY["s"]
-    days, first_missing = _core.days_from_ticks(*ticks)
+def check_tick_range(ticks: np.ndarray, per_day: int, table: str, column: str) -> None:
+    """Datetimes (as ticks) outside 1900-01-01..2100-12-31 are an error naming the row, checked
+    before any are made days so that nothing can wrap. Missing ticks (NaT) are let through."""
+    _check_range(ticks, _day(FIRST_DAY) * per_day, (_day(LAST_DAY) + 1) * per_day - 1, _NOT_A_TIME,
+                 lambda: pd.Series(ticks.view(f"datetime64[{_unit_of(per_day)}]")), _place(table, column))
+
+
+def _check_range(numbers: np.ndarray, low: int, high: int, missing: int, values: Callable[[], pd.Series],
+                 where: Where) -> None:
+    """Numbers (ticks or days) outside [low, high], the ``missing`` marker aside, are an error
+    showing the value ``values()`` has in that row. The happy path is a min and a max."""
+    if not len(numbers) or (numbers.min() >= low and numbers.max() <= high):
+        return
+    outside = (numbers > high) | ((numbers < low) & (numbers != missing))
+    if outside.any():
+        row = _first_row(outside)
+        raise ValueError(f"{where(row)}: {shown(values().iloc[row])} is outside the dates read, "
+                         f"{FIRST_DAY}..{LAST_DAY}")
+
+
+def _unit_of(per_day: int) -> str:
+    return next(unit for unit, ticks in _TICKS_PER_DAY.items() if ticks == per_day)
+
+
+def as_days(values: pd.Series, table: str, column: str, *, required: bool,
+            date_format: str | None = None) -> np.ndarray:
+    """Dates as int32 days since 1970-01-01 (missing: ``NO_DATE``), by one rule everywhere.
+
+    Datetimes and dates are taken as they are. Text is ISO 8601 (``2019-04-01``); any other text
+    format needs ``date_format`` (a ``strftime`` format, e.g. ``"%d/%m/%Y"``), and text that does
+    not match it is still read if it is ISO. Numbers are refused unless ``date_format`` names
+    them: ``"%Y%m%d"`` (20190401) or ``"excel"`` (Excel serial days in the 1900 date system:
+    serial 1 is 1900-01-01, serial 60 Excel's fictitious 1900-02-29 and refused, a fraction of a
+    day is a time and dropped). Dates outside 1900-01-01..2100-12-31 are errors. Errors name
+    ``table.column`` and the row.
+    """
+    days, first_missing = _days(values, _place(table, column), date_format)
     if required and first_missing >= 0:
         raise ValueError(f"{table}.{column} row {first_missing}: missing date")
     return days
 
 
-def as_day(value: Any, name: str) -> int:
-    """One date (string, date, datetime or Timestamp) as days since 1970-01-01."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from error
-    if pd.isna(stamp):
+def as_day(value: Any, name: str, date_format: str | None = None) -> int:
+    """One date by the rule of :func:`as_days` (``data_start="2019-04-01"``), as days since
+    1970-01-01; an error names the option."""
+    days, first_missing = _days(pd.Series([value]), lambda _: name, date_format)
+    if first_missing >= 0:
         raise ValueError(f"{name}: a date is required")
-    return int((np.datetime64(stamp.date(), "D") - _EPOCH).astype(np.int64))
+    return int(days[0])
+
+
+def _days(values: pd.Series, where: Where, date_format: str | None) -> tuple[np.ndarray, int]:
+    """Days by the rule of :func:`as_days`, with the first missing row (-1: none)."""
+    kind = values.dtype.kind
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return _datetime_days(values, where)
+    if kind in "biuf" and values.isna().all():  # an empty column read as numbers
+        days = np.full(len(values), NO_DATE, np.int32)
+    elif kind in "biuf":
+        days = _number_days(values, where, date_format)
+    elif date_format == EXCEL:
+        days = _number_days(pd.to_numeric(values, errors="coerce"), where, date_format)
+    else:
+        return _datetime_days(_parsed_text(values, where, date_format), where)
+    missing = days == NO_DATE
+    return days, _first_row(missing) if missing.any() else -1
+
+
+def _datetime_days(values: pd.Series, where: Where) -> tuple[np.ndarray, int]:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    ticks = as_ticks(values)
+    if ticks is None:
+        ticks = values.to_numpy().astype("datetime64[s]").view(np.int64), _TICKS_PER_DAY["s"]
+    if ticks[1] <= _TICKS_PER_DAY["ms"]:  # ticks this coarse can hold dates beyond int32 days
+        _check_range(ticks[0], _day(FIRST_DAY) * ticks[1], (_day(LAST_DAY) + 1) * ticks[1] - 1, _NOT_A_TIME,
+                     lambda: values, where)
+    days, first_missing = _core.days_from_ticks(*ticks)
+    _check_range(days, _day(FIRST_DAY), _day(LAST_DAY), NO_DATE, lambda: values, where)
+    return days, int(first_missing)
+
+
+def _parsed_text(values: pd.Series, where: Where, date_format: str | None) -> pd.Series:
+    """Text dates as datetimes: with ``date_format`` when given, else (or where it does not match)
+    ISO 8601. Blank text is missing; anything else unread is an error suggesting the option."""
+    text = _decoded(values, where)
+    try:
+        parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce")
+        unread = parsed.isna().to_numpy() & text.notna().to_numpy()
+        if date_format is not None and unread.any():
+            parsed[unread] = pd.to_datetime(text[unread], format="ISO8601", errors="coerce")
+    except ValueError as error:  # e.g. mixed time zones
+        raise ValueError(f"{where(0)}: {error}") from None
+    unread = parsed.isna().to_numpy() & text.notna().to_numpy()
+    if unread.any():
+        unread &= (text.str.strip() != "").fillna(False).to_numpy(dtype=bool)
+    if unread.any():
+        row = _first_row(unread)
+        raise ValueError(f"{where(row)}: {shown(values.iloc[row])} is not a date in "
+                         f"{'the format ' + repr(date_format) + ' or ' if date_format else ''}ISO 8601 (YYYY-MM-DD)"
+                         f"{'' if date_format else '; for another format pass date_format, e.g. %d/%m/%Y'}")
+    return parsed
+
+
+def _number_days(values: pd.Series, where: Where, date_format: str | None) -> np.ndarray:
+    """Integer dates as days: YYYYMMDD or Excel serials, and only when ``date_format`` says which."""
+    missing = values.isna().to_numpy()
+    if date_format not in (YYYYMMDD, EXCEL) or values.dtype.kind == "b":
+        row = _first_row(~missing)
+        raise ValueError(f"{where(row)}: {shown(values.iloc[row])} is a number, not a date; name its format with "
+                         f"date_format='{YYYYMMDD}' (20190401) or date_format='{EXCEL}' (Excel serial days)")
+    numbers = np.where(missing, 0.0, values.to_numpy(dtype=float, na_value=np.nan))
+    if date_format == EXCEL:
+        serial = np.floor(numbers).astype(np.int64)
+        invalid = ~missing & ((serial == _EXCEL_LEAP_BUG) | (serial < 1) | ~np.isfinite(numbers))
+        days = serial - _EXCEL_EPOCH + (serial < _EXCEL_LEAP_BUG)
+    else:
+        whole = np.where(np.isfinite(numbers) & (numbers == np.floor(numbers)), numbers, 0).astype(np.int64)
+        year, month_day = np.divmod(whole, 10_000)
+        month, day = np.divmod(month_day, 100)
+        month_start = ((np.clip(year, 1, 9999) - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+        month_days = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(int)
+        days = (month_start.astype("datetime64[D]") - _EPOCH).astype(np.int64) + day - 1
+        invalid = ~missing & ((whole != numbers) | (year < 1) | (year > 9999) | (month < 1) | (month > 12)
+                              | (day < 1) | (day > month_days))
+    if invalid.any():
+        row = _first_row(invalid)
+        excel = f" (serial days from 1, 1900-01-01; {_EXCEL_LEAP_BUG} is Excel's fictitious 1900-02-29)"
+        raise ValueError(f"{where(row)}: {shown(values.iloc[row])} is not a date in the format {date_format!r}"
+                         f"{excel if date_format == EXCEL else ''}")
+    days = np.where(missing, NO_DATE, days)
+    _check_range(days, _day(FIRST_DAY), _day(LAST_DAY), NO_DATE, lambda: values, where)
+    return days.astype(np.int32)
 
 
 def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[str] | None = None,
@@ -143,7 +345,7 @@ def as_codes(values: pd.Series, table: str, column: str, categories: Sequence[st
     else:
         if values.isna().any():
             raise ValueError(f"{table}.{column} row {_first_row(values.isna().to_numpy())}: missing value")
-        labels = values.astype("string")
+        labels = decoded(values, table, column).astype("string")
         known = sorted(pd.unique(labels.astype(str))) if categories is None else list(categories)
         codes = pd.Index(known).get_indexer(labels.astype(str))
     bad = codes < 0
@@ -193,3 +395,53 @@ def whole_number(value: Any, name: str, low: int, high: int | None = None) -> in
         bound = f"in [{low}, {high})" if high is not None else f">= {low}"
         raise ValueError(f"{name}: must be a whole number {bound}, got {value!r}")
     return int(value)
+
+
+# ----------------------------------------------------------------------------- money
+_POUNDS = r"[+-]?£?[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?"
+_PENCE_A_POUND = decimal.Decimal(100)
+
+
+def pounds_as_pence(values: pd.Series, table: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts in pounds ("£1,234.56", "1234.5", "1,234", 12.5) as exact whole pence (int64),
+    with a mask of the missing ones.
+
+    Text is read with ``decimal``, never as a float; a number is read from its shortest decimal
+    form, which is the text it was read from. An amount that is not whole pence (1.234) or is
+    not an amount is an error naming the row. Each distinct amount is read once.
+    """
+    missing = values.isna().to_numpy()
+    if values.dtype.kind in "iu":  # whole pounds
+        pounds, missing = exact_integers(values, table, column, "amount")
+        return pounds * 100, missing
+    text = _decoded(values, _place(table, column)).astype("string").str.strip()
+    codes, amounts = pd.factorize(text)
+    pence = np.empty(len(amounts), np.int64)
+    for i, amount in enumerate(amounts):
+        try:
+            pence[i] = _amount_in_pence(amount)
+        except ValueError as error:
+            raise ValueError(f"{table}.{column} row {_first_row(codes == i)}: {error}") from None
+    return np.where(missing, 0, pence[codes]), missing
+
+
+def _amount_in_pence(amount: str) -> int:
+    if not any(c.isdigit() for c in amount) or not re.fullmatch(_POUNDS, amount):
+        raise ValueError(f"{amount!r} is not an amount in pounds (e.g. £1,234.56)")
+    exact = decimal.Decimal(amount.replace("£", "").replace(",", "")) * _PENCE_A_POUND
+    if exact != exact.to_integral_value():
+        raise ValueError(f"{amount!r} is not a whole number of pence")
+    pence = int(exact)
+    if not -2**63 <= pence < 2**63:
+        raise ValueError(f"{amount!r} is beyond the pence an int64 holds")
+    return pence
+
+
+def as_datetimes(values: pd.Series, table: str, column: str, date_format: str | None = None) -> pd.Series:
+    """A date column read by the rule of :func:`as_days` as datetime64 days (NaT: missing), so
+    that every later reading of it needs no format; datetimes are returned as they are."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    days = as_days(values, table, column, required=False, date_format=date_format)
+    dates = np.where(days == NO_DATE, np.datetime64("NaT", "D"), days.astype("datetime64[D]"))
+    return pd.Series(dates.astype("datetime64[s]"), index=values.index, name=values.name)

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from . import _core
+from ._codes import practice_codes, sexes
 from ._columns import (
     NO_DATE,
     as_codes,
+    as_datetimes,
     as_day,
     as_days,
     as_frame,
     as_ids,
     as_ticks,
+    check_tick_range,
     client_columns,
+    exact_integers,
     financial_year_labels,
     normalised_labels,
     require_columns,
@@ -34,6 +40,12 @@ __all__ = ["EVENT_KINDS", "Evaluation", "Window", "WindowSpec"]
 AGE_BANDS = ("under 16", "16-23", "24-63", "64+")
 DERIVED_GROUPINGS = ("financial_year", "referral_month", "age_band")
 _PERSON_ID_COLUMNS = ("person_id", "patient_id", "client_id")
+# The date columns of each table, read once here by the one rule (see ``date_format``).
+_DATE_COLUMNS = {"clients": ("referral_date", "index_date", "discharge_date"), "assessments": ("date",),
+                 "interventions": ("date",), "feedback": ("date",)}
+# The code columns of the people tables, normalised here and the normalisation reported.
+_CODE_COLUMNS = {"practice": (practice_codes, "ODS code stripped and upper-cased"),
+                 "sex": (sexes, "NHS Data Dictionary code or word to male / female / not specified / not known")}
 
 
 class Evaluation:
@@ -48,8 +60,11 @@ class Evaluation:
         ``age``, ``carer``, ``status``.
     events:
         One row per use of a health service: ``person_id`` (or ``client_id``/``patient_id``),
-        ``date``, ``kind`` (one of ``EVENT_KINDS``). Datetime dates are kept as they are and
-        checked as the events are first counted; other dates are read and checked here.
+        ``date``, ``kind`` (one of ``EVENT_KINDS``); optional ``count``, a whole number >= 0 of
+        uses the row stands for (default 1; the bed days of a spell), which every figure counts
+        (rows of count 0 are left out and counted in :meth:`exclusions`). Datetime dates are
+        kept as they are and checked as the events are first counted; other dates are read and
+        checked here.
     assessments:
         Long format outcome ratings: ``client_id, date, timepoint, instrument, item, value``.
     interventions, feedback:
@@ -61,8 +76,17 @@ class Evaluation:
     data_start, data_end:
         The first and last day the event extracts cover (inclusive). A client counts in a window
         only where these cover both sides of it. Default: the first and last event dates.
+    date_format:
+        How text dates that are not ISO 8601 are written, as a ``strftime`` format (``"%d/%m/%Y"``,
+        the UK Excel default), or how integer dates are: ``"%Y%m%d"`` (20190401) or ``"excel"``
+        (Excel serial days, 1900 date system). It applies to every date column and to
+        ``data_start``/``data_end``; without it, only ISO text and datetimes are read, and any
+        other date is an error naming table, column and row. See ``socialrx._columns.as_days``.
     threads:
         Threads for the engines (0: all). Results do not depend on it.
+
+    Practice codes and sex in ``clients`` and ``comparison`` are normalised (see
+    ``socialrx._codes``); :attr:`normalisation` counts the values changed.
     """
 
     def __init__(
@@ -77,24 +101,47 @@ class Evaluation:
         tariff: TariffSource | None = None,
         data_start: Any = None,
         data_end: Any = None,
+        date_format: str | None = None,
         threads: int = 0,
     ) -> None:
-        self.clients = as_frame(clients, "clients").reset_index(drop=True)
+        self.date_format = date_format
+        normalised: list[tuple[str, str, str, int]] = []
+        self.clients = self._read("clients", clients, normalised)
         self.events = None if events is None else as_frame(events, "events").reset_index(drop=True)
-        self.assessments = None if assessments is None else as_frame(assessments, "assessments")
-        self.interventions = None if interventions is None else as_frame(interventions, "interventions")
-        self.feedback = None if feedback is None else as_frame(feedback, "feedback")
-        self.comparison = None if comparison is None else as_frame(comparison, "comparison")
+        self.assessments = self._read("assessments", assessments, normalised)
+        self.interventions = self._read("interventions", interventions, normalised)
+        self.feedback = self._read("feedback", feedback, normalised)
+        self.comparison = self._read("comparison", comparison, normalised)
+        self.normalisation = pd.DataFrame(normalised, columns=["table", "column", "rule", "changed"])
         self.tariff = None if tariff is None else load_tariff(tariff)
         self.threads = int(threads)
         self._client_columns = self._check_clients()
         self._event_days: np.ndarray | None = None
         self._event_ticks: tuple[np.ndarray, int] | None = None
+        self._ticks_checked = False
+        self._event_count: np.ndarray | None = None
+        self._expanded: dict[str, np.ndarray] | None = None
         self._events_checked = self._check_events()
         self.data_start, self.data_end = self._data_range(data_start, data_end)
         self._utilisation_cache: dict[tuple[tuple[int, ...], str | None], tuple[Any, list[str]]] = {}
 
     # ----------------------------------------------------------------- input checks
+    def _read(self, table: str, given: Any, normalised: list[tuple[str, str, str, int]]) -> Any:
+        """A table as a DataFrame of its own, its date columns read (see ``date_format``) and its
+        code columns normalised, each normalisation noted in ``normalised``."""
+        if given is None:
+            return None
+        frame = as_frame(given, table).reset_index(drop=True)
+        for column in _DATE_COLUMNS.get(table, ()):
+            if column in frame and not pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+                frame[column] = as_datetimes(frame[column], table, column, self.date_format)
+        if table in ("clients", "comparison"):
+            for column, (normalise, rule) in _CODE_COLUMNS.items():
+                if column in frame:
+                    frame[column], changed = normalise(frame[column], table, column)
+                    normalised.append((table, column, rule, changed))
+        return frame
+
     def _check_clients(self) -> dict[str, np.ndarray]:
         columns = client_columns(self.clients)
         if "status" in self.clients:
@@ -116,15 +163,47 @@ class Evaluation:
         if self.events is None:
             return None
         frame = self.events
-        id_column = next((c for c in _PERSON_ID_COLUMNS if c in frame.columns), None)
-        if id_column is None:
-            raise ValueError("events: missing column person_id (or client_id / patient_id)")
+        id_column = self._event_id_column
         require_columns(frame, "events", [id_column, "date", "kind"])
         kind, _ = as_codes(frame["kind"], "events", "kind", EVENT_KINDS, dtype=np.uint8)
         self._event_ticks = as_ticks(frame["date"])
         if self._event_ticks is None:
-            self._event_days = as_days(frame["date"], "events", "date", required=True)
+            self._event_days = as_days(frame["date"], "events", "date", required=True, date_format=self.date_format)
+        if "count" in frame:
+            self._event_count = _event_counts(frame["count"])
         return {"person_id": as_ids(frame[id_column], "events", id_column), "kind": kind}
+
+    @property
+    def _event_id_column(self) -> str:
+        """The events' person id column as the user named it."""
+        events = self._require("events")
+        id_column = next((c for c in _PERSON_ID_COLUMNS if c in events.columns), None)
+        if id_column is None:
+            raise ValueError("events: missing column person_id (or client_id / patient_id)")
+        return id_column
+
+    @contextmanager
+    def _in_users_terms(self) -> Iterator[None]:
+        """Engine errors about the events, with the user's name for the id column and the row of
+        the user's table (the engines see ``person_id`` and one row per counted use)."""
+        try:
+            yield
+        except ValueError as error:
+            def users_row(found: re.Match[str]) -> str:
+                row = int(found.group(1))
+                if self._event_count is not None:
+                    row = int(np.searchsorted(np.cumsum(self._event_count), row, side="right"))
+                return f"events.{self._event_id_column} row {row}"
+
+            message = re.sub(r"events\.person_id row (\d+)", users_row, str(error))
+            if message == str(error):
+                raise
+            raise ValueError(message) from None
+
+    @property
+    def events_with_count_zero(self) -> int:
+        """Rows of the events table whose ``count`` is 0 (left out of every figure)."""
+        return 0 if self._event_count is None else int(np.count_nonzero(self._event_count == 0))
 
     @property
     def client_columns(self) -> dict[str, np.ndarray]:
@@ -164,13 +243,12 @@ class Evaluation:
                 return None
             return frame[~frame[column].isin(others)].reset_index(drop=True)
 
-        events = None if self.events is None else keep(
-            self.events, next(c for c in _PERSON_ID_COLUMNS if c in self.events.columns))
+        events = None if self.events is None else keep(self.events, self._event_id_column)
         return Evaluation(
             clients=self.clients[mask].reset_index(drop=True), events=events, assessments=keep(self.assessments),
             interventions=keep(self.interventions), feedback=keep(self.feedback), comparison=self.comparison,
             tariff=self.tariff, data_start=_as_date(self.data_start), data_end=_as_date(self.data_end),
-            threads=self.threads)
+            date_format=self.date_format, threads=self.threads)
 
     def reporting_periods(self) -> list[str]:
         """The reporting periods with a connected client, in order."""
@@ -178,25 +256,43 @@ class Evaluation:
 
     @property
     def _event_columns(self) -> dict[str, np.ndarray] | None:
-        """The events' person_id, date (int32 days) and kind; datetime64 dates are kept as they
-        come and turned into days (and checked) when first needed as days."""
+        """The events' person_id, date (int32 days) and kind, one row per counted use;
+        datetime64 dates are kept as they come and turned into days (and checked) when first
+        needed as days."""
         if self._events_checked is None:
             return None
-        return {**self._events_checked, "date": self._event_dates_as_days()}
+        return self._counted({**self._events_checked, "date": self._event_dates_as_days()})
 
     def _event_dates_as_days(self) -> np.ndarray:
+        """The events' dates as days, one per row of the table as given."""
         if self._event_days is None:
             self._event_days = as_days(self._require("events")["date"], "events", "date", required=True)
         return self._event_days
 
     def _counted_event_columns(self, checked: dict[str, np.ndarray]) -> dict[str, Any]:
         """The ``checked`` events as the utilisation counts take them: datetime64 dates as ticks,
-        which the counting turns into days (and checks) as the events pass, unless days are made
-        already."""
+        which the counting turns into days as the events pass, unless days are made already.
+        The ticks' range is checked first, since the counting does not check it."""
         if self._event_days is not None or self._event_ticks is None:
-            return {**checked, "date": self._event_dates_as_days()}
+            return self._counted({**checked, "date": self._event_dates_as_days()})
         ticks, per_day = self._event_ticks
-        return {**checked, "date": np.empty(0, np.int32), "date_ticks": ticks, "ticks_per_day": per_day}
+        if not self._ticks_checked:
+            check_tick_range(ticks, per_day, "events", "date")
+            self._ticks_checked = True
+        counted = self._counted({**checked, "date_ticks": ticks})
+        return {**counted, "date": np.empty(0, np.int32), "ticks_per_day": per_day}
+
+    def _counted(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The event columns with each row repeated ``count`` times (rows of count 0 dropped),
+        so that every engine counts what the rows stand for; as they are without a count."""
+        if self._event_count is None:
+            return columns
+        if self._expanded is None:
+            self._expanded = {}
+        for name, column in columns.items():
+            if name not in self._expanded:
+                self._expanded[name] = np.repeat(column, self._event_count)
+        return {name: self._expanded[name] for name in columns}
 
     def _comparison_ids(self) -> np.ndarray:
         if self.comparison is None:
@@ -210,9 +306,9 @@ class Evaluation:
         needs_dates = self._events_checked is not None and (data_start is None or data_end is None)
         dates = self._event_dates_as_days() if needs_dates else np.empty(0, np.int32)
         have_events = len(dates) > 0
-        start = as_day(data_start, "data_start") if data_start is not None else (
+        start = as_day(data_start, "data_start", self.date_format) if data_start is not None else (
             int(dates.min()) if have_events else None)
-        end = as_day(data_end, "data_end") if data_end is not None else (
+        end = as_day(data_end, "data_end", self.date_format) if data_end is not None else (
             int(dates.max()) if have_events else None)
         if start is not None and end is not None and end < start:
             raise ValueError("data_end: is before data_start")
@@ -341,8 +437,9 @@ class Evaluation:
         """Match connected clients to comparison patients on the propensity score (1:k nearest
         neighbours on its logit within ``caliper`` SDs); ``.balance()``, ``.matches()``,
         ``.unmatched()`` and ``.did()`` on the result. See ``socialrx.matching.match``."""
-        return match(self, covariates=covariates, k=k, caliper=caliper, replace=replace, exact=exact,
-                     seed=seed, lookback_months=lookback_months, diagnoses=diagnoses, threads=self.threads)
+        with self._in_users_terms():
+            return match(self, covariates=covariates, k=k, caliper=caliper, replace=replace, exact=exact,
+                         seed=seed, lookback_months=lookback_months, diagnoses=diagnoses, threads=self.threads)
 
     # ----------------------------------------------------------------- report
     def report(self, path: Any, **options: Any) -> Any:
@@ -370,11 +467,12 @@ class Evaluation:
         if key not in self._utilisation_cache:
             codes, labels = self._group_codes(by)
             cc = self._client_columns
-            result = _core.count_utilisation(
-                client_id=cc["client_id"], referral_date=cc["referral_date"], index_date=cc["index_date"],
-                discharge_date=cc["discharge_date"], group=codes, groups=len(labels), other_ids=self._comparison_ids(),
-                **self._counted_event_columns(checked), data_start=self.data_start, data_end=self.data_end,
-                windows=list(key[0]), threads=self.threads)
+            with self._in_users_terms():
+                result = _core.count_utilisation(
+                    client_id=cc["client_id"], referral_date=cc["referral_date"], index_date=cc["index_date"],
+                    discharge_date=cc["discharge_date"], group=codes, groups=len(labels),
+                    other_ids=self._comparison_ids(), **self._counted_event_columns(checked),
+                    data_start=self.data_start, data_end=self.data_end, windows=list(key[0]), threads=self.threads)
             self._utilisation_cache[key] = (result, labels)
         return self._utilisation_cache[key]
 
@@ -437,6 +535,8 @@ class Evaluation:
                 (spec.label, "events", "of_unconnected_clients", result.events_of_unconnected),
                 (spec.label, "events", "of_comparison_patients", result.events_of_other_people),
             ]
+            if self._event_count is not None:
+                rows.append((spec.label, "events", "rows_of_count_0", self.events_with_count_zero))
         return pd.DataFrame(rows, columns=["window", "table", "reason", "count"])
 
     # ----------------------------------------------------------------- cost
@@ -518,6 +618,17 @@ class Evaluation:
         reach = self.reach()
         return (f"Evaluation({int(reach['referred'].sum())} referred, {int(reach['connected'].sum())} connected, "
                 f"data {_iso(self.data_start)} to {_iso(self.data_end)})")
+
+
+def _event_counts(values: pd.Series) -> np.ndarray:
+    """The events' ``count`` column: whole numbers >= 0; a missing, negative or fractional count
+    is an error naming the row."""
+    counts, missing = exact_integers(values, "events", "count", "count")
+    bad = missing | (counts < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"events.count row {row}: {values.iloc[row]!r} is not a count (a whole number >= 0)")
+    return counts
 
 
 def _as_date(day: int | None) -> np.datetime64 | None:

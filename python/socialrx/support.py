@@ -6,7 +6,10 @@ Interventions are one row per thing done for or with a client::
 
 ``kind`` is one of ``INTERVENTION_KINDS``, ``sector`` one of ``SECTORS``. ``organisation`` and
 ``sector`` may be empty except on an outward referral, which must say where the client went.
-``cost_pence`` is whole pence (empty: 0). An intervention for a client in no clients table, or
+``cost_pence`` is whole pence (empty: 0); instead of it, ``cost_pounds`` may give pounds as text
+("£1,234.56"), read exactly to whole pence. Without either column spend is not recorded: the
+spend figures are <NA> (NaN in ``support_summary``) with ``cost`` "not recorded", never £0, and
+``phb_breaches`` is an error. An intervention for a client in no clients table, or
 dated before the client's referral, is a ``ValueError`` naming the table, column and row.
 
 Definitions:
@@ -47,8 +50,10 @@ from ._columns import (
     as_frame,
     as_ids,
     client_columns,
+    exact_integers,
     financial_year_labels,
     normalised_labels,
+    pounds_as_pence,
     require_columns,
 )
 
@@ -61,6 +66,8 @@ FEEDBACK_COLUMNS: tuple[str, ...] = ("client_id", "stars", "impact", "connected_
 PHB_CAP_PENCE = 10_000
 SIX_MONTHS_DAYS: int = _core.window_days(6)
 TOTAL = "total"
+NOT_RECORDED = "not recorded"
+_MONEY_MEASURES = ("spend_pence", "phb_pence", "phb_breaches")
 
 Table = TypeVar("Table", pd.DataFrame, pd.Series)
 Grouping = Union[str, None]
@@ -122,25 +129,28 @@ def _support(interventions: object, clients: _Clients, cap_pence: int) -> tuple[
     organisation, organisations = (
         _codes_or_missing(frame["organisation"], "organisation", None, _core.NO_ORGANISATION, np.int32)
         if "organisation" in frame else (np.full(len(frame), _core.NO_ORGANISATION, np.int32), []))
-    cost = _whole_pence(frame["cost_pence"]) if "cost_pence" in frame else np.zeros(len(frame), np.int64)
+    cost = _cost_in_pence(frame)
     rows = _core.client_rows(clients.ids, as_ids(frame["client_id"], _TABLE, "client_id"), _TABLE)
     raw = _core.summarise_support(
-        rows, as_days(frame["date"], _TABLE, "date", required=True), kind, organisation, sector, cost,
+        rows, as_days(frame["date"], _TABLE, "date", required=True), kind, organisation, sector,
+        np.zeros(len(frame), np.int64) if cost is None else cost,
         clients.columns["referral_date"], clients.index_date, clients.columns["discharge_date"],
         clients.group, len(clients.labels), len(organisations), int(cap_pence))
-    return raw, organisations
+    return {**raw, "cost_recorded": cost is not None}, organisations
 
 
-def _whole_pence(values: pd.Series) -> np.ndarray:
-    if values.dtype.kind in "iu":
-        return np.ascontiguousarray(values.to_numpy(), dtype=np.int64)
-    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    given = values.notna().to_numpy()
-    bad = given & (~np.isfinite(numeric) | (numeric != np.round(numeric)))
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{_TABLE}.cost_pence row {row}: {values.iloc[row]!r} is not whole pence")
-    return np.where(given, numeric, 0).astype(np.int64)
+def _cost_in_pence(frame: pd.DataFrame) -> np.ndarray | None:
+    """Each intervention's cost in whole pence (empty: 0), from ``cost_pence`` or ``cost_pounds``;
+    None when the table has neither, so that spend is reported as not recorded rather than 0."""
+    if "cost_pence" in frame and "cost_pounds" in frame:
+        raise ValueError(f"{_TABLE}: both cost_pence and cost_pounds are given; keep one")
+    if "cost_pence" in frame:
+        pence, missing = exact_integers(frame["cost_pence"], _TABLE, "cost_pence", "cost")
+    elif "cost_pounds" in frame:
+        pence, missing = pounds_as_pence(frame["cost_pounds"], _TABLE, "cost_pounds")
+    else:
+        return None
+    return np.where(missing, 0, pence)
 
 
 def _check_cap(cap_pence: int) -> int:
@@ -180,7 +190,8 @@ def support_summary(interventions: object, clients: object, *, phb_cap_pence: in
     ``support_ongoing`` (measured to the last intervention) and ``support_not_recorded``
     (connected, no length), which with them add up to ``connected``; ``outward_referrals``
     (over the clients with one); ``spend_pence`` (every kind); ``phb_pence`` and
-    ``phb_breaches`` (over clients with a personal health budget), ``phb_cap_pence``.
+    ``phb_breaches`` (over clients with a personal health budget), ``phb_cap_pence``. The money
+    measures are NaN when the interventions record no cost.
     """
     cap = _check_cap(phb_cap_pence)
     people = _clients(clients, group)
@@ -219,7 +230,10 @@ def support_summary(interventions: object, clients: object, *, phb_cap_pence: in
             ("phb_cap_pence", cap, None),
         ]]
     row_group, measure, value, base = zip(*rows)
-    frame = pd.DataFrame({"measure": list(measure), "value": np.asarray(value, dtype=float),
+    values = np.asarray(value, dtype=float)
+    if not raw["cost_recorded"]:
+        values[np.isin(measure, _MONEY_MEASURES)] = np.nan
+    frame = pd.DataFrame({"measure": list(measure), "value": values,
                           "clients": pd.array([None if b is None else int(b) for b in base], dtype="Int64")})
     return _with_group(frame, people, np.asarray(row_group))
 
@@ -249,7 +263,9 @@ def outward_referrals(interventions: object, clients: object,
 def spend(interventions: object, clients: object, *, group: Grouping = None) -> pd.DataFrame:
     """Interventions, distinct clients and spend in exact pence by kind (every kind).
 
-    Columns: [group], ``kind``, ``interventions``, ``clients``, ``pence`` (int64).
+    Columns: [group], ``kind``, ``interventions``, ``clients``, ``pence`` (int64); when the
+    interventions have neither ``cost_pence`` nor ``cost_pounds``, ``pence`` is <NA> (Int64) and
+    a column ``cost`` says "not recorded".
     """
     people = _clients(clients, group)
     raw, _ = _support(interventions, people, PHB_CAP_PENCE)
@@ -261,6 +277,9 @@ def spend(interventions: object, clients: object, *, group: Grouping = None) -> 
         "clients": raw["clients_by_kind"][g, k],
         "pence": raw["pence_by_kind"][g, k].astype(np.int64),
     })
+    if not raw["cost_recorded"]:
+        frame["pence"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+        frame["cost"] = NOT_RECORDED
     return _with_group(frame, people, g)
 
 
@@ -273,6 +292,9 @@ def phb_breaches(interventions: object, clients: object, cap_pence: int = PHB_CA
     cap = _check_cap(cap_pence)
     people = _clients(clients, group)
     raw, _ = _support(interventions, people, cap)
+    if not raw["cost_recorded"]:
+        raise ValueError(f"{_TABLE}: no cost_pence or cost_pounds column, so personal health budget spend is "
+                         f"not recorded and breaches of the cap cannot be found")
     rows = raw["phb_breaches"]
     spent = raw["phb_pence"][rows]
     frame = pd.DataFrame({"client_id": people.ids[rows], "phb_pence": spent, "over_cap_pence": spent - cap})

@@ -13,7 +13,7 @@ PACKAGE = Path(socialrx.__file__).parent
 # Lower layers first; a module may import its own layer and those before it, never a later one.
 LAYERS = (
     {"_version", "_core", "_optional"},
-    {"_columns", "_measures", "tariff", "linkage", "extracts", "extracts._apc", "extracts._events",
+    {"_columns", "_codes", "_measures", "tariff", "linkage", "extracts", "extracts._apc", "extracts._events",
      "extracts._extract", "extracts._ledger", "extracts._read", "extracts._records"},
     {"disclosure", "outcomes", "support", "synthetic", "did", "matching", "evaluation", "summary",
      "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring"},

@@ -1,0 +1,84 @@
+"""Codes as NHS data carries them, normalised one way, with a count of the values changed.
+
+* ODS codes (GP practices, ``P81001``): stripped and upper-cased.
+* Sex: NHS Data Dictionary codes 1 male, 2 female, 9 not specified, 0 not known, and those
+  words (``m``/``f``, ``indeterminate``, ``unknown`` too), to the words.
+* SNOMED CT concept ids: digit strings or integers, exactly, as int64 (6 to 18 digits).
+
+Each normaliser works on the distinct values of a column, not on every row, and returns a
+categorical column with how many rows it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ._columns import decoded, exact_integers, shown
+
+SEXES: tuple[str, ...] = ("male", "female", "not specified", "not known")
+_SEX_SPELLINGS = {
+    "male": ("1", "m", "male"),
+    "female": ("2", "f", "female"),
+    "not specified": ("9", "not specified", "indeterminate", "x"),
+    "not known": ("0", "not known", "unknown", "u"),
+}
+_SEX = {spelling: sex for sex, spellings in _SEX_SPELLINGS.items() for spelling in spellings}
+_SNOMED_DIGITS = (6, 18)
+
+
+def _recoded(values: pd.Series, table: str, column: str,
+             normalise: Callable[[pd.Series], pd.Series]) -> tuple[pd.Series, int]:
+    """``values`` with each distinct label put through ``normalise`` (labels that become equal
+    merged; missing stays missing), as a categorical, with the number of rows changed."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, labels = values.array.codes, values.cat.categories
+    else:
+        codes, labels = pd.factorize(decoded(values, table, column))
+    given = pd.Series(labels).astype("string")
+    normalised = normalise(given)
+    relabelled = (normalised != given).fillna(False).to_numpy(dtype=bool)
+    if not relabelled.any() and isinstance(values.dtype, pd.CategoricalDtype):
+        return values, 0  # already normal: the column as it is
+    merged, categories = pd.factorize(normalised)
+    changed = int(np.bincount(codes[codes >= 0], minlength=len(labels))[relabelled].sum())
+    recoded = np.where(codes >= 0, merged[codes], -1)
+    return pd.Series(pd.Categorical.from_codes(recoded, categories=categories), index=values.index,
+                     name=values.name), changed
+
+
+def practice_codes(values: pd.Series, table: str, column: str = "practice") -> tuple[pd.Series, int]:
+    """ODS practice codes stripped and upper-cased ("p81001 " is P81001), with the rows changed."""
+    return _recoded(values, table, column, lambda codes: codes.str.strip().str.upper())
+
+
+def sexes(values: pd.Series, table: str, column: str = "sex") -> tuple[pd.Series, int]:
+    """Sex as one of ``SEXES`` from NHS Data Dictionary codes or words, with the rows changed;
+    anything else is an error naming the row."""
+    def normalise(labels: pd.Series) -> pd.Series:
+        spelled = labels.str.strip().str.lower()
+        words = spelled.map(_SEX)
+        unknown = spelled.notna().to_numpy() & words.isna().to_numpy()
+        if unknown.any():
+            label = labels.iloc[int(np.flatnonzero(unknown)[0])]
+            row = int(np.flatnonzero((values.astype("string") == label).fillna(False).to_numpy())[0])
+            raise ValueError(f"{table}.{column} row {row}: {shown(values.iloc[row])} is not a sex (NHS Data "
+                             f"Dictionary 1 male, 2 female, 9 not specified, 0 not known, or those words)")
+        return words.astype("string")
+
+    return _recoded(values, table, column, normalise)
+
+
+def snomed_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
+    """SNOMED CT concept ids (digit strings or integers) as int64, exactly; missing ids, and ids
+    not of 6 to 18 digits, are errors naming the row."""
+    ids, missing = exact_integers(values, table, column, "SNOMED CT id")
+    low, high = (10 ** (digits - 1) for digits in _SNOMED_DIGITS)
+    bad = missing | (ids < low) | (ids >= high * 10)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{table}.{column} row {row}: {shown(values.iloc[row])} is not a SNOMED CT id "
+                         f"({_SNOMED_DIGITS[0]} to {_SNOMED_DIGITS[1]} digits)")
+    return ids
