@@ -118,15 +118,22 @@ class PublishedView:
 
 class IntegerProgram:
     """The relations among a set of cells as an integer program, for the extreme values of any
-    one cell (``scipy.optimize.milp``)."""
+    one cell (``scipy.optimize.milp``).
 
-    def __init__(self, cells: Sequence[Key], relations: Iterable[Relation], bounds: Bounds) -> None:
+    Every solution found is kept in ``witnesses`` (shared between programs whose feasible sets
+    only grow): a solution that already shows a cell reaching a value, or differing from its
+    true value, answers that question without solving again."""
+
+    def __init__(self, cells: Sequence[Key], relations: Iterable[Relation], bounds: Bounds,
+                 witnesses: list[dict[Key, int]] | None = None) -> None:
         try:
             optimize = importlib.import_module("scipy.optimize")
         except ImportError as error:
             raise ImportError("socialrx's disclosure control solves integer programs with scipy, which is not "
                               "installed: pip install 'socialrx[report]'", name="scipy") from error
         self._optimize = optimize
+        self.witnesses = [] if witnesses is None else witnesses
+        self._cells = list(cells)
         self.index = {key: i for i, key in enumerate(cells)}
         rows = [r for r in relations if all(k in self.index for k in (*r.parts, r.total))]
         matrix = np.zeros((len(rows), len(cells)))
@@ -145,12 +152,24 @@ class IntegerProgram:
         """The largest value (``inf`` where nothing bounds the cell above)."""
         return -self._solve(cell, -1.0)
 
+    def reaches(self, cell: Key, level: int) -> bool:
+        """Whether the cell can be ``level`` or more (a solution found earlier may show it)."""
+        return any(w.get(cell, -1) >= level for w in self.witnesses) or self.highest(cell) >= level
+
+    def varies(self, cell: Key, value: int) -> bool:
+        """Whether the cell can be other than ``value``."""
+        if any(w.get(cell, value) != value for w in self.witnesses):
+            return True
+        return self.highest(cell) > value or self.lowest(cell) < value
+
     def _solve(self, cell: Key, sense: float) -> float:
         objective = np.zeros(len(self.index))
         objective[self.index[cell]] = sense
         result = self._optimize.milp(objective, integrality=np.ones(len(self.index)), bounds=self._box,
                                      constraints=self._constraints)
         if result.status == 0:
+            # Every solution is a witness for the other cells too: most need no program of their own.
+            self.witnesses.append({k: int(round(x)) for k, x in zip(self._cells, result.x)})
             return float(round(result.fun))
         if sense < 0:  # the true counts are a solution, so the maximum failing means unbounded
             return -np.inf
@@ -161,18 +180,19 @@ class Registry:
     """Every count one report publishes, the relations between them, and the suppression decided
     over all of them at once (see the module docstring).
 
-    Register counts with :meth:`count`, :meth:`difference` and :meth:`relate` (or :meth:`series`
-    and :meth:`table`), call :meth:`protect`, then read each cell with :meth:`shown`. Registering
+    Register counts with :meth:`count`, :meth:`difference` and :meth:`relate` (or :meth:`series`),
+    call :meth:`protect`, then read each cell with :meth:`shown`. Registering
     a key again with the same value is a no-op, which is how two tables share a quantity.
     """
 
-    def __init__(self, *, threshold: int = THRESHOLD, rounding: int | None = None) -> None:
+    def __init__(self, *, threshold: int = THRESHOLD, rounding: int | None = None, secondary: bool = True) -> None:
         if isinstance(threshold, bool) or int(threshold) != threshold or threshold < 1:
             raise ValueError(f"threshold: must be a whole number >= 1, got {threshold!r}")
         if rounding is not None and (isinstance(rounding, bool) or int(rounding) != rounding or rounding < 1):
             raise ValueError(f"rounding: must be a whole number >= 1 or None, got {rounding!r}")
         self.threshold = int(threshold)
         self.rounding = rounding
+        self.secondary = secondary  # False: primary suppression alone (to show what it leaves open)
         self.cells: dict[Key, Cell] = {}
         self.relations: set[Relation] = set()
         self._touching: dict[Key, list[Relation]] = {}  # each cell's relations
@@ -255,15 +275,23 @@ class Registry:
 
         Hiding a count only widens what the others can be (its value stays a solution), so a
         cell that passes stays protected and each is solved until it passes, not again after."""
+        if not self.secondary:
+            self._unprotected.clear()
+            self.generation += 1
+            return
         touched = {k for key in self._unprotected for k in self._linked_unknowns(key)[0]}
         pending = sorted((k for k in touched if self.cells[k].status is not Status.PUBLISHED), key=repr)
+        witnesses: list[dict[Key, int]] = []  # solutions stay solutions while only hiding more
         while pending:
-            key = pending[0]
-            cells, relations = self._linked_unknowns(key)
-            if self._protected(self.cells[key], IntegerProgram(cells, relations, self._bounds(cells))):
-                pending.pop(0)
-            else:
-                pending.append(self._hide_cheapest_around(key, cells))
+            cells, relations = self._linked_unknowns(pending[0])
+            program = IntegerProgram(cells, relations, self._bounds(cells), witnesses)
+            linked = set(cells)
+            group = [k for k in pending if k in linked]
+            exposed = next((k for k in group if not self._protected(self.cells[k], program)), None)
+            passed = set(group if exposed is None else group[:group.index(exposed)])
+            pending = [k for k in pending if k not in passed]
+            if exposed is not None:
+                pending.append(self._hide_cheapest_around(exposed, cells))
         self._unprotected.clear()
         self.generation += 1
 
@@ -271,19 +299,21 @@ class Registry:
         """The cells a reader does not know exactly that are linked to ``start`` through
         relations, and those relations (``start`` alone when it is printed)."""
         known_exactly = self.rounding is None
-        seen, queue, relations = {start}, [start], set()
+        seen: dict[Key, None] = {start: None}  # ordered sets: the order the cells are met
+        relations: dict[Relation, None] = {}
+        queue = [start]
         touching = self._touching
         while queue:
             key = queue.pop()
             if known_exactly and self.cells[key].status is Status.PUBLISHED:
                 continue
             for relation in touching.get(key, ()):
-                relations.add(relation)
+                relations[relation] = None
                 for other in (*relation.parts, relation.total):
                     if other not in seen:
-                        seen.add(other)
+                        seen[other] = None
                         queue.append(other)
-        return sorted(seen, key=repr), sorted(relations, key=repr)
+        return list(seen), list(relations)
 
     def _bounds(self, cells: Iterable[Key]) -> Bounds:
         """The attacker's bounds (see :meth:`PublishedView.bounds`) of some cells."""
@@ -296,9 +326,9 @@ class Registry:
         is not recovered exactly (a printed count, or a difference of 0 or of threshold or
         more, needs nothing)."""
         if 0 < cell.value < self.threshold and cell.status is not Status.PUBLISHED:
-            return program.highest(cell.key) >= self.threshold
+            return program.reaches(cell.key, self.threshold)
         if cell.status is Status.SECONDARY:
-            return program.highest(cell.key) > cell.value or program.lowest(cell.key) < cell.value
+            return program.varies(cell.key, cell.value)
         return True
 
     def _hide_cheapest_around(self, exposed: Key, group: list[Key]) -> Key:

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .._measures import Window, WindowSpec, percent_change
-from ..disclosure import THRESHOLD, Key, Registry
+from ..disclosure import THRESHOLD, Registry
+from ..disclosure import Key as Key  # re-exported: the sections name their counts by it
 from ..outcomes import transitions
 from ..summary import Headline
 from ..summary import headline as headline_of
@@ -346,7 +347,7 @@ class Builder:
         def impact(level: str) -> Key:
             return self.key("impact"), level
 
-        ties = [
+        ties: list[tuple[list[Key], Key]] = [
             ([stars(4), stars(5)], measure("four_or_five_stars", "yes")),
             ([(self.key("stars"), TOTAL)], measure("four_or_five_stars", TOTAL)),
             ([impact("some"), impact("significant")], measure("reported_impact", "yes")),
