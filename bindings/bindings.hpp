@@ -3,6 +3,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "socialrx/core/columns.hpp"
@@ -10,6 +12,64 @@
 namespace socialrx::bindings {
 
 namespace py = pybind11;
+
+// A whole-number argument as Python gave it, at any size: the binding narrows it with
+// whole(), so that threads=-1 or 2**70 pence is a ValueError naming the argument rather
+// than pybind11's "incompatible function arguments".
+struct AnyInt {
+  py::object value;
+};
+
+// `argument` ("count_utilisation.threads") narrowed to [lo, hi]: TypeError when it is not a
+// whole number (nor has __index__), InputError (ValueError) when it is out of range.
+template <class T>
+T whole(const AnyInt& argument, const char* function, const char* name,
+        T lo = std::numeric_limits<T>::min(), T hi = std::numeric_limits<T>::max()) {
+  PyObject* object = argument.value.ptr();
+  const std::string where = std::string(function) + "." + name;
+  if (object == nullptr || !PyIndex_Check(object))
+    throw py::type_error(where + ": must be a whole number, got " +
+                         std::string(py::repr(argument.value)));
+  const auto number = py::reinterpret_steal<py::int_>(PyNumber_Index(object));
+  if (!number) throw py::error_already_set();
+  const auto refuse = [&] {
+    throw InputError(function, name, kNoRow,
+                     "must be a whole number from " + std::to_string(lo) + " to " +
+                         std::to_string(hi) + ", got " + std::string(py::str(number)));
+  };
+  // Compared as Python ints: exact at any size, for signed and unsigned T alike.
+  if (number < py::int_(lo) || number > py::int_(hi)) refuse();
+  return number.cast<T>();
+}
+
+template <class T>
+std::vector<T> wholes(const std::vector<AnyInt>& arguments, const char* function, const char* name,
+                      T lo = std::numeric_limits<T>::min(), T hi = std::numeric_limits<T>::max()) {
+  std::vector<T> out;
+  out.reserve(arguments.size());
+  for (const AnyInt& argument : arguments) out.push_back(whole(argument, function, name, lo, hi));
+  return out;
+}
+
+}  // namespace socialrx::bindings
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<socialrx::bindings::AnyInt> {
+  PYBIND11_TYPE_CASTER(socialrx::bindings::AnyInt, const_name("int"));
+  bool load(handle source, bool) {
+    value.value = reinterpret_borrow<object>(source);
+    return true;
+  }
+  static handle cast(const socialrx::bindings::AnyInt& source, return_value_policy, handle) {
+    return source.value.inc_ref();
+  }
+};
+
+}  // namespace pybind11::detail
+
+namespace socialrx::bindings {
 
 template <class T>
 using Array = py::array_t<T, py::array::c_style>;

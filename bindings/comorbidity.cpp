@@ -61,26 +61,29 @@ void add_comorbidity(py::module_& m) {
   m.def(
       "comorbidity",
       [](const std::string& map_name, const std::string& weights_name, bool hierarchy,
-         const Array<std::int32_t>& patient, std::int32_t patients,
+         const Array<std::int32_t>& patient, const AnyInt& patients,
          const Array<std::int64_t>& offsets, const Array<std::uint8_t>& data,
-         const Array<std::uint8_t>& validity, std::int64_t validity_offset,
-         const Array<std::int32_t>& code_index, unsigned threads) {
+         const Array<std::uint8_t>& validity, const AnyInt& validity_offset,
+         const Array<std::int32_t>& code_index, const AnyInt& threads) {
+        constexpr const char* kFunction = "comorbidity";
+        const auto workers = whole<unsigned>(threads, kFunction, "threads");
         const ComorbidityMap& map = ComorbidityMap::builtin(map_name);
         const WeightSet& weights = map.weights(weights_name);
         const auto bytes = column(data);
-        DiagnosisColumns diagnoses{column(patient),
-                                   {column(offsets),
-                                    {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
-                                    column(validity),
-                                    validity_offset},
-                                   column(code_index),
-                                   patients};
+        DiagnosisColumns diagnoses{
+            column(patient),
+            {column(offsets),
+             {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+             column(validity),
+             whole<std::int64_t>(validity_offset, kFunction, "validity_offset")},
+            column(code_index),
+            whole<std::int32_t>(patients, kFunction, "patients")};
         ComorbidityFlags flags;
         std::vector<std::int64_t> scores;
         {
           py::gil_scoped_release release;  // the views hold no Python objects
-          flags = flag_comorbidities(map, diagnoses, threads);
-          scores = score_comorbidities(map, flags.patients, weights, hierarchy, threads);
+          flags = flag_comorbidities(map, diagnoses, workers);
+          scores = score_comorbidities(map, flags.patients, weights, hierarchy, workers);
         }
         py::dict out;
         out["categories"] = map.ids();
@@ -99,11 +102,14 @@ void add_comorbidity(py::module_& m) {
 
   m.def(
       "frailty_bands",
-      [](const Array<std::int64_t>& units, std::int64_t units_per_point) {
+      [](const Array<std::int64_t>& units, const AnyInt& units_per_point) {
         const auto values = column(units);
+        // A map's units per point are a power of ten up to 1000; the bound keeps 15 x it exact.
+        const auto per_point = whole<std::int64_t>(units_per_point, "frailty_bands",
+                                                   "units_per_point", 1, 1'000'000'000);
         std::vector<std::uint8_t> bands(values.size());
         for (std::size_t i = 0; i < values.size(); ++i)
-          bands[i] = static_cast<std::uint8_t>(frailty_band(values[i], units_per_point));
+          bands[i] = static_cast<std::uint8_t>(frailty_band(values[i], per_point));
         return to_numpy(std::move(bands));
       },
       py::arg("units"), py::arg("units_per_point"));

@@ -23,11 +23,12 @@ template <class Code>
 void add_recode(py::module_& m) {
   m.def(
       "recode",
-      [](const Array<Code>& codes, const Array<std::uint8_t>& ours, unsigned threads) {
+      [](const Array<Code>& codes, const Array<std::uint8_t>& ours, const AnyInt& threads) {
         const auto in = column(codes);
         const auto table = column(ours);
+        const auto workers = whole<unsigned>(threads, "recode", "threads");
         return convert_column<std::uint8_t>(codes.shape(0), [&](std::span<std::uint8_t> out) {
-          return detail::recode(in, table, out, threads);
+          return detail::recode(in, table, out, workers);
         });
       },
       py::arg("codes"), py::arg("ours"), py::arg("threads") = 0,
@@ -48,10 +49,12 @@ void add_core(py::module_& m) {
   });
   m.def(
       "days_from_ticks",
-      [](const Array<std::int64_t>& ticks, std::int64_t ticks_per_day, unsigned threads) {
+      [](const Array<std::int64_t>& ticks, const AnyInt& ticks_per_day, const AnyInt& threads) {
         const auto in = column(ticks);
+        const auto per_day = whole<std::int64_t>(ticks_per_day, "days_from_ticks", "ticks_per_day");
+        const auto workers = whole<unsigned>(threads, "days_from_ticks", "threads");
         return convert_column<Days>(ticks.shape(0), [&](std::span<Days> out) {
-          return days_from_ticks(in, ticks_per_day, out, threads);
+          return days_from_ticks(in, per_day, out, workers);
         });
       },
       py::arg("ticks"), py::arg("ticks_per_day"), py::arg("threads") = 0,
@@ -59,9 +62,17 @@ void add_core(py::module_& m) {
       "row (-1 when none).");
   add_recode<std::int8_t>(m);
   add_recode<std::int16_t>(m);
-  m.def("format_pounds", &format_pounds, py::arg("pence"));
+  m.def(
+      "format_pounds",
+      [](const AnyInt& pence) {
+        return format_pounds(whole<Pence>(pence, "format_pounds", "pence"));
+      },
+      py::arg("pence"));
   m.def("window_days", &window_days_from_months, py::arg("months"));
-  m.def("financial_year", &financial_year, py::arg("day"));
+  m.def(
+      "financial_year",
+      [](const AnyInt& day) { return financial_year(whole<Days>(day, "financial_year", "day")); },
+      py::arg("day"));
 }
 
 }  // namespace socialrx::bindings

@@ -76,7 +76,14 @@ void add_cost(py::module_& m) {
         return py::str("NetSaving(gross={}, service_cost={}, net={}, patients={})")
             .format(s.gross, s.service_cost, s.net, s.patients);
       });
-  m.def("net_saving", &net_saving, py::arg("gross"), py::arg("service_cost"), py::arg("patients"));
+  m.def(
+      "net_saving",
+      [](const AnyInt& gross, const AnyInt& service_cost, const AnyInt& patients) {
+        return net_saving(whole<Pence>(gross, "net_saving", "gross"),
+                          whole<Pence>(service_cost, "net_saving", "service_cost"),
+                          whole<std::int64_t>(patients, "net_saving", "patients"));
+      },
+      py::arg("gross"), py::arg("service_cost"), py::arg("patients"));
 }
 
 }  // namespace socialrx::bindings

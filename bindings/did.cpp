@@ -76,7 +76,7 @@ void add_did(py::module_& m) {
       .def(py::init([](const UtilisationResult& counts, const Array<std::int32_t>& treated_person,
                        const Array<std::int32_t>& control_person,
                        const Array<std::int32_t>& control_set, const Array<double>& control_weight,
-                       const Tariff* tariff, std::uint64_t seed) {
+                       const Tariff* tariff, const AnyInt& seed) {
              DidRequest request;
              request.people = person_counts(counts);
              request.sets = {column(treated_person), column(control_person), column(control_set),
@@ -84,7 +84,7 @@ void add_did(py::module_& m) {
              if (tariff != nullptr)
                for (std::size_t k = 0; k < kEventKinds; ++k)
                  if (const auto& cost = tariff->unit_costs[k]) request.unit_cost[k] = cost->pence;
-             request.seed = seed;
+             request.seed = whole<std::uint64_t>(seed, "DidBootstrap", "seed");
              py::gil_scoped_release release;  // the views hold no Python objects
              return DidBootstrap(request);
            }),
@@ -93,8 +93,15 @@ void add_did(py::module_& m) {
            "counts: count_utilisation(..., per_person=True)")
       .def_property_readonly("replicates", &DidBootstrap::replicates)
       .def_property_readonly("priced", &DidBootstrap::priced)
-      .def("run", &DidBootstrap::run, py::arg("count"), py::arg("threads") = 0,
-           py::call_guard<py::gil_scoped_release>(), "adds the next `count` replicates")
+      .def(
+          "run",
+          [](DidBootstrap& bootstrap, const AnyInt& count, const AnyInt& threads) {
+            const auto replicates = whole<std::int64_t>(count, "DidBootstrap.run", "count");
+            const auto workers = whole<unsigned>(threads, "DidBootstrap.run", "threads");
+            py::gil_scoped_release release;
+            bootstrap.run(replicates, workers);
+          },
+          py::arg("count"), py::arg("threads") = 0, "adds the next `count` replicates")
       .def("estimates", &estimates, "point estimates: [window][outcome] arrays, window counts")
       .def("intervals", &intervals, py::arg("level"),
            "percentile bounds over the replicates run: [window][outcome] arrays")

@@ -30,19 +30,21 @@ py::dict balance_dict(Balance&& b) {
   return out;
 }
 
-py::dict propensity(const Array<double>& x, std::size_t treated_rows,
-                    const Array<std::int32_t>& stratum, std::size_t k, double caliper_sd,
-                    bool replace, unsigned threads) {
+py::dict propensity(const Array<double>& x, const AnyInt& treated_rows,
+                    const Array<std::int32_t>& stratum, const AnyInt& k, double caliper_sd,
+                    bool replace, const AnyInt& threads, const Array<std::int64_t>& id) {
+  constexpr const char* kFunction = "propensity_match";
   if (x.ndim() != 2) throw std::invalid_argument("x: expected a 2-D array (people x covariates)");
   PropensityMatchRequest request;
   request.x = {x.data(), static_cast<std::size_t>(x.shape(0)),
                static_cast<std::size_t>(x.shape(1))};
-  request.treated_rows = treated_rows;
+  request.treated_rows = whole<std::size_t>(treated_rows, kFunction, "treated_rows");
   request.stratum = column(stratum);
-  request.k = k;
+  request.id = column(id);
+  request.k = whole<std::size_t>(k, kFunction, "k");
   request.caliper_sd = caliper_sd;
   request.replace = replace;
-  request.threads = threads;
+  request.threads = whole<unsigned>(threads, kFunction, "threads");
   PropensityMatch r;
   {
     py::gil_scoped_release release;
@@ -69,12 +71,14 @@ void add_evaluate(py::module_& m) {
       std::vector<std::string>{"matched", "no_match_within_caliper", "no_comparison_in_stratum"};
   m.def(
       "pseudo_index_dates",
-      [](const Array<std::int64_t>& patient_id, const Array<Days>& donor_dates, std::uint64_t seed,
-         unsigned threads) {
+      [](const Array<std::int64_t>& patient_id, const Array<Days>& donor_dates, const AnyInt& seed,
+         const AnyInt& threads) {
+        const auto key = whole<std::uint64_t>(seed, "pseudo_index_dates", "seed");
+        const auto workers = whole<unsigned>(threads, "pseudo_index_dates", "threads");
         std::vector<Days> out;
         {
           py::gil_scoped_release release;
-          out = pseudo_index_dates(column(patient_id), column(donor_dates), seed, threads);
+          out = pseudo_index_dates(column(patient_id), column(donor_dates), key, workers);
         }
         return to_numpy(std::move(out));
       },
@@ -83,15 +87,19 @@ void add_evaluate(py::module_& m) {
       "nearest_neighbours",
       [](const Array<double>& treated_logit, const Array<double>& control_logit,
          const Array<std::int32_t>& treated_stratum, const Array<std::int32_t>& control_stratum,
-         std::size_t k, double caliper, bool replace, unsigned threads) {
-        NearestNeighbourRequest request{column(treated_logit),
-                                        column(control_logit),
-                                        column(treated_stratum),
-                                        column(control_stratum),
-                                        k,
-                                        caliper,
-                                        replace,
-                                        threads};
+         const AnyInt& k, double caliper, bool replace, const AnyInt& threads,
+         const Array<std::int64_t>& treated_id, const Array<std::int64_t>& control_id) {
+        NearestNeighbourRequest request;
+        request.treated_logit = column(treated_logit);
+        request.control_logit = column(control_logit);
+        request.treated_stratum = column(treated_stratum);
+        request.control_stratum = column(control_stratum);
+        request.treated_id = column(treated_id);
+        request.control_id = column(control_id);
+        request.k = whole<std::size_t>(k, "nearest_neighbours", "k");
+        request.caliper = caliper;
+        request.replace = replace;
+        request.threads = whole<unsigned>(threads, "nearest_neighbours", "threads");
         Matching result;
         {
           py::gil_scoped_release release;
@@ -101,12 +109,16 @@ void add_evaluate(py::module_& m) {
       },
       py::arg("treated_logit"), py::arg("control_logit"), py::arg("treated_stratum"),
       py::arg("control_stratum"), py::arg("k") = 1, py::arg("caliper") = kNoCaliper,
-      py::arg("replace") = false, py::arg("threads") = 0);
+      py::arg("replace") = false, py::arg("threads") = 0,
+      py::arg("treated_id") = Array<std::int64_t>(0),
+      py::arg("control_id") = Array<std::int64_t>(0),
+      "Ties break on treated_id/control_id (both or neither; without them, on rows).");
   m.def("propensity_match", &propensity, py::arg("x"), py::arg("treated_rows"), py::arg("stratum"),
         py::arg("k") = 1, py::arg("caliper_sd") = 0.2, py::arg("replace") = false,
-        py::arg("threads") = 0,
+        py::arg("threads") = 0, py::arg("id") = Array<std::int64_t>(0),
         "Fits the propensity model on x (clients' rows first), matches on its logit within "
-        "caliper_sd SDs of the logit (inf: no caliper) and measures balance.");
+        "caliper_sd SDs of the logit (inf: no caliper) and measures balance. Ties break on id "
+        "(one per row of x; without it, on rows), so that row order never changes the sets.");
 }
 
 }  // namespace socialrx::bindings

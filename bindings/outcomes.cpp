@@ -171,12 +171,13 @@ void add_outcomes(py::module_& m) {
       "domain_outcomes",
       [](const Framework& framework, const Array<std::int32_t>& client, const Array<Days>& date,
          const Array<std::uint8_t>& timepoint, const Array<std::int32_t>& item,
-         const Array<double>& value, const Array<std::int64_t>& source_row, std::int32_t clients,
+         const Array<double>& value, const Array<std::int64_t>& source_row, const AnyInt& clients,
          const std::optional<std::string>& rule) {
         const AssessmentsView rows = view(client, date, timepoint, item, value, source_row);
         const std::optional<DomainRule> chosen = rule_named(rule);
+        const auto people = whole<std::int32_t>(clients, "domain_outcomes", "clients");
         py::gil_scoped_release release;  // the views hold no Python objects
-        return domain_outcomes(framework, rows, clients, chosen);
+        return domain_outcomes(framework, rows, people, chosen);
       },
       py::arg("framework"), py::arg("client"), py::arg("date"), py::arg("timepoint"),
       py::arg("item"), py::arg("value"), py::arg("source_row"), py::arg("clients"),
@@ -211,10 +212,11 @@ void add_outcomes(py::module_& m) {
       "questionnaire_outcomes",
       [](const Framework& framework, const Array<std::int32_t>& client, const Array<Days>& date,
          const Array<std::uint8_t>& timepoint, const Array<std::int32_t>& item,
-         const Array<double>& value, const Array<std::int64_t>& source_row, std::int32_t clients) {
+         const Array<double>& value, const Array<std::int64_t>& source_row, const AnyInt& clients) {
         const AssessmentsView rows = view(client, date, timepoint, item, value, source_row);
+        const auto people = whole<std::int32_t>(clients, "questionnaire_outcomes", "clients");
         py::gil_scoped_release release;
-        return questionnaire_outcomes(framework, rows, clients);
+        return questionnaire_outcomes(framework, rows, people);
       },
       py::arg("framework"), py::arg("client"), py::arg("date"), py::arg("timepoint"),
       py::arg("item"), py::arg("value"), py::arg("source_row"), py::arg("clients"));

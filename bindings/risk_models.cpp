@@ -26,12 +26,13 @@ py::array_t<T> to_numpy_2d(std::vector<T>&& values, std::size_t rows, std::size_
 }
 
 template <class T>
-py::array_t<double> score_matrix(const Model& model, const Array<T>& x, unsigned threads) {
+py::array_t<double> score_matrix(const Model& model, const Array<T>& x, const AnyInt& threads) {
   const RowMajor<T> view = matrix(x);
+  const auto workers = whole<unsigned>(threads, "risk_score", "threads");
   std::vector<double> out(view.rows);
   {
     py::gil_scoped_release release;
-    score(model, view, out, threads);
+    score(model, view, out, workers);
   }
   return to_numpy(std::move(out));
 }
@@ -46,11 +47,13 @@ py::list model_columns(const Model& model) {
   return out;
 }
 
-py::array_t<double> features(const Model& model, std::size_t rows, const py::dict& numbers,
+py::array_t<double> features(const Model& model, const AnyInt& row_count, const py::dict& numbers,
                              const py::dict& labels, const Array<std::int64_t>& patient_id,
                              const Array<Days>& as_of, const Array<std::int64_t>& person_id,
                              const Array<Days>& date, const Array<std::uint8_t>& kind,
-                             unsigned threads) {
+                             const AnyInt& threads) {
+  const auto rows = whole<std::size_t>(row_count, "risk_features", "rows");
+  const auto workers = whole<unsigned>(threads, "risk_features", "threads");
   PatientsView patients;
   patients.rows = rows;
   patients.patient_id = column(patient_id);
@@ -73,18 +76,20 @@ py::array_t<double> features(const Model& model, std::size_t rows, const py::dic
   std::vector<double> x;
   {
     py::gil_scoped_release release;
-    x = build_features(model, patients, events, threads);
+    x = build_features(model, patients, events, workers);
   }
   return to_numpy_2d(std::move(x), rows, model.size());
 }
 
-py::tuple explain_matrix(const Model& model, const Array<double>& x, std::size_t top,
-                         unsigned threads) {
+py::tuple explain_matrix(const Model& model, const Array<double>& x, const AnyInt& top,
+                         const AnyInt& threads) {
   const RowMajor<double> view = matrix(x);
+  const auto most = whole<std::size_t>(top, "risk_explain", "top");
+  const auto workers = whole<unsigned>(threads, "risk_explain", "threads");
   Explanation e;
   {
     py::gil_scoped_release release;
-    e = explain(model, view, top, threads);
+    e = explain(model, view, most, workers);
   }
   return py::make_tuple(to_numpy(std::move(e.score)),
                         to_numpy_2d(std::move(e.feature), view.rows, e.top),
@@ -92,12 +97,15 @@ py::tuple explain_matrix(const Model& model, const Array<double>& x, std::size_t
 }
 
 py::dict fit(const Array<double>& x, const Array<double>& y, double ridge, bool intercept,
-             int max_iterations, double tolerance, unsigned threads) {
+             const AnyInt& max_iterations, double tolerance, const AnyInt& threads) {
   const RowMajor<double> view = matrix(x);
+  const LogisticFitOptions options{ridge, intercept,
+                                   whole<int>(max_iterations, "fit_logistic", "max_iterations"),
+                                   tolerance, whole<unsigned>(threads, "fit_logistic", "threads")};
   LogisticFit result;
   {
     py::gil_scoped_release release;
-    result = fit_logistic(view, column(y), {ridge, intercept, max_iterations, tolerance, threads});
+    result = fit_logistic(view, column(y), options);
   }
   py::dict out;
   out["intercept"] = result.intercept;
@@ -110,15 +118,19 @@ py::dict fit(const Array<double>& x, const Array<double>& y, double ridge, bool 
 
 py::dict hiu(const Array<std::int64_t>& people, const Array<std::int64_t>& person_id,
              const Array<Days>& date, const Array<std::uint8_t>& kind, const std::string& rule_kind,
-             std::int32_t at_least, Days window_days, unsigned threads) {
+             const AnyInt& at_least, const AnyInt& window_days, const AnyInt& threads) {
+  constexpr const char* kFunction = "high_intensity_users";
   const auto event_kind = event_kind_from_name(rule_kind);
   if (!event_kind)
     throw InputError("hiu", "kind", kNoRow, "unknown event kind '" + rule_kind + "'");
   const EventsView events{column(person_id), column(date), column(kind)};
+  const HiuRule rule{*event_kind, whole<std::int32_t>(at_least, kFunction, "at_least"),
+                     whole<Days>(window_days, kFunction, "window_days")};
+  const auto workers = whole<unsigned>(threads, kFunction, "threads");
   HiuResult r;
   {
     py::gil_scoped_release release;
-    r = high_intensity_users(column(people), events, {*event_kind, at_least, window_days}, threads);
+    r = high_intensity_users(column(people), events, rule, workers);
   }
   py::dict out;
   out["best_window"] = to_numpy(std::move(r.best_window));
@@ -138,14 +150,15 @@ void add_risk_models(py::module_& m) {
       "lace",
       [](const Array<std::int32_t>& length_of_stay_days, const Array<std::uint8_t>& acute,
          const Array<std::int32_t>& charlson, const Array<std::int32_t>& ae_visits,
-         const std::string& variant, unsigned threads) {
+         const std::string& variant, const AnyInt& threads) {
         const LaceInputs inputs{column(length_of_stay_days), column(acute), column(charlson),
                                 column(ae_visits)};
         const LaceVariant chosen = lace_variant_from_name(variant);
+        const auto workers = whole<unsigned>(threads, "lace", "threads");
         std::vector<std::int8_t> scores;
         {
           py::gil_scoped_release release;
-          scores = lace(inputs, chosen, threads);
+          scores = lace(inputs, chosen, workers);
         }
         return to_numpy(std::move(scores));
       },
@@ -201,9 +214,11 @@ void add_risk_models(py::module_& m) {
         py::arg("threads") = 0);
   m.def(
       "top_k_per_group",
-      [](const Array<std::int32_t>& group, std::int32_t groups, const Array<double>& score,
-         const Array<std::int64_t>& id, std::size_t k) {
-        return to_numpy(top_k_per_group(column(group), groups, column(score), column(id), k));
+      [](const Array<std::int32_t>& group, const AnyInt& groups, const Array<double>& score,
+         const Array<std::int64_t>& id, const AnyInt& k) {
+        return to_numpy(top_k_per_group(
+            column(group), whole<std::int32_t>(groups, "top_k_per_group", "groups"), column(score),
+            column(id), whole<std::size_t>(k, "top_k_per_group", "k")));
       },
       py::arg("group"), py::arg("groups"), py::arg("score"), py::arg("id"), py::arg("k"));
   m.def("fit_logistic", &fit, py::arg("x"), py::arg("y"), py::arg("ridge") = 0.0,

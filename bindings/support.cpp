@@ -64,17 +64,21 @@ void add_support(py::module_& m) {
          const Array<std::uint8_t>& kind, const Array<std::int32_t>& organisation,
          const Array<std::uint8_t>& sector, const Array<Pence>& cost_pence,
          const Array<Days>& referral_date, const Array<Days>& index_date,
-         const Array<Days>& discharge_date, const Array<std::int32_t>& group, std::int32_t groups,
-         std::int32_t organisations, Pence phb_cap_pence) {
+         const Array<Days>& discharge_date, const Array<std::int32_t>& group, const AnyInt& groups,
+         const AnyInt& organisations, const AnyInt& phb_cap_pence) {
+        constexpr const char* kFunction = "summarise_support";
         const InterventionsView interventions{column(client), column(date),
                                               column(kind),   column(organisation),
                                               column(sector), column(cost_pence)};
         const SupportClients clients{column(referral_date), column(index_date),
-                                     column(discharge_date), column(group), groups};
+                                     column(discharge_date), column(group),
+                                     whole<std::int32_t>(groups, kFunction, "groups")};
+        const SupportOptions options{whole<std::int32_t>(organisations, kFunction, "organisations"),
+                                     whole<Pence>(phb_cap_pence, kFunction, "phb_cap_pence")};
         SupportSummary s;
         {
           py::gil_scoped_release release;
-          s = summarise_support(interventions, clients, {organisations, phb_cap_pence});
+          s = summarise_support(interventions, clients, options);
         }
         py::dict out;
         out["contacts"] = to_numpy(std::move(s.contacts));
@@ -103,9 +107,9 @@ void add_support(py::module_& m) {
       "summarise_feedback",
       [](const Array<std::uint8_t>& stars, const Array<std::uint8_t>& impact,
          const Array<std::uint8_t>& connected, const Array<std::int32_t>& group,
-         std::int32_t groups) {
+         const AnyInt& groups) {
         const FeedbackView feedback{column(stars), column(impact), column(connected), column(group),
-                                    groups};
+                                    whole<std::int32_t>(groups, "summarise_feedback", "groups")};
         FeedbackSummary s;
         {
           py::gil_scoped_release release;
@@ -123,13 +127,16 @@ void add_support(py::module_& m) {
 
   m.def(
       "disclose_table",
-      [](const Array<std::int64_t>& counts, std::size_t rows, std::size_t columns,
-         std::int64_t threshold) {
+      [](const Array<std::int64_t>& counts, const AnyInt& rows, const AnyInt& columns,
+         const AnyInt& threshold) {
         const auto in = column(counts);
+        const auto height = whole<std::size_t>(rows, "disclose_table", "rows");
+        const auto width = whole<std::size_t>(columns, "disclose_table", "columns");
+        const auto at_least = whole<std::int64_t>(threshold, "disclose_table", "threshold");
         Disclosed disclosed;
         {
           py::gil_scoped_release release;
-          disclosed = disclose_table(in, rows, columns, threshold);
+          disclosed = disclose_table(in, height, width, at_least);
         }
         return as_dict(std::move(disclosed));
       },
@@ -139,12 +146,13 @@ void add_support(py::module_& m) {
       "row-major with the totals last.");
   m.def(
       "disclose_series",
-      [](const Array<std::int64_t>& counts, std::int64_t threshold) {
+      [](const Array<std::int64_t>& counts, const AnyInt& threshold) {
         const auto in = column(counts);
+        const auto at_least = whole<std::int64_t>(threshold, "disclose_series", "threshold");
         Disclosed disclosed;
         {
           py::gil_scoped_release release;
-          disclosed = disclose_series(in, threshold);
+          disclosed = disclose_series(in, at_least);
         }
         return as_dict(std::move(disclosed));
       },

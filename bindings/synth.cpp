@@ -79,10 +79,18 @@ py::dict tables(SyntheticService& s) {
 void add_synth(py::module_& m) {
   m.def(
       "generate_service",
-      [](std::int64_t n_clients, std::int64_t n_comparison, std::uint64_t seed, double true_effect,
-         Days data_start, Days data_end, unsigned threads, double connect_rate) {
-        const SyntheticConfig config{n_clients,  n_comparison, seed,    true_effect,
-                                     data_start, data_end,     threads, connect_rate};
+      [](const AnyInt& n_clients, const AnyInt& n_comparison, const AnyInt& seed,
+         double true_effect, const AnyInt& data_start, const AnyInt& data_end,
+         const AnyInt& threads, double connect_rate) {
+        constexpr const char* kFunction = "generate_service";
+        const SyntheticConfig config{whole<std::int64_t>(n_clients, kFunction, "n_clients"),
+                                     whole<std::int64_t>(n_comparison, kFunction, "n_comparison"),
+                                     whole<std::uint64_t>(seed, kFunction, "seed"),
+                                     true_effect,
+                                     whole<Days>(data_start, kFunction, "data_start"),
+                                     whole<Days>(data_end, kFunction, "data_end"),
+                                     whole<unsigned>(threads, kFunction, "threads"),
+                                     connect_rate};
         SyntheticService service;
         {
           py::gil_scoped_release release;

@@ -87,28 +87,29 @@ void add_utilisation(py::module_& m) {
       "count_utilisation",
       [](const Array<std::int64_t>& client_id, const Array<Days>& referral_date,
          const Array<Days>& index_date, const Array<Days>& discharge_date,
-         const Array<std::int32_t>& group, std::int32_t groups,
+         const Array<std::int32_t>& group, const AnyInt& groups,
          const Array<std::int64_t>& other_ids, const Array<std::int64_t>& person_id,
-         const Array<Days>& date, const Array<std::uint8_t>& kind, Days data_start, Days data_end,
-         const std::vector<Days>& windows, unsigned threads, bool per_person, bool before_only,
-         bool collect_other_rows, const Array<std::int64_t>& date_ticks,
-         std::int64_t ticks_per_day) {
+         const Array<Days>& date, const Array<std::uint8_t>& kind, const AnyInt& data_start,
+         const AnyInt& data_end, const std::vector<AnyInt>& windows, const AnyInt& threads,
+         bool per_person, bool before_only, bool collect_other_rows,
+         const Array<std::int64_t>& date_ticks, const AnyInt& ticks_per_day) {
+        constexpr const char* kFunction = "count_utilisation";
         UtilisationRequest request;
         request.event_ticks = column(date_ticks);
-        request.ticks_per_day = ticks_per_day;
+        request.ticks_per_day = whole<std::int64_t>(ticks_per_day, kFunction, "ticks_per_day");
         request.clients = {column(client_id), column(referral_date), column(index_date),
                            column(discharge_date)};
         request.events = {column(person_id), column(date), column(kind)};
         request.client_group = column(group);
-        request.groups = groups;
+        request.groups = whole<std::int32_t>(groups, kFunction, "groups");
         request.per_person = per_person;
         request.before_only = before_only;
         request.other_ids = column(other_ids);
         request.collect_other_rows = collect_other_rows;
-        request.data_start = data_start;
-        request.data_end = data_end;
-        request.windows = windows;
-        request.threads = threads;
+        request.data_start = whole<Days>(data_start, kFunction, "data_start");
+        request.data_end = whole<Days>(data_end, kFunction, "data_end");
+        request.windows = wholes<Days>(windows, kFunction, "windows");
+        request.threads = whole<unsigned>(threads, kFunction, "threads");
         py::gil_scoped_release release;  // the views hold no Python objects
         return count_utilisation(request);
       },

@@ -12,10 +12,7 @@ using detail::JsonReader;
 using json = JsonReader::json;
 
 UnitCost parse_unit_cost(const JsonReader& in, const json& entry, const std::string& path) {
-  const json& pence = in.member(entry, "pence", path);
-  if (!pence.is_number_integer()) in.fail(path + "pence", "must be a whole number of pence");
-  if (pence.get<std::int64_t>() < 0) in.fail(path + "pence", "must not be negative");
-  return {pence.get<std::int64_t>(), in.text(entry, "source", path)};
+  return {in.whole(entry, "pence", path, 0, INT64_MAX), in.text(entry, "source", path)};
 }
 
 void parse_uprating(const JsonReader& in, const json& document, Tariff& tariff) {
@@ -62,8 +59,17 @@ Tariff reprice(const Tariff& tariff, std::string_view to_year) {
   const long double factor = index_of(to_year) / index_of(tariff.price_year);
   Tariff repriced = tariff;
   repriced.price_year = std::string(to_year);
-  for (auto& cost : repriced.unit_costs)
-    if (cost) cost->pence = std::llroundl(static_cast<long double>(cost->pence) * factor);
+  for (std::size_t k = 0; k < kEventKinds; ++k) {
+    auto& cost = repriced.unit_costs[k];
+    if (!cost) continue;
+    const long double pence = std::roundl(static_cast<long double>(cost->pence) * factor);
+    // 2^63 is exact in long double; anything at or above it has no int64.
+    if (!(pence < 0x1p63L))
+      JsonReader(tariff.name)
+          .fail("unit_costs." + std::string(kEventKindNames[k]) + ".pence",
+                "repriced to " + std::string(to_year) + " it does not fit in 64 bits");
+    cost->pence = static_cast<Pence>(pence);
+  }
   return repriced;
 }
 

@@ -2,6 +2,7 @@
 // Reading a JSON document of ours (tariff, outcome framework, code map, model) with errors
 // that name the document and the key: "tariff.json.unit_costs.ae_attendance.pence: must be a
 // whole number of pence". nlohmann's own exceptions never escape.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,7 +21,7 @@ class JsonReader {
   json parse(std::string_view text) const {
     try {
       return json::parse(text);
-    } catch (const json::parse_error& error) {
+    } catch (const json::exception& error) {  // a syntax error, or a number such as 1e400
       fail("", std::string("malformed JSON: ") + error.what());
     }
   }
@@ -51,10 +52,27 @@ class JsonReader {
     return object.contains(key) ? text(object, key, path) : std::string();
   }
 
-  int whole(const json& object, const char* key, const std::string& path) const {
-    const json& value = member(object, key, path);
-    if (!value.is_number_integer()) fail(path + key, "must be a whole number");
-    return value.get<int>();
+  // A whole number in [lo, hi], read at full width: a value out of range is refused, never
+  // wrapped into the range.
+  std::int64_t whole(const json& value, const std::string& key, std::int64_t lo,
+                     std::int64_t hi) const {
+    const auto out_of_range = [&] {
+      fail(key, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                    ", got " + value.dump());
+    };
+    if (!value.is_number_integer()) out_of_range();
+    // Ids and sums above 2^63 arrive unsigned: read as signed they would wrap negative.
+    if (value.is_number_unsigned() &&
+        value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+      out_of_range();
+    const auto number = value.get<std::int64_t>();
+    if (number < lo || number > hi) out_of_range();
+    return number;
+  }
+
+  std::int64_t whole(const json& object, const char* key, const std::string& path, std::int64_t lo,
+                     std::int64_t hi) const {
+    return whole(member(object, key, path), path + key, lo, hi);
   }
 
   std::optional<double> optional_number(const json& object, const char* key,

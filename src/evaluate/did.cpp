@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <string>
 #include <utility>
 
+#include "detail/checked.hpp"
 #include "detail/parallel.hpp"
 #include "socialrx/core/error.hpp"
 #include "socialrx/core/random.hpp"
@@ -74,6 +76,44 @@ void validate(const DidRequest& request) {
       throw InputError("tariff", std::string(kEventKindNames[k]), kNoRow, "negative unit cost");
 }
 
+// Money is summed in int64 over the sets; checked once here, on the largest count of each
+// kind, so that the loops over sets need no checks.
+void require_money_fits(const DidRequest& request) {
+  const PersonCountsView& people = request.people;
+  std::array<std::int64_t, kEventKinds> most{};
+  for (std::size_t i = 0; i < people.counts.size(); ++i) {
+    const std::size_t kind = i / (2 * people.windows) % kEventKinds;
+    most[kind] = std::max(most[kind], people.counts[i]);
+  }
+  __int128 per_person = 0;
+  for (std::size_t k = 0; k < kEventKinds; ++k)
+    if (request.unit_cost[k]) {
+      const detail::Origin origin{"tariff", kEventKindNames[k]};
+      per_person += detail::checked_mul(most[k], *request.unit_cost[k], origin);
+      detail::checked_narrow(per_person * static_cast<__int128>(request.sets.treated_person.size()),
+                             origin);
+    }
+}
+
+// The set rows in ascending order of their values: a canonical order, so that the resampled
+// sets, and the sums' rounding, depend on which sets there are and not on the order the
+// clients' rows came in.
+void sort_set_rows(std::vector<double>& rows) {
+  const std::size_t sets = rows.size() / kRow;
+  std::vector<std::size_t> order(sets);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const auto row = [&](std::size_t s) {
+    return rows.begin() + static_cast<std::ptrdiff_t>(s * kRow);
+  };
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::lexicographical_compare(row(a), row(a) + kRow, row(b), row(b) + kRow);
+  });
+  std::vector<double> sorted;
+  sorted.reserve(rows.size());
+  for (std::size_t s : order) sorted.insert(sorted.end(), row(s), row(s) + kRow);
+  rows.swap(sorted);
+}
+
 // did and did % of every outcome from sums over S sets of a set row's values.
 void statistics(const double* sums, std::int64_t sets, double* out) {
   for (std::size_t o = 0; o < kDidOutcomes; ++o) {
@@ -106,6 +146,7 @@ double quantile(const std::vector<double>& sorted, double q) {
 
 DidBootstrap::DidBootstrap(const DidRequest& request) : seed_(request.seed) {
   validate(request);
+  require_money_fits(request);
   const PersonCountsView& people = request.people;
   const MatchedSetsView& sets = request.sets;
   const std::size_t n_sets = sets.treated_person.size();
@@ -184,6 +225,7 @@ DidBootstrap::DidBootstrap(const DidRequest& request) : seed_(request.seed) {
       }
     }
 
+    sort_set_rows(rows);
     std::array<double, kRow> sums{};
     for (std::size_t i = 0; i < rows.size(); ++i) sums[i % kRow] += rows[i];
     std::array<double, kRow> point;

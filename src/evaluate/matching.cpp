@@ -34,6 +34,10 @@ void validate_matching(const NearestNeighbourRequest& r) {
     require_rows("clients", "stratum", r.treated_stratum, r.treated_logit.size());
     require_rows("comparison", "stratum", r.control_stratum, r.control_logit.size());
   }
+  if (!r.treated_id.empty() || !r.control_id.empty()) {
+    require_rows("clients", "id", r.treated_id, r.treated_logit.size());
+    require_rows("comparison", "id", r.control_id, r.control_logit.size());
+  }
   require_finite("clients", "logit", r.treated_logit);
   require_finite("comparison", "logit", r.control_logit);
   if (r.k < 1) throw InputError("match", "k", kNoRow, "at least one match per client is needed");
@@ -48,15 +52,16 @@ std::uint64_t ordered_bits(double x) {
   return bits >> 63 ? ~bits : bits | std::uint64_t{1} << 63;
 }
 
-// Rows in ascending order of their keys, equal keys in row order: a least-significant-digit
-// radix sort, 16 bits a pass (stable, so rows stay ascending within equal keys), skipping
-// passes whose digit is the same for every row: a few linear passes, not n log n comparisons.
-std::vector<std::int32_t> rows_by_key(std::vector<std::uint64_t> key) {
+// `row` reordered by key[row], rows of equal keys kept in their order in `row`: a
+// least-significant-digit radix sort, 16 bits a pass (stable), skipping passes whose digit is
+// the same for every row: a few linear passes, not n log n comparisons.
+std::vector<std::int32_t> sort_by_key(const std::vector<std::uint64_t>& key_of_row,
+                                      std::vector<std::int32_t> row) {
   constexpr unsigned kDigitBits = 16;
-  const std::size_t n = key.size();
-  std::vector<std::int32_t> row(n), row_out(n);
-  std::iota(row.begin(), row.end(), 0);
-  std::vector<std::uint64_t> key_out(n);
+  const std::size_t n = row.size();
+  std::vector<std::uint64_t> key(n), key_out(n);
+  for (std::size_t i = 0; i < n; ++i) key[i] = key_of_row[row[i]];
+  std::vector<std::int32_t> row_out(n);
   std::vector<std::size_t> place(std::size_t{1} << kDigitBits);
   for (unsigned shift = 0; shift < 64; shift += kDigitBits) {
     const auto digit = [&](std::size_t i) { return key[i] >> shift & (place.size() - 1); };
@@ -75,7 +80,19 @@ std::vector<std::int32_t> rows_by_key(std::vector<std::uint64_t> key) {
   return row;
 }
 
-// Controls sorted by (stratum, logit, row); each stratum a contiguous range.
+// Rows in ascending order of their ids (as signed numbers), or in row order without ids.
+std::vector<std::int32_t> rows_by_id(Column<std::int64_t> id, std::size_t rows) {
+  std::vector<std::int32_t> row(rows);
+  std::iota(row.begin(), row.end(), 0);
+  if (id.empty()) return row;
+  std::vector<std::uint64_t> key(rows);
+  std::transform(id.begin(), id.end(), key.begin(), [](std::int64_t x) {
+    return static_cast<std::uint64_t>(x) ^ std::uint64_t{1} << 63;
+  });
+  return sort_by_key(key, std::move(row));
+}
+
+// Controls sorted by (stratum, logit, id); each stratum a contiguous range.
 struct SortedControls {
   std::vector<std::int32_t> row;      // [position] control row
   std::vector<double> logit;          // [position]
@@ -87,8 +104,8 @@ struct SortedControls {
     auto stratum_of = [&](std::int32_t i) { return strata ? r.control_stratum[i] : 0; };
     std::vector<std::uint64_t> key(r.control_logit.size());
     std::transform(r.control_logit.begin(), r.control_logit.end(), key.begin(), ordered_bits);
-    row = rows_by_key(std::move(key));
-    if (strata)  // stable: by logit, then row, within a stratum
+    row = sort_by_key(key, rows_by_id(r.control_id, key.size()));
+    if (strata)  // stable: by logit, then id, within a stratum
       std::stable_sort(row.begin(), row.end(), [&](std::int32_t a, std::int32_t b) {
         return stratum_of(a) < stratum_of(b);
       });
@@ -144,8 +161,44 @@ class Availability {
   bool removable_;
 };
 
+// The available positions left of the split, nearest logit first. Walking down from the
+// split would meet a run of equal logits at its largest id; this takes the runs downwards and
+// each run upwards, so that of equal logits the smaller id comes first, as on the right.
+class LeftWalk {
+ public:
+  LeftWalk(const SortedControls& sorted, Availability& available, std::int64_t begin,
+           std::int64_t split)
+      : sorted_(sorted), available_(available), begin_(begin) {
+    enter(available_.at_or_before(split - 1));
+  }
+  std::int64_t position() const { return next_; }  // below begin when there is none
+  // To the next position once position() is taken (or, with replacement, passed).
+  void advance() {
+    const std::int64_t next = available_.at_or_after(next_ + 1);
+    if (next <= run_last_) {
+      next_ = next;
+    } else {
+      enter(available_.at_or_before(run_first_ - 1));
+    }
+  }
+
+ private:
+  void enter(std::int64_t last) {
+    next_ = run_last_ = last;
+    if (last < begin_) return;
+    const auto first = sorted_.logit.begin();
+    run_first_ = std::lower_bound(first + begin_, first + last, sorted_.logit[last]) - first;
+    next_ = available_.at_or_after(run_first_);
+  }
+
+  const SortedControls& sorted_;
+  Availability& available_;
+  std::int64_t begin_, next_ = 0, run_first_ = 0, run_last_ = 0;
+};
+
 // The k nearest available controls of one client within the caliper, nearest first, taking
-// the left (smaller logit) one of two equally near. Returns how many were found.
+// the left (smaller logit) one of two equally near, and of equal logits the smaller id.
+// Returns how many were found.
 std::size_t nearest(double target, std::pair<std::int64_t, std::int64_t> range,
                     const SortedControls& sorted, Availability& available, std::size_t k,
                     double caliper, std::int32_t* out) {
@@ -153,21 +206,21 @@ std::size_t nearest(double target, std::pair<std::int64_t, std::int64_t> range,
   const auto first = sorted.logit.begin();
   const std::int64_t split = std::lower_bound(first + begin, first + end, target) - first;
   std::int64_t right = available.at_or_after(split);
-  std::int64_t left = available.at_or_before(split - 1);
+  LeftWalk left(sorted, available, begin, split);
   std::size_t found = 0;
   while (found < k) {
-    const bool has_left = left >= begin, has_right = right < end;
+    const bool has_left = left.position() >= begin, has_right = right < end;
     if (!has_left && !has_right) break;
-    const double left_gap = has_left ? target - sorted.logit[left] : kNoCaliper;
+    const double left_gap = has_left ? target - sorted.logit[left.position()] : kNoCaliper;
     const double right_gap = has_right ? sorted.logit[right] - target : kNoCaliper;
     const bool take_left = left_gap <= right_gap;
     const double gap = take_left ? left_gap : right_gap;
     if (!(gap <= caliper)) break;
-    const std::int64_t p = take_left ? left : right;
+    const std::int64_t p = take_left ? left.position() : right;
     out[found++] = sorted.row[p];
     available.take(p);
     if (take_left) {
-      left = available.at_or_before(p - 1);
+      left.advance();
     } else {
       right = available.at_or_after(p + 1);
     }
@@ -291,7 +344,7 @@ Matching nearest_neighbours(const NearestNeighbourRequest& r) {
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
       if (r.treated_logit[a] != r.treated_logit[b]) return r.treated_logit[a] > r.treated_logit[b];
-      return a < b;
+      return r.treated_id.empty() ? a < b : r.treated_id[a] < r.treated_id[b];
     });
     for (std::int32_t t : order) match_one(static_cast<std::size_t>(t), available);
   }
@@ -343,6 +396,7 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
                          std::to_string(r.treated_rows) + " clients of " +
                          std::to_string(r.x.rows) + " rows)");
   require_rows_if_given("match", "stratum", r.stratum, r.x.rows);
+  require_rows_if_given("match", "id", r.id, r.x.rows);
   if (!(r.caliper_sd > 0))
     throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
 
@@ -377,6 +431,10 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   if (!r.stratum.empty()) {
     nn.treated_stratum = r.stratum.first(r.treated_rows);
     nn.control_stratum = r.stratum.subspan(r.treated_rows);
+  }
+  if (!r.id.empty()) {
+    nn.treated_id = r.id.first(r.treated_rows);
+    nn.control_id = r.id.subspan(r.treated_rows);
   }
   nn.k = r.k;
   // A logit constant within rounding (sd 0) still matches equal logits.

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "detail/checked.hpp"
 #include "socialrx/core/error.hpp"
 
 namespace socialrx {
@@ -24,6 +25,10 @@ struct Cells {
 void check(Column<std::int64_t> counts, std::int64_t threshold) {
   if (threshold < 1) throw InputError("counts", "threshold", kNoRow, "must be at least 1");
   require_non_negative("counts", "count", counts);
+  // Every total is at most the grand total: one check covers them all.
+  __int128 grand_total = 0;
+  for (const std::int64_t count : counts) grand_total += count;
+  detail::checked_narrow(grand_total, {"counts", "count"});
 }
 
 Cells with_primary(std::vector<std::int64_t> values, std::vector<bool> total,
@@ -106,6 +111,11 @@ bool close_a_bridge(Cells& cells, std::size_t rows, std::size_t columns) {
 
 Disclosed disclose_table(Column<std::int64_t> counts, std::size_t rows, std::size_t columns,
                          std::int64_t threshold) {
+  if (rows > kMaxDisclosureSide || columns > kMaxDisclosureSide)
+    throw InputError("counts", "", kNoRow,
+                     "a table has at most " + std::to_string(kMaxDisclosureSide) +
+                         " rows and columns, got " + std::to_string(rows) + " x " +
+                         std::to_string(columns));
   if (counts.size() != rows * columns)
     throw InputError("counts", "", kNoRow,
                      std::to_string(counts.size()) + " counts for a " + std::to_string(rows) +

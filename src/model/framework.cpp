@@ -30,9 +30,15 @@ DomainRule parse_rule(const Reader& in, const json& value, const std::string& ke
 
 Scale parse_scale(const Reader& in, const json& document) {
   const json& object = in.member(document, "scale", "");
-  Scale scale{in.whole(object, "min", "scale."), in.whole(object, "max", "scale."), {}};
+  const auto bound = [&](const char* key) {
+    return static_cast<int>(in.whole(object, key, "scale.", -kScaleBound, kScaleBound));
+  };
+  Scale scale{bound("min"), bound("max"), {}};
   if (scale.max <= scale.min) in.fail("scale.max", "must be above scale.min");
-  scale.labels.resize(scale.steps());
+  if (scale.steps() > kMaxScaleSteps)
+    in.fail("scale.max", "a scale has at most " + std::to_string(kMaxScaleSteps) + " steps, got " +
+                             std::to_string(scale.steps()));
+  scale.labels.resize(static_cast<std::size_t>(scale.steps()));
   if (!object.contains("labels")) return scale;
   const json& labels = object.at("labels");
   if (!labels.is_object()) in.fail("scale.labels", "must map steps to labels");
@@ -119,16 +125,18 @@ void parse_items(const Reader& in, const json& document, Framework& framework) {
   framework.conversion_source = in.text(conversion, "source", "scoring.conversion.");
   const json& table = in.member(conversion, "table", "scoring.conversion.");
   if (!table.is_object()) in.fail("scoring.conversion.table", "must map raw sums to scores");
-  const int n = static_cast<int>(items.size());
-  const int lowest = n * framework.scale.min;
-  const int highest = n * framework.scale.max;
-  framework.conversion.assign(highest - lowest + 1, std::nan(""));
+  // Bounded scales keep these far inside int64 for any item count a file can hold, and the
+  // table at most (kMaxScaleSteps - 1) entries an item.
+  const auto n = static_cast<std::int64_t>(items.size());
+  const std::int64_t lowest = n * framework.scale.min;
+  const std::int64_t highest = n * framework.scale.max;
+  framework.conversion.assign(static_cast<std::size_t>(highest - lowest + 1), std::nan(""));
   for (const auto& [raw, score] : table.items()) {
     const std::string key = "scoring.conversion.table." + raw;
     std::size_t used = 0;
-    int sum = lowest - 1;
+    std::int64_t sum = lowest - 1;
     try {
-      sum = std::stoi(raw, &used);
+      sum = std::stoll(raw, &used);
     } catch (const std::exception&) {
     }
     if (used != raw.size() || sum < lowest || sum > highest)
@@ -139,8 +147,9 @@ void parse_items(const Reader& in, const json& document, Framework& framework) {
   }
   for (std::size_t s = 0; s < framework.conversion.size(); ++s)
     if (std::isnan(framework.conversion[s]))
-      in.fail("scoring.conversion.table",
-              "has no score for the raw sum " + std::to_string(lowest + static_cast<int>(s)));
+      in.fail(
+          "scoring.conversion.table",
+          "has no score for the raw sum " + std::to_string(lowest + static_cast<std::int64_t>(s)));
 }
 
 void parse_thresholds(const Reader& in, const json& document, Framework& framework) {

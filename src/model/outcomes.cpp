@@ -203,7 +203,7 @@ DomainOutcomes domain_outcomes(const Framework& framework, const AssessmentsView
     throw InputError(
         "framework", "rule", kNoRow,
         std::string(name_of(out.rule)) + " is not a rule " + framework.id + " declares");
-  const std::int32_t steps = framework.scale.steps();
+  const auto steps = static_cast<std::int32_t>(framework.scale.steps());  // <= kMaxScaleSteps
   out.steps = steps;
   out.domains.resize(framework.domains.size());
   for (auto& domain : out.domains) domain.transitions.assign(std::size_t(steps) * steps, 0);
@@ -282,7 +282,8 @@ QuestionnaireOutcomes questionnaire_outcomes(const Framework& framework,
   std::vector<double> sum_post(out.scores.size());
 
   auto score = [&](std::int32_t raw_steps) {
-    if (framework.conversion.empty()) return double(raw_steps + items * framework.scale.min);
+    if (framework.conversion.empty())  // in double: items x min can pass 2^31
+      return double(raw_steps) + double(items) * framework.scale.min;
     return framework.conversion[raw_steps];
   };
   auto record = [&](std::size_t s, double before, double after) {

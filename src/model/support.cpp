@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "detail/checked.hpp"
 #include "detail/id_index.hpp"
 #include "socialrx/core/error.hpp"
 
@@ -106,8 +107,10 @@ SupportSummary summarise_support(const InterventionsView& in, const SupportClien
     const std::int32_t client = in.client[row];
     const std::size_t kind = in.kind[row];
     const std::size_t cell = group_of(client) * kInterventionKinds + kind;
+    const detail::Origin cost{kTable, "cost_pence", static_cast<std::int64_t>(row)};
     ++out.interventions_by_kind[cell];
-    out.pence_by_kind[cell] += in.cost_pence[row];
+    out.pence_by_kind[cell] =
+        detail::checked_add(out.pence_by_kind[cell], in.cost_pence[row], cost);
     kinds_seen[client] |= static_cast<std::uint16_t>(1u << kind);
     last[client] = std::max(last[client], in.date[row]);
     switch (static_cast<InterventionKind>(kind)) {
@@ -120,7 +123,8 @@ SupportSummary summarise_support(const InterventionsView& in, const SupportClien
         ++out.referrals_by_sector[group_of(client) * kSectors + in.sector[row]];
         break;
       case InterventionKind::personal_health_budget:
-        out.phb_pence[client] += in.cost_pence[row];
+        out.phb_pence[client] =
+            detail::checked_add(out.phb_pence[client], in.cost_pence[row], cost);
         break;
       default:
         break;

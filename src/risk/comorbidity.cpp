@@ -57,6 +57,16 @@ std::uint64_t pack(std::string_view text) {
 
 using Reader = detail::JsonReader;
 
+// Far above any published weight, and far enough inside int64 that 128 categories' units
+// (points x up to 1000) sum without overflow.
+constexpr double kMaxPoints = 1e9;
+
+double points_of(const Reader& read, const json& value, const std::string& key) {
+  if (!value.is_number() || !(std::abs(value.get<double>()) <= kMaxPoints))
+    read.fail(key, "must be a number of points between -1e9 and 1e9");
+  return value.get<double>();
+}
+
 // The smallest power of ten that makes every weight a whole number of units.
 std::int64_t units_per_point(const std::vector<double>& points) {
   for (std::int64_t scale = 1; scale <= 1000; scale *= 10) {
@@ -209,21 +219,17 @@ ComorbidityMap ComorbidityMap::parse(std::string_view json_text, std::string_vie
     const std::string key = "weights." + name;
     if (!table.is_object()) read.fail(key, "must map category ids to points");
     std::vector<double> points(map.size(), NAN);
-    for (const auto& [id, value] : table.items()) {
-      if (!value.is_number()) read.fail(key + "." + id, "must be a number");
-      points[category(json(id), key)] = value.get<double>();
-    }
+    for (const auto& [id, value] : table.items())
+      points[category(json(id), key)] = points_of(read, value, key + "." + id);
     for (std::size_t c = 0; c < map.size(); ++c)
       if (std::isnan(points[c])) read.fail(key, "has no weight for '" + map.ids_[c] + "'");
     WeightSet set{name, {}, units_per_point(points), std::nullopt};
     if (set.units_per_point == 0) read.fail(key, "weights need more than three decimals");
     for (const double p : points)
       set.units.push_back(std::llround(p * static_cast<double>(set.units_per_point)));
-    if (doc.contains("clamp_min")) {
-      if (!doc.at("clamp_min").is_number()) read.fail("clamp_min", "must be a number");
-      set.min_units = std::llround(doc.at("clamp_min").get<double>() *
+    if (doc.contains("clamp_min"))
+      set.min_units = std::llround(points_of(read, doc.at("clamp_min"), "clamp_min") *
                                    static_cast<double>(set.units_per_point));
-    }
     map.weight_sets_.push_back(std::move(set));
   }
   if (doc.contains("hierarchy")) {

@@ -9,6 +9,7 @@
 
 #include "detail/cell_tally.hpp"
 #include "detail/id_index.hpp"
+#include "detail/json_reader.hpp"
 #include "detail/parallel.hpp"
 
 namespace socialrx {
@@ -23,8 +24,13 @@ constexpr std::array<std::string_view, 6> kSourceNames{"column",   "comorbidity"
 // log(DBL_MAX): exp of anything larger is infinite.
 constexpr double kMaxExpArgument = 709.782712893384;
 
+const detail::JsonReader& reader() {
+  static const detail::JsonReader model{"model"};
+  return model;
+}
+
 [[noreturn]] void malformed(const std::string& key, const std::string& problem) {
-  throw InputError("model", key, kNoRow, problem);
+  reader().fail(key, problem);
 }
 
 template <std::size_t N>
@@ -86,11 +92,9 @@ Feature parse_feature(const json& spec, const std::string& key) {
       if (spec.contains("deciles")) {
         const json& deciles = spec["deciles"];
         if (!deciles.is_array() || deciles.empty()) malformed(key + ".deciles", "must be a list");
-        for (const json& d : deciles) {
-          if (!d.is_number_integer() || d.get<int>() < 1 || d.get<int>() > 10)
-            malformed(key + ".deciles", "deciles are whole numbers 1-10");
-          f.deciles.push_back(d.get<std::int32_t>());
-        }
+        for (const json& d : deciles)
+          f.deciles.push_back(
+              static_cast<std::int32_t>(reader().whole(d, key + ".deciles", 1, 10)));
       }
       break;
     case FeatureSource::equals:
@@ -101,11 +105,9 @@ Feature parse_feature(const json& spec, const std::string& key) {
       const auto found = event_kind_from_name(kind);
       if (!found) malformed(key + ".kind", "unknown event kind '" + kind + "'");
       f.kind = *found;
-      const json& days = member(spec, "lookback_days", key + ".lookback_days");
-      if (!days.is_number_integer() || days.get<std::int64_t>() < 1 ||
-          days.get<std::int64_t>() > std::int64_t{100} * 366)
-        malformed(key + ".lookback_days", "must be a whole number of days, 1 or more");
-      f.lookback_days = days.get<Days>();
+      f.lookback_days =
+          static_cast<Days>(reader().whole(member(spec, "lookback_days", key + ".lookback_days"),
+                                           key + ".lookback_days", 1, std::int64_t{100} * 366));
       break;
     }
     default:
@@ -145,7 +147,7 @@ Model parse_model(std::string_view json_text) {
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // a syntax error, or a number such as 1e400
     malformed("", std::string("not valid JSON: ") + error.what());
   }
   if (!doc.is_object()) malformed("", "a model is a JSON object");

@@ -105,8 +105,12 @@ class DensePeople {
     if (ids.empty()) return true;
     const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
     min = *lo;
-    size = offset(*hi, min) + 1;
-    return size <= per_id * ids.size() + (1u << 20);
+    // The span is checked before the + 1: ids from INT64_MIN to INT64_MAX span 2^64 - 1,
+    // and one more would wrap to a size of 0.
+    const std::uint64_t span = offset(*hi, min);
+    if (span >= per_id * ids.size() + (1u << 20)) return false;
+    size = span + 1;
+    return true;
   }
   bool fill_clients(Column<std::int64_t> ids, const People& people) {
     if (!range(ids, 8, clients_min_, clients_size_)) return false;

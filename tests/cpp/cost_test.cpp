@@ -67,7 +67,8 @@ TEST(Tariff, RejectsMalformedDocumentsNamingTheKey) {
   EXPECT_EQ(
       message(
           R"({"name": "x", "price_year": "2023/24", "unit_costs": {"ae_attendance": {"pence": 1.5, "source": "s"}}})"),
-      "my.json.unit_costs.ae_attendance.pence: must be a whole number of pence");
+      "my.json.unit_costs.ae_attendance.pence: must be a whole number from 0 to "
+      "9223372036854775807, got 1.5");
   EXPECT_EQ(message(R"({"name": "x", "unit_costs": {}})"), "my.json.price_year: is required");
   EXPECT_EQ(message("{not json").rfind("my.json: malformed JSON", 0), 0u);
 }

@@ -50,9 +50,14 @@ constexpr int financial_year(Days days) {
   return static_cast<unsigned>(ymd.month()) >= 4 ? year : year - 1;
 }
 
-// A window of W months is round(W * 365.25 / 12) days: 6 -> 183, 12 -> 365.
+// A window of W months is round(W * 365.25 / 12) days: 6 -> 183, 12 -> 365. InputError when
+// the days do not fit a Days (or W is NaN).
 inline Days window_days_from_months(double months) {
-  return static_cast<Days>(std::lround(months * 365.25 / 12.0));
+  const double days = std::round(months * 365.25 / 12.0);
+  if (!(days >= std::numeric_limits<Days>::min() && days <= std::numeric_limits<Days>::max()))
+    throw InputError("window", "months", kNoRow,
+                     std::to_string(months) + " months is more days than a date can hold");
+  return static_cast<Days>(days);
 }
 
 }  // namespace socialrx

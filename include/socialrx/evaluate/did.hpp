@@ -24,7 +24,9 @@
 //
 // Bootstrap: replicate b resamples S sets with replacement from the sets counting in each
 // window, with a counter-based random stream keyed by (seed, b, window); so replicates do not
-// depend on the thread count or on how the replicates are split into batches.
+// depend on the thread count or on how the replicates are split into batches. The sets are
+// resampled (and summed) in a canonical order, ascending by their values: the order of the
+// sets, and so of the clients' rows, changes neither the estimates nor the intervals.
 #include <array>
 #include <cstdint>
 #include <optional>

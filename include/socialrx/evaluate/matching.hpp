@@ -7,10 +7,12 @@
 // Matching is on the logit (linear predictor) of the propensity score. A comparison patient
 // is within the caliper when |logit_t - logit_c| <= caliper (inclusive). Without replacement
 // the matching is greedy, clients taken in descending logit (the hardest to match first; ties
-// by row), each taking its k nearest still-available patients; with replacement every client
-// takes its k nearest, so the order does not matter. Among equally near patients the one with
-// the smaller logit (then the earlier row) is taken first. A client with fewer than k patients
-// in the caliper keeps those it has; one with none is unmatched, with the reason.
+// by the smaller id), each taking its k nearest still-available patients; with replacement
+// every client takes its k nearest, so the order does not matter. Among equally near patients
+// the one with the smaller logit, then the smaller id, is taken first. Ties break on ids, not
+// rows, so that shuffling either table never changes the matched pairs; without ids the row
+// stands in for the id. A client with fewer than k patients in the caliper keeps those it has;
+// one with none is unmatched, with the reason.
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -41,6 +43,8 @@ struct NearestNeighbourRequest {
   Column<double> control_logit;
   Column<std::int32_t> treated_stratum;  // exact matching: both given (one code a row) or neither
   Column<std::int32_t> control_stratum;
+  Column<std::int64_t> treated_id;  // person ids that break ties: both given or neither
+  Column<std::int64_t> control_id;
   std::size_t k = 1;
   double caliper = kNoCaliper;  // absolute width on the logit scale
   bool replace = false;
@@ -80,6 +84,7 @@ struct PropensityMatchRequest {
   RowMajor<double> x;  // covariates of eligible people: treated rows first
   std::size_t treated_rows = 0;
   Column<std::int32_t> stratum;  // optional exact-matching stratum per row of x
+  Column<std::int64_t> id;       // optional person id per row of x, to break ties on
   std::size_t k = 1;
   double caliper_sd = 0.2;  // in SDs of the logit; kNoCaliper for none
   bool replace = false;

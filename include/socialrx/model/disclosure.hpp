@@ -30,8 +30,11 @@ struct Disclosed {
   std::vector<Disclosure> disclosure;  // same shape
 };
 
-// counts: rows x columns, row-major, >= 0. The result is (rows + 1) x (columns + 1): the last
-// column holds the row totals, the last row the column totals, the last cell the grand total.
+// counts: rows x columns, row-major, >= 0, with a grand total that fits int64; each side at
+// most kMaxDisclosureSide (an empty table's size is not bounded by its counts). The result is
+// (rows + 1) x (columns + 1): the last column holds the row totals, the last row the column
+// totals, the last cell the grand total.
+inline constexpr std::size_t kMaxDisclosureSide = 1'000'000;
 Disclosed disclose_table(Column<std::int64_t> counts, std::size_t rows, std::size_t columns,
                          std::int64_t threshold = kDisclosureThreshold);
 

@@ -14,7 +14,10 @@
 //    "thresholds": [{"id": "poor_wellbeing", "max": 17.0}]}
 //   {"id": "ons4", "kind": "questionnaire", ..., "scoring": {"method": "per_item"},
 //    "thresholds": [{"id": "high_anxiety", "item": "anxiety", "min": 6}]}
-// Scales are whole steps min..max. A domain framework must declare the thresholds
+// Scales are whole steps min..max, at most kMaxScaleSteps of them (0..100 fits), with min and
+// max within +-kScaleBound: each domain's transition table has steps^2 cells, and a bound on
+// the steps keeps what a framework file can make the library allocate proportional to the
+// file's size. A domain framework must declare the thresholds
 // not_managing and managing on the domain rating; a questionnaire threshold applies to the
 // score, or with "item" to one item.
 #include <cstdint>
@@ -36,12 +39,16 @@ std::optional<DomainRule> domain_rule_from_name(std::string_view name);
 // sum: all items answered, summed and optionally converted; per_item: items stand alone.
 enum class Scoring : std::uint8_t { sum, per_item };
 
+inline constexpr int kMaxScaleSteps = 101;
+inline constexpr int kScaleBound = 1'000'000;
+
 struct Scale {
   int min = 0;
   int max = 0;
   std::vector<std::string> labels;  // [value - min]; empty where the step has no label
 
-  int steps() const { return max - min + 1; }
+  // In 64 bits: a hand-made Scale{INT_MIN, INT_MAX} must not wrap.
+  std::int64_t steps() const { return std::int64_t{max} - min + 1; }
   // A whole step between min and max (NaN is not).
   bool contains(double value) const;
 };
