@@ -240,15 +240,15 @@ class TableFiles:
     """The tables one command reads from files, so that an error about a row of one of them
     can name the file and the row's line in it."""
 
-    def __init__(self, date_format: str | None = None) -> None:
-        self.date_format = date_format
+    def __init__(self) -> None:
         self._paths: dict[str, Path] = {}
 
-    def read(self, path: str | None, table: str) -> pd.DataFrame | None:
-        """``table`` from ``path`` (None without a path), remembered for :meth:`locate`."""
+    def read(self, path: str | None, table: str, *, date_format: str | None = None) -> pd.DataFrame | None:
+        """``table`` from ``path`` (None without a path; see :func:`read_table`), remembered
+        for :meth:`locate`."""
         if path is None:
             return None
-        frame = read_table(path, table, date_format=self.date_format)
+        frame = read_table(path, table, date_format=date_format)
         self._paths[table] = Path(path)
         return frame
 

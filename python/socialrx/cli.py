@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ._tables import CSV_SUFFIXES, PARQUET_SUFFIXES, ROW_CONVENTION, TableFiles
 from ._version import __version__
 from .evaluation import Evaluation
@@ -102,19 +104,23 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--service-cost-pence", type=int, help="the service's cost, for the net saving")
 
 
-def evaluation_from_args(args: argparse.Namespace, files: TableFiles) -> Evaluation:
-    """The Evaluation of the tables named by ``add_table_arguments``' options, read through
-    ``files``, with the tariff of ``add_analysis_arguments``' where the command has them."""
+def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
+    """The Evaluation of the tables named by ``add_table_arguments``' options, with the tariff
+    of ``add_analysis_arguments``' where the command has them."""
     tariff = getattr(args, "tariff", None)
     # The keyword goes only where a format is named, so the evaluation's default rule holds otherwise.
     date_format = {} if args.date_format is None else {"date_format": args.date_format}
+
+    def read(table: str) -> pd.DataFrame | None:
+        return args.files.read(getattr(args, table), table, date_format=args.date_format)
+
     return Evaluation(
-        clients=files.read(args.clients, "clients"),
-        events=files.read(args.events, "events"),
-        assessments=files.read(args.assessments, "assessments"),
-        interventions=files.read(args.interventions, "interventions"),
-        feedback=files.read(args.feedback, "feedback"),
-        comparison=files.read(args.comparison, "comparison"),
+        clients=read("clients"),
+        events=read("events"),
+        assessments=read("assessments"),
+        interventions=read("interventions"),
+        feedback=read("feedback"),
+        comparison=read("comparison"),
         tariff=None if tariff is None else load_tariff(tariff, price_year=args.price_year),
         data_start=args.data_start,
         data_end=args.data_end,
@@ -123,8 +129,8 @@ def evaluation_from_args(args: argparse.Namespace, files: TableFiles) -> Evaluat
     )
 
 
-def evaluate(args: argparse.Namespace, files: TableFiles) -> None:
-    ev = evaluation_from_args(args, files)
+def evaluate(args: argparse.Namespace) -> None:
+    ev = evaluation_from_args(args)
     windows = _windows(args.windows)
     if ev.comparison is None:
         _status(f"socialrx: no --comparison pool, so every figure is a {BEFORE_AFTER}")
@@ -132,8 +138,7 @@ def evaluate(args: argparse.Namespace, files: TableFiles) -> None:
                    bootstrap=args.bootstrap, seed=args.seed), args.json)
 
 
-def demo(args: argparse.Namespace, _files: TableFiles) -> None:
-    """The synthetic service end to end (it reads no files)."""
+def demo(args: argparse.Namespace) -> None:
     data = synthetic(n_clients=args.n_clients, n_comparison=args.n_comparison, seed=args.seed,
                      true_effect=args.true_effect)
     ev = Evaluation(clients=data.clients, events=data.events, assessments=data.assessments,
@@ -169,8 +174,8 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def report_command(args: argparse.Namespace, files: TableFiles) -> None:
-    ev = evaluation_from_args(args, files)
+def report_command(args: argparse.Namespace) -> None:
+    ev = evaluation_from_args(args)
     by_period = False if args.by_period == "none" else args.by_period  # side_by_side or separate
     written = write_report(ev, args.out, windows=_windows(args.windows), by_period=by_period,
                            service_cost_pence=args.service_cost_pence, match=False if args.no_match else None,
@@ -189,11 +194,12 @@ patients: patient_id and every column the model names (e.g. age, sex,
 """
 
 
-def check(args: argparse.Namespace, files: TableFiles) -> None:
-    _emit(data_quality(evaluation_from_args(args, files)), args.json)
+def check(args: argparse.Namespace) -> None:
+    _emit(data_quality(evaluation_from_args(args)), args.json)
 
 
-def score(args: argparse.Namespace, files: TableFiles) -> None:
+def score(args: argparse.Namespace) -> None:
+    files = args.files
     scored = score_patients(files.read(args.patients, "patients"), args.model,
                             diagnoses=files.read(args.diagnoses, "diagnoses"), events=files.read(args.events, "events"),
                             as_of=args.as_of, top=args.top, threads=args.threads)
@@ -206,6 +212,8 @@ def score(args: argparse.Namespace, files: TableFiles) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="socialrx", description="Evaluate a social prescribing service.")
     parser.add_argument("--version", action="version", version=f"socialrx {__version__}")
+    # The files the command reads, kept so that an error about a row can name its file and line.
+    parser.set_defaults(files=TableFiles())
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("evaluate", help="evaluate a service from table files",
@@ -263,11 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    files = TableFiles(date_format=getattr(args, "date_format", None))
     try:
-        args.handler(args, files)
+        args.handler(args)
     except (ValueError, OSError) as error:  # bad input or an unreadable/unwritable file: no traceback
-        print(f"socialrx: {files.locate(str(error))}", file=sys.stderr)
+        print(f"socialrx: {args.files.locate(str(error))}", file=sys.stderr)
         return 2
     return 0
 
