@@ -13,7 +13,6 @@ stores it.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any
 
@@ -22,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["MIN_KEY_BYTES", "pseudonymise", "valid_nhs_number"]
+__all__ = ["MIN_KEY_BYTES", "pseudonymise", "pseudonymise_valid", "valid_nhs_number"]
 
 MIN_KEY_BYTES = 16
 _LARGEST_NUMBER = 9_999_999_999
@@ -107,15 +106,24 @@ def pseudonymise(values: Any, *, key: bytes) -> np.ndarray:
     Any value that is not a valid NHS number is a ``ValueError`` naming its row: check with
     :func:`valid_nhs_number` and drop those first.
     """
+    pseudonyms, valid = pseudonymise_valid(values, key=key)
+    if not valid.all():
+        raise ValueError(f"NHS numbers row {int(np.flatnonzero(~valid)[0])}: not a valid NHS number")
+    return pseudonyms
+
+
+def pseudonymise_valid(values: Any, *, key: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Pseudonyms of the valid NHS numbers (0 where a value is not one) and which were valid:
+    one pass for an extract that counts its invalid numbers rather than refusing them."""
     secret = _checked_key(key)
     numbers, formed = _as_numbers(values)
-    invalid = ~(formed & _check_digit_holds(numbers))
-    if invalid.any():
-        raise ValueError(f"NHS numbers row {int(np.flatnonzero(invalid)[0])}: not a valid NHS number")
-    # One digest per distinct number: a patient has many rows, and the digest is the costly part.
-    codes, distinct = pd.factorize(numbers)
-    digests = np.fromiter(
-        (int.from_bytes(hmac.digest(secret, b"%010d" % number, hashlib.sha256)[:8], "big") & _POSITIVE_INT63
-         for number in distinct.tolist()),
-        dtype=np.int64, count=len(distinct))
-    return digests[codes]
+    # Each distinct number is checked and hashed once: a patient has many rows, and the
+    # digest is the costly part.
+    codes, distinct = pd.factorize(np.where(formed, numbers, -1))
+    valid_distinct = (distinct >= 0) & _check_digit_holds(np.maximum(distinct, 0))
+    messages = np.char.zfill(distinct[valid_distinct].astype("U10"), 10).astype("S10").tolist()
+    digests = b"".join([hmac.digest(secret, message, "sha256") for message in messages])
+    first_eight = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)[:, 0] if digests else np.empty(0, ">u8")
+    pseudonyms = np.zeros(len(distinct), np.int64)
+    pseudonyms[valid_distinct] = (first_eight & _POSITIVE_INT63).astype(np.int64)
+    return pseudonyms[codes], valid_distinct[codes]

@@ -80,9 +80,12 @@ def test_pseudonyms_are_stable_for_a_key_and_differ_between_keys():
     assert other.tolist() == [expected_pseudonym(v, OTHER_KEY) for v in VALID]
 
 
-def test_an_invalid_number_is_refused_by_row():
+def test_an_invalid_number_is_refused_by_row_or_flagged():
     with pytest.raises(ValueError, match="row 1: not a valid NHS number"):
         linkage.pseudonymise(["9434765919", "9434765918"], key=KEY)
+    pseudonyms, valid = linkage.pseudonymise_valid(["9434765918", "9434765919", None], key=KEY)
+    assert valid.tolist() == [False, True, False]
+    assert pseudonyms.tolist() == [0, expected_pseudonym("9434765919", KEY), 0]
 
 
 @pytest.mark.parametrize(("key", "error"), [("a text key of enough length", TypeError), (b"short", ValueError)])

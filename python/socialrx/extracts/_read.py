@@ -92,10 +92,8 @@ def person_ids(table: pa.Table, ledger: Ledger, key: bytes | None, column: str =
         ledger.drop(missing, f"missing {column}")
         return np.asarray(pc.fill_null(values.cast(pa.int64()), 0).to_numpy())
     ledger.drop(missing, "missing NHS number")
-    valid = linkage.valid_nhs_number(values)
+    ids, valid = linkage.pseudonymise_valid(values, key=key)
     ledger.drop(~valid, "invalid NHS number")
-    ids = np.zeros(len(values), np.int64)
-    ids[valid] = linkage.pseudonymise(values.filter(pa.array(valid)), key=key)
     return ids
 
 
