@@ -227,8 +227,10 @@ def test_ambulance_outcomes_are_kept_and_every_incident_is_a_callout():
 
 def test_nhs111_calls():
     read = extracts.nhs111(pd.DataFrame({"person_id": pd.array([1, None, 3], dtype="Int64"),
-                                         "call_date": ["2024-01-01", "2024-01-02", ""]}))
+                                         "call_date": ["2024-01-01", "2024-01-02", ""],
+                                         "outcome": ["See and Convey"] * 3}))  # no ambulance outcome for a call
     assert events_by_kind(read) == {"nhs111_call": 1}
+    assert read.events.columns.tolist() == ["person_id", "date", "kind", "count"]
     assert account(read) == {("dropped", "missing person_id"): 1, ("dropped", "missing call_date"): 1,
                              ("mapped", "nhs111_call"): 1}
 

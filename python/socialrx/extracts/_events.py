@@ -85,16 +85,18 @@ def gp_appointments(appointments: Source, *, columns: dict[str, str] | None = No
 
 
 def _one_kind(source: Source, extract: str, date_column: str, kind: str, columns: dict[str, str] | None,
-              date_format: str | None, pseudonymise_key: bytes | None, code_map: Any = None) -> Extract:
-    """An extract whose every linkable, dated row is one event of ``kind``; an ``outcome``
-    column, where the extract has one, is kept beside the events through its code map."""
+              date_format: str | None, pseudonymise_key: bytes | None, outcome_map: str | None = None,
+              code_map: Any = None) -> Extract:
+    """An extract whose every linkable, dated row is one event of ``kind``; with an
+    ``outcome_map``, the extract's ``outcome`` column (where it has one) is kept beside the
+    events through that map."""
     table, ledger = open_extract(source, extract, columns, ["person_id", date_column], coded=["outcome"])
     person, day_numbers = person_days(table, ledger, pseudonymise_key, date_column, date_format)
     mapped = ledger.map(ledger.undecided(), kind)
     beside = {}
     maps = {}
-    if "outcome" in table.column_names:
-        maps = chosen_maps(extract, {"outcome": shipped_map("ambulance_outcome")}, code_map)
+    if outcome_map is not None and "outcome" in table.column_names:
+        maps = chosen_maps(extract, {"outcome": shipped_map(outcome_map)}, code_map)
         beside["outcome"] = code_labels(table, ledger, maps["outcome"], mapped)
     events = events_frame(person[mapped], day_numbers[mapped],
                           np.full(int(mapped.sum()), EVENT_KINDS.index(kind), np.int8), beside=beside)
@@ -111,7 +113,7 @@ def ambulance(incidents: Source, *, columns: dict[str, str] | None = None, date_
     code counted in ``unknown_codes``. Every incident is a call-out, whatever its outcome.
     """
     return _one_kind(incidents, "ambulance", "incident_date", "ambulance_callout", columns, date_format,
-                     pseudonymise_key, code_map)
+                     pseudonymise_key, "ambulance_outcome", code_map)
 
 
 def nhs111(calls: Source, *, columns: dict[str, str] | None = None, date_format: str | None = None,
