@@ -44,6 +44,7 @@ events (one row per use of a health service)
   kind             ae_attendance, emergency_admission, elective_admission, bed_days,
                    gp_surgery, gp_telephone, gp_home_visit, ambulance_callout,
                    nhs111_call, outpatient
+  count            optional: the uses the row stands for (default 1), e.g. a spell's bed days
 
 assessments (optional; one rating of one item at one time point)
   client_id, date, timepoint (baseline/review/final), instrument (dudley7, swemwbs,
@@ -108,8 +109,6 @@ def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
     """The Evaluation of the tables named by ``add_table_arguments``' options, with the tariff
     of ``add_analysis_arguments``' where the command has them."""
     tariff = getattr(args, "tariff", None)
-    # The keyword goes only where a format is named, so the evaluation's default rule holds otherwise.
-    date_format = {} if args.date_format is None else {"date_format": args.date_format}
 
     def read(table: str) -> pd.DataFrame | None:
         return args.files.read(getattr(args, table), table, date_format=args.date_format)
@@ -124,8 +123,8 @@ def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
         tariff=None if tariff is None else load_tariff(tariff, price_year=args.price_year),
         data_start=args.data_start,
         data_end=args.data_end,
+        date_format=args.date_format,
         threads=args.threads,
-        **date_format,
     )
 
 

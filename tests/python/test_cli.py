@@ -412,3 +412,11 @@ def test_tables_are_read_typed_and_events_only_in_the_columns_used(tmp_path):
     # With a format named, every date column stays text.
     assert list(read_table(tmp_path / "events.csv", "events", date_format="%d/%m/%Y")["date"]) == [
         "2021-12-01", "2022-02-01"]
+
+
+def test_a_data_range_in_another_format_needs_date_format(files, capsys):
+    """01/04/2020 is refused without a format, never read as 4 January."""
+    assert main(["evaluate", "--clients", str(files / "clients.csv"), "--events", str(files / "events.csv"),
+                 "--data-start", "01/04/2020"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("socialrx: data_start: '01/04/2020' is not a date") and len(err.splitlines()) == 1

@@ -14,9 +14,10 @@ PACKAGE = Path(socialrx.__file__).parent
 LAYERS = (
     {"_version", "_core", "_optional"},
     {"_columns", "_codes", "_measures", "tariff", "linkage", "extracts", "extracts._apc", "extracts._events",
-     "extracts._extract", "extracts._ledger", "extracts._read", "extracts._records"},
+     "extracts._extract", "extracts._ledger", "extracts._read", "extracts._records", "_tables"},
     {"disclosure", "outcomes", "support", "synthetic", "did", "matching", "evaluation", "summary",
-     "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring"},
+     "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring",
+     "quality"},
     {"_plots", "cli", "__main__", "report", "report._html", "report._comparison", "report._published",
      "report._summary", "report._reach", "report._referred", "report._support", "report._feedback", "report._outcomes",
      "report._wellbeing", "report._utilisation", "report._did", "report._cost", "report._net", "report._methods",
