@@ -268,6 +268,9 @@ def test_non_iso_dates_need_a_date_format():
         extracts.gp_appointments(late)
     with pytest.raises(ValueError, match=r"appointment_date row 0: '02/01/2024' does not match date_format='%Y%m%d'"):
         extracts.gp_appointments(appointments(), date_format="%Y%m%d")
+    blank = extracts.nhs111(pd.DataFrame({"person_id": [1, 2], "call_date": ["02/01/2024", "  "]}),
+                            date_format="%d/%m/%Y")
+    assert account(blank) == {("dropped", "missing call_date"): 1, ("mapped", "nhs111_call"): 1}
 
 
 def test_dates_as_datetimes_whole_numbers_and_out_of_range():

@@ -112,7 +112,7 @@ def days(table: pa.Table, extract: str, column: str, date_format: str | None) ->
     if pa.types.is_integer(values.type) and date_format is not None:
         values = values.cast(pa.string())
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        values = _parsed(_blank_as_missing(values), extract, column, date_format)
+        values = _parsed(values, extract, column, date_format)
     elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
         values = pc.local_timestamp(values)  # the day where the time was recorded
     elif not (pa.types.is_timestamp(values.type) or pa.types.is_date(values.type)):
@@ -128,14 +128,22 @@ def _blank_as_missing(values: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _parsed(text: pa.ChunkedArray, extract: str, column: str, date_format: str | None) -> pa.ChunkedArray:
+    """Text dates as timestamps; blank text is a missing date. Blanks are looked for only when
+    a first try fails, so a clean column is read in one pass."""
     if date_format is not None:
         parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
         unread = pc.and_(parsed.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
+        if unread.any():
+            unread &= _blank_as_missing(text).is_valid().to_numpy(zero_copy_only=False)
         if unread.any():
             row = int(np.flatnonzero(unread)[0])
             raise ValueError(f"{extract}.{column} row {row}: {text[row].as_py()!r} does not match "
                              f"date_format={date_format!r}")
         return parsed
+    try:
+        return text.cast(pa.timestamp("s"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        text = _blank_as_missing(text)
     try:
         return text.cast(pa.timestamp("s"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
