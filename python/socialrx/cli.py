@@ -24,11 +24,12 @@ from .tariff import load_tariff
 
 FILE_FORMATS = f"""\
 Tables are CSV ({', '.join(CSV_SUFFIXES)}: one header row, an empty cell is a missing value)
-or Parquet ({', '.join(PARQUET_SUFFIXES)}) files, told apart by their names. Dates are ISO
-(YYYY-MM-DD) unless --date-format names another format, e.g. %d/%m/%Y.
+or Parquet ({', '.join(PARQUET_SUFFIXES)}) files, told apart by their names.
 {textwrap.fill(ROW_CONVENTION + " An error about a row names its file and line.", 90)}
 """
-TABLE_FILES = FILE_FORMATS + """
+TABLE_FILES = FILE_FORMATS + """\
+Dates are ISO (YYYY-MM-DD) unless --date-format names another format, e.g. %d/%m/%Y.
+
 clients (one row per referred person)
   client_id        whole number, unique
   referral_date    date referred
@@ -155,7 +156,7 @@ def demo(args: argparse.Namespace) -> None:
 
 
 def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """``socialrx report``: the CSV files in, the HTML report out."""
+    """``socialrx report``: the table files in, the HTML report out."""
     parser = subparsers.add_parser(
         "report", help="write the evaluation report (one HTML file) from table files",
         description="Evaluate a service from table files and write the report: one self-contained HTML file.",
