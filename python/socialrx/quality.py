@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,32 +97,33 @@ class DataQuality:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
+    def _title(self) -> str:
+        return f"Data quality (data {self.data_start or '?'} to {self.data_end or '?'})"
+
+    def _sections(self) -> Iterator[tuple[str, int, pd.DataFrame, list[str]]]:
+        """Per table: its name, its rows, its columns as text cells and its checks in words."""
+        for name, columns in self.table.groupby("table", sort=False):
+            checks = self.checks[self.checks["table"] == name]
+            said = [f"{readable(row.check)}: {row.count:,} of {row.of:,}" for row in checks.itertuples()]
+            yield str(name), int(columns["rows"].iloc[0]), _shown_columns(columns), said
+
     def summary(self) -> str:
         """The profile as text: each table's columns, then its checks."""
-        lines = [f"Data quality (data {self.data_start or '?'} to {self.data_end or '?'})"]
-        for name, columns in self.table.groupby("table", sort=False):
-            lines.append(f"{name}: {int(columns['rows'].iloc[0]):,} rows")
-            shown = _shown_columns(columns)
-            lines += ["  " + line for line in shown.to_string(index=False).splitlines()]
-            lines += [f"  {readable(row.check)}: {row.count:,} of {row.of:,}"
-                      for row in self.checks[self.checks["table"] == name].itertuples()]
+        lines = [self._title()]
+        for name, rows, columns, checks in self._sections():
+            lines.append(f"{name}: {rows:,} rows")
+            lines += ["  " + line for line in [*columns.to_string(index=False).splitlines(), *checks]]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        parts = [f"<h4>Data quality (data {html.escape(self.data_start or '?')} to "
-                 f"{html.escape(self.data_end or '?')})</h4>"]
-        for name, columns in self.table.groupby("table", sort=False):
-            checks = self.checks[self.checks["table"] == name]
-            items = "".join(f"<li>{html.escape(readable(row.check))}: {row.count:,} of {row.of:,}</li>"
-                            for row in checks.itertuples())
-            parts.append(f"<h5>{html.escape(str(name))}: {int(columns['rows'].iloc[0]):,} rows</h5>"
-                         f"{_shown_columns(columns).to_html(index=False)}<ul>{items}</ul>")
+        parts = [f"<h4>{html.escape(self._title())}</h4>"]
+        for name, rows, columns, checks in self._sections():
+            items = "".join(f"<li>{html.escape(check)}</li>" for check in checks)
+            parts.append(f"<h5>{html.escape(name)}: {rows:,} rows</h5>{columns.to_html(index=False)}<ul>{items}</ul>")
         return "".join(parts)
 
     def __repr__(self) -> str:
-        tables = ", ".join(f"{name} {int(rows.iloc[0]):,} rows"
-                           for name, rows in self.table.groupby("table", sort=False)["rows"])
-        return f"DataQuality({tables})"
+        return f"DataQuality({', '.join(f'{name} {rows:,} rows' for name, rows, _, _ in self._sections())})"
 
 
 def _plain(value: Any) -> Any:
@@ -130,8 +132,8 @@ def _plain(value: Any) -> Any:
 
 def _shown_columns(columns: pd.DataFrame) -> pd.DataFrame:
     """One table's column rows as text cells, blank where a measure does not apply."""
-    shown = columns.drop(columns=["table", "rows"]).astype(object)
-    return shown.where(columns.drop(columns=["table", "rows"]).notna(), "")
+    measures = columns.drop(columns=["table", "rows"])
+    return measures.astype(object).where(measures.notna(), "")
 
 
 def data_quality(ev: Evaluation) -> DataQuality:
