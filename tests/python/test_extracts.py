@@ -260,14 +260,17 @@ def test_a_parquet_path_an_arrow_table_and_a_csv_path_read_alike(tmp_path):
 
 
 def test_non_iso_dates_need_a_date_format():
-    with pytest.raises(ValueError, match=r"gp_appointments\.appointment_date row 0: '02/01/2024' is not an ISO date"
-                                         r".*date_format="):
+    with pytest.raises(ValueError, match=r"gp_appointments\.appointment_date row 0: '02/01/2024' is not a date in "
+                                         r"ISO 8601 .*date_format"):
         extracts.gp_appointments(appointments())
     late = appointments(appointment_date=["2024-01-02"] * 7 + ["2024-13-02"])
     with pytest.raises(ValueError, match=r"appointment_date row 7: '2024-13-02'"):
         extracts.gp_appointments(late)
-    with pytest.raises(ValueError, match=r"appointment_date row 0: '02/01/2024' does not match date_format='%Y%m%d'"):
+    with pytest.raises(ValueError, match=r"appointment_date row 0: '02/01/2024' is not a date in the format '%Y%m%d'"):
         extracts.gp_appointments(appointments(), date_format="%Y%m%d")
+    # by the package's one rule, ISO text is read whatever the format named
+    mixed = appointments(appointment_date=["02/01/2024"] * 7 + ["2024-01-02"])
+    assert (extracts.gp_appointments(mixed, date_format="%d/%m/%Y").events["date"] == pd.Timestamp("2024-01-02")).all()
     blank = extracts.nhs111(pd.DataFrame({"person_id": [1, 2], "call_date": ["02/01/2024", "  "]}),
                             date_format="%d/%m/%Y")
     assert account(blank) == {("dropped", "missing call_date"): 1, ("mapped", "nhs111_call"): 1}
@@ -275,11 +278,13 @@ def test_non_iso_dates_need_a_date_format():
 
 def test_dates_as_datetimes_whole_numbers_and_out_of_range():
     calls = pd.DataFrame({"person_id": [1, 2], "call_date": [20240101, 20240102]})
-    with pytest.raises(ValueError, match=r"nhs111\.call_date: expected dates, got int64; .*date_format='%Y%m%d'"):
+    with pytest.raises(ValueError, match=r"nhs111\.call_date row 0: 20240101 is a number, not a date; .*'%Y%m%d'"):
         extracts.nhs111(calls)
     read = extracts.nhs111(calls, date_format="%Y%m%d")
     assert read.events["date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
-    with pytest.raises(ValueError, match=r"nhs111\.call_date row 1: .*outside 1900-2100"):
+    excel = extracts.nhs111(calls.assign(call_date=[45292, 45293]), date_format="excel")  # Excel serial days
+    assert excel.events["date"].tolist() == read.events["date"].tolist()
+    with pytest.raises(ValueError, match=r"call_date row 1: .*outside the dates read, 1900-01-01\.\.2100-12-31"):
         extracts.nhs111(calls.assign(call_date=["2024-01-01", "1850-01-01"]))
 
 

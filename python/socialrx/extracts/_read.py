@@ -20,15 +20,13 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from .. import linkage
-from .._columns import NO_DATE
+from .._columns import NO_DATE, as_days
 from ._ledger import Ledger
 
 Source = Union[pd.DataFrame, pa.Table, str, "os.PathLike[str]"]
 # A user's code map: code -> target (None excludes the code), or a JSON file like the shipped ones.
 CodeMapSource = Union[Mapping[str, Optional[str]], str, "os.PathLike[str]", None]
 
-_FIRST_DAY = -25567  # 1900-01-01: dates outside 1900-2100 are refused
-_LAST_DAY = 47482  # 2099-12-31
 _SECONDS_PER_DAY = 86_400
 
 
@@ -99,78 +97,37 @@ def person_ids(table: pa.Table, ledger: Ledger, key: bytes | None, column: str =
 
 # ------------------------------------------------------------------------- dates
 def days(table: pa.Table, extract: str, column: str, date_format: str | None) -> np.ndarray:
-    """A date column as int32 days since 1970-01-01, ``NO_DATE`` where missing.
+    """A date column as int32 days since 1970-01-01, ``NO_DATE`` where missing, by the package's
+    one date rule (:func:`socialrx._columns.as_days`): dates and datetimes as they are, text ISO
+    8601 unless ``date_format`` names its format, numbers only with ``date_format="%Y%m%d"`` or
+    ``"excel"``, 1900-2100; anything else a ValueError naming extract, column and row.
 
-    Arrow dates and timestamps are taken as they are (the day of a time). Text must be ISO 8601
-    (YYYY-MM-DD, optionally with a time) unless ``date_format`` (strftime, e.g. ``%d/%m/%Y``)
-    names its format; whole numbers (YYYYMMDD) need ``date_format="%Y%m%d"``. Anything else,
-    and dates outside 1900-2100, are a ValueError naming extract, column and row.
+    Text is parsed by Arrow first (one vectorised pass); only a column Arrow cannot read whole
+    (blanks, a mix of formats, an error to report) goes to the rule's own reading.
     """
     values = table[column]
     if pa.types.is_dictionary(values.type):  # a categorical of dates: read its values
         values = values.cast(values.type.value_type)
-    if pa.types.is_integer(values.type) and date_format is not None:
-        values = values.cast(pa.string())
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        values = _parsed(values, extract, column, date_format)
-    elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
-        values = pc.local_timestamp(values)  # the day where the time was recorded
-    elif not (pa.types.is_timestamp(values.type) or pa.types.is_date(values.type)):
-        hint = "; name their format with date_format='%Y%m%d'" if pa.types.is_integer(values.type) else ""
-        raise ValueError(f"{extract}.{column}: expected dates, got {values.type}{hint}")
-    day_numbers = pc.fill_null(values.cast(pa.date32()).cast(pa.int32()), NO_DATE).to_numpy()
-    _check_range(day_numbers, table[column], extract, column)
-    return np.asarray(day_numbers, dtype=np.int32)
+        parsed = _parsed_by_arrow(values, date_format)
+        series = values.to_pandas() if parsed is None else pd.Series(parsed.to_numpy())
+    elif pa.types.is_date(values.type):
+        series = values.to_pandas(date_as_object=False)
+    else:
+        series = values.to_pandas()
+    return as_days(series, extract, column, required=False, date_format=date_format)
 
 
-def _blank_as_missing(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.if_else(pc.equal(pc.utf8_trim_whitespace(values), ""), pa.scalar(None, values.type), values)
-
-
-def _parsed(text: pa.ChunkedArray, extract: str, column: str, date_format: str | None) -> pa.ChunkedArray:
-    """Text dates as timestamps; blank text is a missing date. Blanks are looked for only when
-    a first try fails, so a clean column is read in one pass."""
+def _parsed_by_arrow(text: pa.ChunkedArray, date_format: str | None) -> pa.ChunkedArray | None:
+    """Text dates as timestamps when Arrow reads every one of them by ``date_format`` (or as ISO
+    without one); None otherwise."""
     if date_format is not None:
         parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
-        unread = pc.and_(parsed.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
-        if unread.any():
-            unread &= _blank_as_missing(text).is_valid().to_numpy(zero_copy_only=False)
-        if unread.any():
-            row = int(np.flatnonzero(unread)[0])
-            raise ValueError(f"{extract}.{column} row {row}: {text[row].as_py()!r} does not match "
-                             f"date_format={date_format!r}")
-        return parsed
+        return parsed if parsed.null_count == text.null_count else None
     try:
         return text.cast(pa.timestamp("s"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        text = _blank_as_missing(text)
-    try:
-        return text.cast(pa.timestamp("s"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        row = _first_unreadable(text)
-        raise ValueError(f"{extract}.{column} row {row}: {text[row].as_py()!r} is not an ISO date (YYYY-MM-DD); "
-                         "name its format with date_format= (e.g. date_format='%d/%m/%Y')") from None
-
-
-def _first_unreadable(text: pa.ChunkedArray) -> int:
-    """The first row ISO casting refuses, by halving: about 2n values cast, all vectorised."""
-    low, high = 0, len(text)  # the first bad row is in [low, high)
-    while high - low > 1:
-        middle = (low + high) // 2
-        try:
-            text.slice(low, middle - low).cast(pa.timestamp("s"))
-            low = middle
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            high = middle
-    return low
-
-
-def _check_range(day_numbers: np.ndarray, original: pa.ChunkedArray, extract: str, column: str) -> None:
-    present = day_numbers != NO_DATE
-    outside = present & ((day_numbers < _FIRST_DAY) | (day_numbers > _LAST_DAY))
-    if outside.any():
-        row = int(np.flatnonzero(outside)[0])
-        raise ValueError(f"{extract}.{column} row {row}: {original[row].as_py()!r} is outside 1900-2100")
+        return None
 
 
 def as_datetimes(day_numbers: np.ndarray) -> np.ndarray:
