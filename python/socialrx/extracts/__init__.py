@@ -6,8 +6,9 @@ name"}`` renames yours. It returns an :class:`Extract` whose ``account`` says wh
 every row read: mapped (to an event kind or a table), merged into another row, or dropped by a
 reason; the rows add up to the rows read.
 
-Dates are ISO 8601 text, Arrow/pandas dates or datetimes; any other text needs
-``date_format=`` (strftime, such as ``%d/%m/%Y``), and a date that does not read is a
+Dates follow the package's one rule: Arrow/pandas dates and datetimes as they are, ISO 8601
+text, any other text by ``date_format=`` (strftime, such as ``%d/%m/%Y``), whole numbers only
+with ``date_format="%Y%m%d"`` or ``"excel"``, 1900-2100; a date that does not read is a
 ValueError naming the extract, the column and the row.
 
 With ``pseudonymise_key=`` (bytes, kept nowhere) ``person_id`` holds NHS numbers: they are
