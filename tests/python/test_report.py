@@ -187,7 +187,22 @@ def test_matched_comparison_beside_the_naive(report):
     assert "Who was matched" in text and "Balance of the matched groups" in text
     page = _parse(report)
     figures = {image["data-figure"] for image in page.images}
-    assert {"did_pct", "balance", "cost_by_kind", "cost_by_practice"} <= figures
+    assert {"did_pct", "balance", "cost_by_kind"} <= figures
+
+
+def test_cost_by_practice_shows_practices_whose_counts_are_published(service, tmp_path):
+    """The fixture's 43 practices of about 14 clients each have their clients in the window 1 to 4
+    fewer than those connected, so disclosure control hides them and the figure has nothing to
+    show; with the clients in four practices it shows each."""
+    clients = service.clients.copy()
+    codes = sorted(clients["practice"].astype(str).unique())
+    clients["practice"] = clients["practice"].astype(str).map({c: f"PRACTICE{i % 4}" for i, c in enumerate(codes)})
+    ev = socialrx.Evaluation(clients=clients, events=service.events, assessments=service.assessments,
+                             interventions=service.interventions, feedback=service.feedback,
+                             comparison=service.comparison, tariff="example", data_start=service.data_start,
+                             data_end=service.data_end)
+    page = _parse(write_report(ev, tmp_path / "practices.html", match=False))
+    assert "cost_by_practice" in {image["data-figure"] for image in page.images}
 
 
 def test_without_a_comparison_the_did_section_says_so(service, tmp_path):
