@@ -1,8 +1,8 @@
 """Codes as NHS data carries them, normalised one way, with a count of the values changed.
 
 * ODS codes (GP practices, ``P81001``): stripped and upper-cased.
-* Sex: NHS Data Dictionary codes 1 male, 2 female, 9 not specified, 0 not known, and those
-  words (``m``/``f``, ``indeterminate``, ``unknown`` too), to the words.
+* Sex: NHS Data Dictionary codes 1 male, 2 female, 9 not specified (indeterminate), 0 or X not
+  known, and those words (``m``/``f``, ``unknown`` too), to the words.
 * SNOMED CT concept ids: digit strings or integers, exactly, as int64 (6 to 18 digits).
 
 Each normaliser works on the distinct values of a column, not on every row, and returns a
@@ -22,8 +22,8 @@ SEXES: tuple[str, ...] = ("male", "female", "not specified", "not known")
 _SEX_SPELLINGS = {
     "male": ("1", "m", "male"),
     "female": ("2", "f", "female"),
-    "not specified": ("9", "not specified", "indeterminate", "x"),
-    "not known": ("0", "not known", "unknown", "u"),
+    "not specified": ("9", "not specified", "indeterminate"),
+    "not known": ("0", "x", "not known", "unknown", "u"),  # X: not known in the stated gender codes
 }
 _SEX = {spelling: sex for sex, spellings in _SEX_SPELLINGS.items() for spelling in spellings}
 _SNOMED_DIGITS = (6, 18)

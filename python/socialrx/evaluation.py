@@ -24,10 +24,12 @@ from ._columns import (
     as_ticks,
     check_tick_range,
     client_columns,
+    decoded,
     exact_integers,
     financial_year_labels,
     normalised_labels,
     require_columns,
+    shown,
 )
 from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, per_client, percent_change, period_of_clients
 from .matching import Match, match
@@ -150,7 +152,8 @@ class Evaluation:
 
     @staticmethod
     def _check_status(status: pd.Series, index_date: np.ndarray) -> None:
-        connected = (normalised_labels(status) == "connected").fillna(False).to_numpy(dtype=bool)
+        labels = normalised_labels(decoded(status, "clients", "status"))
+        connected = (labels == "connected").fillna(False).to_numpy(dtype=bool)
         has_index = index_date != NO_DATE
         mismatch = connected != has_index
         if mismatch.any():
@@ -627,7 +630,7 @@ def _event_counts(values: pd.Series) -> np.ndarray:
     bad = missing | (counts < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"events.count row {row}: {values.iloc[row]!r} is not a count (a whole number >= 0)")
+        raise ValueError(f"events.count row {row}: {shown(values.iloc[row])} is not a count (a whole number >= 0)")
     return counts
 
 

@@ -50,6 +50,7 @@ from ._columns import (
     as_frame,
     as_ids,
     client_columns,
+    decoded,
     exact_integers,
     financial_year_labels,
     normalised_labels,
@@ -304,7 +305,7 @@ def phb_breaches(interventions: object, clients: object, cap_pence: int = PHB_CA
 # ------------------------------------------------------------------------------- feedback
 def _answers(values: pd.Series, column: str, parse: dict[str, int]) -> np.ndarray:
     """Answers as codes: labels through ``parse`` (case and spaces ignored), empty as not answered."""
-    text = normalised_labels(values)
+    text = normalised_labels(decoded(values, "feedback", column))
     codes = text.map(parse)
     unknown = text.notna().to_numpy() & codes.isna().to_numpy()
     if unknown.any():

@@ -190,3 +190,9 @@ def test_a_negative_or_fractional_count_is_an_error_naming_the_row(count: float)
 def test_labels_that_are_not_utf8_are_errors_naming_table_column_and_row() -> None:
     with pytest.raises(ValueError, match=r"clients\.practice row 1: b'\\xa3HQ' is not UTF-8 text"):
         socialrx.Evaluation(clients=clients(practice=pd.Series([b"P81001", b"\xa3HQ"], dtype=object)))
+
+
+def test_answers_that_are_not_utf8_are_errors_naming_table_column_and_row() -> None:
+    feedback = pd.DataFrame({"stars": [5, 4], "impact": [b"some", b"\xe9norme"], "connected_to_services": ["yes"] * 2})
+    with pytest.raises(ValueError, match=r"feedback\.impact row 1: .* is not UTF-8 text"):
+        socialrx.feedback_summary(feedback)
