@@ -38,7 +38,7 @@ FEEDBACK_LABELS = {
 }
 
 
-SUPPRESSION_NOTE = ("* suppressed: a count of 1 to 4, or a cell hidden so that a total cannot reveal one. "
+SUPPRESSION_NOTE = ("* suppressed: a count of 1 to 4, or a count hidden so that the others cannot reveal one. "
                     "Percentages and rates are shown only where the counts behind them are published.")
 
 

@@ -28,11 +28,13 @@ WINDOW_RULE = (
     "clients who never connected have no index date and are not in the utilisation figures. % change = "
     "(after − before) / before, undefined where before is 0.")
 DISCLOSURE_RULE = (
-    "Every published count of people or events is disclosure-controlled: counts of 1 to 4 are suppressed "
-    "(shown as *), and further cells are suppressed so that no suppressed count can be recovered from a "
-    "row or column total. Percentages, rates and money derived from counts are shown only where the counts "
-    "behind them are published. Suppression is applied table by table; differencing between separate tables "
-    "(e.g. two breakdowns of the same people) is not checked, so review the report before publishing it "
+    "Every published count of people or events is disclosure-controlled over the whole report: counts of 1 to 4 "
+    "are suppressed (shown as *), and further cells are suppressed, chosen over every table at once, so that no "
+    "suppressed count can be worked out, or narrowed to 1 to 4, from the row and column totals, from the same "
+    "count in another table, or from the difference between two published counts (such as clients connected "
+    "and clients in a window). Counts of practices are not counts of people and are shown. Percentages, rates "
+    "and money derived from counts are shown only where the counts behind them are published. Figures that "
+    "are not counts (means, money, rates) are not part of the check: review the report before publishing it "
     "beyond the commissioner.")
 CAVEATS = (
     "<ul>"
