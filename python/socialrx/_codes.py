@@ -29,21 +29,26 @@ _SEX = {spelling: sex for sex, spellings in _SEX_SPELLINGS.items() for spelling 
 _SNOMED_DIGITS = (6, 18)
 
 
-def _recoded(values: pd.Series, table: str, column: str,
-             normalise: Callable[[pd.Series], pd.Series]) -> tuple[pd.Series, int]:
+def _recoded(values: pd.Series, table: str, column: str, normalise: Callable[[str], str | None],
+             expected: str) -> tuple[pd.Series, int]:
     """``values`` with each distinct label put through ``normalise`` (labels that become equal
-    merged; missing stays missing), as a categorical, with the number of rows changed."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
+    merged; missing stays missing), as a categorical, with the number of rows changed. A label
+    ``normalise`` cannot read (None) is an error naming its first row and what was ``expected``."""
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    if categorical:
         codes, labels = values.array.codes, values.cat.categories
     else:
         codes, labels = pd.factorize(decoded(values, table, column))
-    given = pd.Series(labels).astype("string")
-    normalised = normalise(given)
-    relabelled = (normalised != given).fillna(False).to_numpy(dtype=bool)
-    if not relabelled.any() and isinstance(values.dtype, pd.CategoricalDtype):
+    given = [str(label) for label in labels]
+    normalised = [normalise(label) for label in given]  # one per distinct label, not per row
+    if None in normalised:
+        row = int(np.flatnonzero(codes == normalised.index(None))[0])
+        raise ValueError(f"{table}.{column} row {row}: {shown(values.iloc[row])} is not {expected}")
+    relabelled = np.array([new != old for new, old in zip(normalised, given)], bool)
+    if categorical and not relabelled.any():
         return values, 0  # already normal: the column as it is
-    merged, categories = pd.factorize(normalised)
-    changed = int(np.bincount(codes[codes >= 0], minlength=len(labels))[relabelled].sum())
+    merged, categories = pd.factorize(pd.Series(normalised, dtype="string"))
+    changed = int(np.bincount(codes[codes >= 0], minlength=len(given))[relabelled].sum()) if len(given) else 0
     recoded = np.where(codes >= 0, merged[codes], -1)
     return pd.Series(pd.Categorical.from_codes(recoded, categories=categories), index=values.index,
                      name=values.name), changed
@@ -51,24 +56,14 @@ def _recoded(values: pd.Series, table: str, column: str,
 
 def practice_codes(values: pd.Series, table: str, column: str = "practice") -> tuple[pd.Series, int]:
     """ODS practice codes stripped and upper-cased ("p81001 " is P81001), with the rows changed."""
-    return _recoded(values, table, column, lambda codes: codes.str.strip().str.upper())
+    return _recoded(values, table, column, lambda code: code.strip().upper(), "an ODS code")
 
 
 def sexes(values: pd.Series, table: str, column: str = "sex") -> tuple[pd.Series, int]:
     """Sex as one of ``SEXES`` from NHS Data Dictionary codes or words, with the rows changed;
     anything else is an error naming the row."""
-    def normalise(labels: pd.Series) -> pd.Series:
-        spelled = labels.str.strip().str.lower()
-        words = spelled.map(_SEX)
-        unknown = spelled.notna().to_numpy() & words.isna().to_numpy()
-        if unknown.any():
-            label = labels.iloc[int(np.flatnonzero(unknown)[0])]
-            row = int(np.flatnonzero((values.astype("string") == label).fillna(False).to_numpy())[0])
-            raise ValueError(f"{table}.{column} row {row}: {shown(values.iloc[row])} is not a sex (NHS Data "
-                             f"Dictionary 1 male, 2 female, 9 not specified, 0 not known, or those words)")
-        return words.astype("string")
-
-    return _recoded(values, table, column, normalise)
+    return _recoded(values, table, column, lambda label: _SEX.get(label.strip().lower()),
+                    "a sex (NHS Data Dictionary 1 male, 2 female, 9 not specified, 0 not known, or those words)")
 
 
 def snomed_ids(values: pd.Series, table: str, column: str) -> np.ndarray:

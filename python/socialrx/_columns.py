@@ -135,6 +135,8 @@ def _text_integers(values: pd.Series, fail: Callable[[int, str], ValueError]) ->
 def as_ids(values: pd.Series, table: str, column: str) -> np.ndarray:
     """Whole-number ids as int64, exactly; missing, true/false, fractional and out-of-range
     ids are errors naming ``table.column`` and the row."""
+    if values.dtype.kind == "i" and isinstance(values.dtype, np.dtype):  # the usual case, without a copy
+        return np.ascontiguousarray(values.to_numpy(), dtype=np.int64)
     ids, missing = exact_integers(values, table, column, "id")
     if missing.any():
         raise ValueError(f"{table}.{column} row {_first_row(missing)}: missing id")

@@ -196,3 +196,16 @@ def test_answers_that_are_not_utf8_are_errors_naming_table_column_and_row() -> N
     feedback = pd.DataFrame({"stars": [5, 4], "impact": [b"some", b"\xe9norme"], "connected_to_services": ["yes"] * 2})
     with pytest.raises(ValueError, match=r"feedback\.impact row 1: .* is not UTF-8 text"):
         socialrx.feedback_summary(feedback)
+
+
+def test_the_date_format_reads_every_table_of_the_evaluation() -> None:
+    uk_clients = clients()
+    uk_clients["referral_date"] = ["01/03/2022", "20/05/2022"]
+    uk_clients["index_date"] = ["10/03/2022", "01/06/2022"]
+    given = interventions(cost_pence=[100, 200])
+    given["date"] = ["20/03/2022", "10/06/2022"]
+    with pytest.raises(ValueError, match=r"clients\.referral_date row 0: '01/03/2022' is not a date"):
+        socialrx.Evaluation(clients=uk_clients, interventions=given)
+    ev = socialrx.Evaluation(clients=uk_clients, interventions=given, date_format="%d/%m/%Y")
+    assert list(ev.client_columns["index_date"]) == [day("2022-03-10"), day("2022-06-01")]
+    assert ev.spend().set_index("kind").loc["personal_health_budget", "pence"] == 300
