@@ -217,8 +217,9 @@ class Evaluation:
 
     @property
     def event_columns(self) -> dict[str, np.ndarray] | None:
-        """The events' checked ``person_id``, ``date`` (int32 days) and ``kind`` codes; None
-        without an events table."""
+        """The events' checked ``person_id``, ``date`` (int32 days) and ``kind`` codes, one row per
+        counted use (a row of ``count`` 3 three times, of count 0 not at all), as every engine
+        takes them; None without an events table."""
         return self._event_columns
 
     @property
