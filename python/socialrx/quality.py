@@ -49,7 +49,8 @@ KNOWN_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("feedback", "impact"): tuple(_core.IMPACTS),
 }
 _SHOWN_UNKNOWN = 5  # distinct unknown codes named per column; the count covers them all
-COLUMNS = ("table", "column", "rows", "missing", "unknown", "unknown_codes", "repeated", "first", "last")
+COLUMNS = ("table", "column", "rows", "missing", "unknown", "unknown_codes", "normalised", "repeated", "first",
+           "last")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class DataQuality:
     Attributes:
         table: one row per table and column: ``rows``, ``missing`` (empty cells), ``unknown``
             (rows whose code socialrx does not know; <NA> for a column without a code list) and
-            up to five of those codes in ``unknown_codes``, ``repeated`` (rows whose id repeats
+            up to five of those codes in ``unknown_codes``, ``normalised`` (rows whose code the
+            evaluation rewrote, e.g. practice codes upper-cased, from its ``normalisation``;
+            <NA> for a column it does not normalise), ``repeated`` (rows whose id repeats
             an earlier row's, for the clients' and comparison pool's ids; <NA> elsewhere),
             ``first`` and ``last`` (the earliest and latest ISO date of a date column: the
             clients' and events' dates as the evaluation checked them, and any other table's
@@ -138,10 +141,12 @@ def _shown_columns(columns: pd.DataFrame) -> pd.DataFrame:
 
 def data_quality(ev: Evaluation) -> DataQuality:
     """The data-quality profile of an evaluation's tables (see :class:`DataQuality`)."""
+    normalised = {(row.table, row.column): int(row.changed) for row in ev.normalisation.itertuples()}
     rows = [row for name in TABLES if getattr(ev, name) is not None
             for row in _column_rows(name, getattr(ev, name), _checked_dates(ev, name), _key_ids(ev, name))]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    for column in ("unknown", "repeated"):
+    table["normalised"] = [normalised.get(key) for key in zip(table["table"], table["column"])]
+    for column in ("unknown", "normalised", "repeated"):
         table[column] = table[column].astype("Int64")
     for column in ("unknown_codes", "first", "last"):
         table[column] = table[column].astype("string")

@@ -52,6 +52,8 @@ def test_columns_count_missing_unknown_and_repeated_values(ev):
     assert cell(quality, "clients", "client_id", "repeated") == 0
     assert cell(quality, "comparison", "patient_id", "repeated") == 1
     assert cell(quality, "comparison", "sex", "missing") == 2
+    assert cell(quality, "comparison", "sex", "normalised") == 3  # F, M and F as female, male, female
+    assert pd.isna(cell(quality, "clients", "status", "normalised"))  # not a column the evaluation rewrites
     assert pd.isna(cell(quality, "events", "person_id", "repeated"))  # many events a person: not a repeat
     assert pd.isna(cell(quality, "clients", "status", "first"))  # not a date column
     assert (cell(quality, "events", "date", "first"), cell(quality, "events", "date", "last")) == (
