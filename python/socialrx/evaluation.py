@@ -34,6 +34,7 @@ from ._columns import (
 from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, per_client, percent_change, period_of_clients
 from .matching import Match, match
 from .outcomes import domain_outcomes, wellbeing
+from .quality import DataQuality, data_quality
 from .support import feedback_summary, outward_referrals, phb_breaches, spend, support_summary
 from .tariff import TariffSource, load_tariff, tariff_table
 
@@ -444,6 +445,12 @@ class Evaluation:
         with self._in_users_terms():
             return match(self, covariates=covariates, k=k, caliper=caliper, replace=replace, exact=exact,
                          seed=seed, lookback_months=lookback_months, diagnoses=diagnoses, threads=self.threads)
+
+    def data_quality(self) -> DataQuality:
+        """What was read, per table and column: rows, missing values, unknown and normalised
+        codes, repeated ids, date ranges, events outside the data range and linkage; see
+        ``socialrx.quality.data_quality``."""
+        return data_quality(self)
 
     # ----------------------------------------------------------------- report
     def report(self, path: Any, **options: Any) -> Any:

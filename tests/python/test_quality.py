@@ -104,3 +104,7 @@ def test_without_events_only_the_people_are_profiled():
     assert quality.checks.empty
     assert list(quality.table["column"]) == ["client_id", "referral_date", "index_date"]
     assert (quality.data_start, quality.data_end) == (None, None)
+
+
+def test_the_evaluation_gives_its_own_profile(ev):
+    assert ev.data_quality().to_json() == data_quality(ev).to_json()
