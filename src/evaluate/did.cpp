@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "detail/checked.hpp"
+#include "detail/memory.hpp"
 #include "detail/parallel.hpp"
 #include "socialrx/core/error.hpp"
 #include "socialrx/core/random.hpp"
@@ -246,9 +247,14 @@ DidBootstrap::DidBootstrap(const DidRequest& request) : seed_(request.seed) {
 }
 
 void DidBootstrap::run(std::int64_t count, unsigned threads) {
-  if (count < 0) throw InputError("bootstrap", "replicates", kNoRow, "must be >= 0");
+  if (count < 0 || count > kMaxReplicates)
+    throw InputError(
+        "bootstrap", "replicates", kNoRow,
+        "must be from 0 to " + std::to_string(kMaxReplicates) + ", got " + std::to_string(count));
   const std::size_t windows = estimates_.size();
   const std::size_t stride = windows * kRow;
+  detail::require_memory("the bootstrap",
+                         static_cast<std::uint64_t>(replicates_ + count) * stride * sizeof(double));
   draws_.resize((replicates_ + count) * stride);
   const std::int64_t first = replicates_;
   // Each replicate writes its own slots, from a stream keyed by (seed, replicate, window):

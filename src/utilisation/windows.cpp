@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detail/id_index.hpp"
+#include "detail/memory.hpp"
 #include "detail/parallel.hpp"
 #include "socialrx/core/dates.hpp"
 #include "utilisation/counting.hpp"
@@ -44,6 +45,18 @@ bool tally_dense(const UtilisationRequest& request, const Layout& layout, const 
   return true;
 }
 
+// An estimate of the large tables' bytes: the counts, a Person per client, the id lookup (a
+// dense table of up to 9 records a client, or the hashed index, and a comparison patient's
+// bits or slot), a histogram per thread, and the events' days when they come as ticks.
+std::uint64_t table_bytes(const UtilisationRequest& request, const Layout& layout,
+                          std::uint64_t cells) {
+  const std::uint64_t clients = request.clients.rows(), others = request.other_ids.size();
+  const std::uint64_t threads = detail::resolve_threads(request.threads);
+  return cells * sizeof(std::int64_t) + clients * 10 * sizeof(Person) + others * 16 +
+         threads * layout.histogram_cells() * sizeof(std::int64_t) +
+         (request.ticks_per_day != 0 ? request.event_ticks.size() * sizeof(Days) : 0);
+}
+
 }  // namespace
 
 UtilisationResult count_utilisation(const UtilisationRequest& request) {
@@ -54,6 +67,7 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   result.groups =
       request.per_person ? static_cast<std::int32_t>(request.clients.rows()) : request.groups;
   const std::size_t cells = layout.windows * result.groups * kEventKinds * 2;
+  detail::require_memory("counting utilisation", table_bytes(request, layout, cells));
   result.counts.resize(cells);
   detail::for_each_chunk(cells, 1 << 22, request.threads,
                          [&](std::size_t, std::size_t begin, std::size_t end) {

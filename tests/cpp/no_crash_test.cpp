@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -308,6 +309,57 @@ TEST(NoCrash, BootstrapDoesNotDependOnTheSetsOrder) {
     EXPECT_EQ(again.did[0][o].low, intervals.did[0][o].low) << o;
     EXPECT_EQ(again.did[0][o].high, intervals.did[0][o].high) << o;
   }
+}
+
+// --- memory ---------------------------------------------------------------------------------
+
+// SOCIALRX_MEMORY_LIMIT_BYTES for the test's lifetime.
+class MemoryLimit {
+ public:
+  explicit MemoryLimit(const char* bytes) { setenv("SOCIALRX_MEMORY_LIMIT_BYTES", bytes, 1); }
+  ~MemoryLimit() { unsetenv("SOCIALRX_MEMORY_LIMIT_BYTES"); }
+  MemoryLimit(const MemoryLimit&) = delete;
+  MemoryLimit& operator=(const MemoryLimit&) = delete;
+};
+
+template <class Call>
+std::string memory_error(Call&& call) {
+  try {
+    call();
+  } catch (const NotEnoughMemory& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(NoCrash, CountingThatWillNotFitIsRefusedSayingWhatItNeeds) {
+  const ExtremeIds ids;
+  {
+    const MemoryLimit limit("1000");
+    const std::string message = memory_error([&] { count_utilisation(ids.request(true)); });
+    EXPECT_EQ(message.rfind("counting utilisation needs about ", 0), 0u) << message;
+    EXPECT_NE(message.find(" of memory, and 1000 bytes is available"), std::string::npos)
+        << message;
+  }
+  EXPECT_EQ(count_utilisation(ids.request(true)).count(0, 1, EventKind::ae_attendance, Side::post),
+            2);
+}
+
+TEST(NoCrash, BootstrapReplicatesAreBounded) {
+  const std::vector<std::int64_t> counts(2 * kEventKinds * 2, 1), included{1, 1};
+  const std::vector<std::int32_t> treated{0}, control{1}, set{0};
+  const std::vector<double> weight{1.0};
+  DidRequest request;
+  request.people = {1, 2, counts, included};
+  request.sets = {treated, control, set, weight};
+  DidBootstrap bootstrap(request);
+  EXPECT_EQ(input_error([&] { bootstrap.run(std::int64_t{1} << 40); }),
+            "bootstrap.replicates: must be from 0 to 4294967296, got 1099511627776");
+  const MemoryLimit limit("1000000");
+  // 2^32 replicates x 22 values (11 outcomes, DiD and DiD %) x 8 bytes.
+  EXPECT_EQ(memory_error([&] { bootstrap.run(DidBootstrap::kMaxReplicates); }),
+            "the bootstrap needs about 755914.2 MB of memory, and 1.0 MB is available");
+  EXPECT_EQ(bootstrap.replicates(), 0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // The one error type engines throw for bad input: it names the table, column and first
 // offending row so that a user can find the cell to fix.
 #include <cstdint>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -33,6 +34,17 @@ class InputError : public std::invalid_argument {
   std::string table_;
   std::string column_;
   std::int64_t row_;
+};
+
+// A job refused before it starts because it would not fit in the memory available: a
+// std::bad_alloc (Python's MemoryError) whose message says what it needs and what there is.
+class NotEnoughMemory : public std::bad_alloc {
+ public:
+  explicit NotEnoughMemory(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
 };
 
 }  // namespace socialrx

@@ -114,8 +114,10 @@ class DidBootstrap {
   const std::vector<DidWindow>& estimates() const { return estimates_; }
   bool priced() const { return priced_; }  // whether any kind has a unit cost
 
-  // Adds replicates [replicates(), replicates() + count), on up to `threads` threads.
+  // Adds replicates [replicates(), replicates() + count), on up to `threads` threads; count
+  // at most kMaxReplicates a call, and NotEnoughMemory when the draws would not fit.
   void run(std::int64_t count, unsigned threads = 0);
+  static constexpr std::int64_t kMaxReplicates = std::int64_t{1} << 32;
   std::int64_t replicates() const { return replicates_; }
 
   // Linear interpolation between order statistics (numpy's default) at (1 -/+ level) / 2.
