@@ -9,12 +9,16 @@ from types import ModuleType
 REPORT_INSTALL = "pip install 'socialrx[report]'"
 
 
+def require(module: str, needed_for: str) -> ModuleType:
+    """``module`` of the ``report`` extra, or an ImportError naming that extra and what needs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        package = module.split(".")[0]
+        raise ImportError(f"{needed_for} with {package}, which is not installed: {REPORT_INSTALL}",
+                          name=package) from error
+
+
 def require_matplotlib() -> ModuleType:
     """matplotlib (the report's figures), or an ImportError naming the ``report`` extra."""
-    try:
-        return importlib.import_module("matplotlib")
-    except ImportError as error:
-        raise ImportError(
-            f"socialrx's report draws its figures with matplotlib, which is not installed: {REPORT_INSTALL}",
-            name="matplotlib",
-        ) from error
+    return require("matplotlib", "socialrx's report draws its figures")

@@ -47,12 +47,13 @@ runs it over reports of small synthetic services).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
+
+from ._optional import require
 
 THRESHOLD = 5
 Key = tuple[Hashable, ...]
@@ -126,11 +127,7 @@ class IntegerProgram:
 
     def __init__(self, cells: Sequence[Key], relations: Iterable[Relation], bounds: Bounds,
                  witnesses: list[dict[Key, int]] | None = None) -> None:
-        try:
-            optimize = importlib.import_module("scipy.optimize")
-        except ImportError as error:
-            raise ImportError("socialrx's disclosure control solves integer programs with scipy, which is not "
-                              "installed: pip install 'socialrx[report]'", name="scipy") from error
+        optimize = require("scipy.optimize", "socialrx's disclosure control solves integer programs")
         self._optimize = optimize
         self.witnesses = [] if witnesses is None else witnesses
         self._cells = list(cells)
