@@ -389,17 +389,10 @@ Balance covariate_balance(RowMajor<double> x, std::size_t treated_rows, Column<d
   return b;
 }
 
-PropensityMatch propensity_match(const PropensityMatchRequest& r) {
-  if (r.treated_rows == 0 || r.treated_rows >= r.x.rows)
-    throw InputError("match", "x", kNoRow,
-                     "needs at least one client and one comparison patient (" +
-                         std::to_string(r.treated_rows) + " clients of " +
-                         std::to_string(r.x.rows) + " rows)");
-  require_rows_if_given("match", "stratum", r.stratum, r.x.rows);
-  require_rows_if_given("match", "id", r.id, r.x.rows);
-  if (!(r.caliper_sd > 0))
-    throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
+namespace {
 
+// The fit, the matching and the balance, over the rows in the order given.
+PropensityMatch match_rows(const PropensityMatchRequest& r) {
   PropensityMatch out;
   std::vector<double> y(r.x.rows, 0.0);
   std::fill_n(y.begin(), r.treated_rows, 1.0);
@@ -445,6 +438,80 @@ PropensityMatch propensity_match(const PropensityMatchRequest& r) {
   out.weight = matching_weights(out.matching, controls.size());
   out.balance = covariate_balance(r.x, r.treated_rows, out.weight, r.threads);
   return out;
+}
+
+// Clients in id order, then comparison patients in id order.
+std::vector<std::int32_t> id_order(const PropensityMatchRequest& r) {
+  std::vector<std::int32_t> order = rows_by_id(r.id.first(r.treated_rows), r.treated_rows);
+  const auto first_control = static_cast<std::int32_t>(r.treated_rows);
+  for (std::int32_t row : rows_by_id(r.id.subspan(r.treated_rows), r.x.rows - r.treated_rows))
+    order.push_back(first_control + row);
+  return order;
+}
+
+// A result over the rows in `order` told of the rows as given: per-row values back in place,
+// the sets naming the given rows, in treated row order.
+PropensityMatch in_given_order(const PropensityMatch& sorted,
+                               const std::vector<std::int32_t>& order, std::size_t treated_rows) {
+  PropensityMatch out = sorted;
+  for (std::size_t p = 0; p < order.size(); ++p) {
+    out.logit[order[p]] = sorted.logit[p];
+    out.weight[order[p]] = sorted.weight[p];
+  }
+  const Matching& m = sorted.matching;
+  Matching& given = out.matching;
+  for (std::size_t t = 0; t < treated_rows; ++t) given.status[order[t]] = m.status[t];
+  std::vector<std::size_t> sets(m.sets());
+  std::iota(sets.begin(), sets.end(), std::size_t{0});
+  std::sort(sets.begin(), sets.end(), [&](std::size_t a, std::size_t b) {
+    return order[m.set_treated[a]] < order[m.set_treated[b]];
+  });
+  given.set_treated.clear();
+  given.control.clear();
+  given.set_begin.assign(1, 0);
+  const auto first_control = static_cast<std::int32_t>(treated_rows);
+  for (std::size_t s : sets) {
+    given.set_treated.push_back(order[m.set_treated[s]]);
+    for (auto i = m.set_begin[s]; i < m.set_begin[s + 1]; ++i)
+      given.control.push_back(order[treated_rows + m.control[i]] - first_control);
+    given.set_begin.push_back(static_cast<std::int64_t>(given.control.size()));
+  }
+  return out;
+}
+
+}  // namespace
+
+PropensityMatch propensity_match(const PropensityMatchRequest& r) {
+  if (r.treated_rows == 0 || r.treated_rows >= r.x.rows)
+    throw InputError("match", "x", kNoRow,
+                     "needs at least one client and one comparison patient (" +
+                         std::to_string(r.treated_rows) + " clients of " +
+                         std::to_string(r.x.rows) + " rows)");
+  require_rows_if_given("match", "stratum", r.stratum, r.x.rows);
+  require_rows_if_given("match", "id", r.id, r.x.rows);
+  if (!(r.caliper_sd > 0))
+    throw InputError("match", "caliper", kNoRow, "must be positive (or none)");
+
+  if (r.x.rows >= INT32_MAX) throw InputError("match", "x", kNoRow, "more than 2^31 people");
+  if (r.id.empty()) return match_rows(r);
+  // The fit sums over rows in row order, and its last bits decide between patients equally
+  // near in exact arithmetic: over the rows put in id order, the pairs are the same whatever
+  // order the rows came in.
+  const std::vector<std::int32_t> order = id_order(r);
+  std::vector<double> x;
+  x.reserve(r.x.rows * r.x.cols);
+  std::vector<std::int32_t> stratum;
+  std::vector<std::int64_t> id;
+  for (std::int32_t row : order) {
+    x.insert(x.end(), r.x.row(row), r.x.row(row) + r.x.cols);
+    id.push_back(r.id[row]);
+    if (!r.stratum.empty()) stratum.push_back(r.stratum[row]);
+  }
+  PropensityMatchRequest sorted = r;
+  sorted.x = {x.data(), r.x.rows, r.x.cols};
+  sorted.stratum = stratum;
+  sorted.id = id;
+  return in_given_order(match_rows(sorted), order, r.treated_rows);
 }
 
 }  // namespace socialrx

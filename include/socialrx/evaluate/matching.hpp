@@ -84,7 +84,9 @@ struct PropensityMatchRequest {
   RowMajor<double> x;  // covariates of eligible people: treated rows first
   std::size_t treated_rows = 0;
   Column<std::int32_t> stratum;  // optional exact-matching stratum per row of x
-  Column<std::int64_t> id;       // optional person id per row of x, to break ties on
+  // Optional person id per row of x: ties break on it, and the model is fitted over the rows
+  // in id order (clients, then patients), so that the pairs never depend on the row order.
+  Column<std::int64_t> id;
   std::size_t k = 1;
   double caliper_sd = 0.2;  // in SDs of the logit; kNoCaliper for none
   bool replace = false;
