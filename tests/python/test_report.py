@@ -522,3 +522,18 @@ def test_demo_sized_report_builds(tmp_path):
     page = _parse(path)
     assert page.headings == _expected_headings()
     assert all(not 0 < n < 5 for n in _integers(_people_cells(path)))
+
+
+def test_spend_not_recorded_is_said_not_shown_as_nothing(service):
+    """Interventions without a cost column: the support section says the spend was not recorded,
+    never £0.00, and the personal health budget breaches cannot be counted."""
+    costless = service.interventions.drop(columns=[c for c in service.interventions.columns if c.startswith("cost")])
+    ev = socialrx.Evaluation(clients=service.clients, interventions=costless)
+    support = unescape(_section(build_report(ev, match=False).html(), "support"))
+    assert re.search(r"Clients over the cap</th>\s*<td>not recorded \(no cost recorded\)</td>", support)
+    spend = re.search(r"Interventions by kind</p>(.*?)</table>", support, flags=re.S).group(1)
+    rows = re.findall(r"<tr>\s*<th>([^<]*)</th>(.*?)</tr>", spend, flags=re.S)
+    assert len(rows) == len(costless["kind"].unique()) + 1  # each kind, then the total
+    for kind, cells in rows:  # spend and spend per client (the total: spend alone)
+        assert cells.count("<td>not recorded</td>") == (1 if kind == "total" else 2), kind
+    assert "£" not in spend

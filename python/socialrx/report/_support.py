@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from .. import _plots
 from .._measures import pence_per
+from ..support import NOT_RECORDED
 from ._html import (
     DASH,
     SUPPRESSION_NOTE,
@@ -79,16 +82,23 @@ def _glance_parts(b: Builder) -> list[str]:
         ("No length recorded", count_text(ends["length not recorded"])),
         ("Clients with a personal health budget", count_text(phb_clients)),
         ("Personal health budget cap", money_text(value["phb_cap_pence"])),
-        ("Clients over the cap", count_text(published_count(int(value["phb_breaches"]), b.key("phb", "breaches")))),
+        ("Clients over the cap", _breaches_text(b, value["phb_breaches"])),
     ]
     parts = [html_table(pd.DataFrame(rows, columns=["measure", "value"]).set_index("measure"),
                         "Support at a glance", cls="sxr-key", note=SUPPRESSION_NOTE)]
-    breaches = int(value["phb_breaches"])
+    breaches = 0 if missing(value["phb_breaches"]) else int(value["phb_breaches"])
     if breaches:
         parts.append(notice(f"Personal health budgets above the {money_text(value['phb_cap_pence'])} cap: "
                             f"{count_text(published_count(breaches, b.key('phb', 'breaches')))} clients. "
                             "Ev.phb_breaches() lists them for the service (not published here)."))
     return parts
+
+
+def _breaches_text(b: Builder, breaches: float) -> str:
+    """Clients over the personal health budget cap, or why that cannot be known."""
+    if missing(breaches):  # interventions without a cost column: spend was not recorded
+        return f"{NOT_RECORDED} (no cost recorded)"
+    return count_text(published_count(int(breaches), b.key("phb", "breaches")))
 
 
 def _referrals_table(published: pd.Series, caption: str) -> str:
@@ -106,13 +116,20 @@ def _spend_table(b: Builder) -> str:
     clients = published_series(spend["clients"], name=b.key("spend", "clients"))
     rows = {}
     for kind in spend.index:
-        hidden = missing(clients[kind])
-        pence = int(spend.loc[kind, "pence"])
         rows[kind] = {"interventions": count_text(interventions[kind]), "clients": count_text(clients[kind]),
-                      "spend": DASH if hidden else money_text(pence),
-                      "spend per client": DASH if hidden else money_text(pence_per(pence, int(clients[kind])))}
+                      **_spend_cells(spend.loc[kind, "pence"], clients[kind])}
+    total = NOT_RECORDED if spend["pence"].isna().all() else money_text(spend["pence"].sum())
     rows["total"] = {"interventions": count_text(interventions["total"]), "clients": DASH,
-                     "spend": money_text(spend["pence"].sum()), "spend per client": DASH}
+                     "spend": total, "spend per client": DASH}
     return html_table(pd.DataFrame(rows).T, "Interventions by kind",
                       note="A client can receive several kinds, so clients are not added up. Spend is "
                            "hidden where its clients are.")
+
+
+def _spend_cells(pence: Any, clients: Any) -> dict[str, str]:
+    """A kind's spend and spend per client: hidden with its clients, or not recorded."""
+    if missing(clients):
+        return {"spend": DASH, "spend per client": DASH}
+    if missing(pence):
+        return {"spend": NOT_RECORDED, "spend per client": NOT_RECORDED}
+    return {"spend": money_text(pence), "spend per client": money_text(pence_per(int(pence), int(clients)))}
