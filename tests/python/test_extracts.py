@@ -14,6 +14,7 @@ import pytest
 
 import socialrx
 from socialrx import extracts
+from socialrx._tables import read_table as read_by_the_cli
 
 KEY = b"a test key, 32 bytes long......."
 ALICE, BOB, BAD = "943 476 5919", "4010232137", "9434765918"  # the last fails its check digit
@@ -446,3 +447,18 @@ def test_extracts_into_an_evaluation_give_hand_worked_utilisation():
         "gp_home_visit": (0, 1),
     }
     assert (table["clients"] == 2).all()
+
+
+def test_a_path_is_read_by_the_same_format_rule_as_the_cli(tmp_path):
+    expected = extracts.apc_spells(episodes())
+    episodes().to_csv(tmp_path / "apc.csv.gz", index=False)
+    pq.write_table(pa.Table.from_pandas(episodes(), preserve_index=False), tmp_path / "apc.pq")
+    for source in (tmp_path / "apc.csv.gz", tmp_path / "apc.pq"):
+        pd.testing.assert_frame_equal(extracts.apc_spells(source).events, expected.events)
+    episodes().to_csv(tmp_path / "apc.txt", index=False)
+    with pytest.raises(ValueError) as refused:
+        extracts.apc_spells(tmp_path / "apc.txt")
+    with pytest.raises(ValueError) as by_the_cli:
+        read_by_the_cli(tmp_path / "apc.txt", "events")
+    assert str(refused.value) == str(by_the_cli.value)
+    assert "not a file socialrx reads" in str(refused.value)

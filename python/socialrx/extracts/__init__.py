@@ -1,10 +1,11 @@
 """Readers for NHS extracts: each returns socialrx tables and an account of every row.
 
-Each reader takes a pandas DataFrame, an Arrow table or a path (Parquet; CSV when it ends in
-``.csv``), with the column names in its docstring: ``columns={"extract name": "socialrx
-name"}`` renames yours. It returns an :class:`Extract` whose ``account`` says what became of
-every row read: mapped (to an event kind or a table), merged into another row, or dropped by a
-reason; the rows add up to the rows read.
+Each reader takes a pandas DataFrame, an Arrow table or a path (CSV when it ends in ``.csv``
+or ``.csv.gz``, Parquet in ``.parquet`` or ``.pq``; any other name is refused), with the
+column names in its docstring: ``columns={"extract name": "socialrx name"}`` renames yours.
+It returns an :class:`Extract` whose ``account`` says what became of every row read: mapped
+(to an event kind or a table), merged into another row, or dropped by a reason; the rows add
+up to the rows read.
 
 Dates follow the package's one rule: Arrow/pandas dates and datetimes as they are, ISO 8601
 text, any other text by ``date_format=`` (strftime, such as ``%d/%m/%Y``), whole numbers only

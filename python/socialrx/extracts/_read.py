@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from .. import linkage
 from .._columns import NO_DATE, as_days
+from .._tables import file_format
 from ._ledger import Ledger
 
 Source = Union[pd.DataFrame, pa.Table, str, "os.PathLike[str]"]
@@ -34,22 +35,30 @@ def read_table(source: Source, extract: str, columns: Mapping[str, str] | None, 
                *, shared_columns: bool = False) -> pa.Table:
     """The extract as an Arrow table with the user's column names renamed (``columns`` maps the
     extract's name to socialrx's; a name the table lacks is an error unless the map is shared by
-    several tables). A path is read as Parquet, or as CSV when it ends in .csv.
-    The ``coded`` columns of a Parquet file are read as dictionaries, as Parquet stores them:
-    their few codes are then looked up without hashing millions of strings."""
+    several tables). A path's format follows its name by the package's one rule
+    (:func:`socialrx._tables.file_format`: .csv or .csv.gz is CSV, .parquet or .pq Parquet,
+    anything else refused). The ``coded`` columns of a Parquet file are read as dictionaries,
+    as Parquet stores them: their few codes are then looked up without hashing millions of
+    strings."""
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
         theirs = {ours: name for name, ours in (columns or {}).items()}
-        table = pa_csv.read_csv(path) if path.suffix.lower() == ".csv" else pq.read_table(
-            path, read_dictionary=[theirs.get(name, name) for name in coded])
+        table = _read_path(Path(source), [theirs.get(name, name) for name in coded])
     elif isinstance(source, pa.Table):
         table = source
     elif isinstance(source, pd.DataFrame):
         table = _from_pandas(source)
     else:
-        raise TypeError(f"{extract}: expected a DataFrame, an Arrow table or a Parquet path, got "
+        raise TypeError(f"{extract}: expected a DataFrame, an Arrow table or a CSV or Parquet path, got "
                         f"{type(source).__name__}")
     return _renamed(table, extract, columns or {}, shared_columns)
+
+
+def _read_path(path: Path, coded: Sequence[str]) -> pa.Table:
+    """A CSV or Parquet file (by its name) as an Arrow table; Arrow reads a gzipped CSV file
+    through its name too. ``coded`` names the Parquet columns to read as dictionaries."""
+    if file_format(path) == "csv":
+        return pa_csv.read_csv(path)
+    return pq.read_table(path, read_dictionary=list(coded))
 
 
 def _from_pandas(frame: pd.DataFrame) -> pa.Table:
