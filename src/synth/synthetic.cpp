@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "detail/memory.hpp"
 #include "detail/parallel.hpp"
 #include "socialrx/core/error.hpp"
 #include "socialrx/core/random.hpp"
@@ -646,6 +647,9 @@ void validate(const SyntheticConfig& config) {
                           std::to_string(synth::kFirstComparisonId) + ")");
   if (config.n_comparison < 0)
     fail("n_comparison", "must not be negative, got " + std::to_string(config.n_comparison));
+  // The engines index people with 32 bits (and the ids stay far inside int64).
+  if (config.n_comparison > INT32_MAX)
+    fail("n_comparison", "at most " + std::to_string(INT32_MAX) + " comparison patients");
   if (!(config.true_effect >= 0.0 && config.true_effect < 1.0))
     fail("true_effect", "must be in [0, 1), got " + std::to_string(config.true_effect));
   if (!(config.connect_rate >= 0.0 && config.connect_rate <= 1.0))
@@ -675,6 +679,8 @@ SyntheticService generate_service(const SyntheticConfig& config) {
   const Context ctx(config);
   const std::size_t people =
       static_cast<std::size_t>(config.n_clients) + static_cast<std::size_t>(config.n_comparison);
+  // Room for 64 events a person (13 bytes each), twice: in the parts, then concatenated.
+  detail::require_memory("the synthetic service", people * 2 * 64 * 13);
   std::vector<Part> parts((people + kChunkPeople - 1) / kChunkPeople);
   detail::for_each_chunk(people, kChunkPeople, config.threads,
                          [&](std::size_t chunk, std::size_t begin, std::size_t end) {

@@ -16,6 +16,7 @@
 #include "socialrx/model/framework.hpp"
 #include "socialrx/model/support.hpp"
 #include "socialrx/risk/model.hpp"
+#include "socialrx/synth/synthetic.hpp"
 #include "socialrx/utilisation/windows.hpp"
 
 namespace socialrx {
@@ -360,6 +361,21 @@ TEST(NoCrash, BootstrapReplicatesAreBounded) {
   EXPECT_EQ(memory_error([&] { bootstrap.run(DidBootstrap::kMaxReplicates); }),
             "the bootstrap needs about 755914.2 MB of memory, and 1.0 MB is available");
   EXPECT_EQ(bootstrap.replicates(), 0);
+}
+
+TEST(NoCrash, SyntheticServicesAreBoundedBySizeAndMemory) {
+  SyntheticConfig config;
+  config.n_clients = 1000;
+  config.n_comparison = kHighest;
+  config.data_start = 0;
+  config.data_end = 2000;
+  EXPECT_EQ(input_error([&] { generate_service(config); }),
+            "synthetic.n_comparison: at most 2147483647 comparison patients");
+  config.n_comparison = 1000;
+  const MemoryLimit limit("1000000");
+  // 2,000 people x 2 x 64 events x 13 bytes.
+  EXPECT_EQ(memory_error([&] { generate_service(config); }),
+            "the synthetic service needs about 3.3 MB of memory, and 1.0 MB is available");
 }
 
 }  // namespace
