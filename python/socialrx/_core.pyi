@@ -265,7 +265,7 @@ class RiskModel:
     def outcome(self) -> str:
         ...
 class DidBootstrap:
-    def __init__(self, counts: UtilisationResult, treated_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_set: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], tariff: Tariff, seed: typing.SupportsInt | typing.SupportsIndex) -> None:
+    def __init__(self, counts: UtilisationResult, treated_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_set: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], tariff: Tariff, seed: int) -> None:
         """
         counts: count_utilisation(..., per_person=True)
         """
@@ -279,7 +279,7 @@ class DidBootstrap:
         """
         percentile bounds over the replicates run: [window][outcome] arrays
         """
-    def run(self, count: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+    def run(self, count: int, threads: int = 0) -> None:
         """
         adds the next `count` replicates
         """
@@ -293,7 +293,7 @@ def client_rows(clients_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64
     """
     Row of each client_id in clients_id; ValueError naming table.client_id and the row.
     """
-def comorbidity(map: str, weights: str, hierarchy: bool, patient: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], patients: typing.SupportsInt | typing.SupportsIndex, offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], validity: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], validity_offset: typing.SupportsInt | typing.SupportsIndex, code_index: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+def comorbidity(map: str, weights: str, hierarchy: bool, patient: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], patients: int, offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], validity: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], validity_offset: int, code_index: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], threads: int = 0) -> dict:
     """
     Flags and scores per patient position over Arrow-layout code strings.
     """
@@ -303,21 +303,21 @@ def comorbidity_maps() -> list[str]:
     ...
 def cost_avoidance(utilisation: UtilisationResult, tariff: Tariff) -> CostAvoidance:
     ...
-def count_utilisation(client_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], referral_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharge_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: typing.SupportsInt | typing.SupportsIndex, other_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], data_start: typing.SupportsInt | typing.SupportsIndex, data_end: typing.SupportsInt | typing.SupportsIndex, windows: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], threads: typing.SupportsInt | typing.SupportsIndex = 0, per_person: bool = False, before_only: bool = False, collect_other_rows: bool = False, date_ticks: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ..., ticks_per_day: typing.SupportsInt | typing.SupportsIndex = 0) -> UtilisationResult:
+def count_utilisation(client_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], referral_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharge_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: int, other_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], data_start: int, data_end: int, windows: collections.abc.Sequence[int], threads: int = 0, per_person: bool = False, before_only: bool = False, collect_other_rows: bool = False, date_ticks: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ..., ticks_per_day: int = 0) -> UtilisationResult:
     ...
-def days_from_ticks(ticks: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ticks_per_day: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+def days_from_ticks(ticks: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ticks_per_day: int, threads: int = 0) -> tuple:
     """
     datetime64 ticks since 1970 to int32 days (floor), NaT to NO_DATE; with the first NaT's row (-1 when none).
     """
-def disclose_series(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], threshold: typing.SupportsInt | typing.SupportsIndex = 5) -> dict:
+def disclose_series(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], threshold: int = 5) -> dict:
     """
     values and disclosure of a series with its total last.
     """
-def disclose_table(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.SupportsInt | typing.SupportsIndex, columns: typing.SupportsInt | typing.SupportsIndex, threshold: typing.SupportsInt | typing.SupportsIndex = 5) -> dict:
+def disclose_table(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: int, columns: int, threshold: int = 5) -> dict:
     """
     values and disclosure (0 published, 1 primary, 2 secondary), (rows+1) x (columns+1) row-major with the totals last.
     """
-def domain_outcomes(framework: Framework, client: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], timepoint: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], item: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], value: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_row: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], clients: typing.SupportsInt | typing.SupportsIndex, rule: str | None = None) -> DomainOutcomes:
+def domain_outcomes(framework: Framework, client: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], timepoint: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], item: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], value: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_row: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], clients: int, rule: str | None = None) -> DomainOutcomes:
     ...
 def embedded_file(key: str) -> str:
     """
@@ -327,37 +327,39 @@ def embedded_files() -> list[str]:
     ...
 def embedded_framework(name: str) -> Framework:
     ...
-def financial_year(day: typing.SupportsInt | typing.SupportsIndex) -> int:
+def financial_year(day: int) -> int:
     ...
-def fit_logistic(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ridge: typing.SupportsFloat | typing.SupportsIndex = 0.0, intercept: bool = True, max_iterations: typing.SupportsInt | typing.SupportsIndex = 100, tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-12, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+def fit_logistic(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ridge: typing.SupportsFloat | typing.SupportsIndex = 0.0, intercept: bool = True, max_iterations: int = 100, tolerance: typing.SupportsFloat | typing.SupportsIndex = 1e-12, threads: int = 0) -> dict:
     ...
-def format_pounds(pence: typing.SupportsInt | typing.SupportsIndex) -> str:
+def format_pounds(pence: int) -> str:
     ...
-def frailty_bands(units: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], units_per_point: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.uint8]:
+def frailty_bands(units: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], units_per_point: int) -> numpy.typing.NDArray[numpy.uint8]:
     ...
 def framework_from_json(text: str, origin: str = 'framework') -> Framework:
     ...
-def generate_service(n_clients: typing.SupportsInt | typing.SupportsIndex, n_comparison: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, true_effect: typing.SupportsFloat | typing.SupportsIndex, data_start: typing.SupportsInt | typing.SupportsIndex, data_end: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, connect_rate: typing.SupportsFloat | typing.SupportsIndex = 0.72) -> dict:
+def generate_service(n_clients: int, n_comparison: int, seed: int, true_effect: typing.SupportsFloat | typing.SupportsIndex, data_start: int, data_end: int, threads: int = 0, connect_rate: typing.SupportsFloat | typing.SupportsIndex = 0.72) -> dict:
     """
     A synthetic service as dicts of numpy arrays (codes index into 'labels'), with the model's 'truth'.
     """
-def high_intensity_users(people: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], rule_kind: str, at_least: typing.SupportsInt | typing.SupportsIndex, window_days: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+def high_intensity_users(people: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], rule_kind: str, at_least: int, window_days: int, threads: int = 0) -> dict:
     ...
-def lace(length_of_stay_days: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], acute: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], charlson: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], ae_visits: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], variant: str = 'van_walraven', threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.int8]:
+def lace(length_of_stay_days: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], acute: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], charlson: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], ae_visits: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], variant: str = 'van_walraven', threads: int = 0) -> numpy.typing.NDArray[numpy.int8]:
     ...
-def nearest_neighbours(treated_logit: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], control_logit: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], treated_stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], k: typing.SupportsInt | typing.SupportsIndex = 1, caliper: typing.SupportsFloat | typing.SupportsIndex = ..., replace: bool = False, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
-    ...
-def net_saving(gross: typing.SupportsInt | typing.SupportsIndex, service_cost: typing.SupportsInt | typing.SupportsIndex, patients: typing.SupportsInt | typing.SupportsIndex) -> NetSaving:
+def nearest_neighbours(treated_logit: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], control_logit: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], treated_stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], k: int = 1, caliper: typing.SupportsFloat | typing.SupportsIndex = ..., replace: bool = False, threads: int = 0, treated_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ..., control_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ...) -> dict:
+    """
+    Ties break on treated_id/control_id (both or neither; without them, on rows).
+    """
+def net_saving(gross: int, service_cost: int, patients: int) -> NetSaving:
     ...
 def normalise_icd10(arg0: collections.abc.Sequence[str]) -> list[str]:
     ...
-def propensity_match(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], treated_rows: typing.SupportsInt | typing.SupportsIndex, stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], k: typing.SupportsInt | typing.SupportsIndex = 1, caliper_sd: typing.SupportsFloat | typing.SupportsIndex = 0.2, replace: bool = False, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+def propensity_match(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], treated_rows: int, stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], k: int = 1, caliper_sd: typing.SupportsFloat | typing.SupportsIndex = 0.2, replace: bool = False, threads: int = 0, id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ...) -> dict:
     """
-    Fits the propensity model on x (clients' rows first), matches on its logit within caliper_sd SDs of the logit (inf: no caliper) and measures balance.
+    Fits the propensity model on x (clients' rows first), matches on its logit within caliper_sd SDs of the logit (inf: no caliper) and measures balance. Ties break on id (one per row of x; without it, on rows), so that row order never changes the sets.
     """
-def pseudo_index_dates(patient_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], donor_dates: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], seed: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.int32]:
+def pseudo_index_dates(patient_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], donor_dates: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], seed: int, threads: int = 0) -> numpy.typing.NDArray[numpy.int32]:
     ...
-def questionnaire_outcomes(framework: Framework, client: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], timepoint: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], item: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], value: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_row: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], clients: typing.SupportsInt | typing.SupportsIndex) -> QuestionnaireOutcomes:
+def questionnaire_outcomes(framework: Framework, client: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], timepoint: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], item: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], value: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], source_row: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], clients: int) -> QuestionnaireOutcomes:
     ...
 def reach_by_group(index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: typing.SupportsInt | typing.SupportsIndex) -> dict:
     ...
@@ -366,12 +368,12 @@ def reach_by_reason(index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.i
 def reason_co_occurrence(reasons: typing.Annotated[numpy.typing.ArrayLike, numpy.uint64], reason_count: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
     ...
 @typing.overload
-def recode(codes: typing.Annotated[numpy.typing.ArrayLike, numpy.int8], ours: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+def recode(codes: typing.Annotated[numpy.typing.ArrayLike, numpy.int8], ours: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: int = 0) -> tuple:
     """
     Category codes (-1 missing) to ours[code] as uint8; with the first row that is missing or maps to 255 (-1 when none).
     """
 @typing.overload
-def recode(codes: typing.Annotated[numpy.typing.ArrayLike, numpy.int16], ours: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+def recode(codes: typing.Annotated[numpy.typing.ArrayLike, numpy.int16], ours: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: int = 0) -> tuple:
     """
     Category codes (-1 missing) to ours[code] as uint8; with the first row that is missing or maps to 255 (-1 when none).
     """
@@ -381,27 +383,27 @@ def resolve_items(framework: Framework, items: collections.abc.Sequence[str]) ->
     """
     (framework with unlisted indicators appended, code per item; -1: unknown)
     """
-def risk_explain(model: RiskModel, x: numpy.typing.NDArray[numpy.float64], top: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+def risk_explain(model: RiskModel, x: numpy.typing.NDArray[numpy.float64], top: int, threads: int = 0) -> tuple:
     ...
-def risk_features(model: RiskModel, rows: typing.SupportsInt | typing.SupportsIndex, numbers: dict, labels: dict, patient_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], as_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-@typing.overload
-def risk_score(model: RiskModel, x: numpy.typing.NDArray[numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def risk_features(model: RiskModel, rows: int, numbers: dict, labels: dict, patient_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], as_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: int = 0) -> numpy.typing.NDArray[numpy.float64]:
     ...
 @typing.overload
-def risk_score(model: RiskModel, x: numpy.typing.NDArray[numpy.float32], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def risk_score(model: RiskModel, x: numpy.typing.NDArray[numpy.float64], threads: int = 0) -> numpy.typing.NDArray[numpy.float64]:
     ...
-def summarise_feedback(stars: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], impact: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], connected_to_services: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
+@typing.overload
+def risk_score(model: RiskModel, x: numpy.typing.NDArray[numpy.float32], threads: int = 0) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def summarise_feedback(stars: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], impact: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], connected_to_services: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: int) -> numpy.ndarray:
     """
     [group][measure][answered, yes, not_answered] for FEEDBACK_MEASURES.
     """
-def summarise_support(client: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], organisation: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], sector: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], cost_pence: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], referral_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharge_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: typing.SupportsInt | typing.SupportsIndex, organisations: typing.SupportsInt | typing.SupportsIndex, phb_cap_pence: typing.SupportsInt | typing.SupportsIndex = 10000) -> dict:
+def summarise_support(client: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], organisation: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], sector: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], cost_pence: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], referral_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharge_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: int, organisations: int, phb_cap_pence: int = 10000) -> dict:
     """
     Contacts, length of support, outward referrals, spend and personal health budgets.
     """
 def tariff_from_json(text: str, origin: str = 'tariff') -> Tariff:
     ...
-def top_k_per_group(group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: typing.SupportsInt | typing.SupportsIndex, score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], k: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
+def top_k_per_group(group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: int, score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], k: int) -> numpy.typing.NDArray[numpy.int64]:
     ...
 def validate_clients(client_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], referral_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharge_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32]) -> None:
     """

@@ -295,8 +295,11 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
                      data_start=ev.data_start, data_end=ev.data_end)
     names, x, notes = _covariate_matrix(people, covariates, lookback, baseline, diagnoses, threads)
     stratum = _strata(people, exact)
+    # With the person ids, the engine fits and matches in id order: no table's row order can
+    # change the pairs, even where two logits tie.
     result = _core.propensity_match(x, len(client_rows), stratum, k,
-                                    np.inf if caliper is None else float(caliper), bool(replace), threads)
+                                    np.inf if caliper is None else float(caliper), bool(replace), threads,
+                                    id=people.ids)
     status = result["status"]
     unmatched = status != 0
     reasons[client_rows[unmatched]] = np.where(
@@ -489,7 +492,8 @@ def _prior_use(people: _People, lookback: int, baseline: bool,
               events: dict[str, np.ndarray], collect: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         result = _core.count_utilisation(
             client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
-            group=none, groups=1, other_ids=others, **events, data_start=int(people.data_start),
+            group=none, groups=1, other_ids=others, person_id=events["person_id"], date=events["date"],
+            kind=events["kind"], data_start=int(people.data_start),
             data_end=data_end, windows=windows, threads=threads, per_person=True,
             before_only=True, collect_other_rows=collect)
         # [window][person][kind], [window][person], the other table's event rows

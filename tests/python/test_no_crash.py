@@ -198,7 +198,6 @@ def evaluation(service, clients: pd.DataFrame, comparison: pd.DataFrame) -> soci
                                data_start=service.data_start, data_end=service.data_end)
 
 
-@pytest.mark.xfail(strict=True, reason="matching.match must pass id=people.ids to _core.propensity_match")
 def test_shuffled_comparison_table_gives_the_same_matches(service):
     # Whole years of age: many patients tie with each client.
     shuffled = service.comparison.sample(frac=1, random_state=3).reset_index(drop=True)
