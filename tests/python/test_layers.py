@@ -21,7 +21,7 @@ LAYERS = (
     {"_plots", "cli", "__main__", "report", "report._html", "report._comparison", "report._published",
      "report._summary", "report._reach", "report._referred", "report._support", "report._feedback", "report._outcomes",
      "report._wellbeing", "report._utilisation", "report._did", "report._cost", "report._net", "report._methods",
-     "report._periods", "report._header", "report._matching"},
+     "report._periods", "report._header", "report._matching", "report._quality"},
 )
 # The calls that reach up a layer: Evaluation.report() hands the evaluation to the report, and
 # DiDResult.plot() hands the result's figures to the plotting module.

@@ -4,7 +4,8 @@
 carry, and what they left out: the reach funnel; who was referred; the support given; client
 feedback; outcomes by domain with transition tables; wellbeing; health-service use before and
 after, and beside it a matched comparison (difference-in-differences with bootstrap intervals);
-cost avoidance by kind and by practice; the net saving per patient; and the methods and caveats
+cost avoidance by kind and by practice; the net saving per patient; the quality of the data
+given (missing values, unknown codes, repeated ids, linkage); and the methods and caveats
 (selection rule, censoring, exclusions, tariff sources and price year).
 
 Disclosure control: every published count of people or events is registered, with the totals
@@ -42,6 +43,7 @@ from ._net import net_section
 from ._outcomes import outcomes_section
 from ._periods import ALL_PERIODS, periods_section
 from ._published import Builder, disclosure
+from ._quality import quality_section
 from ._reach import reach_section
 from ._referred import referred_section
 from ._summary import summary_section
@@ -73,6 +75,7 @@ SECTIONS = (
     ("cost", "Cost avoidance"),
     ("net", "Net saving"),
     ("periods", "Year by year"),
+    ("quality", "Data quality"),
     ("methods", "Methods and caveats"),
 )
 PERIOD_RULE = ("Reporting periods are NHS financial years (April to March) of the index date, or of the referral "
@@ -120,7 +123,7 @@ def _sections(b: Builder, *, title: str, subtitle: str, periods: dict[str, Build
     ]
     if periods:
         sections.append(periods_section(periods))
-    sections.append(methods_section(b, periods_note))
+    sections += [quality_section(b), methods_section(b, periods_note)]
     return Report(title=title, subtitle=subtitle, sections=sections, facts=header_facts(b),
                   banner=illustrative_banner(b))
 

@@ -119,6 +119,34 @@ def _margins(registry: Registry, keys: list[list[Key]], name: Hashable, margin_n
     return [*(row + [t] for row, t in zip(keys, row_totals)), [*column_totals, grand]]
 
 
+def published_parts(parts: dict[Key, int], whole: tuple[Key, int], *, rest: Key | None = None) -> dict[Key, Any]:
+    """Counts of people that are parts of a count of people ``whole`` (key, value), as published.
+
+    What is left of the whole is a count a reader can work out from them, so it is tied to
+    them and protected too: ``rest`` names it where it is printed elsewhere; otherwise it is a
+    difference never printed."""
+    def register(registry: Registry) -> dict[Key, Any]:
+        whole_key, whole_value = whole
+        registry.count(whole_key, whole_value)
+        keys = [registry.count(key, int(value)) for key, value in parts.items()]
+        left = whole_value - sum(parts.values())
+        left_key = (registry.count(rest, left) if rest is not None
+                    else registry.difference((whole_key, "rest", tuple(parts)), left))
+        registry.relate([*keys, left_key], whole_key)
+        return {key: _shown(registry, key) for key in keys}
+    return _publish(register)
+
+
+def tie_same(key: Key, elsewhere: Key) -> None:
+    """Tell the report's disclosure control that ``key`` is the quantity another section prints
+    as ``elsewhere``, where both are registered and agree, so neither reveals the other."""
+    registry = _ACTIVE.get(None)
+    if registry is None or key not in registry.cells or elsewhere not in registry.cells:
+        return
+    if registry.cells[key].value == registry.cells[elsewhere].value:
+        registry.relate([key], elsewhere)
+
+
 def published_rows(counts: pd.DataFrame, total: str, *, name: Hashable) -> pd.DataFrame:
     """Rows that do not add up to one another (different questions, different indicators): each
     row its own series ``(name, row)`` with its total."""
