@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # One entry point that sets up everything it needs (idempotent), then runs one job:
 #   ./dev.sh demo   evaluate the built-in synthetic service; out/demo.json and out/demo.html
-#   ./dev.sh test   every test: C++ (ctest) and Python (pytest), then ruff, mypy, the stub drift check
-#                   and clang-format
+#   ./dev.sh test   every test: C++ (ctest), the fuzz harnesses for a few minutes, Python (pytest),
+#                   then ruff, mypy, the stub drift check and clang-format
 #   ./dev.sh bench  the benchmarks (minutes; results to stdout)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
 venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
-                 libgtest-dev libbenchmark-dev chromium clang-format)
+                 libgtest-dev libbenchmark-dev chromium clang-format clang libclang-rt-14-dev)
 python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib scipy pytest hypothesis
                  statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy
-                 ruff mypy pandas-stubs
+                 ruff mypy pandas-stubs atheris
                  pybind11-stubgen==3.0.0)  # the version that wrote python/socialrx/_core.pyi
 
 install_debian() {
@@ -59,6 +59,10 @@ case "${1:-}" in
     # The C++ tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
     build_cpp asan
     (cd "$root" && ctest --preset asan)
+    # Every fuzz harness (fuzz/README.md) from its committed corpus: the libFuzzer ones 60 s
+    # each, the Python ones 20 s, two at a time. clang is required: without it this fails.
+    build_cpp fuzz
+    "$root/fuzz/run.sh" "$root/build/fuzz" 60 20
     (cd "$root" && "$venv/bin/python" -m pytest -q tests/python)
     # Lint, types (settings in pyproject.toml), and python/socialrx/_core.pyi against the core
     # just installed: the script sits in tools/, so `socialrx` is the installed package.
