@@ -378,6 +378,19 @@ def _sets(matches: pd.DataFrame, client_row: np.ndarray) -> tuple[np.ndarray, np
     return codes.astype(np.int32), treated.astype(np.int32)
 
 
+def _in_canonical_order(client_id: np.ndarray, comparison_id: np.ndarray, set_code: np.ndarray,
+                        client_row: np.ndarray, control_person: np.ndarray,
+                        weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The match rows sorted by client id, then comparison id, with the sets numbered in that
+    order: the engine sums each set's controls and resamples the sets in an order that no
+    table's row order (nor the caller's set labels) can change, to the last bit."""
+    order = np.lexsort((comparison_id, client_id))
+    codes, _ = pd.factorize(set_code[order], sort=False)
+    treated = np.empty(codes.max() + 1 if len(codes) else 0, np.int32)
+    treated[codes] = client_row[order]
+    return codes.astype(np.int32), treated, control_person[order], weight[order]
+
+
 def _run(engine: Any, bootstrap: int, threads: int, show: bool) -> None:
     """All replicates, in batches when a bar reports progress (batching changes no number)."""
     if not show:
@@ -444,8 +457,12 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     pseudo = as_frame(comparison_index_dates, "comparison_index_dates")
 
     view, others, client_row, control_person = _people(ev, matches, pseudo)
-    set_code, treated = _sets(matches, client_row)
+    set_code, _ = _sets(matches, client_row)
     weight = pd.to_numeric(matches["weight"], errors="coerce").to_numpy(dtype=float)
+    set_code, treated, control_person, weight = _in_canonical_order(
+        as_ids(matches["client_id"], "matches", "client_id"), as_ids(matches["comparison_id"], "matches",
+                                                                     "comparison_id"),
+        set_code, client_row, control_person, weight)
     counts = _core.count_utilisation(
         **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **ev.event_columns,
         data_start=ev.data_start, data_end=ev.data_end, windows=[s.days for s in specs],

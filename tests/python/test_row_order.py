@@ -244,34 +244,26 @@ def test_shuffled_matches_give_the_same_did(order_seed: int) -> None:
     assert_same(did_over(evaluation(), matches, pseudo), actual, "did estimates")
 
 
-# Why the DiD xfails below fail: a control's share of its set (weight / the set's weight sum
-# over the controls the window covers) is not exact in binary once a set has 3 or more
-# controls, or censoring leaves 3 of 4, so a set's control mean and the sums over sets carry
-# rounding that depends on the order they are added in (src/evaluate/did.cpp: control_mean
-# summed in the caller's order within a set, control_sums in set order). The canonical order
-# of the sets is a lexicographic sort of those rounded values, so sets equal in exact
-# arithmetic on their first values are ordered by rounding noise, not by the values after.
-DID_ROUNDING = ("did with 1:3 sets: control means are summed in set order and in the caller's order within "
-                "a set, and the sets' canonical order sorts rounded values")
+# Found here first: a control's share of its set is not exact in binary once a set has 3 or
+# more controls, so the sums depended on the order the controls and sets came in; did() now
+# hands the engine its rows in client id, then comparison id order (these are its regression
+# tests). Money row's 12-month interval, before: [-80,690, 13,793] against [-81,835, 8,747]
+# pence per client with the matches' rows reversed.
 
 
-@pytest.mark.xfail(strict=True, reason=DID_ROUNDING)
-@failing
+@quick
 @given(order_seeds)
 def test_shuffled_1_to_3_matches_give_the_same_did(order_seed: int) -> None:
-    """Fails today on control_pre_per_client / control_post_per_client (last bits: summed over
-    the sets in set order) and, when a set's controls come in another order, on the intervals."""
+    """Failed before on control_pre_per_client / control_post_per_client (last bits: summed over
+    the sets in set order) and, when a set's controls came in another order, on the intervals."""
     matches, pseudo = sets_of(3)
     rng = np.random.default_rng(order_seed)
     actual = did_over(evaluation(order_seed), reordered(matches, rng), shuffled(pseudo, rng))
     assert_same(did_over(evaluation(), matches, pseudo), actual, "did estimates")
 
 
-@pytest.mark.xfail(strict=True, reason=DID_ROUNDING)
 def test_did_intervals_do_not_follow_the_order_of_a_sets_controls() -> None:
-    """Reproducer: the same 1:3 sets, the same set ids, the matches' rows reversed. Today the
-    money row's 12-month interval goes from [-80,690, 13,793] to [-81,835, 8,747] pence per
-    client, since rounding reorders sets that the canonical sort should order by value."""
+    """The same 1:3 sets, the same set ids, the matches' rows reversed: the same intervals."""
     matches, pseudo = sets_of(3)
     ev = evaluation()
     intervals = ["ci_low", "ci_high", "ci_low_pct", "ci_high_pct", "ci_low_pence", "ci_high_pence"]
@@ -279,12 +271,11 @@ def test_did_intervals_do_not_follow_the_order_of_a_sets_controls() -> None:
     assert_same(expected, did_over(ev, matches.iloc[::-1].reset_index(drop=True), pseudo)[intervals], "intervals")
 
 
-@pytest.mark.xfail(strict=True, reason=DID_ROUNDING)
-@failing
+@few
 @given(order_seeds)
 def test_shuffled_tables_give_the_same_did_of_a_1_to_3_match(order_seed: int) -> None:
     """Through Match.did, set ids follow the clients table: shuffling it alone reorders the sets.
-    Fails today on control_pre_per_client and control_post_per_client (~1e-10 apart)."""
+    Failed before on control_pre_per_client and control_post_per_client (~1e-10 apart)."""
     expected = did_estimates(evaluation().match(seed=1, k=3, caliper=None, replace=True))
     m = evaluation(order_seed).match(seed=1, k=3, caliper=None, replace=True)
     assert_same(expected, did_estimates(m), "did estimates")
