@@ -253,7 +253,10 @@ class LogisticModel(RiskModel):
         outcome_values = np.ascontiguousarray(np.asarray(y, dtype=np.float64).ravel())
         if len(outcome_values) != matrix.shape[0]:
             raise ValueError(f"y: has {len(outcome_values)} rows but X has {matrix.shape[0]}")
-        result = _core.fit_logistic(np.ascontiguousarray(matrix), outcome_values, ridge=ridge,
+        # Rows in an order fixed by their values: the fit's sums, and so its last bits, do not
+        # follow the order the caller's rows came in.
+        order = np.lexsort((outcome_values, *matrix.T[::-1]))
+        result = _core.fit_logistic(np.ascontiguousarray(matrix[order]), outcome_values[order], ridge=ridge,
                                     max_iterations=max_iterations, tolerance=tolerance)
         model = cls.from_json({
             "name": name, "kind": "logistic", "outcome": outcome,
