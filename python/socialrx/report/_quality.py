@@ -31,10 +31,11 @@ CHECK_NOTE = ("People are counted once each, however often their id repeats. Eve
 
 
 def quality_section(b: Builder) -> Section:
+    """Each table's columns with their counts, then the linkage and data-range checks."""
     quality: DataQuality = b.cached("quality", lambda: data_quality(b.ev))
     section = Section("quality", "Data quality")
     section.parts.append(paragraph(
-        f"What the evaluation was given, counted from its tables as they were read (nothing is dropped or changed "
+        "What the evaluation was given, counted from its tables as they were read (nothing is dropped or changed "
         f"here). The data range is {day_text(b.ev.data_start)} to {day_text(b.ev.data_end)}. Counts of clients and "
         "comparison patients are disclosure-controlled like every count of people in the report; counts of events "
         "and other records are not counts of people and are shown as they are."))
