@@ -596,3 +596,14 @@ def test_data_quality_section_counts_repeated_ids_as_people(service):
 
 def _parse_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_data_quality_hides_a_count_whose_rest_is_small(service):
+    """All but two clients without a locality: the 2 with one are a count of 1-4 people that
+    the rows less the missing would reveal, so the missing count is hidden too."""
+    clients = service.clients.copy()
+    clients.loc[clients.index[2:], "locality"] = None
+    ev = socialrx.Evaluation(clients=clients, events=service.events, comparison=service.comparison,
+                             tariff="example", data_start=service.data_start, data_end=service.data_end)
+    table = _quality_rows(build_report(ev, match=False).html())[f"clients: {len(clients):,} rows"]
+    assert table["locality"][0] == "*"
