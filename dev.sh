@@ -59,10 +59,6 @@ case "${1:-}" in
     # The C++ tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
     build_cpp asan
     (cd "$root" && ctest --preset asan)
-    # Every fuzz harness (fuzz/README.md) from its committed corpus: the libFuzzer ones 60 s
-    # each, the Python ones 20 s, two at a time. clang is required: without it this fails.
-    build_cpp fuzz
-    "$root/fuzz/run.sh" "$root/build/fuzz" 60 20
     (cd "$root" && "$venv/bin/python" -m pytest -q tests/python)
     # Lint, types (settings in pyproject.toml), and python/socialrx/_core.pyi against the core
     # just installed: the script sits in tools/, so `socialrx` is the installed package.
@@ -72,6 +68,12 @@ case "${1:-}" in
     (cd "$root" && git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format --dry-run --Werror)
     # The end-to-end benchmark at a smoke size: it checks socialrx against pandas, untimed.
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py" --smoke
+    # Every fuzz harness (fuzz/README.md) from its committed corpus, after the C++ tests and
+    # last, so that an input in fuzz/crashes/ not fixed yet leaves the checks above to run: the
+    # libFuzzer ones 60 s each, the Python ones 20 s, two at a time. clang is required: without
+    # it this fails.
+    build_cpp fuzz
+    "$root/fuzz/run.sh" "$root/build/fuzz" 60 20
     ;;
   bench)
     setup
