@@ -173,3 +173,14 @@ def test_no_suppressed_count_of_a_small_service_is_recovered(reports):
         ranges = attack(view)
         assert ranges, "a small service has suppressed counts"
         assert disclosed(view, ranges) == (0, 0)
+
+
+def test_the_reach_totals_are_one_quantity_wherever_printed(reports):
+    """The summary's referred and connected counts, the support section's connected clients and
+    the data quality's client rows are the Reach tables' own totals: one cell each, so that
+    hiding a total in one table cannot leave it printed in another."""
+    for view in reports:
+        flat = [key for key in view.values if key[1:3] == ("reach", "total")]
+        assert flat == [], flat
+        nested = {key[1:] for key in view.values if key[0] == ("all periods", "reach")}
+        assert {("total", "total"), ("total", "connected")} <= nested

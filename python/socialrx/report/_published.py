@@ -288,7 +288,7 @@ class Builder:
             outside = registry.difference(self.key("clients", spec.label, "connected, not included"),
                                           connected - in_window)
             registry.relate([self.key("clients", spec.label, "included"), outside],
-                            self.key("reach", TOTAL, "connected"))
+                            (self.key("reach"), TOTAL, "connected"))
         return shown
 
     def tie_in_window_by_practice(self, spec: WindowSpec, in_window: pd.Series) -> None:
@@ -328,8 +328,8 @@ class Builder:
     def published_reach_total(self) -> tuple[Any, Any]:
         """All referred and connected, as the reach tables print them."""
         referred, connected = self.reach_total()
-        return (published_count(referred, self.key("reach", TOTAL, TOTAL)),
-                published_count(connected, self.key("reach", TOTAL, "connected")))
+        return (published_count(referred, (self.key("reach"), TOTAL, TOTAL)),
+                published_count(connected, (self.key("reach"), TOTAL, "connected")))
 
     def net_saving(self) -> pd.Series:
         """The naive net saving over the last window (for a report given the service's cost)."""

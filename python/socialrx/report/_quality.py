@@ -60,7 +60,7 @@ class _PeopleTable:
             return None
         count = int(columns["rows"].iloc[0])
         # The clients' rows are the referrals the reach counts: one quantity, one key.
-        rows = (b.key("reach", TOTAL, TOTAL) if table == "clients" else b.key("data quality", table, "rows"), count)
+        rows = ((b.key("reach"), TOTAL, TOTAL) if table == "clients" else b.key("data quality", table, "rows"), count)
         repeated = columns["repeated"].dropna()
         if repeated.empty:  # no id column to repeat: each row is one person
             return _PeopleTable(rows, rows)

@@ -59,11 +59,11 @@ def _glance_parts(b: Builder) -> list[str]:
     """Contacts, length of support, how support ended and personal health budgets."""
     support = b.ev.support().set_index("measure")
     value = support["value"]
-    connected = published_count(int(value["connected"]), b.key("reach", TOTAL, "connected"))
+    connected = published_count(int(value["connected"]), (b.key("reach"), TOTAL, "connected"))
     ends = published_series(pd.Series({
         "discharged": int(value["support_discharged"]), "still supported": int(value["support_ongoing"]),
         "length not recorded": int(value["support_not_recorded"])}), name=b.key("support ends"), total="connected",
-        total_key=b.key("reach", TOTAL, "connected"))
+        total_key=(b.key("reach"), TOTAL, "connected"))
     contacts_shown = not missing(connected)
     days_shown = not missing(published_count(int(support.loc["support_days_mean", "clients"]),
                                              b.key("support days", "clients")))
