@@ -24,10 +24,15 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 def as_frame(table: Any, name: str) -> pd.DataFrame:
     """A pandas DataFrame from a DataFrame, an Arrow table or anything with ``to_pandas``."""
     if isinstance(table, pd.DataFrame):
-        return table
-    if hasattr(table, "to_pandas"):
-        return table.to_pandas()
-    raise ValueError(f"{name}: expected a pandas DataFrame or an Arrow table, got {type(table).__name__}")
+        frame = table
+    elif hasattr(table, "to_pandas"):
+        frame = table.to_pandas()
+    else:
+        raise ValueError(f"{name}: expected a pandas DataFrame or an Arrow table, got {type(table).__name__}")
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):  # frame[name] would be a table, not a column: no rule could read it
+        raise ValueError(f"{name}.{repeated[0]}: the column name appears more than once")
+    return frame
 
 
 def require_columns(frame: pd.DataFrame, table: str, columns: Sequence[str]) -> None:

@@ -117,9 +117,23 @@ def _with_iso_dates(batch: pa.RecordBatch, dates: frozenset[str]) -> pa.RecordBa
     return batch
 
 
-def _assembled(batches: Iterator[pa.RecordBatch], schema: pa.Schema, dates: frozenset[str]) -> pa.Table:
-    """The batches as one table, ISO dates made dates batch by batch (``dates`` empty: none)."""
-    converted = [_with_iso_dates(batch, dates) for batch in batches]
+def _valid_text(batch: pa.RecordBatch, path: Path) -> pa.RecordBatch:
+    """The batch, once its text columns are known to be UTF-8: Parquet does not check them, and
+    text that is not would fail later, far from the file."""
+    for field, column in zip(batch.schema, batch.columns):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) or pa.types.is_dictionary(
+                field.type):
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                raise ValueError(f"{path}: column {field.name!r} holds text that is not UTF-8") from None
+    return batch
+
+
+def _assembled(batches: Iterator[pa.RecordBatch], schema: pa.Schema, dates: frozenset[str], path: Path) -> pa.Table:
+    """The batches as one table, text checked and ISO dates made dates batch by batch (``dates``
+    empty: none)."""
+    converted = [_with_iso_dates(_valid_text(batch, path), dates) for batch in batches]
     return pa.Table.from_batches(converted, schema=converted[0].schema if converted else schema)
 
 
@@ -133,10 +147,10 @@ def _read_parquet(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table
             file = pq.ParquetFile(path, read_dictionary=labels)
         dates = frozenset() if text_dates else schema.dates
         try:
-            return _assembled(file.iter_batches(columns=names), file.schema_arrow, dates)
+            return _assembled(file.iter_batches(columns=names), file.schema_arrow, dates, path)
         except _NotIsoDates:
-            return _assembled(file.iter_batches(columns=names), file.schema_arrow, frozenset())
-    except (pa.ArrowInvalid, OSError) as error:
+            return _assembled(file.iter_batches(columns=names), file.schema_arrow, frozenset(), path)
+    except (pa.ArrowException, OSError) as error:  # any file pyarrow cannot read, whatever its reason
         raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
 
 
@@ -153,7 +167,7 @@ def _read_csv(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
         options = pa_csv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=True)
         try:
             reader = pa_csv.open_csv(path, convert_options=options)
-            return _utf8(_assembled(iter(reader), reader.schema, dates), path)
+            return _utf8(_assembled(iter(reader), reader.schema, dates, path), path)
         except _NotIsoDates:
             dates = frozenset()
         except pa.ArrowInvalid as error:

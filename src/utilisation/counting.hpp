@@ -23,6 +23,9 @@ namespace socialrx::detail::utilisation {
 
 constexpr std::size_t kMaxWindows = 6;
 constexpr std::int32_t kMaxGroups = (1 << 24) - 1;
+// The longest data range counted: 1900-01-01 to 2100-12-31, the dates the front door accepts.
+// The plan holds a byte per day of the range (up to the longest window), so this bounds it.
+constexpr std::int64_t kLongestDataRangeDays = 73'414;
 
 // Every event is counted once, in one cell of a histogram [slot][kind][side][band], and the
 // windows' counts and the accounting of every event are read from it afterwards.

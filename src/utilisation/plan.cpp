@@ -68,6 +68,10 @@ void validate_request(const UtilisationRequest& request) {
     throw InputError("evaluation", "data_start/data_end", kNoRow, "both are required");
   if (request.data_end < request.data_start)
     throw InputError("evaluation", "data_end", kNoRow, "data_end is before data_start");
+  if (std::int64_t{request.data_end} - request.data_start > kLongestDataRangeDays)
+    throw InputError("evaluation", "data_end", kNoRow,
+                     "the data range is longer than " + std::to_string(kLongestDataRangeDays) +
+                         " days (1900 to 2100)");
   if (request.windows.empty() || request.windows.size() > kMaxWindows)
     throw InputError("evaluation", "windows", kNoRow,
                      "between 1 and " + std::to_string(kMaxWindows) + " windows are needed");

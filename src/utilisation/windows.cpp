@@ -1,6 +1,7 @@
 #include "socialrx/utilisation/windows.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "detail/id_index.hpp"
@@ -82,9 +83,11 @@ UtilisationResult count_utilisation(const UtilisationRequest& request) {
   const People people = place_people(request, layout, result);
   std::vector<std::int64_t> histogram;
   const auto ids = request.clients.client_id;
-  const bool rows_in_id_order = std::adjacent_find(ids.begin(), ids.end(), [](auto a, auto b) {
-                                  return b != a + 1;
-                                }) == ids.end();
+  const bool rows_in_id_order =
+      std::adjacent_find(ids.begin(), ids.end(), [](auto a, auto b) {
+        // a == INT64_MAX has no successor (and a + 1 would overflow)
+        return a == std::numeric_limits<std::int64_t>::max() || b != a + 1;
+      }) == ids.end();
   const PackedRecord<std::uint16_t> small(request, layout, rows_in_id_order);
   const PackedRecord<std::uint32_t> medium(request, layout, rows_in_id_order);
   const bool dense = small.fits ? tally_dense(request, layout, people, small, result, histogram)

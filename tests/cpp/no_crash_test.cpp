@@ -75,6 +75,28 @@ TEST(NoCrash, IdsFromInt64MinToMaxAreCountedPerPerson) {
   EXPECT_EQ(result.count(0, 1, EventKind::ae_attendance, Side::post), 2);
 }
 
+TEST(NoCrash, ClientIdInt64MaxBeforeAnotherIdIsCounted) {
+  // The check that client ids run in row order must not compute INT64_MAX + 1.
+  ExtremeIds ids;
+  ids.client_id = {kHighest, 5};
+  ids.person = {kHighest, 5, 5, 0};
+  const UtilisationResult result = count_utilisation(ids.request(false));
+  EXPECT_EQ(result.count(0, 0, EventKind::ae_attendance, Side::pre), 1);
+  EXPECT_EQ(result.count(0, 0, EventKind::ae_attendance, Side::post), 2);
+}
+
+TEST(NoCrash, DataRangeBeyond1900To2100IsRefused) {
+  // The plan keeps a byte per day of the range: a range of a million years would be gigabytes.
+  const ExtremeIds ids;  // the request's columns point into it
+  UtilisationRequest r = ids.request(false);
+  r.data_end = r.data_start + 73'415;
+  r.windows = {889'089'290};
+  EXPECT_NE(input_error([&] { count_utilisation(r); }).find("longer than 73414 days"),
+            std::string::npos);
+  r.data_end = r.data_start + 73'414;
+  EXPECT_EQ(input_error([&] { count_utilisation(r); }), "no error");
+}
+
 TEST(NoCrash, IdIndexFindsBothEndsOfInt64) {
   const std::vector<std::int64_t> ids{kHighest, 7, kLowest};
   const detail::IdIndex index("clients", "client_id", ids);

@@ -209,3 +209,11 @@ def test_the_date_format_reads_every_table_of_the_evaluation() -> None:
     ev = socialrx.Evaluation(clients=uk_clients, interventions=given, date_format="%d/%m/%Y")
     assert list(ev.client_columns["index_date"]) == [day("2022-03-10"), day("2022-06-01")]
     assert ev.spend().set_index("kind").loc["personal_health_budget", "pence"] == 300
+
+
+def test_a_column_name_given_twice_is_refused_by_name():
+    """A table with two columns of one name: frame[name] is then a table, not a column."""
+    clients = pd.DataFrame([[1, "2022-01-01", "2022-01-02", 1]],
+                           columns=["client_id", "referral_date", "index_date", "client_id"])
+    with pytest.raises(ValueError, match=r"^clients\.client_id: the column name appears more than once$"):
+        socialrx.Evaluation(clients=clients)
