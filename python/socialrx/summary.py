@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._measures import WindowSpec, parse_windows, whole_pence
+from ._measures import Window, WindowSpec, parse_windows, whole_pence
 from ._version import __version__
-from .evaluation import Evaluation, Window
 from .tariff import ILLUSTRATIVE_WARNING, is_illustrative
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the figures modules never import the Evaluation at run time
     from .did import DiDResult
+    from .evaluation import Evaluation
     from .matching import Match
 
 __all__ = ["Headline", "headline"]
