@@ -4,6 +4,8 @@
 #   ./dev.sh test   every test: C++ (ctest), the fuzz harnesses for a few minutes, Python (pytest),
 #                   then ruff, mypy, the stub drift check and clang-format
 #   ./dev.sh bench  the benchmarks (minutes; results to stdout)
+#   ./dev.sh test-spark  the Spark tests in local mode (tests/python/test_spark.py), apart from
+#                   `test` because starting Spark takes a while; adds Java 17 and pyspark
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -81,8 +83,14 @@ case "${1:-}" in
     "$root/build/bench/benchmarks/cpp/socialrx_benchmarks"
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py"
     ;;
+  test-spark)
+    debian_packages+=(openjdk-17-jre-headless)
+    python_packages+=(pyspark)
+    setup
+    (cd "$root" && "$venv/bin/python" -m pytest -q tests/python/test_spark.py)
+    ;;
   *)
-    echo "usage: ./dev.sh demo | test | bench" >&2
+    echo "usage: ./dev.sh demo | test | bench | test-spark" >&2
     exit 2
     ;;
 esac
