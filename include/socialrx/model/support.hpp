@@ -22,11 +22,30 @@ enum class InterventionKind : std::uint8_t {
   voucher,
   personal_health_budget,
   spot_purchase,
+  // Pandemic-era support (seed 004): volunteers' deliveries, food bank referrals, befriending
+  // and helpline calls.
+  food_delivery,
+  medication_delivery,
+  food_bank_referral,
+  befriending_call,
+  helpline_call,
 };
-inline constexpr std::size_t kInterventionKinds = 9;
+inline constexpr std::size_t kInterventionKinds = 14;
 inline constexpr std::array<std::string_view, kInterventionKinds> kInterventionKindNames{
-    "contact_phone", "contact_visit", "accompanied_activity",   "outward_referral", "group",
-    "grant",         "voucher",       "personal_health_budget", "spot_purchase"};
+    "contact_phone",
+    "contact_visit",
+    "accompanied_activity",
+    "outward_referral",
+    "group",
+    "grant",
+    "voucher",
+    "personal_health_budget",
+    "spot_purchase",
+    "food_delivery",
+    "medication_delivery",
+    "food_bank_referral",
+    "befriending_call",
+    "helpline_call"};
 
 enum class Sector : std::uint8_t { voluntary, statutory, private_, community };
 inline constexpr std::size_t kSectors = 4;
