@@ -546,11 +546,24 @@ class Evaluation:
                 (spec.label, "events", "of_unconnected_clients", result.events_of_unconnected),
                 (spec.label, "events", "of_comparison_patients", result.events_of_other_people),
             ]
-            if self._event_count is not None:
-                rows.append((spec.label, "events", "rows_of_count_0", self.events_with_count_zero))
+            zero = self._rows_of_count_0(result)
+            if zero is not None:
+                rows.append((spec.label, "events", "rows_of_count_0", zero))
         return pd.DataFrame(rows, columns=["window", "table", "reason", "count"])
 
+    def _rows_of_count_0(self, result: Any) -> int | None:
+        """The events rows of ``count`` 0 behind ``result`` (None: the events have no count);
+        ``socialrx.partitioned`` reads it from its merged counts."""
+        return None if self._event_count is None else self.events_with_count_zero
+
     # ----------------------------------------------------------------- cost
+    @staticmethod
+    def _avoided(result: Any, tariff: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(pence, priced) [window][group][kind] of the counts ``result`` (``socialrx.partitioned``
+        prices its merged counts)."""
+        avoided: tuple[np.ndarray, np.ndarray] = _core.cost_avoidance(result, tariff).avoided
+        return avoided
+
     def _require_tariff(self) -> Any:
         if self.tariff is None:
             raise ValueError("tariff: cost figures need a tariff (a JSON path, a dict or 'example')")
@@ -566,7 +579,7 @@ class Evaluation:
         tariff = self._require_tariff()
         specs = parse_windows(windows)
         result, labels = self._counts(specs, by)
-        avoided, priced = _core.cost_avoidance(result, tariff).avoided
+        avoided, priced = self._avoided(result, tariff)
         unit = np.zeros(len(EVENT_KINDS), np.int64)
         for kind, (pence, _) in tariff.unit_costs.items():
             unit[EVENT_KINDS.index(kind)] = pence

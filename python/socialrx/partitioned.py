@@ -1,0 +1,330 @@
+"""The evaluation in partitions: partial results that merge exactly, for Dask, Spark and
+tables larger than memory.
+
+Co-partitioning
+---------------
+Every table keyed by a person goes to the partition of that person's id::
+
+    partition = splitmix64(id as uint64) mod P
+
+    splitmix64(x): z = x + 0x9E3779B97F4A7C15
+                   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+                   z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+                   return z ^ (z >> 31)        (all arithmetic mod 2**64)
+
+(Steele, Lea and Flood 2014, the finaliser of Java's ``SplittableRandom``): clients by
+``client_id``, comparison patients by ``patient_id``, events by their person id column,
+assessments, interventions and feedback by ``client_id``, diagnoses by ``patient_id``. Each
+person's rows of every table then meet in one partition, so a partition evaluates on its own.
+:func:`partition_of` is the hash, vectorised; :func:`split` is the shuffle for a pandas table
+that is not partitioned that way (``socialrx.dask`` shuffles a dask table on the same hash).
+
+Partials and their merges
+-------------------------
+A partition's figures are a partial: a small frozen dataclass of integer counts, keyed by the
+partition's own group labels. ``a.merge(b)`` puts both on the union of their labels, in the
+order the single-machine ``Evaluation`` gives them (sorted; age bands youngest first), and adds
+the counts. Integer sums are associative and commutative, so any tree of merges in any order
+gives the same integers as one machine.
+
+- :class:`UtilisationPartial` (from :func:`utilisation_partial`): events pre/post per window x
+  group x kind, clients included per window x group, every exclusion count. ``merge`` is for
+  partitions of different people; ``add_events`` for batches of events of the same people (out
+  of core), where the people's counts are the same in each batch and kept once.
+- :class:`GroupCounts` (from :func:`reach_partial`, :func:`feedback_partial`): referred and
+  connected, or feedback answers, per group.
+- :func:`case_list_partial` / :func:`merge_case_lists`: each partition's top k per group; the
+  top k of their union is the top k of everyone (ties go to the smaller id everywhere).
+- Per-person figures (comorbidity, risk scores) need no merge: each partition scores its own
+  patients, and the partitions' rows together are the scores.
+
+The derived figures (% change, per client, pence avoided, net saving) are computed once, after
+the merge, by the single-machine ``Evaluation``'s own code: :class:`MergedEvaluation` is an
+``Evaluation`` over the person tables whose event counts come from merged partials. Means of
+real numbers and medians do not merge exactly from sums, so outcomes, wellbeing and support are
+computed there from the person tables (assessments, interventions: bounded by the clients, not
+by the events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._columns import as_ids
+from ._measures import EVENT_KINDS, WindowSpec
+from .evaluation import AGE_BANDS, Evaluation
+from .periods import ServicePeriods, cache_key, grouping_name
+from .risk.case_list import case_list
+
+__all__ = [
+    "GroupCounts",
+    "MergedEvaluation",
+    "UtilisationPartial",
+    "case_list_partial",
+    "feedback_partial",
+    "merge_all",
+    "merge_case_lists",
+    "partition_of",
+    "reach_partial",
+    "split",
+    "utilisation_partial",
+]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_INT64 = (int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max))
+
+
+def partition_of(ids: Any, partitions: int) -> np.ndarray:
+    """The partition (int64 in [0, partitions)) of each person id: splitmix64(id) mod P."""
+    if partitions < 1:
+        raise ValueError(f"partitions: must be at least 1, got {partitions}")
+    z = np.asarray(ids, dtype=np.int64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        z = z + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return (z % np.uint64(partitions)).astype(np.int64)
+
+
+def split(frame: pd.DataFrame, column: str, partitions: int, *, table: str = "table") -> list[pd.DataFrame]:
+    """The shuffle: ``frame``'s rows in ``partitions`` frames by :func:`partition_of` of
+    ``column``, each keeping the rows' order and index."""
+    part = partition_of(as_ids(frame[column], table, column), partitions)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+    return [frame.iloc[order[bounds[i]:bounds[i + 1]]] for i in range(partitions)]
+
+
+def _ordered(by: str | None, labels: Iterable[str]) -> tuple[str, ...]:
+    """Group labels in the single-machine order: age bands youngest first, others sorted."""
+    present = set(labels)
+    if by == "age_band":
+        return tuple(band for band in AGE_BANDS if band in present)
+    return tuple(sorted(present))
+
+
+def _aligned(array: np.ndarray, labels: Sequence[str], union: Sequence[str], axis: int) -> np.ndarray:
+    """``array`` with its group ``axis`` running over ``union`` (zeros for labels it lacks)."""
+    shape = list(array.shape)
+    shape[axis] = len(union)
+    out = np.zeros(shape, dtype=np.int64)
+    position = {label: i for i, label in enumerate(union)}
+    index: list[Any] = [slice(None)] * array.ndim
+    index[axis] = [position[label] for label in labels]
+    out[tuple(index)] = array
+    return out
+
+
+def _summed(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {name: a[name] + b[name] for name in a}
+
+
+@dataclass(frozen=True)
+class UtilisationPartial:
+    """One partition's utilisation counts; the merged partial reads as the engine's
+    ``UtilisationResult`` (same attribute names and shapes), which ``Evaluation`` turns into
+    its tables.
+
+    Attributes:
+        by: the grouping (None: one group).
+        windows: the windows, in days.
+        labels: the partition's group labels, in the single-machine order.
+        counts: int64 [window][group][kind][pre, post], events counted.
+        clients_included: int64 [window][group].
+        excluded: clients left out, per reason: int64 [window].
+        window_events: events per reason (pre, post, on_index_day, ...): int64 [window].
+        events_outside_data, events_of_unconnected, events_of_other_people, events_total:
+            events counted once, whatever the window.
+        rows_of_count_0: events rows of ``count`` 0 (None: the events have no ``count``).
+    """
+
+    by: str | None
+    windows: tuple[int, ...]
+    labels: tuple[str, ...]
+    counts: np.ndarray
+    clients_included: np.ndarray
+    excluded: dict[str, np.ndarray]
+    window_events: dict[str, np.ndarray]
+    events_outside_data: int
+    events_of_unconnected: int
+    events_of_other_people: int
+    events_total: int
+    rows_of_count_0: int | None = field(default=None)
+
+    @property
+    def groups(self) -> int:
+        return len(self.labels)
+
+    def _on(self, union: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        return (_aligned(self.counts, self.labels, union, 1),
+                _aligned(self.clients_included, self.labels, union, 1))
+
+    def _check(self, other: UtilisationPartial) -> tuple[str, ...]:
+        if (self.by, self.windows) != (other.by, other.windows):
+            raise ValueError(f"merge: partials of different figures ({self.by!r}, {self.windows}) and "
+                             f"({other.by!r}, {other.windows})")
+        return _ordered(self.by, self.labels + other.labels)
+
+    def _events_added(self, other: UtilisationPartial, union: tuple[str, ...]) -> dict[str, Any]:
+        zeros = None if self.rows_of_count_0 is None and other.rows_of_count_0 is None else \
+            (self.rows_of_count_0 or 0) + (other.rows_of_count_0 or 0)
+        return dict(labels=union, counts=self._on(union)[0] + other._on(union)[0],
+                    window_events=_summed(self.window_events, other.window_events),
+                    events_outside_data=self.events_outside_data + other.events_outside_data,
+                    events_of_unconnected=self.events_of_unconnected + other.events_of_unconnected,
+                    events_of_other_people=self.events_of_other_people + other.events_of_other_people,
+                    events_total=self.events_total + other.events_total, rows_of_count_0=zeros)
+
+    def merge(self, other: UtilisationPartial) -> UtilisationPartial:
+        """The counts of two partitions of different people: every count added."""
+        union = self._check(other)
+        return replace(self, clients_included=self._on(union)[1] + other._on(union)[1],
+                       excluded=_summed(self.excluded, other.excluded), **self._events_added(other, union))
+
+    def add_events(self, other: UtilisationPartial) -> UtilisationPartial:
+        """The counts of two batches of events of the same people: the events' counts added,
+        the people's (clients included and excluded, the same in both) kept once."""
+        union = self._check(other)
+        same = np.array_equal(self._on(union)[1], other._on(union)[1]) and all(
+            np.array_equal(self.excluded[reason], other.excluded[reason]) for reason in self.excluded)
+        if not same:
+            raise ValueError("add_events: the batches were counted over different clients")
+        return replace(self, clients_included=self._on(union)[1], **self._events_added(other, union))
+
+
+def utilisation_partial(evaluation: Evaluation, windows: Sequence[int], by: str | None,
+                        periods: ServicePeriods | None = None) -> UtilisationPartial:
+    """The utilisation counts of one partition's single-machine ``Evaluation`` (its data range
+    given explicitly, the same for every partition), ``windows`` in days, grouped as
+    :meth:`Evaluation.utilisation` groups them."""
+    specs = [WindowSpec(f"{days}d", None, int(days)) for days in windows]
+    empty = len(evaluation.client_columns["client_id"]) == 0
+    # No clients, no groups: the events' counts are still the partition's (of comparison patients).
+    result, labels = evaluation._counts(specs, None, None) if empty else evaluation._counts(specs, by, periods)
+    keep = slice(0, 0) if empty else slice(None)
+    return UtilisationPartial(
+        by=grouping_name(by, periods), windows=tuple(int(d) for d in windows), labels=() if empty else tuple(labels),
+        counts=np.asarray(result.counts, np.int64)[:, keep],
+        clients_included=np.asarray(result.clients_included, np.int64)[:, keep],
+        excluded={reason: np.asarray(c, np.int64) for reason, c in result.excluded.items()},
+        window_events={reason: np.asarray(c, np.int64) for reason, c in result.window_events.items()},
+        events_outside_data=int(result.events_outside_data), events_of_unconnected=int(result.events_of_unconnected),
+        events_of_other_people=int(result.events_of_other_people), events_total=int(result.events_total),
+        rows_of_count_0=evaluation._rows_of_count_0(result))
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Integer counts per group label: ``counts`` maps a name to an int64 array whose first
+    axis runs over ``labels`` (in the single-machine order). ``merge`` adds two partitions'."""
+
+    by: str | None
+    labels: tuple[str, ...]
+    counts: dict[str, np.ndarray]
+
+    def merge(self, other: GroupCounts) -> GroupCounts:
+        """Both partitions' counts on the union of their labels, added."""
+        if self.by != other.by or set(self.counts) != set(other.counts):
+            raise ValueError("merge: partials of different figures")
+        union = _ordered(self.by, self.labels + other.labels)
+        return GroupCounts(self.by, union, {
+            name: _aligned(array, self.labels, union, 0) + _aligned(other.counts[name], other.labels, union, 0)
+            for name, array in self.counts.items()})
+
+
+def reach_partial(evaluation: Evaluation, by: str | None = None) -> GroupCounts:
+    """Referred and connected per group of one partition (:meth:`Evaluation.reach`)."""
+    if len(evaluation.client_columns["client_id"]) == 0:
+        return GroupCounts(by, (), {"referred": np.zeros(0, np.int64), "connected": np.zeros(0, np.int64)})
+    frame = evaluation.reach(by)
+    return GroupCounts(by, tuple(frame[by or "group"].astype(str)), {
+        name: frame[name].to_numpy(np.int64) for name in ("referred", "connected")})
+
+
+def feedback_partial(evaluation: Evaluation, by: str | None = None) -> GroupCounts:
+    """Feedback answered, yes and not answered per group x measure of one partition
+    (:meth:`Evaluation.feedback_summary`)."""
+    frame = evaluation.feedback_summary(by=by)
+    measures = frame["measure"].nunique()
+    labels = ("all",) if by is None else tuple(frame[by].astype(str).iloc[::measures])
+    return GroupCounts(by, labels, {name: frame[name].to_numpy(np.int64).reshape(len(labels), measures)
+                                    for name in ("answered", "yes", "not_answered")})
+
+
+def merge_all(partials: Iterable[Any]) -> Any:
+    """The merge of every partial (any order gives the same counts)."""
+    return reduce(lambda a, b: a.merge(b), partials)
+
+
+def case_list_partial(scores: pd.DataFrame, by: str | None = "practice", k: int = 10, *, score: str = "score",
+                      id: str = "patient_id") -> pd.DataFrame:
+    """One partition's candidates for the case list: its own top ``k`` per group."""
+    return case_list(scores, by, k, score=score, id=id).drop(columns="rank")
+
+
+def merge_case_lists(partials: Iterable[pd.DataFrame], by: str | None = "practice", k: int = 10, *,
+                     score: str = "score", id: str = "patient_id") -> pd.DataFrame:
+    """The case list of everyone from the partitions' candidates: the same rows, order and
+    ranks as ``socialrx.risk.case_list`` on the whole table."""
+    return case_list(pd.concat(list(partials)), by, k, score=score, id=id)
+
+
+# counts(windows in days, by, periods): the merged counts of every partition.
+CountSource = Callable[[tuple[int, ...], "str | None", "ServicePeriods | None"], UtilisationPartial]
+
+
+class MergedEvaluation(Evaluation):
+    """An ``Evaluation`` of the person tables held here whose events stay elsewhere:
+    utilisation, exclusions, cost avoidance and net saving are computed, by the single-machine
+    code, from the merged :class:`UtilisationPartial` that ``counts(windows_in_days, by,
+    periods)`` returns, put on this evaluation's own group labels; every other figure comes from
+    the person tables as on one machine.
+
+    ``data_start`` and ``data_end`` are required: every part must count over the same range.
+    """
+
+    def __init__(self, *, counts: CountSource, clients: Any, data_start: Any, data_end: Any,
+                 **tables: Any) -> None:
+        if data_start is None or data_end is None:
+            raise ValueError("data_start/data_end: a partitioned evaluation needs both, the same for every part")
+        super().__init__(clients=clients, data_start=data_start, data_end=data_end, **tables)
+        self._source = counts
+
+    def _counts(self, specs: list[WindowSpec], by: str | None,
+                periods: ServicePeriods | None = None) -> tuple[Any, list[str]]:
+        key = (tuple(s.days for s in specs), by, cache_key(periods))
+        if key not in self._utilisation_cache:
+            merged = self._source(key[0], by, periods)
+            labels = self._group_codes(by, periods=periods)[1]
+            # Group labels of the whole clients table: a period with no client anywhere is kept.
+            on_ours = replace(merged, labels=tuple(labels),
+                              counts=_aligned(merged.counts, merged.labels, labels, 1),
+                              clients_included=_aligned(merged.clients_included, merged.labels, labels, 1))
+            self._utilisation_cache[key] = (on_ours, labels)
+        return self._utilisation_cache[key]
+
+    def _rows_of_count_0(self, result: Any) -> int | None:
+        zero: int | None = result.rows_of_count_0
+        return zero
+
+    @staticmethod
+    def _avoided(result: Any, tariff: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(pence, priced) [window][group][kind]: (pre - post) x unit cost, as the engine's
+        ``cost_avoidance`` (src/cost/avoidance.cpp) works it, each cell checked to fit int64."""
+        unit = np.zeros(len(EVENT_KINDS), dtype=object)
+        priced = np.zeros(len(EVENT_KINDS), dtype=bool)
+        for kind, (pence, _) in tariff.unit_costs.items():
+            unit[EVENT_KINDS.index(kind)], priced[EVENT_KINDS.index(kind)] = int(pence), True
+        exact = (result.counts[..., 0].astype(object) - result.counts[..., 1]) * unit
+        if exact.size and not _INT64[0] <= min(exact.min(), exact.max()) <= max(exact.min(), exact.max()) <= _INT64[1]:
+            raise ValueError("tariff: a cost avoided does not fit 64-bit pence")
+        return exact.astype(np.int64), np.broadcast_to(priced, exact.shape)
