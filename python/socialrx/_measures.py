@@ -1,4 +1,5 @@
-"""The definitions every published figure shares: windows, % change, whole pence, periods.
+"""The definitions every published figure shares: windows, % change, whole pence (periods:
+``socialrx.periods``).
 
 Each is defined here once; the engines' wrappers, the result objects, the report, the JSON and
 the console all take them from here, so no two outputs can disagree on a rounding or a sign.
@@ -15,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import NO_DATE, financial_year_labels
 
 EVENT_KINDS: tuple[str, ...] = tuple(_core.EVENT_KINDS)
 Window = Union[int, float, str]
@@ -26,6 +26,8 @@ KIND_LABELS = {
     "elective_admission": "Elective admissions", "bed_days": "Bed days", "gp_surgery": "GP surgery consultations",
     "gp_telephone": "GP telephone consultations", "gp_home_visit": "GP home visits",
     "ambulance_callout": "Ambulance call-outs", "nhs111_call": "NHS 111 calls", "outpatient": "Outpatient attendances",
+    # The groups of kinds shipped in data/kind_groups.json (see socialrx.kind_groups).
+    "inpatient": "Inpatient admissions (all)", "gp": "GP contacts (all)", "hospital": "Hospital (A&E and admissions)",
 }
 
 
@@ -128,10 +130,3 @@ def pence_per(total_pence: int, count: int) -> int | None:
     quotient, remainder = divmod(abs(int(total_pence)), int(count))
     quotient += 2 * remainder >= count
     return quotient if total_pence >= 0 else -quotient
-
-
-def period_of_clients(index_date: np.ndarray, referral_date: np.ndarray) -> pd.Series:
-    """Each client's reporting period: the NHS financial year (April-March) of the index date,
-    or of the referral date for a client who never connected."""
-    day = np.where(index_date != NO_DATE, index_date, referral_date)
-    return financial_year_labels(day.astype(np.int32))

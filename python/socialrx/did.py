@@ -29,6 +29,7 @@ import pandas as pd
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 from ._measures import EVENT_KINDS, Window, WindowSpec, kind_label, parse_windows, percent_change, whole_pence
+from .kind_groups import GroupsOption, resolve_groups
 
 __all__ = ["DiDResult", "DiDSummary", "did"]
 
@@ -37,6 +38,8 @@ MONEY_KIND = "all_kinds_pence"
 # about a second or more of work.
 _PROGRESS_WORK = 10**8
 _BATCHES = 50
+# The money columns of the estimates, which a group's row takes from its own money estimate.
+_PENCE_COLUMNS = ("did_pence_per_client", "ci_low_pence", "ci_high_pence", "did_pence_total")
 
 
 class DiDResult:
@@ -409,9 +412,9 @@ def _run(engine: Any, bootstrap: int, threads: int, show: bool) -> None:
 
 def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         windows: Window | Sequence[Window] = (6, 12), bootstrap: int = 2000, level: float = 0.95,
-        seed: int = 1, threads: int = 0, progress: bool | None = None) -> DiDResult:
+        seed: int = 1, threads: int = 0, progress: bool | None = None, groups: GroupsOption = None) -> DiDResult:
     """Difference-in-differences per window and event kind, and in money, with bootstrap
-    percentile intervals.
+    percentile intervals; with ``groups``, per group of kinds too.
 
     Args:
         ev: the ``Evaluation`` whose clients, events, comparison pool and tariff are used.
@@ -424,6 +427,11 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         seed: the same seed gives the same intervals for any ``threads`` and batching.
         threads: 0 takes the evaluation's setting (0 there: all hardware threads).
         progress: a bar on stderr (tqdm when installed); None shows it for long runs only.
+        groups: groups of kinds as ``Evaluation.utilisation`` takes them (``True``: the shipped
+            groups and the evaluation's ``kind_groups``). A group's row, after the kinds', is
+            estimated from each person's counts summed over its kinds (its events columns) and
+            from each person's pence summed over its priced kinds (its pence columns), with
+            intervals from the same bootstrap of matched sets: never by adding the kinds'.
 
     Returns:
         A :class:`DiDResult`: ``table`` (avoided > 0 a saving), ``summary()``, ``plot()``.
@@ -463,18 +471,55 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         as_ids(matches["client_id"], "matches", "client_id"), as_ids(matches["comparison_id"], "matches",
                                                                      "comparison_id"),
         set_code, client_row, control_person, weight)
-    counts = _core.count_utilisation(
-        **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **ev.event_columns,
-        data_start=ev.data_start, data_end=ev.data_end, windows=[s.days for s in specs],
-        threads=threads, per_person=True)
-    engine = _core.DidBootstrap(counts, treated, control_person.astype(np.int32), set_code, weight,
-                                ev.tariff, seed)
-    estimates = engine.estimates()
-    work = bootstrap * int(estimates["sets"].sum())
-    _run(engine, bootstrap, threads, work >= _PROGRESS_WORK if progress is None else bool(progress))
-    intervals = engine.intervals(level)
-    return DiDResult(_frame(specs, estimates, intervals, engine.priced, ev.tariff, level), windows=specs,
-                     level=level, replicates=int(intervals["replicates"]), seed=seed)
+    def estimate(events: dict[str, Any], tariff: Any) -> tuple[dict[str, np.ndarray], dict[str, Any], bool]:
+        """The engine's estimates and intervals over ``events`` (and whether it priced any)."""
+        counts = _core.count_utilisation(
+            **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **events,
+            data_start=ev.data_start, data_end=ev.data_end, windows=[s.days for s in specs],
+            threads=threads, per_person=True)
+        engine = _core.DidBootstrap(counts, treated, control_person.astype(np.int32), set_code, weight, tariff, seed)
+        estimates = engine.estimates()
+        work = bootstrap * int(estimates["sets"].sum())
+        _run(engine, bootstrap, threads, work >= _PROGRESS_WORK if progress is None else bool(progress))
+        return estimates, engine.intervals(level), engine.priced
+
+    estimates, intervals, priced = estimate(ev.event_columns, ev.tariff)
+    frame = _frame(specs, estimates, intervals, priced, ev.tariff, level)
+    group_rows = [_group_rows(specs, name, kinds, ev.event_columns, estimate, ev.tariff, level)
+                  for name, kinds in resolve_groups(groups, getattr(ev, "kind_groups", None)).items()]
+    if group_rows:
+        frame = _with_groups(frame, group_rows)
+    return DiDResult(frame, windows=specs, level=level, replicates=int(intervals["replicates"]), seed=seed)
+
+
+def _group_rows(specs: list[Any], name: str, kinds: Sequence[str], events: dict[str, np.ndarray],
+                estimate: Callable[[dict[str, np.ndarray], Any], tuple[dict[str, np.ndarray], dict[str, Any], bool]],
+                tariff: Any, level: float) -> pd.DataFrame:
+    """A group's rows per window: its events estimated with its kinds' events counted as one
+    kind (each person's counts summed), its pence with the other kinds' events left out (each
+    person's pence summed over the group's priced kinds)."""
+    codes = [EVENT_KINDS.index(k) for k in kinds]
+    own = np.isin(events["kind"], codes)
+    subset = {column: values[own] for column, values in events.items()}
+    as_one = {**subset, "kind": np.full(int(own.sum()), codes[0], np.uint8)}
+    rows = _frame(specs, *estimate(as_one, None)[:2], False, None, level)
+    rows = rows[rows["kind"] == kinds[0]].assign(kind=name)
+    priced = tariff is not None and any(k in tariff.unit_costs for k in kinds)
+    money = _frame(specs, *estimate(subset, tariff), tariff, level) if priced else None
+    for column in _PENCE_COLUMNS:
+        values = np.full(len(rows), np.nan) if money is None else (
+            money[money["kind"] == MONEY_KIND].set_index("window")[column].reindex(rows["window"]).to_numpy())
+        rows[column] = pd.array(values, dtype="Int64") if column == "did_pence_total" else values
+    return rows
+
+
+def _with_groups(frame: pd.DataFrame, group_rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """The kinds' rows, then the groups', then the money row, per window."""
+    combined = pd.concat([frame, *group_rows], ignore_index=True)
+    window = pd.Categorical(combined["window"], categories=list(dict.fromkeys(frame["window"])))
+    place = np.where(combined["kind"] == MONEY_KIND, 2, np.where(combined["kind"].isin(EVENT_KINDS), 0, 1))
+    order = np.lexsort((np.arange(len(combined)), place, window.codes))
+    return combined.iloc[order].reset_index(drop=True)
 
 
 def _frame(specs: list[Any], e: dict[str, np.ndarray], ci: dict[str, Any], priced: bool, tariff: Any,

@@ -26,22 +26,45 @@ from ._columns import (
     client_columns,
     decoded,
     exact_integers,
-    financial_year_labels,
     normalised_labels,
     require_columns,
     shown,
 )
-from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, per_client, percent_change, period_of_clients
+from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, pence_per, per_client, percent_change
+from .kind_groups import GroupsOption, check_groups, resolve_groups, with_group_rows
 from .matching import Match, match
 from .outcomes import domain_outcomes, wellbeing
+from .periods import (
+    PERIOD_GROUPINGS,
+    PeriodFigure,
+    ServicePeriods,
+    by_period,
+    cache_key,
+    grouping_name,
+    is_period_grouping,
+    period_labels,
+    period_of_clients,
+    with_rule,
+)
+from .practices import PracticesResult, practices
 from .quality import DataQuality, data_quality
-from .support import feedback_summary, outward_referrals, phb_breaches, spend, support_summary
+from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, service_cost
+from .support import (
+    feedback_summary,
+    income_gained,
+    outward_referrals,
+    phb_breaches,
+    phb_summary,
+    spend,
+    support_summary,
+)
 from .tariff import TariffSource, load_tariff, tariff_table
+from .trends import PeriodComparison, TrendResult, compare_periods, trend
 
 __all__ = ["EVENT_KINDS", "Evaluation", "Window", "WindowSpec"]
 
 AGE_BANDS = ("under 16", "16-23", "24-63", "64+")
-DERIVED_GROUPINGS = ("financial_year", "referral_month", "age_band")
+DERIVED_GROUPINGS = (*PERIOD_GROUPINGS, "referral_month", "age_band")
 _PERSON_ID_COLUMNS = ("person_id", "patient_id", "client_id")
 # The date columns of each table, read once here by the one rule (see ``date_format``).
 _DATE_COLUMNS = {"clients": ("referral_date", "index_date", "discharge_date"), "assessments": ("date",),
@@ -71,7 +94,14 @@ class Evaluation:
     assessments:
         Long format outcome ratings: ``client_id, date, timepoint, instrument, item, value``.
     interventions, feedback:
-        Support given and client feedback (kept for reports).
+        Support given and client feedback (kept for reports). Interventions may say who paid
+        (``funded_by``), what a personal health budget bought (``category``) and a benefit
+        award's value a year (``annual_value_pence``); see ``socialrx.support``.
+    funding:
+        The grants and contracts that paid for the service, ``funder, start, end, pence``: the
+        service cost per period and funder (:meth:`funding`), and the service cost of
+        :meth:`net_saving` and :meth:`cost_per_client` when none is given; see
+        ``socialrx.funding``. Kept checked as :attr:`funding_table`.
     comparison:
         Non-referred patients (``patient_id``, ...) whose events share the events table.
     tariff:
@@ -87,6 +117,10 @@ class Evaluation:
         other date is an error naming table, column and row. See ``socialrx._columns.as_days``.
     threads:
         Threads for the engines (0: all). Results do not depend on it.
+    kind_groups:
+        Groups of event kinds of the evaluation's own, ``{"name": [kind, ...]}``, reported beside
+        the shipped ``inpatient``, ``gp`` and ``hospital`` by every figure given ``groups=True``
+        (see ``socialrx.kind_groups``).
 
     Practice codes and sex in ``clients`` and ``comparison`` are normalised (see
     ``socialrx._codes``); :attr:`normalisation` counts the values changed.
@@ -106,6 +140,8 @@ class Evaluation:
         data_end: Any = None,
         date_format: str | None = None,
         threads: int = 0,
+        kind_groups: Any = None,
+        funding: Any = None,
     ) -> None:
         self.date_format = date_format
         normalised: list[tuple[str, str, str, int]] = []
@@ -118,6 +154,8 @@ class Evaluation:
         self.normalisation = pd.DataFrame(normalised, columns=["table", "column", "rule", "changed"])
         self.tariff = None if tariff is None else load_tariff(tariff)
         self.threads = int(threads)
+        self.kind_groups = check_groups(kind_groups or {})
+        self.funding_table = None if funding is None else check_funding(funding, date_format)
         self._client_columns = self._check_clients()
         self._event_days: np.ndarray | None = None
         self._event_ticks: tuple[np.ndarray, int] | None = None
@@ -126,7 +164,7 @@ class Evaluation:
         self._expanded: dict[str, np.ndarray] | None = None
         self._events_checked = self._check_events()
         self.data_start, self.data_end = self._data_range(data_start, data_end)
-        self._utilisation_cache: dict[tuple[tuple[int, ...], str | None], tuple[Any, list[str]]] = {}
+        self._utilisation_cache: dict[tuple[Any, ...], tuple[Any, list[str]]] = {}
 
     # ----------------------------------------------------------------- input checks
     def _read(self, table: str, given: Any, normalised: list[tuple[str, str, str, int]]) -> Any:
@@ -228,15 +266,17 @@ class Evaluation:
         """The comparison pool's patient ids (int64; empty without a pool)."""
         return self._comparison_ids()
 
-    def periods(self) -> pd.Series:
-        """Each client's reporting period: the NHS financial year (April-March) of the index
-        date, or of the referral date for a client who never connected."""
-        return period_of_clients(self._client_columns["index_date"], self._client_columns["referral_date"])
+    def periods(self, periods: ServicePeriods | None = None) -> pd.Series:
+        """Each client's reporting period: the NHS financial year (April-March), or the service
+        period of ``periods=[(label, start, end), ...]``, of the index date, or of the referral
+        date for a client who never connected ("outside periods" where it is in none)."""
+        return period_of_clients(self._client_columns["index_date"], self._client_columns["referral_date"], periods)
 
-    def for_period(self, period: str) -> Evaluation:
-        """The evaluation of the clients of one reporting period (``"2023/24"``, see
-        :meth:`periods`); events, comparison pool, tariff and data range are shared."""
-        labels = self.periods()
+    def for_period(self, period: str, *, periods: ServicePeriods | None = None) -> Evaluation:
+        """The evaluation of the clients of one reporting period (``"2023/24"``, or a label of
+        the service ``periods``; see :meth:`periods`); events, comparison pool, tariff and data
+        range are shared."""
+        labels = self.periods(periods)
         mask = (labels == period).to_numpy(dtype=bool)
         if not mask.any():
             raise ValueError(f"period: no client falls in {period!r} (periods: "
@@ -253,11 +293,24 @@ class Evaluation:
             clients=self.clients[mask].reset_index(drop=True), events=events, assessments=keep(self.assessments),
             interventions=keep(self.interventions), feedback=keep(self.feedback), comparison=self.comparison,
             tariff=self.tariff, data_start=_as_date(self.data_start), data_end=_as_date(self.data_end),
-            date_format=self.date_format, threads=self.threads)
+            date_format=self.date_format, threads=self.threads, kind_groups=self.kind_groups)
 
     def reporting_periods(self) -> list[str]:
-        """The reporting periods with a connected client, in order."""
+        """The reporting periods (financial years) with a connected client, in order."""
         return sorted(p for p in self.periods().unique() if p != "not connected")
+
+    def trend(self, measure: str = "referrals", *, by: str = "month", last: int = 3,
+              level: float = 0.95) -> TrendResult:
+        """A count per month (or ``by="quarter"``/``"financial_year"``) and the last ``last``
+        periods against the ``last`` before as a rate ratio with an exact interval; see
+        ``socialrx.trends.trend`` for the measures."""
+        return trend(self, measure, by=by, last=last, level=level)
+
+    def compare_periods(self, first: str, second: str, *, periods: ServicePeriods | None = None,
+                        windows: Window | Sequence[Window] = (6, 12)) -> PeriodComparison:
+        """Every headline figure of two reporting periods side by side, with the change (see
+        ``socialrx.trends.compare_periods``)."""
+        return compare_periods(self, first, second, periods=periods, windows=windows)
 
     @property
     def _event_columns(self) -> dict[str, np.ndarray] | None:
@@ -330,41 +383,49 @@ class Evaluation:
             return referral_year.to_numpy() - pd.to_numeric(frame["birth_year"], errors="coerce").to_numpy(dtype=float)
         raise ValueError("clients: age bands need a column age or birth_year")
 
-    def _grouping(self, by: str, *, date_column: str = "index_date") -> pd.Series:
-        """The labels of a grouping: a clients column, or one derived from the dates or age."""
-        if by == "financial_year":
-            return financial_year_labels(self._client_columns[date_column])
+    def _grouping(self, by: str | None, *, date_column: str = "index_date",
+                  periods: ServicePeriods | None = None) -> pd.Series:
+        """The labels of a grouping: a period of ``date_column`` (see ``socialrx.periods``), a
+        clients column, or one derived from age."""
+        if is_period_grouping(by, periods):
+            return period_labels(self._client_columns[date_column], by=by, periods=periods)
         if by == "referral_month":
-            dates = pd.to_datetime(self._client_columns["referral_date"].astype("int64"), unit="D")
-            return pd.Series(dates.strftime("%Y-%m"), dtype="string")
+            return period_labels(self._client_columns["referral_date"], by="month")
         if by == "age_band":
             age = self._age_at_referral()
             if np.isnan(age).any():
                 raise ValueError(f"clients.age row {int(np.flatnonzero(np.isnan(age))[0])}: missing age")
             band = np.searchsorted([16, 24, 64], age, side="right")
             return pd.Series(np.array(AGE_BANDS, dtype=object)[band], dtype="string")
-        if by not in self.clients.columns:
+        if by is None or by not in self.clients.columns:
             raise ValueError(
                 f"by: {by!r} is neither a clients column ({', '.join(map(str, self.clients.columns))}) "
                 f"nor one of {', '.join(DERIVED_GROUPINGS)}")
         return self.clients[by]
 
-    def _group_codes(self, by: str | None, **options: Any) -> tuple[np.ndarray, list[str]]:
-        if by is None:
+    def _group_codes(self, by: str | None, *, periods: ServicePeriods | None = None,
+                     **options: Any) -> tuple[np.ndarray, list[str]]:
+        if by is None and periods is None:
             return np.empty(0, np.int32), ["all"]
-        labels = self._grouping(by, **options)
+        labels = self._grouping(by, periods=periods, **options)
+        if isinstance(labels.dtype, pd.CategoricalDtype):  # periods: in date order, empty ones kept
+            return as_codes(labels, "clients", grouping_name(by, periods) or "")
+        column = str(by)
         if by == "age_band":
             present = [band for band in AGE_BANDS if (labels == band).any()]
-            return as_codes(labels, "clients", by, present)
-        return as_codes(labels.astype("string"), "clients", by)
+            return as_codes(labels, "clients", column, present)
+        return as_codes(labels.astype("string"), "clients", column)
 
     # ----------------------------------------------------------------- reach
-    def reach(self, by: str | None = None) -> pd.DataFrame:
+    def reach(self, by: str | None = None, *, periods: ServicePeriods | None = None) -> pd.DataFrame:
         """Referrals and how many connected (have an index date).
 
         ``by``: a clients column (``practice``, ``referral_source``, ``sex``, ...), or
-        ``"financial_year"`` (of referral), ``"referral_month"``, ``"age_band"``, or
-        ``"referral_reasons"`` (a client counts once under each of its reasons).
+        ``"financial_year"``, ``"quarter"``, ``"month"`` (``"referral_month"``: the same as
+        ``"month"``), ``"age_band"``, or ``"referral_reasons"`` (a client counts once under each
+        of its reasons); or service ``periods=[(label, start, end), ...]`` (column ``period``).
+        Periods go by the referral date, named in ``attrs["period_rule"]``
+        (see ``socialrx.periods``).
         Columns: [by], ``referred``, ``connected``, ``pct_connected``.
         """
         index_date = self._client_columns["index_date"]
@@ -372,14 +433,14 @@ class Evaluation:
             mask, labels = self._reason_sets()
             counts = _core.reach_by_reason(index_date, mask, len(labels))
         else:
-            codes, labels = self._group_codes(by, date_column="referral_date")
-            if by is None:
+            codes, labels = self._group_codes(by, date_column="referral_date", periods=periods)
+            if by is None and periods is None:
                 codes = np.zeros(len(index_date), np.int32)
             counts = _core.reach_by_group(index_date, codes, len(labels))
-        frame = pd.DataFrame({by or "group": labels, "referred": counts["referred"],
+        frame = pd.DataFrame({grouping_name(by, periods) or "group": labels, "referred": counts["referred"],
                               "connected": counts["connected"]})
         frame["pct_connected"] = 100.0 * per_client(frame["connected"], frame["referred"])
-        return frame
+        return with_rule(frame, "reach", by, periods)
 
     def _reason_sets(self) -> tuple[np.ndarray, list[str]]:
         require_columns(self.clients, "clients", ["referral_reasons"])
@@ -400,22 +461,49 @@ class Evaluation:
         return pd.DataFrame(both, index=pd.Index(labels, name="reason"), columns=labels)
 
     # ----------------------------------------------------------------- outcomes
-    def outcomes(self, framework: str = "dudley7") -> pd.DataFrame:
+    def outcomes(self, framework: str = "dudley7", *, by: str | None = None,
+                 periods: ServicePeriods | None = None) -> pd.DataFrame:
         """Per outcome domain, over clients rated at baseline and follow-up (see
-        ``socialrx.outcomes.domain_outcomes`` for the columns)."""
-        return domain_outcomes(self._require("assessments"), client_ids=self._client_columns["client_id"],
-                               framework=framework)
+        ``socialrx.outcomes.domain_outcomes`` for the columns); per period of the index date
+        with ``by="financial_year" | "quarter" | "month"`` or service ``periods``."""
+        assessments = self._require("assessments")
+        if by is None and periods is None:
+            return domain_outcomes(assessments, client_ids=self._client_columns["client_id"], framework=framework)
+        return self._per_period("outcomes", by, periods, lambda rows, ids: domain_outcomes(
+            assessments[rows].reset_index(drop=True), client_ids=ids, framework=framework))
 
-    def wellbeing(self) -> pd.DataFrame:
-        """SWEMWBS and ONS4 before and after (see ``socialrx.outcomes.wellbeing``)."""
-        return wellbeing(self._require("assessments"))
+    def wellbeing(self, *, by: str | None = None, periods: ServicePeriods | None = None) -> pd.DataFrame:
+        """SWEMWBS and ONS4 before and after (see ``socialrx.outcomes.wellbeing``); per period
+        of the index date as :meth:`outcomes`."""
+        assessments = self._require("assessments")
+        if by is None and periods is None:
+            return wellbeing(assessments)
+        return self._per_period("wellbeing", by, periods, lambda rows, ids: wellbeing(
+            assessments[rows].reset_index(drop=True), client_ids=ids))
+
+    def _per_period(self, figure: str, by: str | None, periods: ServicePeriods | None,
+                    compute: PeriodFigure) -> pd.DataFrame:
+        """``compute(assessment rows, client ids)`` per period of the index date (see
+        ``socialrx.periods.by_period``)."""
+        owners = as_ids(self._require("assessments")["client_id"], "assessments", "client_id")
+        return by_period(self._grouping(by, periods=periods), self._client_columns["client_id"], owners, compute,
+                         figure=figure, name=grouping_name(by, periods) or "")
 
     # ----------------------------------------------------------------- support and feedback
-    def support(self, *, phb_cap_pence: int = 10_000, by: str | None = None) -> pd.DataFrame:
+    def support(self, *, phb_cap_pence: int = 10_000, by: str | None = None,
+                periods: ServicePeriods | None = None) -> pd.DataFrame:
         """Support given: contacts, length of support, outward referrals, spend, personal
-        health budgets against their cap (see ``socialrx.support.support_summary``)."""
-        return support_summary(self._require("interventions"), self.clients, phb_cap_pence=phb_cap_pence,
-                               group=by)
+        health budgets against their cap (see ``socialrx.support.support_summary``); periods go
+        by the index date (``attrs["period_rule"]``)."""
+        clients, group = self._clients_grouped(by, periods)
+        return with_rule(support_summary(self._require("interventions"), clients, phb_cap_pence=phb_cap_pence,
+                                         group=group), "support", by, periods)
+
+    def _clients_grouped(self, by: str | None, periods: ServicePeriods | None) -> tuple[pd.DataFrame, str | None]:
+        """The clients and the grouping the support figures take: service periods as a column."""
+        if periods is None:
+            return self.clients, by
+        return self.clients.assign(period=self._grouping(by, periods=periods).to_numpy()), "period"
 
     def outward_referrals(self, by: Literal["sector", "organisation"] = "sector", *,
                           group: str | None = None) -> pd.DataFrame:
@@ -430,10 +518,52 @@ class Evaluation:
         """Clients whose personal health budgets exceed the cap."""
         return phb_breaches(self._require("interventions"), self.clients, cap_pence=cap_pence)
 
-    def feedback_summary(self, *, by: str | None = None) -> pd.DataFrame:
+    def phb_summary(self, *, by: str | None = None, periods: ServicePeriods | None = None) -> pd.DataFrame:
+        """What personal health budgets bought: items, clients and pence per ``category`` (see
+        ``socialrx.support.phb_summary``); periods go by the client's index date."""
+        clients, group = self._clients_grouped(by, periods)
+        return with_rule(phb_summary(self._require("interventions"), clients, group=group), "support", by, periods)
+
+    def income_gained(self, *, by: str | None = None, periods: ServicePeriods | None = None) -> pd.DataFrame:
+        """Income clients gained from benefit awards: awards, clients and value a year per
+        benefit; never counted as NHS cost avoided (see ``socialrx.support.income_gained``)."""
+        clients, group = self._clients_grouped(by, periods)
+        return with_rule(income_gained(self._require("interventions"), clients, group=group), "support", by, periods)
+
+    # ----------------------------------------------------------------- funding
+    def funding(self, *, by: FundingBy = "financial_year", periods: ServicePeriods | None = None) -> Funding:
+        """The service cost per period and funder, grants spanning periods apportioned by days
+        in exact pence, or per funder with ``by="funder"`` (see ``socialrx.funding``)."""
+        if self.funding_table is None:
+            raise ValueError("funding: this evaluation was given no funding table")
+        return funding_by(self.funding_table, by=by, periods=periods)
+
+    def cost_per_client(self, service_cost_pence: int | None = None, *, by: str | None = None,
+                        periods: ServicePeriods | None = None) -> pd.DataFrame:
+        """Service cost / clients supported (connected), in whole pence; the cost is
+        ``service_cost_pence`` or the funding table's, per period with ``by``/``periods`` (see
+        ``socialrx.funding.cost_per_client``)."""
+        return cost_per_client(self._client_columns["index_date"], service_cost_pence=service_cost_pence,
+                               grants=self.funding_table, by=by, periods=periods)
+
+    def feedback_summary(self, *, by: str | None = None, periods: ServicePeriods | None = None) -> pd.DataFrame:
         """Shares rating 4-5 stars, reporting an impact, connected to services, with the number
-        who answered (see ``socialrx.support.feedback_summary``)."""
-        return feedback_summary(self._require("feedback"), self.clients, group=by)
+        who answered (see ``socialrx.support.feedback_summary``); periods go by the client's
+        index date (``attrs["period_rule"]``)."""
+        clients, group = self._clients_grouped(by, periods)
+        return with_rule(feedback_summary(self._require("feedback"), clients, group=group), "feedback_summary",
+                         by, periods)
+
+    # ----------------------------------------------------------------- practices
+    def practices(self, window: Window = 12, match: Match | None = None, *, groups: GroupsOption = None,
+                  bootstrap: int = 2000, level: float = 0.95, seed: int = 1) -> PracticesResult:
+        """Per practice: referrals, connected and in-window clients, use before and after per
+        kind, cost avoided (naive; matched DiD with ``match``) and ranks; ``.summary()`` says
+        how many practices had fewer of each kind and which avoided the most (see
+        ``socialrx.practices.practices``)."""
+        with self._in_users_terms():
+            return practices(self, window=window, match=match, groups=groups, bootstrap=bootstrap, level=level,
+                             seed=seed)
 
     # ----------------------------------------------------------------- matched comparison
     def match(self, *, covariates: Sequence[str] | None = None, k: int = 1, caliper: float | None = 0.2,
@@ -468,15 +598,16 @@ class Evaluation:
         return frame
 
     # ----------------------------------------------------------------- utilisation
-    def _counts(self, specs: list[WindowSpec], by: str | None) -> tuple[Any, list[str]]:
+    def _counts(self, specs: list[WindowSpec], by: str | None,
+                periods: ServicePeriods | None = None) -> tuple[Any, list[str]]:
         checked = self._events_checked
         if checked is None:
             raise ValueError("events: this evaluation was given no events table")
         if self.data_start is None or self.data_end is None:
             raise ValueError("data_start/data_end: needed to decide which windows the data cover")
-        key = (tuple(s.days for s in specs), by)
+        key = (tuple(s.days for s in specs), by, cache_key(periods))
         if key not in self._utilisation_cache:
-            codes, labels = self._group_codes(by)
+            codes, labels = self._group_codes(by, periods=periods)
             cc = self._client_columns
             with self._in_users_terms():
                 result = _core.count_utilisation(
@@ -506,9 +637,15 @@ class Evaluation:
             frame[name] = array[w, g, k] if array.ndim == 3 else array[w, g]
         return frame
 
-    def utilisation(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None) -> pd.DataFrame:
+    def utilisation(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None, *,
+                    groups: GroupsOption = None, periods: ServicePeriods | None = None) -> pd.DataFrame:
         """Health-service use in windows before and after the index date, per event kind (the
-        kinds with an event in some window).
+        kinds with an event in some window). ``by`` and ``periods`` as :meth:`cost_avoidance`;
+        periods go by the index date (``attrs["period_rule"]``).
+
+        ``groups``: ``True`` adds a row per group of kinds (shipped ``inpatient``, ``gp``,
+        ``hospital`` and the evaluation's ``kind_groups``) after the kinds, ``kind`` its name,
+        its counts the sums of its kinds'; or a mapping ``{"name": [kind, ...]}`` of its own.
 
         Columns: ``window`` ("6m", or "90d"), ``window_days``, [by], ``kind``, ``clients``
         (included in the window), ``pre``, ``post``, ``change`` (post - pre), ``pct_change``
@@ -516,15 +653,23 @@ class Evaluation:
         Who was left out and why: :meth:`exclusions`.
         """
         specs = parse_windows(windows)
-        result, labels = self._counts(specs, by)
+        result, labels = self._counts(specs, by, periods)
         counts = result.counts
-        frame = self._window_frame(specs, by, counts, {
+        name = grouping_name(by, periods)
+        frame = self._window_frame(specs, name, counts, {
             "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1]}, labels)
+        frame = self._with_groups(frame, groups, name, ["pre", "post"])
         frame["change"] = frame["post"] - frame["pre"]
         frame["pct_change"] = percent_change(frame["pre"], frame["post"])
         frame["pre_per_client"] = per_client(frame["pre"], frame["clients"])
         frame["post_per_client"] = per_client(frame["post"], frame["clients"])
-        return frame
+        return with_rule(frame, "utilisation", by, periods)
+
+    def _with_groups(self, frame: pd.DataFrame, groups: GroupsOption, by: str | None,
+                     sums: list[str]) -> pd.DataFrame:
+        """A figure's frame with its group rows (see ``socialrx.kind_groups.with_group_rows``)."""
+        keys = ["window", "window_days", *([by] if by is not None else [])]
+        return with_group_rows(frame, resolve_groups(groups, self.kind_groups), keys=keys, sums=sums)
 
     def exclusions(self, windows: Window | Sequence[Window] = (6, 12)) -> pd.DataFrame:
         """Every client and event left out of each window, by reason (nothing is dropped silently).
@@ -569,22 +714,28 @@ class Evaluation:
             raise ValueError("tariff: cost figures need a tariff (a JSON path, a dict or 'example')")
         return self.tariff
 
-    def cost_avoidance(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None) -> pd.DataFrame:
+    def cost_avoidance(self, windows: Window | Sequence[Window] = (6, 12), by: str | None = None, *,
+                       groups: GroupsOption = None, periods: ServicePeriods | None = None) -> pd.DataFrame:
         """(pre - post) x unit cost per kind, in exact pence; negative where use rose.
 
-        ``by``: None, ``"practice"``, ``"locality"`` or any grouping :meth:`reach` takes.
+        ``by``: None, ``"practice"``, ``"locality"`` or any grouping :meth:`reach` takes, or
+        service ``periods=[(label, start, end), ...]`` (column ``period``); periods go by the
+        index date, named in ``attrs["period_rule"]`` (see ``socialrx.periods``).
         Columns: ``window``, ``window_days``, [by], ``kind``, ``clients``, ``pre``, ``post``,
         ``unit_cost_pence`` and ``avoided_pence`` (both <NA> for kinds the tariff does not price).
+        ``groups`` as :meth:`utilisation`: a group's ``avoided_pence`` is the sum over its priced
+        kinds (<NA> where none is priced) and its ``unit_cost_pence`` <NA>.
         """
         tariff = self._require_tariff()
         specs = parse_windows(windows)
-        result, labels = self._counts(specs, by)
+        result, labels = self._counts(specs, by, periods)
         avoided, priced = self._avoided(result, tariff)
         unit = np.zeros(len(EVENT_KINDS), np.int64)
         for kind, (pence, _) in tariff.unit_costs.items():
             unit[EVENT_KINDS.index(kind)] = pence
         counts = result.counts
-        frame = self._window_frame(specs, by, counts, {
+        name = grouping_name(by, periods)
+        frame = self._window_frame(specs, name, counts, {
             "clients": result.clients_included, "pre": counts[..., 0], "post": counts[..., 1],
             "avoided_pence": avoided, "priced": priced}, labels)
         is_priced = frame.pop("priced").to_numpy(bool)
@@ -593,17 +744,22 @@ class Evaluation:
         frame.loc[~is_priced, "unit_cost_pence"] = pd.NA
         frame["avoided_pence"] = pd.array(frame["avoided_pence"].to_numpy(), dtype="Int64")
         frame.loc[~is_priced, "avoided_pence"] = pd.NA
-        return frame[[c for c in frame.columns if c != "avoided_pence"] + ["avoided_pence"]]
+        frame = self._with_groups(frame, groups, name, ["pre", "post", "avoided_pence"])
+        frame.loc[~frame["kind"].isin(EVENT_KINDS), "unit_cost_pence"] = pd.NA
+        return with_rule(frame[[c for c in frame.columns if c != "avoided_pence"] + ["avoided_pence"]],
+                         "cost_avoidance", by, periods)
 
-    def net_saving(self, service_cost_pence: int | float, *, window: Window = 12,
+    def net_saving(self, service_cost_pence: int | float | None = None, *, window: Window = 12,
                    patients: int | None = None) -> pd.Series:
         """Gross cost avoidance, the service's cost and the net saving, in pence.
 
+        The service cost is ``service_cost_pence`` or, without it, the funding table's total.
         ``patients`` defaults to the clients included in ``window``. Per-patient figures are
-        rounded half away from zero to whole pence.
+        rounded half away from zero to whole pence; ``service_cost_per_patient_pence`` is the
+        cost per client of :meth:`cost_per_client` over these patients. Income clients gained
+        (:meth:`income_gained`) is not NHS cost avoided and is never in it.
         """
-        if isinstance(service_cost_pence, float) and not service_cost_pence.is_integer():
-            raise ValueError("service_cost_pence: must be whole pence")
+        service_cost_pence = service_cost(service_cost_pence, self.funding_table)
         spec = parse_windows(window)
         table = self.cost_avoidance(spec[0].label if spec[0].months is None else spec[0].months)
         gross = int(table["avoided_pence"].sum())
@@ -618,6 +774,7 @@ class Evaluation:
             "patients": saving.patients,
             "gross_per_patient_pence": saving.gross_per_patient,
             "net_per_patient_pence": saving.net_per_patient,
+            "service_cost_per_patient_pence": pence_per(saving.service_cost, saving.patients),
         }, name="net_saving", dtype=object)
 
     def tariff_table(self) -> pd.DataFrame:

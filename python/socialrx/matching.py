@@ -51,6 +51,7 @@ from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole
 from ._measures import EVENT_KINDS
 from .did import DiDResult
 from .did import did as did_estimate
+from .kind_groups import GroupsOption
 from .risk.comorbidity import charlson
 
 if TYPE_CHECKING:
@@ -106,15 +107,18 @@ class Match:
         })
 
     def did(self, *, windows: Any = (6, 12), bootstrap: int = 2000, level: float = 0.95, seed: int = 1,
-            threads: int = 0, progress: bool | None = None, clients: Any = None) -> DiDResult:
+            threads: int = 0, progress: bool | None = None, clients: Any = None,
+            groups: GroupsOption = None) -> DiDResult:
         """Difference-in-differences of the matched sets per window and event kind (and in
         money), with bootstrap intervals over matched sets; see ``socialrx.did.did``.
-        ``clients`` (client ids) restricts it to those clients' sets, e.g. one practice's."""
+        ``clients`` (client ids) restricts it to those clients' sets, e.g. one practice's;
+        ``groups`` adds groups of kinds, each from its people's summed counts."""
         matches = self.matches()
         if clients is not None:
             matches = matches[matches["client_id"].isin(as_ids(pd.Series(clients), "did", "clients"))]
         return did_estimate(self.evaluation, matches, self.comparison_index_dates(), windows=windows,
-                            bootstrap=bootstrap, level=level, seed=seed, threads=threads, progress=progress)
+                            bootstrap=bootstrap, level=level, seed=seed, threads=threads, progress=progress,
+                            groups=groups)
 
     def weights(self) -> pd.DataFrame:
         """Matching weights (effect on the treated) of everyone with a non-zero one:
