@@ -266,3 +266,45 @@ def balance(covariates: Sequence[str], before: Sequence[Any], after: Sequence[An
     axes.set_title(title, fontsize=10, loc="left")
     _tidy(axes)
     return _png(figure)
+
+
+SERIES_COLOURS = {"recent": ORANGE, "before": BLUE, "": GREY}  # the periods a trend compares
+
+
+def series(labels: Sequence[str], values: Sequence[Any], compared: Sequence[str], title: str, ylabel: str) -> bytes:
+    """A count per period as bars, those compared ("recent", "before") coloured; hidden values
+    are gaps marked '*'."""
+    figure = _figure(7.2, 3.2)
+    _draw_series(figure.add_subplot(), labels, values, compared, title, ylabel)
+    _note(figure, bool(_values(values)[1].any()))
+    return _png(figure)
+
+
+def series_on(labels: Sequence[str], values: Sequence[Any], compared: Sequence[str], title: str, ylabel: str, *,
+              ax: Any = None) -> Any:
+    """The same drawing on ``ax``, or on a new pyplot figure; returns the Axes (for plot())."""
+    if ax is None:
+        require_matplotlib()
+        from matplotlib import pyplot
+
+        _, ax = pyplot.subplots(figsize=(7.2, 3.2))
+    return _draw_series(ax, labels, values, compared, title, ylabel)
+
+
+def _draw_series(axes: Any, labels: Sequence[str], values: Sequence[Any], compared: Sequence[str], title: str,
+                 ylabel: str) -> Any:
+    heights, hidden = _values(values)
+    positions = np.arange(len(labels))
+    axes.bar(positions, heights, width=0.8, color=[SERIES_COLOURS.get(c, GREY) for c in compared])
+    for x in positions[hidden]:
+        axes.text(x, 0, "*", ha="center", va="bottom", fontsize=9)
+    step = max(1, len(labels) // 12)  # at most about a dozen tick labels
+    axes.set_xticks(positions[::step], list(labels)[::step], rotation=30, ha="right")
+    axes.set_ylabel(ylabel, fontsize=8)
+    from matplotlib.patches import Patch
+
+    axes.legend(handles=[Patch(color=SERIES_COLOURS[c], label=f"{c} periods compared") for c in ("before", "recent")],
+                fontsize=8, frameon=False)
+    axes.set_title(title, fontsize=9, loc="left")
+    _tidy(axes)
+    return axes

@@ -31,6 +31,7 @@ from ._columns import (
     shown,
 )
 from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, pence_per, per_client, percent_change
+from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, service_cost
 from .kind_groups import GroupsOption, check_groups, resolve_groups, with_group_rows
 from .matching import Match, match
 from .outcomes import domain_outcomes, wellbeing
@@ -48,7 +49,6 @@ from .periods import (
 )
 from .practices import PracticesResult, practices
 from .quality import DataQuality, data_quality
-from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, service_cost
 from .support import (
     feedback_summary,
     income_gained,

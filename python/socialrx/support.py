@@ -12,6 +12,20 @@ spend figures are <NA> (NaN in ``support_summary``) with ``cost`` "not recorded"
 ``phb_breaches`` is an error. An intervention for a client in no clients table, or
 dated before the client's referral, is a ``ValueError`` naming the table, column and row.
 
+Money columns (optional):
+
+* ``funded_by``: ``service`` (the service's own money; also an empty cell or no column) or
+  ``external`` (money secured from others for the client, such as a charity's grant for a
+  fridge freezer): :func:`spend` keeps the two apart.
+* ``category``: on a ``personal_health_budget`` row, what the budget bought ("transport",
+  "tablet computer"); on a ``benefit_award`` row, the benefit ("Personal Independence
+  Payment"). Empty: "not recorded". See :func:`phb_summary` and :func:`income_gained`.
+* ``annual_value_pence``: on a ``benefit_award`` row (and only there), the award's value to the
+  client in whole pence a year. A benefit award is income the client gained, not spend and
+  never NHS cost avoided: its cost must be empty or 0, it is left out of the support engine
+  (so it ends no length of support), and it counts only in :func:`income_gained` and in the
+  interventions and clients of :func:`spend`.
+
 Definitions:
 
 * contacts: ``contact_phone`` and ``contact_visit`` interventions, on any date; per-client
@@ -28,14 +42,17 @@ denominator and counted in ``not_answered``. The seed report's "96% report an im
 28% significant)" reads two ways, so both are given: ``significant_impact`` is over everyone
 who answered the impact question, ``significant_of_impact`` over those reporting an impact.
 
-Every figure can be cut by a grouping of the clients (``group=``): ``"financial_year"`` (NHS
-year, April-March, of the index date; "not connected" for clients without one) or any clients
-column (``practice``, ...). Percentages are in percent (60.0), NaN where the base is 0.
+Every figure can be cut by a grouping of the clients (``group=``): ``"financial_year"``,
+``"quarter"`` or ``"month"`` of the index date ("not connected" for clients without one; see
+``socialrx.periods``) or any clients column (``practice``, ...; a categorical column keeps its
+categories' order, empty ones included). Percentages are in percent (60.0), NaN where the base is 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union
 
@@ -52,13 +69,16 @@ from ._columns import (
     client_columns,
     decoded,
     exact_integers,
-    financial_year_labels,
     normalised_labels,
     pounds_as_pence,
     require_columns,
 )
+from .periods import PERIOD_GROUPINGS, period_labels
 
-INTERVENTION_KINDS: tuple[str, ...] = tuple(_core.INTERVENTION_KINDS)
+BENEFIT_AWARD = "benefit_award"
+# The engine's kinds, then the benefit award, which only Python reads (see the docstring).
+INTERVENTION_KINDS: tuple[str, ...] = (*_core.INTERVENTION_KINDS, BENEFIT_AWARD)
+FUNDED_BY: tuple[str, ...] = ("service", "external")
 SECTORS: tuple[str, ...] = tuple(_core.SECTORS)
 IMPACTS: tuple[str, ...] = tuple(_core.IMPACTS)
 FEEDBACK_MEASURES: tuple[str, ...] = tuple(_core.FEEDBACK_MEASURES)
@@ -69,6 +89,9 @@ SIX_MONTHS_DAYS: int = _core.window_days(6)
 TOTAL = "total"
 NOT_RECORDED = "not recorded"
 _MONEY_MEASURES = ("spend_pence", "phb_pence", "phb_breaches")
+_ENGINE_KINDS = len(_core.INTERVENTION_KINDS)
+_BENEFIT = INTERVENTION_KINDS.index(BENEFIT_AWARD)
+_PHB = INTERVENTION_KINDS.index("personal_health_budget")
 
 Table = TypeVar("Table", pd.DataFrame, pd.Series)
 Grouping = Union[str, None]
@@ -97,12 +120,14 @@ def _clients(clients: object, group: Grouping) -> _Clients:
 def _client_groups(frame: pd.DataFrame, index_date: np.ndarray, group: Grouping) -> tuple[np.ndarray, list[str]]:
     if group is None:
         return np.empty(0, np.int32), ["all"]
-    if group == "financial_year":
-        return as_codes(financial_year_labels(index_date), "clients", "financial_year")
+    if group in PERIOD_GROUPINGS:
+        return as_codes(period_labels(index_date, by=group), "clients", group)
     if group not in frame.columns:
-        raise ValueError(f"group: {group!r} is neither 'financial_year' nor a clients column "
+        raise ValueError(f"group: {group!r} is neither one of {', '.join(PERIOD_GROUPINGS)} nor a clients column "
                          f"({', '.join(map(str, frame.columns))})")
-    return as_codes(frame[group].astype("string"), "clients", group)
+    labels = frame[group]
+    return as_codes(labels if isinstance(labels.dtype, pd.CategoricalDtype) else labels.astype("string"),
+                    "clients", group)
 
 
 def _codes_or_missing(values: pd.Series, column: str, categories: list[str] | None, missing: int,
@@ -132,12 +157,90 @@ def _support(interventions: object, clients: _Clients, cap_pence: int) -> tuple[
         if "organisation" in frame else (np.full(len(frame), _core.NO_ORGANISATION, np.int32), []))
     cost = _cost_in_pence(frame)
     rows = _core.client_rows(clients.ids, as_ids(frame["client_id"], _TABLE, "client_id"), _TABLE)
-    raw = _core.summarise_support(
-        rows, as_days(frame["date"], _TABLE, "date", required=True), kind, organisation, sector,
-        np.zeros(len(frame), np.int64) if cost is None else cost,
-        clients.columns["referral_date"], clients.index_date, clients.columns["discharge_date"],
-        clients.group, len(clients.labels), len(organisations), int(cap_pence))
-    return {**raw, "cost_recorded": cost is not None}, organisations
+    dates = as_days(frame["date"], _TABLE, "date", required=True)
+    money = _money(frame, kind, cost)
+    _check_awards(rows, dates, money["benefit"], clients)
+    kept = slice(None) if not money["benefit"].any() else np.flatnonzero(~money["benefit"])
+    with _rows_as_given(kept):
+        raw = _core.summarise_support(
+            rows[kept], dates[kept], kind[kept], organisation[kept], sector[kept],
+            (np.zeros(len(frame), np.int64) if cost is None else cost)[kept],
+            clients.columns["referral_date"], clients.index_date, clients.columns["discharge_date"],
+            clients.group, len(clients.labels), len(organisations), int(cap_pence))
+    return {**raw, **money, "cost_recorded": cost is not None, "rows": rows, "kind": kind,
+            "cost": np.zeros(len(frame), np.int64) if cost is None else cost}, organisations
+
+
+@contextmanager
+def _rows_as_given(kept: np.ndarray | slice) -> Iterator[None]:
+    """The engine's errors name the row of the table as given, not of the rows it was handed
+    (the table without its benefit awards)."""
+    try:
+        yield
+    except ValueError as error:
+        if isinstance(kept, slice):
+            raise
+        message = re.sub(rf"\b({_TABLE}\.\w+ row )(\d+)", lambda m: f"{m.group(1)}{kept[int(m.group(2))]}",
+                         str(error))
+        raise ValueError(message) from None
+
+
+def _money(frame: pd.DataFrame, kind: np.ndarray, cost: np.ndarray | None) -> dict[str, Any]:
+    """The money columns per row: ``benefit`` (a benefit award), ``external`` (paid by others),
+    ``category`` (text, "not recorded" where empty) and ``annual_pence`` (0 but on awards)."""
+    benefit = kind == _BENEFIT
+    if cost is not None and (cost[benefit] != 0).any():
+        column = "cost_pence" if "cost_pence" in frame else "cost_pounds"
+        raise ValueError(f"{_TABLE}.{column} row {_first(benefit & (cost != 0))}: a benefit_award is income the "
+                         f"client gained, not spend; give its value a year in annual_value_pence")
+    category = np.full(len(frame), NOT_RECORDED, dtype=object)
+    if "category" in frame:
+        text = decoded(frame["category"], _TABLE, "category").astype("string").str.strip()
+        given = (text.notna() & (text != "")).to_numpy(dtype=bool)
+        category[given] = text[given].to_numpy(dtype=object)
+    return {"benefit": benefit, "external": _funded_by(frame), "category": category,
+            "annual_pence": _annual_values(frame, benefit)}
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _funded_by(frame: pd.DataFrame) -> np.ndarray:
+    """True where others paid (``funded_by`` external); the service otherwise."""
+    if "funded_by" not in frame:
+        return np.zeros(len(frame), bool)
+    labels = normalised_labels(decoded(frame["funded_by"], _TABLE, "funded_by")).astype("string")
+    unknown = (labels.notna() & ~labels.isin(FUNDED_BY)).to_numpy(dtype=bool)
+    if unknown.any():
+        row = _first(unknown)
+        raise ValueError(f"{_TABLE}.funded_by row {row}: unknown value {frame['funded_by'].iloc[row]!r} "
+                         f"(expected one of: {', '.join(FUNDED_BY)})")
+    return (labels == "external").fillna(False).to_numpy(dtype=bool)
+
+
+def _annual_values(frame: pd.DataFrame, benefit: np.ndarray) -> np.ndarray:
+    """Each benefit award's ``annual_value_pence``: required on awards, empty elsewhere."""
+    if "annual_value_pence" not in frame:
+        if benefit.any():
+            raise ValueError(f"{_TABLE}: benefit_award rows need the column annual_value_pence (row {_first(benefit)})")
+        return np.zeros(len(frame), np.int64)
+    pence, missing = exact_integers(frame["annual_value_pence"], _TABLE, "annual_value_pence", "value")
+    for bad, problem in ((benefit & (missing | (pence < 0)), "an award needs its value a year, whole pence >= 0"),
+                         (~benefit & ~missing, "only a benefit_award carries an annual value")):
+        if bad.any():
+            raise ValueError(f"{_TABLE}.annual_value_pence row {_first(bad)}: {problem}")
+    return np.where(missing, 0, pence)
+
+
+def _check_awards(rows: np.ndarray, dates: np.ndarray, benefit: np.ndarray, clients: _Clients) -> None:
+    """A benefit award dated before its client's referral is an error, as the engine finds
+    for the rows it reads."""
+    early = benefit & (dates < clients.columns["referral_date"][rows])
+    if early.any():
+        row = _first(early)
+        raise ValueError(f"{_TABLE}.date row {row}: dated {np.datetime64(int(dates[row]), 'D')}, before the "
+                         f"client's referral on {np.datetime64(int(clients.columns['referral_date'][rows[row]]), 'D')}")
 
 
 def _cost_in_pence(frame: pd.DataFrame) -> np.ndarray | None:
@@ -262,26 +365,90 @@ def outward_referrals(interventions: object, clients: object,
 
 
 def spend(interventions: object, clients: object, *, group: Grouping = None) -> pd.DataFrame:
-    """Interventions, distinct clients and spend in exact pence by kind (every kind).
+    """Interventions, distinct clients and spend in exact pence by kind (every kind), the money
+    the service spent kept apart from the grants it secured from others.
 
-    Columns: [group], ``kind``, ``interventions``, ``clients``, ``pence`` (int64); when the
-    interventions have neither ``cost_pence`` nor ``cost_pounds``, ``pence`` is <NA> (Int64) and
-    a column ``cost`` says "not recorded".
+    Columns: [group], ``kind``, ``interventions``, ``clients``, ``pence`` (int64, all the money),
+    ``service_pence`` (the service's own) and ``external_pence`` (``funded_by`` external: grants
+    secured for clients); ``pence`` = ``service_pence`` + ``external_pence``. A benefit award
+    spends nothing (its value is the client's income: :func:`income_gained`). When the
+    interventions have neither ``cost_pence`` nor ``cost_pounds``, the three money columns are
+    <NA> (Int64) and a column ``cost`` says "not recorded".
     """
     people = _clients(clients, group)
     raw, _ = _support(interventions, people, PHB_CAP_PENCE)
-    groups, kinds = raw["pence_by_kind"].shape
+    groups, kinds = len(people.labels), len(INTERVENTION_KINDS)
     g, k = (a.ravel() for a in np.meshgrid(np.arange(groups), np.arange(kinds), indexing="ij"))
+    awards = raw["benefit"]
+    clients_with_award = np.bincount(_group_of_clients(people)[np.unique(raw["rows"][awards])], minlength=groups)
+    pence = np.column_stack([raw["pence_by_kind"], np.zeros(groups)]).astype(np.int64)
+    external = _by_group_and_kind(raw, people, np.where(raw["external"], raw["cost"], 0))
     frame = pd.DataFrame({
         "kind": np.asarray(INTERVENTION_KINDS, dtype=object)[k],
-        "interventions": raw["interventions_by_kind"][g, k],
-        "clients": raw["clients_by_kind"][g, k],
-        "pence": raw["pence_by_kind"][g, k].astype(np.int64),
+        "interventions": np.column_stack([raw["interventions_by_kind"],
+                                          _by_group_and_kind(raw, people, awards)[:, _BENEFIT]])[g, k],
+        "clients": np.column_stack([raw["clients_by_kind"], clients_with_award])[g, k],
+        "pence": pence[g, k],
+        "service_pence": (pence - external)[g, k],
+        "external_pence": external[g, k],
     })
+    return _with_group(_money_not_recorded(frame, raw, ["pence", "service_pence", "external_pence"]), people, g)
+
+
+def _by_group_and_kind(raw: dict[str, Any], people: _Clients, values: np.ndarray) -> np.ndarray:
+    """Per-row ``values`` added up per client group and kind, exactly (int64)."""
+    out = np.zeros((len(people.labels), len(INTERVENTION_KINDS)), np.int64)
+    np.add.at(out, (_group_of_clients(people)[raw["rows"]], raw["kind"]), values.astype(np.int64))
+    return out
+
+
+def _money_not_recorded(frame: pd.DataFrame, raw: dict[str, Any], columns: list[str]) -> pd.DataFrame:
+    """Without a cost column, money is <NA> and said to be not recorded, never 0."""
     if not raw["cost_recorded"]:
-        frame["pence"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+        for column in columns:
+            frame[column] = pd.array([pd.NA] * len(frame), dtype="Int64")
         frame["cost"] = NOT_RECORDED
-    return _with_group(frame, people, g)
+    return frame
+
+
+def _by_category(raw: dict[str, Any], people: _Clients, chosen: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    """The ``chosen`` rows per client group and ``category``: rows, distinct clients and the
+    sum of ``values`` (int64), in group then category order."""
+    rows = raw["rows"][chosen]
+    frame = pd.DataFrame({"group": _group_of_clients(people)[rows], "category": raw["category"][chosen],
+                          "client": rows, "value": values[chosen].astype(np.int64)})
+    out = (frame.groupby(["group", "category"], sort=True)
+           .agg(rows=("client", "size"), clients=("client", "nunique"), value=("value", "sum"))
+           .reset_index().astype({"rows": np.int64, "clients": np.int64, "value": np.int64}))
+    return _with_group(out.drop(columns="group"), people, out["group"].to_numpy())
+
+
+def phb_summary(interventions: object, clients: object, *, group: Grouping = None) -> pd.DataFrame:
+    """What personal health budgets bought: per ``category``, the budget items, the clients and
+    the spend in exact pence. Over every category, ``pence`` adds up to the ``phb_pence`` of
+    :func:`support_summary` and the personal health budget ``pence`` of :func:`spend`.
+
+    Columns: [group], ``category`` ("not recorded" where empty), ``items``, ``clients``,
+    ``pence`` (<NA> with a ``cost`` column "not recorded" when no cost is recorded).
+    """
+    people = _clients(clients, group)
+    raw, _ = _support(interventions, people, PHB_CAP_PENCE)
+    frame = _by_category(raw, people, raw["kind"] == _PHB, raw["cost"])
+    return _money_not_recorded(frame.rename(columns={"rows": "items", "value": "pence"}), raw, ["pence"])
+
+
+def income_gained(interventions: object, clients: object, *, group: Grouping = None) -> pd.DataFrame:
+    """Income clients gained through benefit awards, per benefit (``category``): the awards,
+    the clients and the awards' value a year in exact pence. This is the clients' income: it
+    is never spend and never NHS cost avoided.
+
+    Columns: [group], ``benefit`` ("not recorded" where the category is empty), ``awards``,
+    ``clients``, ``annual_pence``.
+    """
+    people = _clients(clients, group)
+    raw, _ = _support(interventions, people, PHB_CAP_PENCE)
+    frame = _by_category(raw, people, raw["benefit"], raw["annual_pence"])
+    return frame.rename(columns={"category": "benefit", "rows": "awards", "value": "annual_pence"})
 
 
 def phb_breaches(interventions: object, clients: object, cap_pence: int = PHB_CAP_PENCE, *,
