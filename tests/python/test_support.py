@@ -77,10 +77,12 @@ def test_phb_of_10001_pence_breaches_10000_does_not() -> None:
 def test_spend_by_kind_in_exact_pence() -> None:
     table = support.spend(budgets(), clients()).set_index("kind")
     assert list(table.index) == list(support.INTERVENTION_KINDS)
-    assert table.loc["personal_health_budget"].to_dict() == {"interventions": 3, "clients": 2, "pence": 20001}
+    assert table.loc["personal_health_budget"].to_dict() == {"interventions": 3, "clients": 2, "pence": 20001,
+                                                             "service_pence": 20001, "external_pence": 0}
     assert table.loc["grant", "pence"] == 50000
     assert table["pence"].dtype == np.int64
-    assert table.loc["voucher"].to_dict() == {"interventions": 0, "clients": 0, "pence": 0}
+    assert table.loc["voucher"].to_dict() == {"interventions": 0, "clients": 0, "pence": 0, "service_pence": 0,
+                                              "external_pence": 0}
 
 
 def test_support_summary_contacts_and_length() -> None:
