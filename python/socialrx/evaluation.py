@@ -31,6 +31,7 @@ from ._columns import (
     shown,
 )
 from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, pence_per, per_client, percent_change
+from .equity import EquityResult, equity, equity_effects
 from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, service_cost
 from .kind_groups import GroupsOption, check_groups, resolve_groups, with_group_rows
 from .matching import Match, match
@@ -299,12 +300,12 @@ class Evaluation:
         """The reporting periods (financial years) with a connected client, in order."""
         return sorted(p for p in self.periods().unique() if p != "not connected")
 
-    def trend(self, measure: str = "referrals", *, by: str = "month", last: int = 3,
-              level: float = 0.95) -> TrendResult:
+    def trend(self, measure: str = "referrals", *, by: str = "month", last: int = 3, level: float = 0.95,
+              end: Any = None) -> TrendResult:
         """A count per month (or ``by="quarter"``/``"financial_year"``) and the last ``last``
-        periods against the ``last`` before as a rate ratio with an exact interval; see
-        ``socialrx.trends.trend`` for the measures."""
-        return trend(self, measure, by=by, last=last, level=level)
+        complete periods against the ``last`` before as a rate ratio with an exact interval;
+        ``end``: the last day the data cover. See ``socialrx.trends.trend``."""
+        return trend(self, measure, by=by, last=last, level=level, end=end)
 
     def compare_periods(self, first: str, second: str, *, periods: ServicePeriods | None = None,
                         windows: Window | Sequence[Window] = (6, 12)) -> PeriodComparison:
@@ -581,6 +582,21 @@ class Evaluation:
         codes, repeated ids, date ranges, events outside the data range and linkage; see
         ``socialrx.quality.data_quality``."""
         return data_quality(self)
+
+    # ----------------------------------------------------------------- equity of access
+    def equity(self, *, by: str = "imd_quintile", population: Any, stage: str = "referred", per: int = 1000,
+               level: float = 0.95) -> EquityResult:
+        """Who is reached against who is registered: crude and age-sex standardised rates of a
+        pathway stage per group, rate ratios, SII and RII, conversion between stages; see
+        ``socialrx.equity.equity``."""
+        return equity(self, by=by, population=population, stage=stage, per=per, level=level)
+
+    def equity_effects(self, *, by: str = "imd_quintile", match: Match | None = None,
+                       windows: Sequence[Window] = (12,), bootstrap: int = 500, seed: int = 1,
+                       level: float = 0.95) -> pd.DataFrame:
+        """Outcome changes and the matched DiD per group; see ``socialrx.equity.equity_effects``."""
+        return equity_effects(self, by=by, match=match, windows=windows, bootstrap=bootstrap, seed=seed,
+                              level=level)
 
     # ----------------------------------------------------------------- report
     def report(self, path: Any, **options: Any) -> Any:
