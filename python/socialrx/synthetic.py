@@ -15,15 +15,23 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 from . import _core
 from ._columns import NO_DATE, as_day
+from .funding import apportion
+from .partitioned import partition_of
+from .periods import calendar_periods
+from .population import AGE_BANDS, esp2013, imd_quintiles
+from .support import BENEFIT_AWARD, FUNDED_BY
 
-__all__ = ["SyntheticService", "synthetic"]
+__all__ = ["PartitionedParquet", "SyntheticService", "synthetic", "synthetic_parquet"]
 
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -42,6 +50,10 @@ class SyntheticService:
         feedback: ratings of the service by some connected clients after discharge.
         data_start, data_end: the period the events cover (both inclusive).
         truth: the true effect and the utilisation model's parameters.
+        funding: the grants that paid for the service (``funder, start, end, pence``): match
+            funding by the CCG and the Department of Health, as the seed service had.
+        population: with ``access_gap``, the registered population the clients were drawn from
+            (see ``socialrx.population``), and ``truth["equity"]`` its true rate ratio.
     """
 
     clients: pd.DataFrame
@@ -53,6 +65,8 @@ class SyntheticService:
     data_start: pd.Timestamp
     data_end: pd.Timestamp
     truth: dict[str, Any]
+    population: pd.DataFrame | None = None
+    funding: pd.DataFrame | None = None
 
     def _repr_html_(self) -> str:
         connected = int(self.clients["index_date"].notna().sum())
@@ -126,10 +140,69 @@ def _comparison(t: dict[str, np.ndarray], labels: dict[str, Any]) -> pd.DataFram
     })
 
 
+_NEED_GRADIENT = 1.5  # need in the most deprived IMD quintile over the least deprived
+# Need by ESP2013 age band: none under 15, rising with age (social prescribing is mostly adult).
+_NEED_BY_AGE = np.array([0, 0, 0, *np.linspace(0.5, 3.0, 16)])
+_FEMALE_NEED = 1.3
+
+
+def _registered(practices: list[str], rng: np.random.Generator) -> pd.DataFrame:
+    """Registered patients per practice x IMD decile x ESP2013 age band x sex: each practice
+    has a list of 6,000-12,000 and a home decile its patients mostly live near; more deprived
+    deciles are younger."""
+    weights = esp2013().to_numpy(float)
+    deciles, bands = np.arange(1, 11), np.arange(len(AGE_BANDS))
+    home = rng.integers(1, 11, len(practices))
+    size = rng.integers(6_000, 12_001, len(practices))
+    near = np.exp(-np.abs(deciles[None, :] - home[:, None]))  # [practice, decile]
+    near /= near.sum(axis=1, keepdims=True)
+    younger = np.exp(-0.04 * (5.5 - deciles[:, None]) * (bands[None, :] - 9))  # [decile, band]
+    ages = weights[None, :] * younger
+    ages /= ages.sum(axis=1, keepdims=True)
+    cells = size[:, None, None] * near[:, :, None] * ages[None, :, :] / 2  # each sex half
+    p, d, a = (axis.ravel() for axis in np.meshgrid(np.arange(len(practices)), deciles - 1, bands, indexing="ij"))
+    counts = np.round(cells.ravel()).astype(np.int64)
+    frame = pd.DataFrame({"practice": np.array(practices, dtype=object)[p], "imd_decile": d + 1,
+                          "imd_quintile": imd_quintiles(d + 1), "age_band": np.array(AGE_BANDS, dtype=object)[a]})
+    return pd.concat([frame.assign(sex="female", registered=counts), frame.assign(sex="male", registered=counts)],
+                     ignore_index=True)
+
+
+def _drawn_from_population(clients: pd.DataFrame, access_gap: float, seed: int
+                           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """A registered population, and the clients given the practice, decile, age and sex of
+    people drawn from it at a rate of need x access (see :func:`synthetic`)."""
+    if not access_gap > 0:
+        raise ValueError(f"synthetic.access_gap: must be > 0, got {access_gap!r}")
+    rng = np.random.default_rng([int(seed), 15])
+    practices = [str(p) for p in clients["practice"].cat.categories]
+    population = _registered(practices, rng)
+    steps = (5 - population["imd_quintile"].to_numpy()) / 4  # 1 in the most deprived quintile, 0 in the least
+    band = pd.Categorical(population["age_band"], categories=list(AGE_BANDS)).codes
+    rate = (_NEED_BY_AGE[band] * np.where(population["sex"] == "female", _FEMALE_NEED, 1.0)
+            * _NEED_GRADIENT**steps * float(access_gap)**steps)
+    weight = population["registered"].to_numpy(float) * rate
+    drawn = population.iloc[rng.choice(len(population), size=len(clients), p=weight / weight.sum())]
+    lower = np.array([int(b.rstrip("+").split("-")[0]) for b in drawn["age_band"]])
+    age = lower + rng.integers(0, 5, len(drawn)) + np.where(lower == 90, rng.integers(0, 6, len(drawn)), 0)
+    referral_year = clients["referral_date"].dt.year.to_numpy()
+    locality = (clients.groupby("practice", observed=True)["locality"].first().astype(object))
+    out = clients.assign(
+        practice=pd.Categorical(drawn["practice"].to_numpy(), categories=clients["practice"].cat.categories),
+        sex=pd.Categorical(drawn["sex"].to_numpy(), categories=clients["sex"].cat.categories),
+        age=age.astype(np.int32), birth_year=(referral_year - age).astype(clients["birth_year"].dtype),
+        deprivation_decile=drawn["imd_decile"].to_numpy().astype(clients["deprivation_decile"].dtype))
+    out["locality"] = pd.Categorical(out["practice"].astype(object).map(locality).to_numpy(),
+                                     categories=clients["locality"].cat.categories)
+    truth = {"access_gap": float(access_gap), "need_gradient": _NEED_GRADIENT,
+             "rate_ratio": _NEED_GRADIENT * float(access_gap)}
+    return out, population, truth
+
+
 def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
               true_effect: float = 0.0, *, data_start: Any = "2019-04-01",
               data_end: Any = "2025-03-31", threads: int = 0,
-              connect_rate: float = 0.72) -> SyntheticService:
+              connect_rate: float = 0.72, access_gap: float | None = None) -> SyntheticService:
     """Generate a synthetic service.
 
     Args:
@@ -141,6 +214,13 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
         data_start, data_end: the period covered (dates or ISO strings, both inclusive).
         threads: threads to generate on; 0 uses all hardware threads.
         connect_rate: share of referrals who connect with the service.
+        access_gap: with it, a registered population is made (``population``), with more need
+            in more deprived areas (``need_gradient`` 1.5: the most deprived IMD quintile's
+            need over the least's), and the clients are drawn from it at rates of need times
+            access, the most deprived quintile's access ``access_gap`` times the least's: the
+            true age-sex standardised rate ratio of the most to the least deprived quintile is
+            ``need_gradient * access_gap`` (``truth["equity"]``). Clients' practice, IMD
+            decile, age and sex are those drawn; their other columns and events are unchanged.
 
     Raises:
         ValueError: for a config that cannot be generated, naming the parameter.
@@ -155,8 +235,12 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
     labels = raw["labels"]
     events, assessments = raw["events"], raw["assessments"]
     interventions, feedback = raw["interventions"], raw["feedback"]
+    clients, population, equity_truth = _clients(raw["clients"], labels), None, None
+    if access_gap is not None:
+        clients, population, equity_truth = _drawn_from_population(clients, access_gap, seed)
     return SyntheticService(
-        clients=_clients(raw["clients"], labels),
+        population=population,
+        clients=clients,
         comparison=_comparison(raw["comparison"], labels),
         events=pd.DataFrame({  # the largest table: no copy of the generated columns
             "person_id": events["person_id"],
@@ -171,14 +255,15 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
             "item": _categorical(assessments["item"], labels["item"]),
             "value": assessments["value"],
         }),
-        interventions=pd.DataFrame({
+        interventions=_with_money(pd.DataFrame({
             "client_id": interventions["client_id"],
             "date": _dates(interventions["date"]),
             "kind": _categorical(interventions["kind"], labels["intervention_kind"]),
             "organisation": _categorical(interventions["organisation"], labels["organisation"]),
             "sector": _categorical(interventions["sector"], labels["sector"]),
             "cost_pence": interventions["cost_pence"],
-        }),
+        }), clients, end, seed),
+        funding=_funding(start, end, seed),
         feedback=pd.DataFrame({
             "client_id": feedback["client_id"],
             "date": _dates(feedback["date"]),
@@ -188,5 +273,177 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
         }),
         data_start=pd.Timestamp(np.datetime64(start, "D")),
         data_end=pd.Timestamp(np.datetime64(end, "D")),
-        truth=dict(raw["truth"]),
+        truth={**raw["truth"], **({} if equity_truth is None else {"equity": equity_truth})},
     )
+
+
+# Money, drawn in Python on top of the generated tables from a stream of its own (the seed's).
+_MONEY_STREAM = 12
+# Grants and vouchers secured from others for clients (seed 001: a charity's grants for carpets
+# and a fridge freezer, food bank vouchers) rather than paid by the service.
+_EXTERNAL_SHARE = 0.6
+# What personal health budgets bought (seed 001: transport to peer support groups, tablets).
+_PHB_CATEGORIES = {"transport": 0.45, "activity fees": 0.25, "tablet computer": 0.2, "other": 0.1}
+# Benefit awards and their value a year: DWP weekly rates 2024 to 2025 x 52 weeks. Seed 001's
+# client was awarded PIP at the enhanced daily living (£108.55) and mobility (£75.75) rates.
+_AWARDS = {"Personal Independence Payment": 52 * (10_855 + 7_575),
+           "Personal Independence Payment (standard daily living)": 52 * 7_265,
+           "Attendance Allowance": 52 * 7_265}
+_AWARD_SHARE = 0.06  # connected clients helped to a successful claim
+# Each funder's grant a year (match funding: the CCG and the Department of Health pay alike).
+_GRANT_PENCE = (3_600_000, 4_000_000)
+
+
+def _with_money(interventions: pd.DataFrame, clients: pd.DataFrame, end: int, seed: int) -> pd.DataFrame:
+    """The interventions with who paid (``funded_by``), what budgets bought (``category``) and,
+    appended, benefit awards for some connected clients with their value a year."""
+    rng = np.random.default_rng([seed, _MONEY_STREAM])
+    kind = interventions["kind"].astype(str).to_numpy()
+    secured = np.isin(kind, ["grant", "voucher"]) & (rng.random(len(kind)) < _EXTERNAL_SHARE)
+    budget = kind == "personal_health_budget"
+    category = np.full(len(kind), None, dtype=object)
+    category[budget] = rng.choice(list(_PHB_CATEGORIES), size=int(budget.sum()), p=list(_PHB_CATEGORIES.values()))
+    money = interventions.assign(
+        kind=interventions["kind"].cat.add_categories([BENEFIT_AWARD]),
+        funded_by=pd.Categorical(np.where(secured, "external", "service"), categories=list(FUNDED_BY)),
+        category=category, annual_value_pence=pd.array([None] * len(kind), dtype="Int64"))
+    return pd.concat([money, _awards(money, clients, end, rng)], ignore_index=True)
+
+
+def _awards(interventions: pd.DataFrame, clients: pd.DataFrame, end: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A benefit award 6 weeks to 6 months after the index date (by the data's end) for a share
+    of connected clients."""
+    connected = clients[clients["index_date"].notna()]
+    chosen = connected[rng.random(len(connected)) < _AWARD_SHARE]
+    index = chosen["index_date"].to_numpy("datetime64[D]").astype(np.int64)
+    days = np.minimum(index + rng.integers(42, 183, len(chosen)), np.maximum(index, end))
+    benefit = rng.choice(list(_AWARDS), size=len(chosen))
+    blank = {c: pd.Categorical([None] * len(chosen), dtype=interventions[c].dtype) for c in ("organisation", "sector")}
+    return pd.DataFrame({
+        "client_id": chosen["client_id"].to_numpy(),
+        "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
+        "kind": pd.Categorical([BENEFIT_AWARD] * len(chosen), dtype=interventions["kind"].dtype),
+        **blank,
+        "cost_pence": np.zeros(len(chosen), interventions["cost_pence"].dtype),
+        "funded_by": pd.Categorical(["service"] * len(chosen), categories=list(FUNDED_BY)),
+        "category": benefit.astype(object),
+        "annual_value_pence": pd.array([_AWARDS[b] for b in benefit], dtype="Int64"),
+    })
+
+
+def _funding(start: int, end: int, seed: int) -> pd.DataFrame:
+    """Match funding, one grant per funder a year: the CCG's for each financial year, the
+    Department of Health's the same sum for its own year from 1 October. The part of a grant
+    outside the data range is left off, apportioned by days (``socialrx.funding``)."""
+    rng = np.random.default_rng([seed, _MONEY_STREAM + 1])
+    years = calendar_periods("financial_year", start - 183, end)
+    rows = []
+    for year in years:
+        pence = int(rng.integers(_GRANT_PENCE[0] // 100, _GRANT_PENCE[1] // 100 + 1)) * 100  # whole pounds
+        # 1 October is 183 days after 1 April, and 30 September 183 days after 31 March.
+        rows += [("CCG", year.start, year.end, pence),
+                 ("Department of Health", year.start + 183, year.end + 183, pence)]
+    kept = []
+    for funder, first, last, pence in rows:
+        inside = (max(first, start), min(last, end))
+        if inside[0] <= inside[1]:
+            days = [inside[0] - first, inside[1] - inside[0] + 1, last - inside[1]]
+            kept.append((funder, inside[0], inside[1], apportion(pence, days)[1]))
+    frame = pd.DataFrame(kept, columns=["funder", "start", "end", "pence"])
+    for column in ("start", "end"):
+        frame[column] = frame[column].to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+    return frame
+
+
+_FIRST_COMPARISON_ID = 10_000_000  # synth::kFirstComparisonId: synthetic()'s comparison ids start here
+# 900,000 people a year referred to social prescribing, the NHS Long Term Plan's aim for 2023/24,
+# is 1.5% of England's 60M registered patients.
+_NATIONAL_CLIENT_SHARE = 0.015
+
+
+@dataclass(frozen=True)
+class PartitionedParquet:
+    """Where :func:`synthetic_parquet` wrote a population, and how many rows.
+
+    Attributes:
+        path: the root; ``path/<table>/partition=<p>/*.parquet`` for clients, comparison, events.
+        partitions: how many partitions (``socialrx.partitioned.partition_of`` of the person id).
+        rows: rows written per table.
+        data_start, data_end: the period the events cover (both inclusive).
+    """
+
+    path: Path
+    partitions: int
+    rows: dict[str, int]
+    data_start: pd.Timestamp
+    data_end: pd.Timestamp
+
+    def table(self, name: str) -> Path:
+        """The directory of one table (``clients``, ``comparison`` or ``events``)."""
+        return self.path / name
+
+
+def _renumbered(ids: np.ndarray, first: int, clients: int) -> np.ndarray:
+    """synthetic()'s ids (clients 1.., comparison 10,000,000..) as ``first``, ``first + 1``, ...:
+    clients first, then the comparison patients."""
+    comparison = ids >= _FIRST_COMPARISON_ID
+    return np.where(comparison, ids - _FIRST_COMPARISON_ID + clients + 1, ids) + (first - 1)
+
+
+def _write_partitioned(frame: pd.DataFrame, id_column: str, directory: Path, partitions: int, chunk: int) -> None:
+    """``frame`` as hive-partitioned Parquet under ``directory``, dates as date32."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, column in enumerate(table.schema):
+        if pa.types.is_timestamp(column.type):
+            table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
+    part = pa.array(partition_of(frame[id_column].to_numpy(), partitions).astype(np.int32))
+    ds.write_dataset(table.append_column("partition", part), directory, format="parquet",
+                     partitioning=ds.partitioning(pa.schema([("partition", pa.int32())]), flavor="hive"),
+                     basename_template=f"chunk-{chunk:05d}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
+                     max_partitions=max(partitions, 1024))
+
+
+def synthetic_parquet(path: Any, *, n_patients: int, partitions: int = 64, seed: int = 1,
+                      client_share: float = _NATIONAL_CLIENT_SHARE, true_effect: float = 0.0,
+                      patients_per_chunk: int = 500_000, threads: int = 0) -> PartitionedParquet:
+    """Write a synthetic population of ``n_patients`` as Parquet partitioned by person id.
+
+    ``path/clients``, ``path/comparison`` and ``path/events`` are hive-partitioned directories
+    (``partition=<p>``), a person's rows in partition ``socialrx.partitioned.partition_of(id,
+    partitions)`` of every table. The people are made ``patients_per_chunk`` at a time by
+    :func:`synthetic` (each chunk its own seed, drawn from ``seed`` and the chunk's number), so
+    memory is bounded by one chunk whatever ``n_patients``; ids run 1..``n_patients``.
+
+    Args:
+        path: the directory to write into (created; files of the same names are replaced).
+        n_patients: registered patients, clients and comparison together.
+        partitions: how many partitions each table is split into.
+        seed: the same seed and chunk size give the same files.
+        client_share: the share of patients referred to the service.
+        true_effect: as :func:`synthetic`.
+        patients_per_chunk: patients generated at a time.
+        threads: as :func:`synthetic`.
+    """
+    if not 0 < client_share < 1:
+        raise ValueError(f"synthetic_parquet.client_share: must be in (0, 1), got {client_share!r}")
+    if n_patients < 1 or patients_per_chunk < 1:
+        raise ValueError("synthetic_parquet.n_patients, patients_per_chunk: must be at least 1")
+    root = Path(path)
+    rows = {"clients": 0, "comparison": 0, "events": 0}
+    covered: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    for chunk, first in enumerate(range(1, n_patients + 1, patients_per_chunk)):
+        size = min(patients_per_chunk, n_patients + 1 - first)
+        clients = max(1, round(size * client_share))
+        chunk_seed = int(np.random.SeedSequence([seed, chunk]).generate_state(1, np.uint64)[0])
+        service = synthetic(n_clients=clients, n_comparison=size - clients, seed=chunk_seed,
+                            true_effect=true_effect, threads=threads)
+        for name, column in (("clients", "client_id"), ("comparison", "patient_id"), ("events", "person_id")):
+            frame = getattr(service, name)
+            frame[column] = _renumbered(frame[column].to_numpy(), first, clients)
+            _write_partitioned(frame, column, root / name, partitions, chunk)
+            rows[name] += len(frame)
+        covered = (service.data_start, service.data_end)
+        del service  # freed before the next chunk is made
+    assert covered is not None  # n_patients >= 1: one chunk at least
+    return PartitionedParquet(path=root, partitions=partitions, rows=rows, data_start=covered[0],
+                              data_end=covered[1])

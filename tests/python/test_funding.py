@@ -208,3 +208,27 @@ def test_bad_money_columns_name_the_row(changes, message):
 def test_bad_funding_names_the_row(changes, message):
     with pytest.raises(ValueError, match=message):
         evaluation(funding=FUNDING.assign(**changes))
+
+
+# ------------------------------------------------------------------------------ synthetic service
+def test_the_synthetic_service_is_match_funded_and_records_its_money():
+    one, two = (socialrx.synthetic(n_clients=400, n_comparison=0, seed=4) for _ in range(2))
+    pd.testing.assert_frame_equal(one.funding, two.funding)
+    pd.testing.assert_frame_equal(one.interventions, two.interventions)
+    funding = one.funding
+    ccg = funding[funding["funder"] == "CCG"]
+    # The Department of Health's whole years (1 October to 30 September; the first and last are
+    # cut by the data range, 2019-04-01 to 2025-03-31).
+    health = funding[(funding["funder"] == "Department of Health") & (funding["start"].dt.month == 10)
+                     & (funding["end"].dt.month == 9)]
+    # Match funding: the CCG's grant for April-March and the Department of Health's from the
+    # October after are the same sum; every whole year's grant is in whole pounds.
+    assert len(ccg) == 6 and len(health) == 5
+    assert dict(zip(health["start"].dt.year, health["pence"])) == dict(zip(ccg["start"].dt.year[:5], ccg["pence"][:5]))
+    assert (ccg["pence"] % 100 == 0).all()
+    ev = socialrx.Evaluation(clients=one.clients, interventions=one.interventions, funding=funding)
+    assert ev.funding(by="funder").total_pence == funding["pence"].sum()
+    assert set(ev.spend().set_index("kind").loc[["grant", "voucher"], "external_pence"] > 0) == {True}
+    income = ev.income_gained()
+    assert set(income["annual_pence"] // income["awards"]) <= {958_360, 377_780}
+    assert ev.phb_summary()["pence"].sum() == ev.support().set_index("measure").loc["phb_pence", "value"]
