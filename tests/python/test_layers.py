@@ -15,18 +15,20 @@ LAYERS = (
     {"_version", "_core", "_optional"},
     {"_columns", "_codes", "_measures", "tariff", "linkage", "extracts", "extracts._apc", "extracts._events",
      "extracts._extract", "extracts._ledger", "extracts._read", "extracts._records", "_tables", "periods",
-     "kind_groups"},
+     "kind_groups", "population"},
     {"disclosure", "outcomes", "support", "funding", "synthetic", "did", "matching", "evaluation", "summary",
      "practices", "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring",
-     "quality", "trends"},
+     "quality", "trends", "equity"},
     {"_plots", "cli", "__main__", "report", "report._html", "report._comparison", "report._published",
      "report._summary", "report._reach", "report._referred", "report._support", "report._feedback", "report._outcomes",
      "report._wellbeing", "report._utilisation", "report._did", "report._cost", "report._net", "report._methods",
-     "report._periods", "report._header", "report._matching", "report._quality", "report._trends", "report._practices"},
+     "report._periods", "report._header", "report._matching", "report._quality", "report._trends", "report._practices",
+     "report._equity"},
 )
 # The calls that reach up a layer: Evaluation.report() hands the evaluation to the report, and
-# DiDResult.plot() and TrendResult.plot() hand the result's figures to the plotting module.
-HOOKS = {("evaluation", "report"), ("did", "_plots"), ("trends", "_plots")}
+# DiDResult.plot(), TrendResult.plot() and EquityResult.plot() hand the result's figures to the
+# plotting module.
+HOOKS = {("evaluation", "report"), ("did", "_plots"), ("trends", "_plots"), ("equity", "_plots")}
 
 
 def _module_name(path: Path) -> str:
