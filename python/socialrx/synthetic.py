@@ -318,13 +318,13 @@ def _awards(interventions: pd.DataFrame, clients: pd.DataFrame, end: int, rng: n
     index = chosen["index_date"].to_numpy("datetime64[D]").astype(np.int64)
     days = np.minimum(index + rng.integers(42, 183, len(chosen)), np.maximum(index, end))
     benefit = rng.choice(list(_AWARDS), size=len(chosen))
-    blank = {c: pd.Categorical([None] * len(chosen), dtype=interventions[c].dtype) for c in ("organisation", "sector")}
+    blank = {c: pd.Series([None] * len(chosen), dtype=interventions[c].dtype) for c in ("organisation", "sector")}
     return pd.DataFrame({
         "client_id": chosen["client_id"].to_numpy(),
         "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
-        "kind": pd.Categorical([BENEFIT_AWARD] * len(chosen), dtype=interventions["kind"].dtype),
+        "kind": pd.Series([BENEFIT_AWARD] * len(chosen), dtype=interventions["kind"].dtype),
         **blank,
-        "cost_pence": np.zeros(len(chosen), interventions["cost_pence"].dtype),
+        "cost_pence": np.zeros(len(chosen), np.int64),
         "funded_by": pd.Categorical(["service"] * len(chosen), categories=list(FUNDED_BY)),
         "category": benefit.astype(object),
         "annual_value_pence": pd.array([_AWARDS[b] for b in benefit], dtype="Int64"),

@@ -3,6 +3,9 @@ category and income gained, on hand-made tables whose answers are worked out in 
 
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 import pytest
 
@@ -232,3 +235,36 @@ def test_the_synthetic_service_is_match_funded_and_records_its_money():
     income = ev.income_gained()
     assert set(income["annual_pence"] // income["awards"]) <= {958_360, 377_780}
     assert ev.phb_summary()["pence"].sum() == ev.support().set_index("measure").loc["phb_pence", "value"]
+
+
+# ------------------------------------------------------------------------------ report
+def funding_text(ev: socialrx.Evaluation, service_cost_pence: int | None = None) -> str:
+    """The Funding section's text, built as the report builds it (disclosure over the section)."""
+    from socialrx.disclosure import Registry
+    from socialrx.report import service_cost_for, service_costs
+    from socialrx.report._comparison import Comparison
+    from socialrx.report._funding import funding_section
+    from socialrx.report._published import Builder, disclosure
+
+    cost = service_cost_for(service_costs(ev, service_cost_pence), None)
+    builder = Builder(ev, windows=[12], service_cost_pence=cost, comparison=Comparison(note="none"))
+    registry = Registry()
+    with disclosure(registry):
+        while True:
+            section = funding_section(builder)
+            if registry.settled:
+                return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape("".join(section.parts))))
+            registry.protect()
+
+
+def test_the_report_shows_cost_per_funder_and_year_and_hides_money_over_few_clients():
+    text = funding_text(evaluation())
+    # 2019/20: CCG £120,000 + Department of Health £60,000 = £180,000; 2020/21 £60,000.
+    assert "2019/20 £120,000.00 £60,000.00 £180,000.00" in text
+    assert "2020/21 £0.00 £60,000.00 £60,000.00" in text
+    assert "all years £120,000.00 £120,000.00 £240,000.00" in text
+    # One client supported a year: the count is suppressed and so is the cost per client.
+    assert "2019/20 £180,000.00 * –" in text and "all years £240,000.00 * –" in text
+    assert "Income gained by clients from benefit awards" in text and "£9,583.60" not in text
+    # Without a funding table, a given service cost still gives the cost per client.
+    assert "all years £500.00 * –" in funding_text(evaluation(funding=None), 50_000)

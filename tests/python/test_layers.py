@@ -18,12 +18,12 @@ LAYERS = (
      "kind_groups", "population"},
     {"disclosure", "outcomes", "support", "funding", "synthetic", "did", "matching", "evaluation", "summary",
      "practices", "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring",
-     "quality", "trends", "equity"},
+     "quality", "trends", "equity", "partitioned", "dask", "surveys", "operations"},
     {"_plots", "cli", "__main__", "report", "report._html", "report._comparison", "report._published",
      "report._summary", "report._reach", "report._referred", "report._support", "report._feedback", "report._outcomes",
      "report._wellbeing", "report._utilisation", "report._did", "report._cost", "report._net", "report._methods",
      "report._periods", "report._header", "report._matching", "report._quality", "report._trends", "report._practices",
-     "report._equity"},
+     "report._equity", "report._funding", "report._surveys", "report._workforce"},
 )
 # The calls that reach up a layer: Evaluation.report() hands the evaluation to the report, and
 # DiDResult.plot(), TrendResult.plot() and EquityResult.plot() hand the result's figures to the

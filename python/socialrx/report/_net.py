@@ -28,14 +28,15 @@ def net_section(b: Builder) -> Section:
         return section
     if b.service_cost is None:
         section.parts.append(notice("No service cost was given for this report (service_cost_pence=...; for one "
-                                    "reporting period, a mapping such as {'2023/24': pence}), so the net saving is "
-                                    "not reported; the gross cost avoidance is in the section above."))
+                                    "reporting period, a mapping such as {'2023/24': pence}; or a funding table, "
+                                    "Evaluation(funding=...)), so the net saving is not reported; the gross cost "
+                                    "avoidance is in the section above."))
         return section
     saving = b.net_saving()
     patients = published_count(int(saving["patients"]), b.key("net saving", "patients"))
     shown = {"naive before/after": {
         "gross cost avoidance": money_text(saving["gross_pence"]),
-        "service cost": money_text(saving["service_cost_pence"]),
+        _cost_label(b): money_text(saving["service_cost_pence"]),
         "net saving": money_text(saving["net_pence"]),
         "patients": count_text(patients),
         "gross per patient": DASH if missing(patients) else money_text(saving["gross_per_patient_pence"]),
@@ -48,6 +49,13 @@ def net_section(b: Builder) -> Section:
     if b.comparison.available:
         section.parts.append(_matched_table(b))
     return section
+
+
+def _cost_label(b: Builder) -> str:
+    """"service cost", saying so where it is the funding table's total (see the Funding section)."""
+    funding = b.ev.funding_table
+    from_funding = funding is not None and b.service_cost == int(funding["pence"].sum())
+    return "service cost (the funding's total)" if from_funding else "service cost"
 
 
 def _matched_table(b: Builder) -> str:
