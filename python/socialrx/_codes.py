@@ -18,6 +18,9 @@ import pandas as pd
 
 from ._columns import decoded, exact_integers, shown
 
+# Where a referral came from: a GP, a practice's MDT, mental health services, the person
+# themselves, another agency, or the helpline set up in the pandemic (seed 004).
+REFERRAL_SOURCES: tuple[str, ...] = ("gp", "mdt", "mental_health", "self", "agency", "helpline", "other")
 SEXES: tuple[str, ...] = ("male", "female", "not specified", "not known")
 _SEX_SPELLINGS = {
     "male": ("1", "m", "male"),

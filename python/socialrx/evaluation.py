@@ -35,6 +35,7 @@ from .equity import EquityResult, equity, equity_effects
 from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, service_cost
 from .kind_groups import GroupsOption, check_groups, resolve_groups, with_group_rows
 from .matching import Match, match
+from .operations import CallFrequency, Delivery, Meetings, Workforce, call_frequency, delivery, meetings, workforce
 from .outcomes import domain_outcomes, wellbeing
 from .periods import (
     PERIOD_GROUPINGS,
@@ -59,6 +60,7 @@ from .support import (
     spend,
     support_summary,
 )
+from .surveys import SurveySource, SurveySummary, survey_summary
 from .tariff import TariffSource, load_tariff, tariff_table
 from .trends import PeriodComparison, TrendResult, compare_periods, trend
 
@@ -69,7 +71,7 @@ DERIVED_GROUPINGS = (*PERIOD_GROUPINGS, "referral_month", "age_band")
 _PERSON_ID_COLUMNS = ("person_id", "patient_id", "client_id")
 # The date columns of each table, read once here by the one rule (see ``date_format``).
 _DATE_COLUMNS = {"clients": ("referral_date", "index_date", "discharge_date"), "assessments": ("date",),
-                 "interventions": ("date",), "feedback": ("date",)}
+                 "interventions": ("date",), "feedback": ("date",), "surveys": ("date",), "meetings": ("date",)}
 # The code columns of the people tables, normalised here and the normalisation reported.
 _CODE_COLUMNS = {"practice": (practice_codes, "ODS code stripped and upper-cased"),
                  "sex": (sexes, "NHS Data Dictionary code or word to male / female / not specified / not known")}
@@ -122,6 +124,13 @@ class Evaluation:
         Groups of event kinds of the evaluation's own, ``{"name": [kind, ...]}``, reported beside
         the shipped ``inpatient``, ``gp`` and ``hospital`` by every figure given ``groups=True``
         (see ``socialrx.kind_groups``).
+    surveys, survey_definitions:
+        Survey answers, ``respondent_id, respondent_type, survey, date, question, answer``, to
+        the shipped surveys (``gp_practice``, ``client_feedback``) or to the user's own declared
+        in ``survey_definitions`` (JSON paths or dicts); see ``socialrx.surveys``.
+    meetings:
+        The service's meetings, ``date, kind`` (mdt, complex_case_review), ``organisations,
+        clients``; kept as :attr:`meetings_table` (see ``socialrx.operations``).
 
     Practice codes and sex in ``clients`` and ``comparison`` are normalised (see
     ``socialrx._codes``); :attr:`normalisation` counts the values changed.
@@ -143,6 +152,9 @@ class Evaluation:
         threads: int = 0,
         kind_groups: Any = None,
         funding: Any = None,
+        surveys: Any = None,
+        survey_definitions: Sequence[SurveySource] = (),
+        meetings: Any = None,
     ) -> None:
         self.date_format = date_format
         normalised: list[tuple[str, str, str, int]] = []
@@ -157,6 +169,9 @@ class Evaluation:
         self.threads = int(threads)
         self.kind_groups = check_groups(kind_groups or {})
         self.funding_table = None if funding is None else check_funding(funding, date_format)
+        self.surveys = self._read("surveys", surveys, normalised)
+        self.survey_definitions = tuple(survey_definitions)
+        self.meetings_table = self._read("meetings", meetings, normalised)
         self._client_columns = self._check_clients()
         self._event_days: np.ndarray | None = None
         self._event_ticks: tuple[np.ndarray, int] | None = None
@@ -294,7 +309,8 @@ class Evaluation:
             clients=self.clients[mask].reset_index(drop=True), events=events, assessments=keep(self.assessments),
             interventions=keep(self.interventions), feedback=keep(self.feedback), comparison=self.comparison,
             tariff=self.tariff, data_start=_as_date(self.data_start), data_end=_as_date(self.data_end),
-            date_format=self.date_format, threads=self.threads, kind_groups=self.kind_groups)
+            date_format=self.date_format, threads=self.threads, kind_groups=self.kind_groups, surveys=self.surveys,
+            survey_definitions=self.survey_definitions, meetings=self.meetings_table)
 
     def reporting_periods(self) -> list[str]:
         """The reporting periods (financial years) with a connected client, in order."""
@@ -554,6 +570,34 @@ class Evaluation:
         clients, group = self._clients_grouped(by, periods)
         return with_rule(feedback_summary(self._require("feedback"), clients, group=group), "feedback_summary",
                          by, periods)
+
+    # ----------------------------------------------------------------- surveys and operations
+    def survey_summary(self, survey: str | None = None) -> SurveySummary:
+        """Per survey question, the share of respondents giving each answer, with n and the
+        share in the top set ("good or excellent"); the feedback's ``most_valuable`` and
+        ``comments`` are the ``client_feedback`` survey (see ``socialrx.surveys``)."""
+        return survey_summary(self.surveys, feedback=self.feedback, definitions=self.survey_definitions,
+                              survey=survey)
+
+    def workforce(self, *, by: str | None = "month", periods: ServicePeriods | None = None) -> Workforce:
+        """Open, new and closed cases and contacts per link worker per period (clients need
+        ``link_worker``; see ``socialrx.operations.workforce``)."""
+        return workforce(self.clients, self.interventions, by=by, periods=periods)
+
+    def delivery(self, *, by: str | None = None, periods: ServicePeriods | None = None) -> Delivery:
+        """Interventions and clients per kind and ``delivered_by`` (staff, volunteer, partner)."""
+        return delivery(self._require("interventions"), by=by, periods=periods)
+
+    def call_frequency(self, kind: str = "befriending_call") -> CallFrequency:
+        """Calls of ``kind`` per client per week (see ``socialrx.operations.call_frequency``)."""
+        return call_frequency(self._require("interventions"), kind=kind)
+
+    def meetings(self, *, by: str | None = "month", periods: ServicePeriods | None = None) -> Meetings:
+        """Meetings (MDT, complex case review) per period: how many, organisations per meeting and
+        clients discussed (see ``socialrx.operations.meetings``)."""
+        if self.meetings_table is None:
+            raise ValueError("meetings: this evaluation was given no meetings table")
+        return meetings(self.meetings_table, by=by, periods=periods)
 
     # ----------------------------------------------------------------- practices
     def practices(self, window: Window = 12, match: Match | None = None, *, groups: GroupsOption = None,

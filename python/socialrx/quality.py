@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._codes import REFERRAL_SOURCES
 from ._columns import NO_DATE, as_days, normalised_labels
 from ._measures import EVENT_KINDS, readable
 from .outcomes import TIMEPOINTS
@@ -41,7 +42,7 @@ TABLES = ("clients", "events", "comparison", "assessments", "interventions", "fe
 # stripped and lower-cased, as the library reads labels).
 KNOWN_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("clients", "status"): ("referred", "connected", "declined", "unable_to_contact"),
-    ("clients", "referral_source"): ("gp", "mdt", "mental_health", "self", "other"),
+    ("clients", "referral_source"): REFERRAL_SOURCES,
     ("events", "kind"): EVENT_KINDS,
     ("assessments", "timepoint"): TIMEPOINTS,
     ("interventions", "kind"): INTERVENTION_KINDS,
