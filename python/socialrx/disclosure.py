@@ -26,12 +26,16 @@ smallest and largest values it can take under all the relations at once. The pro
 - a hidden count of 1 to 4 (primary, or a small hidden difference) must be able to reach at
   least 5 (the largest feasible value is 5 or more), so a reader can neither pin it down nor
   learn that it is small: with 0 shown, "between 1 and 4" would itself disclose it;
-- any other hidden cell must not be recovered exactly (its smallest and largest feasible values
-  differ).
+- no other hidden cell may be recovered exactly: a count that hiding does not protect is
+  printed instead.
 
-While a cell breaks the rule, the cheapest published count in a relation that constrains it
-(the smallest count of people, inner cells before totals, ties to the lowest key) is hidden too, and its linked set is
-solved again, until every hidden cell holds. This is the iterative, cost-driven search of the
+While a small cell breaks the rule, the cheapest published count in a relation that constrains
+it (the smallest count of people, inner cells before totals, ties to the lowest key) is hidden
+too, and its linked set is solved again, until every small cell holds. Then each count hidden
+that way, the largest first, is printed again wherever every small cell it is linked to stays
+protected without it: the search hides what it must, one cell at a time, and this pass takes
+back what a later choice made needless. A count recovered exactly is always taken back, since
+printing it tells a reader nothing they could not work out. This is the iterative, cost-driven search of the
 secondary suppression tools (τ-ARGUS, and the R package sdcTable) applied to the report's own
 relations rather than to one table's margins: the decisions are made over the whole report at
 once. Counts of organisations (practices) are not counts of people: they are never hidden and
@@ -152,12 +156,6 @@ class IntegerProgram:
     def reaches(self, cell: Key, level: int) -> bool:
         """Whether the cell can be ``level`` or more (a solution found earlier may show it)."""
         return any(w.get(cell, -1) >= level for w in self.witnesses) or self.highest(cell) >= level
-
-    def varies(self, cell: Key, value: int) -> bool:
-        """Whether the cell can be other than ``value``."""
-        if any(w.get(cell, value) != value for w in self.witnesses):
-            return True
-        return self.highest(cell) > value or self.lowest(cell) < value
 
     def _solve(self, cell: Key, sense: float) -> float:
         objective = np.zeros(len(self.index))
@@ -287,8 +285,9 @@ class Registry:
             exposed = next((k for k in group if not self._protected(self.cells[k], program)), None)
             passed = set(group if exposed is None else group[:group.index(exposed)])
             pending = [k for k in pending if k not in passed]
-            if exposed is not None:
-                pending.append(self._hide_cheapest_around(exposed, cells))
+            if exposed is not None:  # stays pending, to be solved again with one more count hidden
+                self._hide_cheapest_around(exposed, cells)
+        self._publish_needless(witnesses)
         self._unprotected.clear()
         self.generation += 1
 
@@ -319,16 +318,35 @@ class Registry:
         return view.bounds()
 
     def _protected(self, cell: Cell, program: IntegerProgram) -> bool:
-        """A small hidden count can reach the threshold; a hidden count that protects another
-        is not recovered exactly (a printed count, or a difference of 0 or of threshold or
-        more, needs nothing)."""
-        if 0 < cell.value < self.threshold and cell.status is not Status.PUBLISHED:
+        """A small hidden count can reach the threshold (any other cell needs nothing)."""
+        if self._small_hidden(cell):
             return program.reaches(cell.key, self.threshold)
-        if cell.status is Status.SECONDARY:
-            return program.varies(cell.key, cell.value)
         return True
 
-    def _hide_cheapest_around(self, exposed: Key, group: list[Key]) -> Key:
+    def _small_hidden(self, cell: Cell) -> bool:
+        return 0 < cell.value < self.threshold and cell.status is not Status.PUBLISHED
+
+    def _publish_needless(self, witnesses: list[dict[Key, int]]) -> None:
+        """Print again each secondary count whose linked small cells all stay protected without
+        it, the largest first (the counts a reader most wants, and the totals)."""
+        secondary = [c for c in self.cells.values() if c.status is Status.SECONDARY]
+        for cell in sorted(secondary, key=lambda c: (-c.value, repr(c.key))):
+            linked, _ = self._linked_unknowns(cell.key)
+            small = [k for k in linked if self._small_hidden(self.cells[k])]
+            cell.status = Status.PUBLISHED
+            # Printing the cell narrows what the others can be: only solutions agreeing with it stay.
+            kept = [w for w in witnesses if w.get(cell.key, cell.value) == cell.value]
+            if all(self._holds(key, kept) for key in small):
+                witnesses[:] = kept
+            else:
+                cell.status = Status.SECONDARY
+
+    def _holds(self, key: Key, witnesses: list[dict[Key, int]]) -> bool:
+        cells, relations = self._linked_unknowns(key)
+        program = IntegerProgram(cells, relations, self._bounds(cells), witnesses)
+        return self._protected(self.cells[key], program)
+
+    def _hide_cheapest_around(self, exposed: Key, group: list[Key]) -> None:
         """Hide the smallest printed count of people in a relation of ``exposed`` (or, when those
         are all hidden already, anywhere in its linked group)."""
         touching = self._touching
@@ -343,7 +361,7 @@ class Registry:
             choice = min((k for k in candidates if self._can_hide(k)), key=cost, default=None)
             if choice is not None:
                 self.cells[choice].status = Status.SECONDARY
-                return choice
+                return
         raise RuntimeError(f"disclosure: no printed count left to hide that would protect {exposed!r}")
 
     def _can_hide(self, key: Key) -> bool:

@@ -184,3 +184,12 @@ def test_the_reach_totals_are_one_quantity_wherever_printed(reports):
         assert flat == [], flat
         nested = {key[1:] for key in view.values if key[0] == ("all periods", "reach")}
         assert {("total", "total"), ("total", "connected")} <= nested
+
+
+def test_the_reach_totals_are_printed(reports):
+    """Secondary suppression hides what protects a small count and takes back what it need not
+    hide: the number referred and connected, which every reader looks for, stay printed (before
+    the needless counts were taken back, the 300-client service hid both)."""
+    for view in reports:
+        assert view.values[(("all periods", "reach"), "total", "total")] is not None
+        assert view.values[(("all periods", "reach"), "total", "connected")] is not None
