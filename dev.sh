@@ -13,7 +13,7 @@ venv=$root/.venv
 debian_packages=(cmake ninja-build g++ python3-venv python3-dev libeigen3-dev nlohmann-json3-dev
                  libgtest-dev libbenchmark-dev chromium clang-format clang libclang-rt-14-dev)
 python_packages=(pybind11 scikit-build-core numpy pandas pyarrow matplotlib scipy pytest hypothesis
-                 statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy
+                 statsmodels scikit-learn nbclient nbformat ipykernel comorbidipy "dask[dataframe]" distributed
                  ruff mypy pandas-stubs atheris
                  pybind11-stubgen==3.0.0)  # the version that wrote python/socialrx/_core.pyi
 

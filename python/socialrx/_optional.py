@@ -9,13 +9,14 @@ from types import ModuleType
 REPORT_INSTALL = "pip install 'socialrx[report]'"
 
 
-def require(module: str, needed_for: str) -> ModuleType:
-    """``module`` of the ``report`` extra, or an ImportError naming that extra and what needs it."""
+def require(module: str, needed_for: str, *, extra: str = "report") -> ModuleType:
+    """``module`` of ``extra``, or an ImportError naming that extra and what needs it."""
     try:
         return importlib.import_module(module)
     except ImportError as error:
         package = module.split(".")[0]
-        raise ImportError(f"{needed_for} with {package}, which is not installed: {REPORT_INSTALL}",
+        install = REPORT_INSTALL if extra == "report" else f"pip install 'socialrx[{extra}]'"
+        raise ImportError(f"{needed_for} with {package}, which is not installed: {install}",
                           name=package) from error
 
 

@@ -22,10 +22,12 @@ that is not partitioned that way (``socialrx.dask`` shuffles a dask table on the
 Partials and their merges
 -------------------------
 A partition's figures are a partial: a small frozen dataclass of integer counts, keyed by the
-partition's own group labels. ``a.merge(b)`` puts both on the union of their labels, in the
-order the single-machine ``Evaluation`` gives them (sorted; age bands youngest first), and adds
-the counts. Integer sums are associative and commutative, so any tree of merges in any order
-gives the same integers as one machine.
+partition's own group labels. ``a.merge(b)`` puts both on the union of their labels, sorted
+(age bands youngest first), and adds the counts; :func:`merge_all` merges a whole list. Integer
+sums are associative and commutative, so any tree of merges in any order gives the same
+integers as one machine. :class:`MergedEvaluation` then puts the merged counts on the group
+labels of its own clients table, so that the figures come in the single-machine order (a
+categorical column's order, periods with no client kept).
 
 - :class:`UtilisationPartial` (from :func:`utilisation_partial`): events pre/post per window x
   group x kind, clients included per window x group, every exclusion count. ``merge`` is for
@@ -105,7 +107,7 @@ def split(frame: pd.DataFrame, column: str, partitions: int, *, table: str = "ta
 
 
 def _ordered(by: str | None, labels: Iterable[str]) -> tuple[str, ...]:
-    """Group labels in the single-machine order: age bands youngest first, others sorted."""
+    """Group labels in the order merges leave them: age bands youngest first, others sorted."""
     present = set(labels)
     if by == "age_band":
         return tuple(band for band in AGE_BANDS if band in present)
@@ -137,7 +139,7 @@ class UtilisationPartial:
     Attributes:
         by: the grouping (None: one group).
         windows: the windows, in days.
-        labels: the partition's group labels, in the single-machine order.
+        labels: the partition's group labels.
         counts: int64 [window][group][kind][pre, post], events counted.
         clients_included: int64 [window][group].
         excluded: clients left out, per reason: int64 [window].
@@ -184,6 +186,12 @@ class UtilisationPartial:
                     events_of_other_people=self.events_of_other_people + other.events_of_other_people,
                     events_total=self.events_total + other.events_total, rows_of_count_0=zeros)
 
+    def ordered(self) -> UtilisationPartial:
+        """The same counts, labels sorted (age bands youngest first) as ``merge`` leaves them."""
+        union = _ordered(self.by, self.labels)
+        counts, included = self._on(union)
+        return replace(self, labels=union, counts=counts, clients_included=included)
+
     def merge(self, other: UtilisationPartial) -> UtilisationPartial:
         """The counts of two partitions of different people: every count added."""
         union = self._check(other)
@@ -225,11 +233,17 @@ def utilisation_partial(evaluation: Evaluation, windows: Sequence[int], by: str 
 @dataclass(frozen=True)
 class GroupCounts:
     """Integer counts per group label: ``counts`` maps a name to an int64 array whose first
-    axis runs over ``labels`` (in the single-machine order). ``merge`` adds two partitions'."""
+    axis runs over ``labels``. ``merge`` adds two partitions'."""
 
     by: str | None
     labels: tuple[str, ...]
     counts: dict[str, np.ndarray]
+
+    def ordered(self) -> GroupCounts:
+        """The same counts, labels sorted (age bands youngest first) as ``merge`` leaves them."""
+        union = _ordered(self.by, self.labels)
+        return GroupCounts(self.by, union, {name: _aligned(array, self.labels, union, 0)
+                                            for name, array in self.counts.items()})
 
     def merge(self, other: GroupCounts) -> GroupCounts:
         """Both partitions' counts on the union of their labels, added."""
@@ -261,8 +275,8 @@ def feedback_partial(evaluation: Evaluation, by: str | None = None) -> GroupCoun
 
 
 def merge_all(partials: Iterable[Any]) -> Any:
-    """The merge of every partial (any order gives the same counts)."""
-    return reduce(lambda a, b: a.merge(b), partials)
+    """The merge of every partial, labels in order (any order of merges gives the same)."""
+    return reduce(lambda a, b: a.merge(b), partials).ordered()
 
 
 def case_list_partial(scores: pd.DataFrame, by: str | None = "practice", k: int = 10, *, score: str = "score",

@@ -1,0 +1,185 @@
+"""Partials that merge exactly: the partitioned figures equal the single-machine ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import socialrx
+from socialrx import partitioned as p
+from socialrx.risk import case_list
+
+TARIFF = {"name": "hand", "price_year": "2023/24", "unit_costs": {
+    "ae_attendance": {"pence": 14000, "source": "hand A&E"},
+    "emergency_admission": {"pence": 187850, "source": "hand admission"}}}
+RANGE = dict(data_start="2020-04-01", data_end="2024-03-31")
+
+
+def hand_tables() -> dict[str, pd.DataFrame]:
+    """The tables of test_evaluation.py: client 1 (index 2022-03-10) and 2 (2022-06-01) covered
+    by both windows, 3 never connected, 4's 12-month window past the data; 99 a comparison
+    patient."""
+    clients = pd.DataFrame({"client_id": [1, 2, 3, 4],
+                            "referral_date": ["2022-03-01", "2022-05-20", "2022-06-01", "2023-05-01"],
+                            "index_date": ["2022-03-10", "2022-06-01", None, "2023-06-01"],
+                            "practice": ["A", "B", "B", "A"]})
+    events = pd.DataFrame([
+        (1, "2021-03-10", "ae_attendance"), (1, "2021-03-09", "ae_attendance"), (1, "2021-12-01", "ae_attendance"),
+        (1, "2022-03-10", "ae_attendance"), (1, "2022-05-01", "emergency_admission"),
+        (2, "2022-01-01", "ae_attendance"), (2, "2022-02-01", "ae_attendance"),
+        (2, "2022-03-01", "emergency_admission"), (2, "2023-06-01", "ae_attendance"),
+        (3, "2022-07-01", "ae_attendance"), (4, "2023-07-01", "ae_attendance"), (4, "2023-05-01", "gp_surgery"),
+        (99, "2022-01-01", "ae_attendance"), (1, "2030-01-01", "ae_attendance"),
+    ], columns=["person_id", "date", "kind"])
+    return {"clients": clients, "events": events, "comparison": pd.DataFrame({"patient_id": [99]})}
+
+
+def parts(tables: dict[str, pd.DataFrame], count: int, **options: object) -> list[socialrx.Evaluation]:
+    """A single-machine Evaluation per co-partition of ``tables``."""
+    split = {name: p.split(frame, column, count) for (name, frame), column in
+             zip(tables.items(), ("client_id", "person_id", "patient_id"))}
+    return [socialrx.Evaluation(clients=split["clients"][i], events=split["events"][i],
+                                comparison=split["comparison"][i], **options) for i in range(count)]
+
+
+def merged(tables: dict[str, pd.DataFrame], count: int, **options: object) -> p.MergedEvaluation:
+    evaluations = parts(tables, count, data_start=options["data_start"], data_end=options["data_end"])
+    return p.MergedEvaluation(
+        counts=lambda days, by, periods: p.merge_all(p.utilisation_partial(e, days, by, periods)
+                                                     for e in evaluations),
+        clients=tables["clients"], **options)
+
+
+def test_partition_of_is_splitmix64():
+    # splitmix64's first two outputs from seed 0 (the reference C code): 0xE220A8397B1DCDAF for
+    # x = 0 and 0x6E789E6AA1B965F4 for x = 0x9E3779B97F4A7C15 (as int64, that minus 2**64).
+    ids = np.array([0, 0x9E3779B97F4A7C15 - 2**64])
+    assert p.partition_of(ids, 2**32).tolist() == [0x7B1DCDAF, 0xA1B965F4]
+    assert p.partition_of(np.array([0]), 2**63).tolist() == [0x6220A8397B1DCDAF]
+    with pytest.raises(ValueError, match="partitions: must be at least 1"):
+        p.partition_of(ids, 0)
+
+
+def test_split_puts_each_persons_rows_in_one_part():
+    tables = hand_tables()
+    events = p.split(tables["events"], "person_id", 2)
+    # splitmix64 mod 2: ids 2 and 4 in part 0; 1, 3 and 99 in part 1.
+    assert [sorted(set(e["person_id"])) for e in events] == [[2, 4], [1, 3, 99]]
+    assert sorted(pd.concat(events).index) == list(range(14))
+    assert [sorted(c["client_id"]) for c in p.split(tables["clients"], "client_id", 2)] == [[2, 4], [1, 3]]
+
+
+def test_partials_of_hand_tables_merge_to_the_hand_counts():
+    first, second = (p.utilisation_partial(e, (365,), "practice") for e in parts(hand_tables(), 2, **RANGE))
+    # Part 0 (clients 2 and 4): 12m A&E pre 2 (c2 Jan, Feb), post 1 (c2 2023-06-01); client 4's
+    # window ends after the data. Part 1 (clients 1 and 3): pre 2 (c1 2021-03-10 and Dec).
+    ae = socialrx.EVENT_KINDS.index("ae_attendance")
+    def by_label(partial: p.UtilisationPartial) -> dict[str, list[int]]:
+        return dict(zip(partial.labels, partial.counts[0, :, ae].tolist()))
+
+    assert by_label(first) == {"A": [0, 0], "B": [2, 1]}
+    assert by_label(second) == {"A": [2, 0], "B": [0, 0]}
+    both = first.merge(second)
+    assert both.labels == ("A", "B")
+    assert both.counts[0, :, ae].tolist() == [[2, 0], [2, 1]]
+    assert both.clients_included.tolist() == [[1, 1]]  # client 1 in A, client 2 in B
+    assert (both.events_of_other_people, both.events_outside_data, both.events_total) == (1, 1, 14)
+    assert both.excluded["ends_after_data"].tolist() == [1]
+
+
+def test_merged_figures_equal_the_hand_worked_ones():
+    evaluation = merged(hand_tables(), 2, tariff=TARIFF, **RANGE)
+    table = evaluation.cost_avoidance(windows=12, by="practice")
+    a = table[(table["practice"] == "A") & (table["kind"] == "ae_attendance")].iloc[0]
+    assert (a["pre"], a["post"], a["avoided_pence"]) == (2, 0, 28000)  # as test_evaluation.py
+    saving = evaluation.net_saving(service_cost_pence=10_000, window=12)
+    assert (saving["gross_pence"], saving["net_pence"], saving["net_per_patient_pence"]) == (42000, 32000, 16000)
+
+
+@pytest.mark.parametrize("count", [1, 3, 7])
+def test_any_partition_count_gives_the_single_machine_figures(count):
+    service = socialrx.synthetic(n_clients=300, n_comparison=900, seed=5)
+    tables = {"clients": service.clients, "events": service.events, "comparison": service.comparison}
+    options = dict(tariff="example", data_start=service.data_start, data_end=service.data_end)
+    one = socialrx.Evaluation(**tables, **options)
+    many = merged(tables, count, **options)
+    for by in (None, "practice", "age_band", "financial_year"):
+        pd.testing.assert_frame_equal(many.utilisation(by=by), one.utilisation(by=by))
+        pd.testing.assert_frame_equal(many.cost_avoidance(by=by), one.cost_avoidance(by=by))
+    pd.testing.assert_frame_equal(many.exclusions(windows=(3, "90d", 12)), one.exclusions(windows=(3, "90d", 12)))
+    pd.testing.assert_series_equal(many.net_saving(1_234_567), one.net_saving(1_234_567))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(count=st.integers(1, 6), seed=st.integers(0, 2**16))
+def test_shuffled_rows_and_any_merge_order_give_the_same_counts(count, seed):
+    tables = hand_tables()
+    rng = np.random.default_rng(seed)
+    shuffled = {name: frame.sample(frac=1, random_state=seed) for name, frame in tables.items()}
+    expected = p.merge_all(p.utilisation_partial(e, (183, 365), "practice") for e in parts(tables, 1, **RANGE))
+    partials = [p.utilisation_partial(e, (183, 365), "practice") for e in parts(shuffled, count, **RANGE)]
+    got = p.merge_all(partials[i] for i in rng.permutation(count))
+    assert got.labels == expected.labels
+    np.testing.assert_array_equal(got.counts, expected.counts)
+    np.testing.assert_array_equal(got.clients_included, expected.clients_included)
+    assert {k: v.tolist() for k, v in got.window_events.items()} == \
+        {k: v.tolist() for k, v in expected.window_events.items()}
+
+
+def test_batches_of_events_add_up_and_count_rows_of_count_0():
+    tables = hand_tables()
+    events = tables["events"].assign(count=[1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1])
+    whole = socialrx.Evaluation(clients=tables["clients"], events=events, comparison=tables["comparison"], **RANGE)
+    batches = [socialrx.Evaluation(clients=tables["clients"], events=events.iloc[rows],
+                                   comparison=tables["comparison"], **RANGE) for rows in (slice(0, 5), slice(5, 14))]
+    first, second = (p.utilisation_partial(b, (365,), None) for b in batches)
+    added = first.add_events(second)
+    expected = p.utilisation_partial(whole, (365,), None)
+    np.testing.assert_array_equal(added.counts, expected.counts)
+    # The Dec A&E row of client 1 counts twice: 12m pre 5 (not 4); the one row of count 0 is noted.
+    assert added.counts[0, 0, socialrx.EVENT_KINDS.index("ae_attendance"), 0] == 5
+    assert added.clients_included.tolist() == [[2]] and added.rows_of_count_0 == 1
+    with pytest.raises(ValueError, match="different clients"):
+        first.add_events(p.utilisation_partial(parts(tables, 2, **RANGE)[0], (365,), None))
+
+
+def test_partials_of_different_figures_do_not_merge():
+    evaluation = parts(hand_tables(), 1, **RANGE)[0]
+    with pytest.raises(ValueError, match="different figures"):
+        p.utilisation_partial(evaluation, (365,), None).merge(p.utilisation_partial(evaluation, (183,), None))
+
+
+@pytest.mark.parametrize("by", [None, "practice", "age_band", "referral_reasons"])
+def test_reach_counts_merge_on_the_union_of_labels(by):
+    service = socialrx.synthetic(n_clients=300, n_comparison=10, seed=5)
+    tables = {"clients": service.clients, "events": service.events.iloc[:0],
+              "comparison": service.comparison}
+    one = socialrx.Evaluation(clients=service.clients).reach(by)
+    got = p.merge_all(p.reach_partial(e, by) for e in parts(tables, 4, **RANGE))
+    assert list(got.labels) == list(one[by or "group"])
+    assert got.counts["referred"].tolist() == one["referred"].tolist()
+    assert got.counts["connected"].tolist() == one["connected"].tolist()
+
+
+def test_feedback_counts_merge_to_the_single_machine_counts():
+    service = socialrx.synthetic(n_clients=300, n_comparison=10, seed=5)
+    one = socialrx.Evaluation(clients=service.clients, feedback=service.feedback).feedback_summary(by="practice")
+    pieces = zip(p.split(service.clients, "client_id", 3), p.split(service.feedback, "client_id", 3))
+    got = p.merge_all(p.feedback_partial(socialrx.Evaluation(clients=c, feedback=f), "practice") for c, f in pieces)
+    assert list(got.labels) == list(one["practice"].iloc[::got.counts["yes"].shape[1]])
+    assert got.counts["yes"].ravel().tolist() == one["yes"].tolist()
+    assert got.counts["answered"].ravel().tolist() == one["answered"].tolist()
+
+
+def test_case_list_is_the_top_k_of_the_partitions_top_k():
+    # Practice X: scores 9, 9 (ids 7 and 3: the smaller id first), 5, 1; practice Y: 4, 8.
+    scores = pd.DataFrame({"patient_id": [1, 3, 7, 2, 5, 6], "practice": ["X", "X", "X", "X", "Y", "Y"],
+                           "score": [5.0, 9.0, 9.0, 1.0, 4.0, 8.0]})
+    candidates = [p.case_list_partial(part, "practice", 2) for part in p.split(scores, "patient_id", 3)
+                  if len(part)]
+    got = p.merge_case_lists(candidates, "practice", 2)
+    pd.testing.assert_frame_equal(got, case_list(scores, "practice", 2))
+    assert got["patient_id"].tolist() == [3, 7, 6, 5]
