@@ -303,7 +303,7 @@ def _draw_series(axes: Any, labels: Sequence[str], values: Sequence[Any], compar
     axes.set_ylabel(ylabel, fontsize=8)
     from matplotlib.patches import Patch
 
-    axes.legend(handles=[Patch(color=SERIES_COLOURS[c], label=f"{c} periods compared") for c in ("before", "recent")],
+    axes.legend(handles=[Patch(color=SERIES_COLOURS[c], label=f"{c} (compared)") for c in ("before", "recent")],
                 fontsize=8, frameon=False)
     axes.set_title(title, fontsize=9, loc="left")
     _tidy(axes)

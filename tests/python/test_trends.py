@@ -261,3 +261,51 @@ def test_compare_service_periods():
     comparison = evaluation().compare_periods("Year 1", "Year 2", periods=SERVICE_YEARS, windows=6)
     referred = comparison.table.set_index(["section", "measure"]).loc[("reach", "referred")]
     assert (referred["Year 1"], referred["Year 2"]) == (3, 1)  # client 5 is in neither year
+
+
+# ----------------------------------------------------------------- the report's Trends section
+def referrals(per_month: list[int]) -> socialrx.Evaluation:
+    """``per_month`` referrals in January 2021, February 2021, ... (on the 10th), all connected."""
+    dates = [f"2021-{month:02d}-10" for month, n in enumerate(per_month, start=1) for _ in range(n)]
+    return socialrx.Evaluation(clients=pd.DataFrame({"client_id": range(1, len(dates) + 1), "referral_date": dates,
+                                                     "index_date": dates}))
+
+
+def trends_html(ev: socialrx.Evaluation) -> str:
+    pytest.importorskip("matplotlib")
+    from socialrx.report import build_report
+
+    return next(s for s in build_report(ev, match=False).sections if s.id == "trends").html()
+
+
+def test_report_states_the_rate_ratio_of_published_months():
+    pytest.importorskip("scipy.stats")
+    # January-June 10, 10, 10, 20, 20, 20; July (incomplete) 5. Recent 60 against 30: RR 2.00,
+    # exact interval as binomtest(60, 90).
+    html = trends_html(referrals([10, 10, 10, 20, 20, 20, 5]))
+    assert "Referrals in the last 3 months: 60 against 30 in the 3 before (rate ratio 2.00, 95% CI 1.27 to 3.21)" \
+        in html
+    assert 'data-figure="trend_referrals"' in html
+
+
+def test_report_hides_the_statement_when_a_month_compared_is_suppressed():
+    pytest.importorskip("scipy.stats")
+    # July's 1 referral is suppressed; the months of 2021/22 add up to its referrals in the Reach
+    # table, so one more of April-June is hidden with it, and the sums would reveal it.
+    html = trends_html(referrals([10, 10, 10, 20, 20, 20, 1]))
+    assert "(rate ratio" not in html.split("Year on year")[0]
+    assert "a month&#x27;s count is suppressed" in html
+
+
+def test_trend_plot_draws_a_bar_per_month():
+    pytest.importorskip("scipy.stats")
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, ax = pyplot.subplots()
+    drawn = referrals([10, 10, 10, 20, 20, 20, 5]).trend(last=3).plot(ax=ax)
+    assert drawn is ax and len(ax.patches) == 7
+    pyplot.close(figure)
