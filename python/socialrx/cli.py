@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ._columns import as_datetimes, as_day
 from ._tables import CSV_SUFFIXES, PARQUET_SUFFIXES, ROW_CONVENTION, TableFiles
 from ._version import __version__
 from .evaluation import Evaluation
@@ -54,6 +57,10 @@ assessments (optional; one rating of one item at one time point)
 comparison (optional; non-referred patients whose events are in the events table)
   patient_id
 
+funding (optional; one row per grant or contract that paid for the service)
+  funder, start, end (first and last day paid for), pence (or pounds, "£120,000");
+  without --service-cost-pence, the service cost is the funding's total
+
 tariff JSON: {"name": ..., "price_year": "2023/24",
               "unit_costs": {"ae_attendance": {"pence": 14000, "source": ...}, ...},
               "uprating": {"source": ..., "index": {"2023/24": 100.0, ...}}}
@@ -90,6 +97,7 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interventions", help="interventions table")
     parser.add_argument("--feedback", help="feedback table")
     parser.add_argument("--comparison", help="comparison table")
+    parser.add_argument("--funding", help="funding table (funder, start, end, pence)")
     parser.add_argument("--date-format", help="the format of the tables' text dates and of --data-start/--data-end "
                         "when not ISO (YYYY-MM-DD), e.g. %%d/%%m/%%Y")
     parser.add_argument("--data-start", help="first day the event data cover (default: first event)")
@@ -121,6 +129,7 @@ def evaluation_from_args(args: argparse.Namespace) -> Evaluation:
         interventions=read("interventions"),
         feedback=read("feedback"),
         comparison=read("comparison"),
+        funding=read("funding"),
         tariff=None if tariff is None else load_tariff(tariff, price_year=args.price_year),
         data_start=args.data_start,
         data_end=args.data_end,
@@ -134,24 +143,31 @@ def evaluate(args: argparse.Namespace) -> None:
     windows = _windows(args.windows)
     if ev.comparison is None:
         _status(f"socialrx: no --comparison pool, so every figure is a {BEFORE_AFTER}")
-    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=args.service_cost_pence,
+    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=service_cost(ev, args.service_cost_pence),
                    bootstrap=args.bootstrap, seed=args.seed), args.json)
+
+
+def service_cost(ev: Evaluation, given: int | None) -> int | None:
+    """The service cost given, or the evaluation's funding total, or None (no net saving)."""
+    if given is not None or ev.funding_table is None:
+        return given
+    return ev.funding(by="funder").total_pence
 
 
 def demo(args: argparse.Namespace) -> None:
     data = synthetic(n_clients=args.n_clients, n_comparison=args.n_comparison, seed=args.seed,
-                     true_effect=args.true_effect)
+                     true_effect=args.true_effect, access_gap=args.access_gap)
     ev = Evaluation(clients=data.clients, events=data.events, assessments=data.assessments,
                     interventions=data.interventions, feedback=data.feedback, comparison=data.comparison,
-                    tariff="example", data_start=data.data_start, data_end=data.data_end)
+                    tariff="example", data_start=data.data_start, data_end=data.data_end, funding=data.funding)
     _status(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
             "(the naive before/after below also holds regression to the mean)")
-    figures = headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence, bootstrap=args.bootstrap,
-                       seed=args.seed, true_effect=args.true_effect)
+    figures = headline(ev, windows=(6, 12), service_cost_pence=service_cost(ev, args.service_cost_pence),
+                       bootstrap=args.bootstrap, seed=args.seed, true_effect=args.true_effect)
     _emit(figures, args.json)
     if args.report:  # the headline's own match and DiD, so the report shows the same figures
         ev.report(args.report, service_cost_pence=args.service_cost_pence, bootstrap=args.bootstrap,
-                  seed=args.seed, match=figures.match, did=figures.did)
+                  seed=args.seed, match=figures.match, did=figures.did, population=data.population)
         _status(f"Report written to {args.report}")
 
 
@@ -200,9 +216,13 @@ def check(args: argparse.Namespace) -> None:
 
 def score(args: argparse.Namespace) -> None:
     files = args.files
+    events = files.read(args.events, "events", date_format=args.date_format)
+    if events is not None and "date" in events:
+        events["date"] = as_datetimes(events["date"], "events", "date", args.date_format)
+    as_of = None if args.as_of is None else np.datetime64(as_day(args.as_of, "--as-of", args.date_format), "D")
     scored = score_patients(files.read(args.patients, "patients"), args.model,
-                            diagnoses=files.read(args.diagnoses, "diagnoses"), events=files.read(args.events, "events"),
-                            as_of=args.as_of, top=args.top, threads=args.threads)
+                            diagnoses=files.read(args.diagnoses, "diagnoses"), events=events,
+                            as_of=as_of, top=args.top, threads=args.threads)
     table = case_list(scored, by=args.by, k=args.case_list) if args.case_list else scored
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
@@ -237,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--diagnoses", help="diagnoses table")
     rank.add_argument("--events", help="events table")
     rank.add_argument("--as-of", help="the day event look-backs end (exclusive); required with events")
+    rank.add_argument("--date-format", help="the format of the events' text dates and of --as-of when not ISO, "
+                      "e.g. %%d/%%m/%%Y; %%Y%%m%%d or excel for numbers")
     rank.add_argument("--top", type=int, default=3, help="reasons per patient (default 3)")
     rank.add_argument("--case-list", type=int, metavar="K", help="keep the K highest scores per --by group")
     rank.add_argument("--by", default="practice", help="group of the case list (default practice)")
@@ -261,7 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--seed", type=int, default=1)
     show.add_argument("--true-effect", type=float, default=0.1,
                       help="the synthetic service's true proportional fall in every kind of use")
-    show.add_argument("--service-cost-pence", type=int, default=45_269_800)
+    show.add_argument("--access-gap", type=float, default=0.7,
+                      help="the most deprived IMD quintile's access to the service over the least deprived's, "
+                           "per unit of need (the report's 'Who is reached' against the synthetic registered "
+                           "population)")
+    show.add_argument("--service-cost-pence", type=int,
+                      help="the service's cost (default: the synthetic service's funding, CCG and Department of "
+                           "Health match funding)")
     show.add_argument("--json", help="write every figure to this JSON file ('-': to stdout)")
     show.add_argument("--report", help="write the HTML evaluation report to this file")
     show.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates of the matched DiD")
@@ -269,12 +297,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _in_cli_terms(message: str) -> str:
+    """A library message as the command line's user would act on it: the option, not the keyword."""
+    return re.sub(r"date_format='([^']*)'", r"--date-format \1", message).replace("date_format", "--date-format")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
     except (ValueError, OSError) as error:  # bad input or an unreadable/unwritable file: no traceback
-        print(f"socialrx: {args.files.locate(str(error))}", file=sys.stderr)
+        print(f"socialrx: {_in_cli_terms(args.files.locate(str(error)))}", file=sys.stderr)
         return 2
     return 0
 

@@ -168,6 +168,17 @@ def test_score_writes_scores_reasons_and_a_case_list(tmp_path, capsys):
     cases = pd.read_csv(tmp_path / "cases.csv")
     assert cases[["practice", "patient_id", "rank"]].values.tolist() == [["A", 1, 1], ["B", 3, 1]]
     assert "Scored 3 patients" in capsys.readouterr().err  # status on stderr, stdout kept for figures
+    # The same events and as-of day written the UK way give the same scores with --date-format.
+    uk = pd.read_csv(tmp_path / "events.csv")
+    uk["date"] = pd.to_datetime(uk["date"]).dt.strftime("%d/%m/%Y")
+    uk.to_csv(tmp_path / "uk.csv", index=False)
+    uk_args = [*common[:-4], "--events", str(tmp_path / "uk.csv"), "--as-of", "01/06/2024", "--date-format", "%d/%m/%Y"]
+    assert main([*uk_args, "--out", str(tmp_path / "uk_scores.csv")]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "uk_scores.csv"), pd.read_csv(tmp_path / "scores.csv"))
+    # Without the format the UK dates are refused, and the message names the option to pass.
+    assert main([*uk_args[:-2], "--out", str(tmp_path / "refused.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--date-format" in err and "date_format" not in err.replace("--date-format", ""), err
 
 
 def test_version_and_python_m(capsys):
