@@ -4,6 +4,7 @@ category and income gained, on hand-made tables whose answers are worked out in 
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pandas as pd
@@ -268,3 +269,13 @@ def test_the_report_shows_cost_per_funder_and_year_and_hides_money_over_few_clie
     assert "Income gained by clients from benefit awards" in text and "£9,583.60" not in text
     # Without a funding table, a given service cost still gives the cost per client.
     assert "all years £500.00 * –" in funding_text(evaluation(funding=None), 50_000)
+
+
+def test_the_demo_takes_its_service_cost_from_the_synthetic_funding(tmp_path):
+    from socialrx.cli import main
+
+    out = tmp_path / "demo.json"
+    assert main(["demo", "--n-clients", "300", "--n-comparison", "300", "--bootstrap", "20", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    funding = socialrx.synthetic(n_clients=300, n_comparison=300, seed=1).funding
+    assert figures["net_saving"]["service_cost_pence"] == int(funding["pence"].sum())
