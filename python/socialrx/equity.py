@@ -60,7 +60,7 @@ __all__ = ["TRANSITIONS", "EquityResult", "byar_limits", "chi2_sf", "dobson_inte
 TRANSITIONS = (("offered", "referred"), ("referred", "connected"), ("connected", "supported"),
                ("offered", "declined"))
 MIN_STANDARDISED = 10  # fewer people than this: no standardised rate (as the OHID indicators)
-_STRATA = ["age_band", "sex"]
+_LEVELS = ("group", "age_band", "sex")
 
 
 # ----------------------------------------------------------------------------- intervals
@@ -211,9 +211,9 @@ def _client_frame(ev: Evaluation, population: pd.DataFrame | None = None) -> pd.
     return frame
 
 
-def _grouped(frame: pd.DataFrame, by: str, values: np.ndarray | pd.Series) -> pd.Series:
-    keys = [frame[by].astype(object), frame["age_band"].astype(object), frame["sex"].astype(object)]
-    return pd.Series(np.asarray(values, dtype=float), index=frame.index).groupby(keys).sum()
+def _strata_keys(frame: pd.DataFrame, by: str) -> list[pd.Series]:
+    """Group, age band and sex, named so (``by`` may itself be age band or sex)."""
+    return [frame[column].astype(object).rename(name) for column, name in zip((by, "age_band", "sex"), _LEVELS)]
 
 
 def _strata(ev: Evaluation, population: pd.DataFrame, by: str, stage: str
@@ -226,16 +226,16 @@ def _strata(ev: Evaluation, population: pd.DataFrame, by: str, stage: str
             raise ValueError(f"by: {table} has no column {by!r} (groupings: {', '.join(GROUPINGS)})")
     stages = pathway_stages(ev.clients)
     counted = stages[stage].to_numpy(bool)
-    registered = population.groupby([by, "age_band", "sex"], observed=True)["registered"].sum()
+    registered = population["registered"].groupby(_strata_keys(population, by)).sum()
     registered = registered[registered > 0]
-    key = pd.MultiIndex.from_arrays([clients[by].astype(object), clients["age_band"].astype(object),
-                                     clients["sex"].astype(object)])
+    key = pd.MultiIndex.from_arrays(_strata_keys(clients, by))
     reasons = np.select([clients[by].isna().to_numpy(bool), clients["age_band"].isna().to_numpy(bool),
                          ~key.isin(registered.index)],
                         [f"no {by}", "no age", "no one registered in their group, age band and sex"], "")
     exclusions = pd.DataFrame({"reason": reasons[counted & (reasons != "")]}).value_counts().rename("people")
     keep = reasons == ""
-    people = _grouped(clients[keep], by, counted[keep])
+    people = pd.Series(counted[keep], dtype=float).groupby(_strata_keys(clients[keep].reset_index(drop=True),
+                                                                         by)).sum()
     strata = pd.DataFrame({"registered": registered}).join(people.rename("people")).fillna({"people": 0.0})
     return strata, pd.concat([clients, stages], axis=1)[keep], exclusions.reset_index()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -207,3 +208,52 @@ def test_age_bands_and_pathway_stages():
                             "discharge_date": [pd.NaT, pd.NaT, "2024-05-01", pd.NaT, pd.NaT]})
     stages = pathway_stages(clients)
     assert stages.sum().to_dict() == {"offered": 5, "referred": 3, "declined": 1, "connected": 2, "supported": 1}
+
+
+def test_effects_by_quintile_add_up_to_the_whole():
+    service = socialrx.synthetic(n_clients=600, n_comparison=3000, seed=7, access_gap=0.7)
+    ev = socialrx.Evaluation(clients=service.clients, events=service.events, assessments=service.assessments,
+                             comparison=service.comparison, data_start=service.data_start,
+                             data_end=service.data_end)
+    match = ev.match()
+    effects = ev.equity_effects(by="imd_quintile", match=match, bootstrap=50)
+    outcomes = effects[effects["figure"] == "outcome"]
+    whole = ev.outcomes().set_index("domain")["clients"]
+    # Each domain's clients rated twice, split by quintile, add up to the service's.
+    per_domain = outcomes.assign(domain=outcomes["measure"].str.split(":").str[0]).groupby("domain")["clients"].sum()
+    assert per_domain.to_dict() == whole.to_dict()
+    did = effects[(effects["figure"] == "did") & effects["measure"].str.startswith("12m gp_surgery")]
+    overall = match.did(windows=(12,), bootstrap=0).table.set_index("kind").loc["gp_surgery", "matched_clients"]
+    assert did["clients"].sum() == overall
+    assert (did["low"] <= did["estimate"]).all() and (did["estimate"] <= did["high"]).all()
+
+
+def test_by_age_band_and_sex_and_pcn():
+    service = socialrx.synthetic(n_clients=600, n_comparison=200, seed=8, access_gap=1.0)
+    population = service.population.assign(pcn=lambda p: np.where(p["practice"] < "P81020", "north", "south"))
+    ev = socialrx.Evaluation(clients=service.clients)
+    referred = int(pathway_stages(ev.clients)["referred"].sum())
+    for by in ("age_band", "sex", "pcn", "practice"):
+        result = ev.equity(by=by, population=population)
+        assert result.table["people"].sum() == referred, by
+    by_sex = ev.equity(by="sex", population=population)
+    assert by_sex.reference == "female" and by_sex.tests["test"].iloc[0] == "difference"
+
+
+def test_report_section_who_is_reached():
+    """The section alone (the whole report with it renders in test_report.py's browser test)."""
+    from socialrx.report._comparison import Comparison
+    from socialrx.report._equity import equity_section
+    from socialrx.report._published import Builder
+
+    service = socialrx.synthetic(n_clients=600, n_comparison=200, seed=5, access_gap=0.6)
+    ev = socialrx.Evaluation(clients=service.clients)
+    builder = Builder(ev, windows=[12], service_cost_pence=None, comparison=Comparison(note="none"),
+                      population=service.population)
+    section = "".join(equity_section(builder).parts)
+    assert 'data-figure="equity_rates"' in section and 'data-figure="equity_pathway"' in section
+    rates = section.split("Referrals per 1,000 registered, by IMD quintile", 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r"<tr>\s*<th>[1-5]</th>", rates)) == 5
+    cells = re.findall(r"<td>([^<]*)</td>", section)
+    counts = [int(c.replace(",", "")) for c in cells if re.fullmatch(r"\d{1,3}(,\d{3})*", c)]
+    assert counts and not [n for n in counts if 0 < n < 5]

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._measures import Window, WindowSpec, percent_change
+from .._measures import EVENT_KINDS, Window, WindowSpec, percent_change
 from ..disclosure import THRESHOLD, Registry
 from ..disclosure import Key as Key  # re-exported: the sections name their counts by it
+from ..kind_groups import resolve_groups
 from ..outcomes import transitions
+from ..practices import PracticesResult
 from ..summary import Headline
 from ..summary import headline as headline_of
 from ..tariff import Tariff
@@ -196,13 +198,14 @@ class Builder:
     published (disclosure-controlled) tables the sections share."""
 
     def __init__(self, ev: Evaluation, *, windows: Sequence[Window], service_cost_pence: int | None,
-                 comparison: Comparison, scope: str = "all periods") -> None:
+                 comparison: Comparison, scope: str = "all periods", population: Any = None) -> None:
         self.ev = ev
         self.scope = scope
         self.specs = [WindowSpec.parse(w) for w in windows]
         self.windows = list(windows)
         self.service_cost = service_cost_pence
         self.comparison = comparison
+        self.population = population  # the registered population, for "Who is reached"
         self.by_practice = "practice" in ev.clients.columns
         self.has_events = ev.events is not None and ev.data_start is not None and ev.data_end is not None
         self.has_cost = self.has_events and ev.tariff is not None
@@ -235,6 +238,22 @@ class Builder:
 
     def costs(self, by: str | None = None) -> pd.DataFrame:
         return self.cached(f"cost:{by}", lambda: self.ev.cost_avoidance(self.windows, by=by))
+
+    def subtotals(self, figure: str) -> pd.DataFrame:
+        """The rows of the groups of kinds (shipped and the evaluation's own) of ``"utilisation"``
+        or ``"cost_avoidance"`` over the report's windows: what the sections add as subtotals."""
+        def compute() -> pd.DataFrame:
+            rows = getattr(self.ev, figure)(self.windows, groups=True)
+            return rows[~rows["kind"].isin(EVENT_KINDS)]
+        return self.cached(f"groups:{figure}", compute)
+
+    def practices(self) -> PracticesResult:
+        """Each practice's figures over the last window, the matched DiD over its own matched sets
+        with the report's comparison settings (``Evaluation.practices``); groups of kinds included."""
+        c = self.comparison
+        return self.cached("practices", lambda: self.ev.practices(
+            window=self.last.argument, match=c.match if c.available else None, groups=True,
+            bootstrap=c.replicates, level=c.level, seed=c.bootstrap_seed))
 
     @property
     def assessments(self) -> pd.DataFrame:
@@ -273,6 +292,27 @@ class Builder:
         if rows.empty:
             return pd.DataFrame(columns=["pre", "post"]), clients
         return published_table(rows[["pre", "post"]], name=self.key("events", spec.label), margins=False), clients
+
+    def published_groups(self, spec: WindowSpec) -> pd.DataFrame:
+        """groups of kinds x [pre, post] published for one window, each subtotal tied to its
+        kinds' counts (call after :meth:`published_utilisation`), so that a subtotal printed
+        beside its parts reveals no hidden part."""
+        groups = self.subtotals("utilisation")
+        rows = groups[groups["window"] == spec.label].set_index("kind")
+        kinds_of = resolve_groups(True, self.ev.kind_groups)
+        name = self.key("events", spec.label)
+
+        def register(registry: Registry) -> pd.DataFrame:
+            shown = {}
+            for group, row in rows.iterrows():
+                for side in ("pre", "post"):
+                    key = registry.count((name, group, side), int(row[side]))
+                    parts = [(name, k, side) for k in kinds_of[str(group)]]
+                    registry.relate([part for part in parts if part in registry.cells], key)
+                    shown[(group, side)] = _shown(registry, key)
+            return pd.DataFrame({side: pd.array([shown[(g, side)] for g in rows.index], dtype="Int64")
+                                 for side in ("pre", "post")}, index=rows.index)
+        return _publish(register)
 
     def published_in_window(self, spec: WindowSpec) -> Any:
         """The connected clients included in a window, tied to all connected: those left out
