@@ -27,7 +27,7 @@ KIND_LABELS = {
     "gp_telephone": "GP telephone consultations", "gp_home_visit": "GP home visits",
     "ambulance_callout": "Ambulance call-outs", "nhs111_call": "NHS 111 calls", "outpatient": "Outpatient attendances",
     # The groups of kinds shipped in data/kind_groups.json (see socialrx.kind_groups).
-    "inpatient": "Inpatient admissions (all)", "gp": "GP contacts (all)", "hospital": "Hospital (A&E and admissions)",
+    "inpatient": "Inpatient admissions", "gp": "GP contacts", "hospital": "Hospital admissions and A&E attendances",
 }
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .evaluation import Evaluation
     from .matching import Match
 
-__all__ = ["PracticesResult", "practice_did", "practices"]
+__all__ = ["PracticesResult", "practice_did", "practices", "rank"]
 
 _MATCHED = {"matched_clients": "matched_clients", "pence_avoided_per_client": "matched_avoided_per_client_pence",
             "pence_avoided_ci_low": "matched_ci_low_pence", "pence_avoided_ci_high": "matched_ci_high_pence",
@@ -72,10 +72,16 @@ class PracticesResult:
                        "practices": len(engaged)} for kind in self.kinds}
         return pd.DataFrame.from_dict(rows, orient="index", columns=["fewer", "same", "more", "practices"])
 
+    def direction_sentences(self) -> list[str]:
+        """"34 of 43 practices had fewer GP surgery consultations (5 the same, 4 more)", per kind."""
+        return [f"{row.fewer} of {row.practices} practices had fewer {_in_sentence(kind_label(kind))} "
+                f"({row.same} the same, {row.more} more)" for kind, row in self.directions().iterrows()]
+
     def published(self) -> pd.DataFrame:
         """The league as printed: practices in rank order (by name without a tariff), their
-        counts of people as published (<NA> where hidden) and money only where the clients
-        it is over are published."""
+        counts of people as published (<NA> where hidden), money only where the clients it is
+        over are published, and ranks among those practices alone (a rank among hidden money
+        would bound it)."""
         counts = _published_people(self.table)
         shown = self.table.copy()
         for column in ("referred", "connected", "clients"):
@@ -84,16 +90,19 @@ class PracticesResult:
         shown.loc[shown["clients"].isna(), money] = pd.NA
         if "matched_clients" in shown:
             shown.loc[shown["matched_clients"].isna(), [c for c in money if c.startswith("matched")]] = pd.NA
-        return shown.sort_values("rank", kind="stable") if "rank" in shown else shown
+            shown["matched_rank"] = rank(shown["matched_avoided_per_client_pence"],
+                                          shown["matched_avoided_per_client_pence"].notna())
+        if "rank" not in shown:
+            return shown
+        shown["rank"] = rank(shown["avoided_pence"], shown["avoided_pence"].notna() & (self.table["clients"] > 0))
+        return shown.sort_values("rank", kind="stable")
 
     def _sentences(self) -> list[str]:
         """What ``summary()`` says and the notebook shows above the league."""
         engaged = self.engaged
         lines = [f"{len(engaged)} of {len(self.table)} practices with referrals had clients in the "
                  f"{self.window.text} either side of the index date."]
-        directions = self.directions()
-        lines += [f"{row.fewer} of {row.practices} practices had fewer {_in_sentence(kind_label(kind))} "
-                  f"({row.same} the same, {row.more} more)" for kind, row in directions.iterrows()]
+        lines += self.direction_sentences()
         shown = self.published()
         lines += [_top(shown, "avoided_pence", "The practice with the greatest cost avoidance"),
                   _top(shown, "matched_avoided_per_client_pence",
@@ -204,7 +213,7 @@ def practices(ev: Evaluation, *, window: Window = 12, match: Match | None = None
             table.index).fillna(0).astype("Int64")
         table["avoided_per_client_pence"] = pd.array(
             [pence_per(a, n) for a, n in zip(table["avoided_pence"], table["clients"])], dtype="Int64")
-        table["rank"] = _rank(table["avoided_pence"], table["clients"] > 0)
+        table["rank"] = rank(table["avoided_pence"], table["clients"] > 0)
     if match is not None:
         found = practice_did(ev, match, list(table.index), windows=[spec.argument], bootstrap=bootstrap,
                              level=level, seed=seed)
@@ -212,15 +221,15 @@ def practices(ev: Evaluation, *, window: Window = 12, match: Match | None = None
         for source, column in _MATCHED.items():
             values = matched[source] if source in matched else pd.Series(dtype="Int64")
             table[column] = values.reindex(table.index).astype("Int64")
-        table["matched_rank"] = _rank(table["matched_avoided_per_client_pence"], table["matched_clients"].notna())
+        table["matched_rank"] = rank(table["matched_avoided_per_client_pence"], table["matched_clients"].notna())
     table.index.name = "practice"
     return PracticesResult(table=table, kinds=kinds, window=spec, level=level)
 
 
-def _rank(values: pd.Series, among: pd.Series) -> pd.Series:
+def rank(values: pd.Series, among: pd.Series) -> pd.Series:
     """1 for the greatest value among ``among`` (ties share the best rank), <NA> elsewhere."""
     ranked = values.astype("Float64").where(among.to_numpy(dtype=bool)).rank(ascending=False, method="min")
-    return pd.array(ranked, dtype="Int64")
+    return ranked.astype("Int64")
 
 
 def _money_row(result: DiDResult, spec: WindowSpec) -> pd.Series:

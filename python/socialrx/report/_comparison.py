@@ -67,18 +67,6 @@ class Comparison:
         table = self.avoided(spec)
         return None if table is None or MONEY_KIND not in table.index else pence_avoided(table.loc[MONEY_KIND])
 
-    def did_for(self, client_ids: np.ndarray) -> DiDResult | None:
-        """The DiD over the matched sets of some clients (e.g. one practice's), with the settings
-        of the whole comparison's; None where none of them was matched."""
-        if self.match is None or self.result is None:
-            return None
-        if not self.match.matches()["client_id"].isin(client_ids).any():
-            return None
-        return self.match.did(windows=[spec.argument for spec in self.result.windows],
-                              bootstrap=self.result.replicates, level=self.result.level,
-                              seed=self.bootstrap_seed,
-                              progress=False, clients=client_ids)
-
 
 def window_rows(table: pd.DataFrame | None, spec: WindowSpec, *, money: bool = False) -> pd.DataFrame | None:
     """One window's rows of DiD estimates by kind (``money``: the all-kinds money row instead)."""

@@ -9,8 +9,7 @@ import pandas as pd
 
 from .. import _plots
 from .._measures import WindowSpec, kind_label, pence_per
-from ..did import MONEY_KIND
-from ._comparison import Interval, pence_avoided, window_table
+from ._comparison import Interval, pence_avoided
 from ._html import (
     DASH,
     Section,
@@ -25,6 +24,7 @@ from ._html import (
     with_interval,
 )
 from ._published import Builder, did_publishable, effect_interval, published_count, published_series
+from ._utilisation import SUBTOTAL
 
 ALL_PRACTICES = "all practices"
 
@@ -75,6 +75,7 @@ def _kind_table(b: Builder, spec: WindowSpec) -> str:
         if matched is not None:
             record["matched DiD per client"] = with_interval(*matched[kind], money_text) if kind in matched else DASH
         table[kind_label(kind)] = record
+    table.update(_subtotal_rows(b, spec, n, matched))
     gross = int(rows["avoided_pence"].sum())
     total = {"unit cost": "", "naive avoided": money_text(gross), "naive per client": money_text(pence_per(gross, n))}
     if matched is not None:
@@ -90,6 +91,25 @@ def _kind_table(b: Builder, spec: WindowSpec) -> str:
         note += f" Matched DiD over the {over} matched clients: {avoided}."
     return html_table(pd.DataFrame(table).T, f"{spec.text}: cost avoidance by kind ({count_text(clients)} clients)",
                       note=note)
+
+
+def _subtotal_rows(b: Builder, spec: WindowSpec, n: int,
+                   matched: dict[str, Interval] | None) -> dict[str, dict[str, str]]:
+    """Each group of kinds' naive cost avoided (the sum of its priced kinds' pence), hidden
+    where its event counts are, and its matched DiD where the DiD has the group."""
+    groups = b.subtotals("cost_avoidance")
+    avoided = groups[groups["window"] == spec.label].set_index("kind")["avoided_pence"]
+    published = b.published_groups(spec)
+    rows = {}
+    for group, pence in avoided.items():
+        hidden = missing(pence) or published.loc[group].isna().any()
+        record = {"unit cost": "", "naive avoided": DASH if hidden else money_text(pence),
+                  "naive per client": DASH if hidden else money_text(pence_per(pence, n))}
+        if matched is not None:
+            record["matched DiD per client"] = (with_interval(*matched[str(group)], money_text)
+                                                if group in matched else DASH)
+        rows[kind_label(group) + SUBTOTAL] = record
+    return rows
 
 
 def _pounds(pence: Any) -> float:
@@ -121,33 +141,37 @@ def _kind_figure(b: Builder) -> str:
 
 
 def practice_parts(b: Builder) -> list[str]:
-    """Cost avoidance by practice: the table, the figure, practices with fewer or more events,
-    and the practice with the greatest naive cost avoidance."""
+    """Cost avoidance by practice: the table and the figure (the practices' league, their
+    counts with fewer events and the top practice are in the Practice league section)."""
     spec = b.last
     costs = b.costs("practice")
     rows = costs[costs["window"] == spec.label]
     per_practice = rows.groupby("practice", sort=True, observed=True).agg(
         clients=("clients", "first"), avoided=("avoided_pence", "sum"))
-    # The referrals by practice exactly as published in "Who was referred" (one suppression
-    # pattern for the same counts, so one table cannot undo the other's suppression).
-    reach = b.published_connected("practice").rename(index={"all referrals": ALL_PRACTICES})
-    clients = published_series(per_practice["clients"].astype("int64"), name=b.key("clients", spec.label, "practice"),
-                               total=ALL_PRACTICES, total_key=b.key("clients", spec.label, "included"))
-    b.tie_in_window_by_practice(spec, per_practice["clients"])
-    did = practice_did(b, spec, list(per_practice.index))
+    reach = published_practice_reach(b)
+    clients = published_practice_clients(b, per_practice["clients"])
+    did = practice_did(b, list(per_practice.index))
     parts = [heading(f"By practice ({spec.text})"), _practice_table(b, per_practice, reach, clients, did)]
     shown = per_practice[[not missing(clients[p]) and per_practice.loc[p, "clients"] > 0 for p in per_practice.index]]
     if len(shown):
         parts.append(_practice_figure(spec, shown, did))
-    parts.append(_practice_directions(b, rows))
-    best = per_practice[[not missing(clients[p]) for p in per_practice.index]]
-    if len(best):
-        top = best["avoided"].idxmax()
-        parts.append(paragraph(f"The practice with the greatest naive cost avoidance is {top}: "
-                               f"{money_text(best.loc[top, 'avoided'])} (from "
-                               f"{count_text(reach['referred'].get(top, pd.NA))} referrals, "
-                               f"{count_text(reach['connected'].get(top, pd.NA))} connected)."))
     return parts
+
+
+def published_practice_reach(b: Builder) -> pd.DataFrame:
+    """The referrals by practice exactly as published in "Who was referred" (one suppression
+    pattern for the same counts, so one table cannot undo the other's suppression)."""
+    return b.published_connected("practice").rename(index={"all referrals": ALL_PRACTICES})
+
+
+def published_practice_clients(b: Builder, in_window: pd.Series) -> pd.Series:
+    """Each practice's clients in the last window, published, with their total (all practices),
+    tied to the practice's connected clients."""
+    spec = b.last
+    clients = published_series(in_window.astype("int64"), name=b.key("clients", spec.label, "practice"),
+                               total=ALL_PRACTICES, total_key=b.key("clients", spec.label, "included"))
+    b.tie_in_window_by_practice(spec, in_window)
+    return clients
 
 
 def _practice_table(b: Builder, per_practice: pd.DataFrame, reach: pd.DataFrame, clients: pd.Series,
@@ -201,34 +225,20 @@ def _practice_figure(spec: WindowSpec, shown: pd.DataFrame, did: dict[str, tuple
                             "(practices with suppressed counts left out).")
 
 
-def _practice_directions(b: Builder, rows: pd.DataFrame) -> str:
-    """Practices with a fall / rise in each kind, as service reports count surgeries."""
-    direction = {}
-    for kind, block in rows.groupby("kind", sort=False):
-        change = block["post"] - block["pre"]
-        direction[kind_label(kind)] = published_series(pd.Series({
-            "fewer": int((change < 0).sum()), "same": int((change == 0).sum()), "more": int((change > 0).sum())}),
-            name=b.key("practice directions", kind), total="practices", people=False)
-    frame = pd.DataFrame(direction).T.apply(lambda col: col.map(count_text))
-    return html_table(frame, "Practices with fewer, the same or more events after than before (naive)")
-
-
-def practice_did(b: Builder, spec: WindowSpec, practices: list[str]) -> dict[str, tuple[Any, Interval]] | None:
+def practice_did(b: Builder, practices: list[str]) -> dict[str, tuple[Any, Interval]] | None:
     """Per practice with matched clients: the published count of them and the DiD cost avoided
-    per matched client (point, low, high), from ``Match.did(clients=...)`` over its sets."""
-    if not b.comparison.available or b.comparison.rows(spec, money=True) is None:
+    per matched client (point, low, high) over the last window, from ``Evaluation.practices``
+    (``Match.did(clients=...)`` over each practice's own sets)."""
+    if not b.comparison.available or b.comparison.rows(b.last, money=True) is None:
         return None
-    labels = b.ev.clients["practice"].astype("string")
-    ids = b.ev.client_columns["client_id"]
-    found: dict[str, tuple[int, Interval]] = {}
-    for practice in practices:
-        result = b.comparison.did_for(ids[(labels == practice).fillna(False).to_numpy(dtype=bool)])
-        table = None if result is None else window_table(result, spec)
-        if table is not None and MONEY_KIND in table.index:
-            money = table.loc[MONEY_KIND]
-            found[practice] = (int(money["matched_clients"]), pence_avoided(money))
-    if not found:
+    table = b.practices().table
+    if "matched_clients" not in table:
         return None
-    matched = published_series(pd.Series({p: n for p, (n, _) in found.items()}, dtype="int64"),
-                               name=b.key("matched", spec.label, "practice"), total=None)
-    return {p: (matched[p], interval) for p, (_, interval) in found.items()}
+    rows = table.loc[[p for p in practices if p in table.index]]
+    rows = rows[rows["matched_clients"].notna() & rows["matched_avoided_per_client_pence"].notna()]
+    if rows.empty:
+        return None
+    matched = published_series(rows["matched_clients"].astype("int64"), name=b.key("matched", b.last.label, "practice"),
+                               total=None)
+    return {p: (matched[p], (row["matched_avoided_per_client_pence"], row["matched_ci_low_pence"],
+                             row["matched_ci_high_pence"])) for p, row in rows.iterrows()}

@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import _plots
 from .._measures import WindowSpec, kind_label, per_client, percent_change
+from ..kind_groups import resolve_groups
 from ._comparison import did_pct_text
 from ._html import (
     DASH,
@@ -53,8 +54,10 @@ def _use_table(b: Builder, spec: WindowSpec) -> str:
     published, clients = b.published_utilisation(spec)
     did = b.comparison.rows(spec)
     table = {}
-    for kind in published.index:
-        pre, post = published.loc[kind, "pre"], published.loc[kind, "post"]
+    subtotals = b.published_groups(spec)
+    for kind in [*published.index, *subtotals.index]:
+        counts = published if kind in published.index else subtotals
+        pre, post = counts.loc[kind, "pre"], counts.loc[kind, "post"]
         record = {
             "before": count_text(pre), "after": count_text(post),
             "naive change": signed_percent(percent_change(pre, post)),
@@ -63,6 +66,18 @@ def _use_table(b: Builder, spec: WindowSpec) -> str:
         }
         if did is not None:
             record["matched DiD"] = did_pct_text(did.loc[kind]) if kind in did.index else DASH
-        table[kind_label(kind)] = record
+        table[kind_label(kind) + (SUBTOTAL if kind in subtotals.index else "")] = record
     caption = f"{spec.text} ({spec.days} days) either side of the index date: {count_text(clients)} clients"
-    return html_table(pd.DataFrame(table).T, caption, note=SUPPRESSION_NOTE if spec is b.last else None)
+    note = f"Subtotals add up the kinds of a group ({groups_text(b)})." if len(subtotals) else ""
+    if spec is b.last:
+        note = f"{note} {SUPPRESSION_NOTE}".strip()
+    return html_table(pd.DataFrame(table).T, caption, note=note or None)
+
+
+SUBTOTAL = " (subtotal)"
+
+
+def groups_text(b: Builder) -> str:
+    """The groups of kinds the report subtotals, with their kinds, for a table's note."""
+    return "; ".join(f"{kind_label(name)}: {', '.join(kind_label(k) for k in kinds)}"
+                     for name, kinds in resolve_groups(True, b.ev.kind_groups).items())
