@@ -159,7 +159,8 @@ def demo(args: argparse.Namespace) -> None:
                      true_effect=args.true_effect, access_gap=args.access_gap)
     ev = Evaluation(clients=data.clients, events=data.events, assessments=data.assessments,
                     interventions=data.interventions, feedback=data.feedback, comparison=data.comparison,
-                    tariff="example", data_start=data.data_start, data_end=data.data_end, funding=data.funding)
+                    tariff="example", data_start=data.data_start, data_end=data.data_end, funding=data.funding,
+                    surveys=data.surveys, meetings=data.meetings)
     _status(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
             "(the naive before/after below also holds regression to the mean)")
     figures = headline(ev, windows=(6, 12), service_cost_pence=service_cost(ev, args.service_cost_pence),

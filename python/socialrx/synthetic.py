@@ -26,10 +26,12 @@ import pyarrow.dataset as ds
 from . import _core
 from ._columns import NO_DATE, as_day
 from .funding import apportion
+from .operations import DELIVERED_BY, PANDEMIC_KINDS
 from .partitioned import partition_of
 from .periods import calendar_periods
 from .population import AGE_BANDS, esp2013, imd_quintiles
 from .support import BENEFIT_AWARD, FUNDED_BY
+from .surveys import SURVEY_COLUMNS
 
 __all__ = ["PartitionedParquet", "SyntheticService", "synthetic", "synthetic_parquet"]
 
@@ -54,6 +56,16 @@ class SyntheticService:
             funding by the CCG and the Department of Health, as the seed service had.
         population: with ``access_gap``, the registered population the clients were drawn from
             (see ``socialrx.population``), and ``truth["equity"]`` its true rate ratio.
+        surveys: the GP practice survey (seed 000's shares: all good or excellent, 8 in 9 saying
+            the link officers added value to MDT meetings); the feedback's ``most_valuable``
+            (99% quality time and listening, seed 003) and ``comments`` are client feedback.
+        meetings: complex-case reviews (weekly in the first pandemic wave, then monthly) and
+            monthly MDT meetings per locality. Clients carry their ``link_worker`` (two per
+            locality) and, referred in the first pandemic year, ``self``, ``agency`` and
+            ``helpline`` sources; interventions carry ``delivered_by`` and ``link_worker``
+            (where the other worker of the pair made the contact), with the pandemic kinds
+            (volunteers' food and medication deliveries, food bank referrals, befriending
+            calls weekly or twice a week, helpline calls) for clients connected then.
     """
 
     clients: pd.DataFrame
@@ -67,6 +79,8 @@ class SyntheticService:
     truth: dict[str, Any]
     population: pd.DataFrame | None = None
     funding: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    meetings: pd.DataFrame | None = None
 
     def _repr_html_(self) -> str:
         connected = int(self.clients["index_date"].notna().sum())
@@ -238,6 +252,7 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
     clients, population, equity_truth = _clients(raw["clients"], labels), None, None
     if access_gap is not None:
         clients, population, equity_truth = _drawn_from_population(clients, access_gap, seed)
+    clients = _with_workers(clients, seed)
     return SyntheticService(
         population=population,
         clients=clients,
@@ -255,22 +270,24 @@ def synthetic(n_clients: int = 3000, n_comparison: int = 30000, seed: int = 1,
             "item": _categorical(assessments["item"], labels["item"]),
             "value": assessments["value"],
         }),
-        interventions=_with_money(pd.DataFrame({
+        interventions=_with_operations(_with_money(pd.DataFrame({
             "client_id": interventions["client_id"],
             "date": _dates(interventions["date"]),
             "kind": _categorical(interventions["kind"], labels["intervention_kind"]),
             "organisation": _categorical(interventions["organisation"], labels["organisation"]),
             "sector": _categorical(interventions["sector"], labels["sector"]),
             "cost_pence": interventions["cost_pence"],
-        }), clients, end, seed),
+        }), clients, end, seed), clients, end, seed),
         funding=_funding(start, end, seed),
-        feedback=pd.DataFrame({
+        surveys=_surveys(clients, start, end, seed),
+        meetings=_meetings(clients, start, end, seed),
+        feedback=_with_most_valuable(pd.DataFrame({
             "client_id": feedback["client_id"],
             "date": _dates(feedback["date"]),
             "stars": feedback["stars"].astype(np.int8),
             "impact": _categorical(feedback["impact"], labels["impact"]),
             "connected_to_services": feedback["connected_to_services"].view(bool),
-        }),
+        }), seed),
         data_start=pd.Timestamp(np.datetime64(start, "D")),
         data_end=pd.Timestamp(np.datetime64(end, "D")),
         truth={**raw["truth"], **({} if equity_truth is None else {"equity": equity_truth})},
@@ -353,6 +370,183 @@ def _funding(start: int, end: int, seed: int) -> pd.DataFrame:
     for column in ("start", "end"):
         frame[column] = frame[column].to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
     return frame
+
+
+# Workforce, operations and surveys, drawn in Python on top of the generated tables from
+# streams of their own (the seed's), so the tables above do not change.
+_OPERATIONS_STREAM = 20
+_SURVEY_STREAM = 21
+_WORKERS_PER_LOCALITY = 2  # seed 004: two link workers on the HIU team
+_COVERING_SHARE = 0.1  # contacts made by the other link worker of the pair
+# The first pandemic year (seed 004), from the first lockdown: referrals then came from the
+# public themselves, other agencies and the new helpline as well.
+_PANDEMIC = ("2020-03-23", "2021-03-31")
+_PANDEMIC_SOURCES = {"self": 0.2, "agency": 0.15, "helpline": 0.1}
+# Pandemic support for clients connected in that year: the share who had it, the most rows
+# each (at least one), the days between and who delivered it. Befriending calls are weekly, or
+# twice a week for a third of clients (every 3 days).
+_PANDEMIC_SUPPORT = {"food_delivery": (0.35, 8, 7, "volunteer"), "medication_delivery": (0.25, 6, 14, "volunteer"),
+                     "food_bank_referral": (0.15, 1, 0, "staff"), "befriending_call": (0.4, 12, 7, "volunteer")}
+_TWICE_WEEKLY = 1 / 3
+_PARTNER_KINDS = ("group", "spot_purchase")  # delivered by the organisations commissioned
+# Seed 000's GP survey: all rated the service good or excellent, 8 in 9 said the link officers
+# added value to MDT meetings, all agreed it reduced inappropriate consultations, most named
+# isolation and loneliness as the key benefit. Seed 003: 99% named quality time and listening.
+_RATINGS = {"good": 0.25, "very_good": 0.35, "excellent": 0.4}
+_MDT_YES = (8, 9)
+_KEY_BENEFITS = {"isolation": 0.6, "mental_wellbeing": 0.15, "practical_support": 0.1, "fewer_consultations": 0.1,
+                 "other": 0.05}
+_MOST_VALUABLE_SHARE = 0.99
+_PRACTICE_COMMENTS = ("Our link officer has an excellent rapport with our patients.",
+                      "Attends all our MDT meetings and follows up quickly.")
+_CLIENT_COMMENTS = ("Thank you for listening to me.", "I feel less alone now.")
+_COMMENT_SHARE = 0.3
+# Weekly virtual complex-case meetings through the first wave, monthly after (seed 004); a
+# GP-led MDT meeting each month in each locality (seed 003).
+_WEEKLY_REVIEWS = ("2020-04-06", "2020-08-31")
+_MEETING_SIZES = {"complex_case_review": ((5, 11), (2, 9)), "mdt": ((3, 7), (3, 11))}  # organisations, clients
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    """A datetime column as int64 days (NaT: ``NO_DATE``)."""
+    return np.where(column.isna(), NO_DATE, column.to_numpy("datetime64[D]").astype(np.int64))
+
+
+def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask``, None elsewhere (an object column with gaps)."""
+    out = np.full(len(mask), None, dtype=object)
+    out[mask] = values[mask]
+    return out
+
+
+def _with_workers(clients: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Each connected client's link worker (two per locality) and, for referrals in the first
+    pandemic year, self, agency and helpline referral sources."""
+    rng = np.random.default_rng([seed, _OPERATIONS_STREAM])
+    locality = clients["locality"].cat.codes.to_numpy()
+    number = locality * _WORKERS_PER_LOCALITY + rng.integers(0, _WORKERS_PER_LOCALITY, len(clients)) + 1
+    worker = np.array([f"LW{n:02d}" for n in number], dtype=object)
+    worker[clients["index_date"].isna().to_numpy()] = None
+    referred = _days(clients["referral_date"])
+    first, last = (as_day(day, "pandemic") for day in _PANDEMIC)
+    draw = rng.choice([*_PANDEMIC_SOURCES, "unchanged"], size=len(clients),
+                      p=[*_PANDEMIC_SOURCES.values(), 1 - sum(_PANDEMIC_SOURCES.values())])
+    relabel = (referred >= first) & (referred <= last) & (draw != "unchanged")
+    source = clients["referral_source"].cat.add_categories([s for s in _PANDEMIC_SOURCES
+                                                            if s not in clients["referral_source"].cat.categories])
+    source[relabel] = draw[relabel]
+    return clients.assign(link_worker=worker, referral_source=source)
+
+
+def _series(first: np.ndarray, counts: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``counts[i]`` times for each i, dated first[i], first[i] + gaps[i], ...: (i, day)."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, first[owner] + step * gaps[owner]
+
+
+def _pandemic_rows(clients: pd.DataFrame, end: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Deliveries, food bank referrals and befriending calls for clients connected in the first
+    pandemic year, and a helpline call on the referral day of those referred by the helpline who
+    connected (interventions are for connected clients only)."""
+    index = _days(clients["index_date"])
+    first, last = (as_day(day, "pandemic") for day in _PANDEMIC)
+    eligible = (index >= first) & (index <= last)
+    parts = []
+    for kind, (share, most, gap, who) in _PANDEMIC_SUPPORT.items():
+        chosen = np.flatnonzero(eligible & (rng.random(len(clients)) < share))
+        gaps = np.where(rng.random(len(chosen)) < _TWICE_WEEKLY, 3, gap) if kind == "befriending_call" \
+            else np.full(len(chosen), gap)
+        owner, day = _series(index[chosen] + rng.integers(0, 7, len(chosen)), rng.integers(1, most + 1, len(chosen)),
+                             gaps)
+        parts.append((chosen[owner], day, kind, who))
+    helpline = np.flatnonzero((clients["referral_source"] == "helpline").to_numpy() & (index != NO_DATE))
+    parts.append((helpline, _days(clients["referral_date"])[helpline], "helpline_call", "staff"))
+    rows = pd.DataFrame({"client_id": np.concatenate([clients["client_id"].to_numpy()[p[0]] for p in parts]),
+                         "day": np.concatenate([p[1] for p in parts]),
+                         "kind": np.concatenate([[p[2]] * len(p[0]) for p in parts]).astype(object),
+                         "delivered_by": np.concatenate([[p[3]] * len(p[0]) for p in parts]).astype(object)})
+    return rows[rows["day"] <= end]
+
+
+def _with_operations(interventions: pd.DataFrame, clients: pd.DataFrame, end: int, seed: int) -> pd.DataFrame:
+    """The interventions with who delivered them and, where the other link worker of the pair
+    made a contact, that worker; the pandemic support appended."""
+    rng = np.random.default_rng([seed, _OPERATIONS_STREAM + 1])
+    kind = interventions["kind"].astype(str).to_numpy()
+    own = clients.set_index("client_id")["link_worker"].reindex(interventions["client_id"]).to_numpy(dtype=object)
+    covering = np.isin(kind, ["contact_phone", "contact_visit"]) & (rng.random(len(kind)) < _COVERING_SHARE)
+    other = np.array([None if w is None else f"LW{int(w[2:]) + (1 if int(w[2:]) % 2 else -1):02d}" for w in own],
+                     dtype=object)
+    worked = interventions.assign(
+        kind=interventions["kind"].cat.add_categories(list(PANDEMIC_KINDS)),
+        delivered_by=pd.Categorical(np.where(np.isin(kind, _PARTNER_KINDS), "partner", "staff"),
+                                    categories=list(DELIVERED_BY)),
+        link_worker=_or_none(covering, other))
+    added = _pandemic_rows(clients, end, rng)
+    blank = {c: pd.Series([None] * len(added), dtype=worked[c].dtype) for c in ("organisation", "sector", "category")}
+    return pd.concat([worked, pd.DataFrame({
+        "client_id": added["client_id"].to_numpy(),
+        "date": added["day"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"),
+        "kind": pd.Categorical(added["kind"], categories=worked["kind"].cat.categories), **blank,
+        "cost_pence": np.zeros(len(added), np.int64),
+        "funded_by": pd.Categorical(["service"] * len(added), categories=list(FUNDED_BY)),
+        "annual_value_pence": pd.array([None] * len(added), dtype="Int64"),
+        "delivered_by": pd.Categorical(added["delivered_by"], categories=list(DELIVERED_BY)),
+        "link_worker": np.full(len(added), None, dtype=object)})], ignore_index=True)
+
+
+def _with_most_valuable(feedback: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Feedback with the most valuable part of support (99% quality time and listening) and a
+    comment on some forms."""
+    rng = np.random.default_rng([seed, _SURVEY_STREAM])
+    forms = len(feedback)
+    listening = round(_MOST_VALUABLE_SHARE * forms)
+    others = ["activities", "practical_help", "information", "other"]
+    most = rng.permutation(np.concatenate([np.full(listening, "quality_time", dtype=object),
+                                           rng.choice(others, size=forms - listening).astype(object)]))
+    comments = _or_none(rng.random(forms) < _COMMENT_SHARE, rng.choice(_CLIENT_COMMENTS, size=forms))
+    return feedback.assign(most_valuable=most, comments=comments)
+
+
+def _surveys(clients: pd.DataFrame, start: int, end: int, seed: int) -> pd.DataFrame:
+    """The GP practice survey at the end of the first year, answered by a multiple of nine
+    practices (all of them, if fewer than nine), so that 8 in 9 saying yes is exact."""
+    rng = np.random.default_rng([seed, _SURVEY_STREAM + 1])
+    practices = sorted(clients["practice"].dropna().astype(str).unique())
+    asked = len(practices) // _MDT_YES[1] * _MDT_YES[1] or len(practices)
+    chosen = sorted(rng.choice(practices, size=asked, replace=False))
+    yes = round(asked * _MDT_YES[0] / _MDT_YES[1])
+    answers = {
+        "overall_rating": rng.choice(list(_RATINGS), size=asked, p=list(_RATINGS.values())),
+        "mdt_added_value": rng.permutation(["yes"] * yes + list(rng.choice(["no", "unsure"], size=asked - yes))),
+        "reduced_inappropriate_consultations": rng.choice(["agree", "strongly_agree"], size=asked),
+        "key_benefit": rng.choice(list(_KEY_BENEFITS), size=asked, p=list(_KEY_BENEFITS.values())),
+        "comments": _or_none(rng.random(asked) < _COMMENT_SHARE, rng.choice(_PRACTICE_COMMENTS, size=asked)),
+    }
+    day = np.datetime64(min(start + 364, end), "D").astype("datetime64[ns]")
+    return pd.DataFrame([(practice, "practice", "gp_practice", day, question, values[i])
+                         for question, values in answers.items() for i, practice in enumerate(chosen)],
+                        columns=list(SURVEY_COLUMNS))
+
+
+def _meetings(clients: pd.DataFrame, start: int, end: int, seed: int) -> pd.DataFrame:
+    """Complex-case reviews weekly through the first wave and monthly after; an MDT meeting in
+    each locality each month; each with the organisations taking part and clients discussed."""
+    rng = np.random.default_rng([seed, _SURVEY_STREAM + 2])
+    weekly_from, weekly_to = (as_day(day, "meetings") for day in _WEEKLY_REVIEWS)
+    months = [p.start for p in calendar_periods("month", start, end)]
+    reviews = [*range(weekly_from, weekly_to + 1, 7), *(m for m in months if m > weekly_to)]
+    localities = len(clients["locality"].cat.categories)
+    mdts = [m + 6 * locality for m in months for locality in range(localities)]  # within the month
+    rows = []
+    for kind, days in (("complex_case_review", reviews), ("mdt", mdts)):
+        kept = np.array([d for d in days if start <= d <= end], dtype=np.int64)
+        (org_low, org_high), (client_low, client_high) = _MEETING_SIZES[kind]
+        rows.append(pd.DataFrame({"date": kept.astype("datetime64[D]").astype("datetime64[ns]"), "kind": kind,
+                                  "organisations": rng.integers(org_low, org_high, len(kept)),
+                                  "clients": rng.integers(client_low, client_high, len(kept))}))
+    return pd.concat(rows, ignore_index=True).sort_values("date", kind="stable", ignore_index=True)
 
 
 _FIRST_COMPARISON_ID = 10_000_000  # synth::kFirstComparisonId: synthetic()'s comparison ids start here

@@ -121,3 +121,17 @@ def test_evaluation_delegates_and_referral_sources_are_counted() -> None:
         1, 1, 1)
     quality = ev.data_quality().table.set_index(["table", "column"])
     assert quality.loc[("clients", "referral_source"), "unknown"] == 0
+
+
+def test_the_synthetic_service_has_its_workforce_and_operations() -> None:
+    service = socialrx.synthetic(n_clients=400, n_comparison=0, seed=4)
+    ev = socialrx.Evaluation(clients=service.clients, interventions=service.interventions, meetings=service.meetings)
+    workers = set(ev.workforce(by="financial_year").table["link_worker"])
+    assert workers == {f"LW{n:02d}" for n in range(1, 11)}  # two in each of five localities
+    delivered = ev.delivery().table.set_index(["kind", "delivered_by"])["interventions"]
+    assert delivered[("befriending_call", "volunteer")] > 0 and delivered[("food_delivery", "volunteer")] > 0
+    # Weekly reviews on Mondays from 6 April to 31 August 2020: Apr 4, May 4, Jun 5, Jul 4, Aug 5 = 22.
+    reviews = ev.meetings(periods=[("first wave", "2020-04-01", "2020-08-31")], by=None).table
+    assert reviews.set_index(["period", "kind"]).loc[("first wave", "complex_case_review"), "meetings"] == 22
+    sources = set(service.clients["referral_source"].astype(str))
+    assert {"self", "agency", "helpline"} <= sources

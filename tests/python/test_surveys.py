@@ -149,3 +149,17 @@ def test_evaluation_takes_surveys_and_feedback() -> None:
     assert question(ev.survey_summary("client_feedback"), "comments")["n"] == 1
     with pytest.raises(ValueError, match="no survey answers"):
         socialrx.Evaluation(clients=clients).survey_summary()
+
+
+def test_the_synthetic_service_reproduces_the_seed_shares() -> None:
+    service = socialrx.synthetic(n_clients=400, n_comparison=0, seed=4)
+    ev = socialrx.Evaluation(clients=service.clients, feedback=service.feedback, surveys=service.surveys)
+    result = ev.survey_summary()
+    asked = result.surveys.set_index("survey").loc["gp_practice", "respondents"]
+    assert asked % 9 == 0 and asked > 0
+    assert question(result, "overall_rating")["top_pct"] == 100.0
+    assert question(result, "mdt_added_value")["top_pct"] == pytest.approx(800 / 9)  # 8 in 9
+    assert question(result, "reduced_inappropriate_consultations")["top_pct"] == 100.0
+    assert question(result, "key_benefit")["most_common"] == "Reduces isolation and loneliness"
+    most = result.table.set_index(["survey", "answer"]).loc[("client_feedback", "quality_time"), "pct"]
+    assert most == pytest.approx(99, abs=0.5)
