@@ -84,7 +84,7 @@ class PracticesResult:
         would bound it)."""
         counts = _published_people(self.table)
         shown = self.table.copy()
-        for column in ("referred", "connected", "clients"):
+        for column in counts.columns:
             shown[column] = counts[column]
         money = [c for c in shown.columns if c.endswith("_pence")]
         shown.loc[shown["clients"].isna(), money] = pd.NA
@@ -129,9 +129,9 @@ class PracticesResult:
 
 
 def _published_people(table: pd.DataFrame) -> pd.DataFrame:
-    """Referred, connected and in-window clients per practice through one disclosure registry:
-    those not connected and those connected outside the window are differences a reader can
-    work out, so they are protected too."""
+    """Referred, connected, in-window and matched clients per practice through one disclosure
+    registry: those not connected and those connected outside the window are differences a
+    reader can work out, so they are protected too."""
     registry = Registry()
     keys: dict[str, list[Any]] = {"referred": [], "connected": [], "clients": []}
     for practice, row in table.iterrows():
@@ -143,8 +143,16 @@ def _published_people(table: pd.DataFrame) -> pd.DataFrame:
         for column, cell in zip(keys, cells):
             keys[column].append(cell)
     registry.protect()
-    return pd.DataFrame({column: pd.array([registry.shown(k) for k in cells], dtype="Int64")
-                         for column, cells in keys.items()}, index=table.index)
+    shown = pd.DataFrame({column: pd.array([registry.shown(k) for k in cells], dtype="Int64")
+                          for column, cells in keys.items()}, index=table.index)
+    if "matched_clients" in table:
+        matched = table["matched_clients"].dropna().astype("int64")
+        for practice, count in matched.items():
+            registry.count((practice, "matched"), int(count))
+        registry.protect()
+        shown["matched_clients"] = pd.Series({p: registry.shown((p, "matched")) for p in matched.index},
+                                             dtype="Int64").reindex(table.index)
+    return shown
 
 
 def _in_sentence(label: str) -> str:

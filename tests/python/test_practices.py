@@ -96,3 +96,42 @@ def test_practices_needs_a_practice_column_and_one_window():
     ev.clients = ev.clients.drop(columns="practice")
     with pytest.raises(ValueError, match=r"clients: missing column\(s\) practice"):
         ev.practices()
+
+
+class _HandMatch:
+    """Matched sets made by hand, with ``Match``'s two calls that ``practices`` uses."""
+
+    def __init__(self, ev: Evaluation, pairs: dict[int, int]) -> None:
+        self.ev = ev
+        self.pairs = pd.DataFrame({"client_id": list(pairs), "comparison_id": list(pairs.values()),
+                                   "set_id": range(len(pairs)), "weight": 1.0})
+        self.pseudo = pd.DataFrame({"patient_id": list(pairs.values()),
+                                    "pseudo_index_date": pd.to_datetime([INDEX] * len(pairs))})
+
+    def matches(self) -> pd.DataFrame:
+        return self.pairs
+
+    def did(self, *, clients: object, **options: object) -> object:
+        from socialrx.did import did
+
+        return did(self.ev, self.pairs[self.pairs["client_id"].isin(clients)], self.pseudo, **options)
+
+
+def test_matched_did_per_practice_over_its_own_sets():
+    """Client 1 (P1) is matched to patient 101 and client 11 (P2) to 111; neither control has an
+    event. P1's one set: surgery 3 -> 1, DiD -2 x £35 = £70 avoided per matched client; P2's:
+    surgery 1 -> 4, DiD +3 x £35 = -£105 (clients 12 and 13, whose A&E and home visits changed,
+    are not matched). One set each: the interval is the point. One matched client is a count
+    of 1-4 people: printed, it is hidden, and the matched money with it."""
+    ev = _evaluation()
+    ev = Evaluation(clients=ev.clients, events=ev.events, tariff=TARIFF, data_start="2018-01-01",
+                    data_end="2022-12-31", comparison=pd.DataFrame({"patient_id": [101, 111]}))
+    result = ev.practices(window=12, match=_HandMatch(ev, {1: 101, 11: 111}), bootstrap=50)
+    table = result.table
+    assert table["matched_clients"].tolist()[:2] == [1, 1] and pd.isna(table.loc["P3", "matched_clients"])
+    assert table["matched_avoided_per_client_pence"].tolist()[:2] == [7_000, -10_500]
+    assert table["matched_ci_low_pence"].tolist()[:2] == [7_000, -10_500]
+    assert table["matched_rank"].tolist()[:2] == [1, 2]
+    shown = result.published()
+    assert shown["matched_clients"].isna().all() and shown["matched_avoided_per_client_pence"].isna().all()
+    assert "matched" not in result.summary()
