@@ -54,6 +54,7 @@ def equity_section(b: Builder) -> Section:
                             {label: [100 * v for v in values] for label, (values, _, _) in shares.items()},
                             "The pathway by IMD quintile", "share", percent=True),
         "equity_pathway", "The share moving on between stages, by IMD quintile (1 most deprived)."))
+    section.parts += _effects_parts(b)
     if len(result.exclusions):
         left = ", ".join(f"{r.reason}: {count_text(r.people)}" for r in result.exclusions.itertuples())
         section.parts.append(paragraph(f"Referred people left out of the rates ({left})."))
@@ -144,3 +145,47 @@ def _shares_table(shares: dict[str, tuple[list[float], list[float], list[float]]
 
 def _share_text(share: float, low: float, high: float) -> str:
     return "*" if missing(share) else with_interval(100 * share, 100 * low, 100 * high, percent_text)
+
+
+def _effects_parts(b: Builder) -> list[str]:
+    """Do the most deprived benefit as much? Outcomes and the matched DiD per quintile, each shown
+    only where its count of clients is published."""
+    c = b.comparison
+    effects = b.cached("equity_effects", lambda: b.ev.equity_effects(
+        by=_BY, match=c.match if c.available else None, windows=(b.last.argument,), bootstrap=c.replicates,
+        seed=c.bootstrap_seed, level=c.level))
+    parts = []
+    for figure, caption, fmt in (
+            ("outcome", "Share managing in each outcome domain, before and after (95% Wilson interval of after)",
+             lambda v: percent_text(100 * v)),
+            ("did", f"Events avoided per matched client in the {b.last.text} after, matched DiD (95% bootstrap "
+                    "interval)", number_text)):
+        rows = effects[effects["figure"] == figure]
+        if len(rows):
+            parts.append(html_table(_effects_table(b, rows, figure, fmt), caption, note=SUPPRESSION_NOTE))
+    if parts:
+        parts.insert(0, heading("Outcomes and effects by IMD quintile"))
+    return parts
+
+
+def _effects_table(b: Builder, rows: pd.DataFrame, figure: str, fmt: Any) -> pd.DataFrame:
+    """Measures x quintiles: the figure with its interval and the published clients behind it."""
+    table: dict[str, dict[str, str]] = {}
+    for measure, block in rows.groupby("measure", sort=False):
+        clients = published_series(block.set_index(_BY)["clients"].astype("int64"),
+                                   name=b.key("equity", figure, str(measure)))
+        label = str(measure).split(": ")[0]
+        label = label.split(" ", 1)[-1] if figure == "did" else label  # the window is in the caption
+        table[label] = {str(g): _effect_text(r, clients.get(g, pd.NA), figure, fmt)
+                        for g, r in block.set_index(_BY).iterrows()}
+    return pd.DataFrame.from_dict(table, orient="index")
+
+
+def _effect_text(row: pd.Series, clients: Any, figure: str, fmt: Any) -> str:
+    if missing(clients):
+        return "*"
+    value = with_interval(row["estimate"], row["low"], row["high"], fmt)
+    if figure == "outcome":
+        value = f"{fmt(row['before'])} → {value}"
+    return f"{value}; {count_text(clients)} clients"
+
