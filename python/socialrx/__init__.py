@@ -15,7 +15,7 @@ except ImportError as error:  # pragma: no cover - only without a build
         "'pip install .' from the source tree, which builds it"
     ) from error
 
-from . import extracts, linkage, risk
+from . import extracts, linkage, population, risk
 from ._version import __version__
 from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
@@ -39,6 +39,7 @@ __all__ = [
     "headline",
     "load_framework",
     "linkage",
+    "population",
     "load_tariff",
     "risk",
     "outward_referrals",

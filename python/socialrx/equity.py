@@ -6,9 +6,10 @@ and gives per group:
 
 * the crude rate per 1,000 registered, with Byar's interval for its count;
 * the directly age-sex standardised rate (European Standard Population 2013 weights, each sex
-  standardised to the same standard) with Dobson's interval (Byar's limits for the count);
-  as in the Office for Health Improvement and Disparities' indicators, a standardised rate of
-  fewer than 10 people is not given;
+  standardised to the same standard, over the age bands and sexes anyone is registered in; a
+  group with no one registered in one of them has a rate of 0 there) with Dobson's interval
+  (Byar's limits for the count); as in the Office for Health Improvement and Disparities'
+  indicators, a standardised rate of fewer than 10 people is not given;
 * the rate ratio to a reference group (the least deprived for IMD; otherwise the group with
   the most people registered), with the interval of the log ratio of two standardised rates;
 * across IMD deciles, the slope and relative indices of inequality (a regression of the
@@ -269,6 +270,9 @@ def rates(counts: pd.DataFrame, *, per: int = 1000, level: float = 0.95) -> pd.D
     but the ratios) from counts per ``group`` x ``age_band`` x ``sex`` (columns ``registered``
     and ``people``)."""
     require_columns(counts, "counts", ["group", "age_band", "sex", "registered", "people"])
+    empty = ~(pd.to_numeric(counts["registered"], errors="coerce") > 0).to_numpy(bool)
+    if empty.any():
+        raise ValueError(f"counts.registered row {int(np.flatnonzero(empty)[0])}: must be a number > 0")
     strata = counts.set_index(["group", "age_band", "sex"])[["registered", "people"]].astype(float)
     return _rates(strata, esp2013(), per, level)
 
