@@ -425,7 +425,9 @@ class Evaluation:
         if by is None and periods is None:
             return np.empty(0, np.int32), ["all"]
         labels = self._grouping(by, periods=periods, **options)
-        if isinstance(labels.dtype, pd.CategoricalDtype):  # periods: in date order, empty ones kept
+        # Periods in date order, empty ones kept; a clients column (a categorical too once its
+        # codes are normalised) in sorted order, whatever its row order.
+        if is_period_grouping(by, periods) or by == "referral_month":
             return as_codes(labels, "clients", grouping_name(by, periods) or "")
         column = str(by)
         if by == "age_band":

@@ -84,6 +84,14 @@ def test_reach_counts_referred_and_connected_by_group():
     assert dict(zip(years["financial_year"], years["referred"])) == {"2021/22": 1, "2022/23": 2, "2023/24": 1}
 
 
+def test_groups_of_a_clients_column_sorted_whatever_the_row_order():
+    # Practice codes are normalised into a categorical in the order they first appear (Z then A);
+    # the groups still come out sorted, as the same clients in another order give them.
+    frame = pd.DataFrame({"client_id": [1, 2, 3], "referral_date": ["2020-01-01"] * 3, "index_date": [None] * 3,
+                          "practice": ["z1", "A1", "z1"]})
+    assert socialrx.Evaluation(clients=frame).reach(by="practice")["practice"].tolist() == ["A1", "Z1"]
+
+
 def test_reason_co_occurrence():
     both = socialrx.Evaluation(clients=clients()).reason_co_occurrence()
     assert both.loc["isolation", "depression_anxiety"] == 1

@@ -18,7 +18,7 @@ LAYERS = (
      "kind_groups", "population"},
     {"disclosure", "outcomes", "support", "funding", "synthetic", "did", "matching", "evaluation", "summary",
      "practices", "risk", "risk.case_list", "risk.comorbidity", "risk.hiu", "risk.lace", "risk.models", "risk.scoring",
-     "quality", "trends", "equity", "partitioned", "dask", "out_of_core", "surveys", "operations"},
+     "quality", "trends", "equity", "partitioned", "dask", "spark", "out_of_core", "surveys", "operations"},
     {"_plots", "cli", "__main__", "report", "report._html", "report._comparison", "report._published",
      "report._summary", "report._reach", "report._referred", "report._support", "report._feedback", "report._outcomes",
      "report._wellbeing", "report._utilisation", "report._did", "report._cost", "report._net", "report._methods",

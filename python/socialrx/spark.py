@@ -1,0 +1,178 @@
+"""The evaluation on Spark: the single-machine ``Evaluation``'s figures from Spark DataFrames,
+the same integers and the same pence.
+
+>>> from socialrx.spark import Evaluation                                  # doctest: +SKIP
+>>> evaluation = Evaluation(spark, clients=spark.read.parquet("clients"),  # doctest: +SKIP
+...                         events=spark.read.parquet("events"), comparison=..., tariff="example")
+>>> evaluation.cost_avoidance(by="practice")                               # doctest: +SKIP
+
+How it runs. The person tables (clients, comparison, assessments, interventions, feedback) are
+collected to the driver, as on one machine. The events never leave the executors: each task
+reads its share of them (``DataFrame.mapInArrow``) ``rows_per_count`` rows at a time, counts
+them with the single-machine engine against the clients and the comparison pool's ids (sent
+with the task, so held once per Python worker), and returns one small pickled
+``socialrx.partitioned.UtilisationPartial``. The driver adds the tasks' partials
+(``add_events``: every task counts against all the clients, so the clients' counts are the same
+in each and kept once) and computes every figure from them with the single-machine code
+(``socialrx.partitioned.MergedEvaluation``). No shuffle of the events is needed, whatever their
+partitioning; an executor's memory is bounded by the person tables and ``rows_per_count``.
+
+One Spark job per (windows, grouping) counted; the figures built on the same counts reuse it.
+The events' ``date`` must be a Spark ``DateType`` (what Parquet ``date32`` columns read as),
+so that no time zone comes between Spark and the counted day.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._optional import require
+from .evaluation import Evaluation as SingleMachineEvaluation
+from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
+from .periods import ServicePeriods
+
+__all__ = ["Evaluation"]
+
+_EVENT_COLUMNS = ("person_id", "client_id", "patient_id", "date", "kind", "count")
+_PARTIAL_SCHEMA = "partial binary"
+
+
+def _spark_frame(spark: Any, table: Any) -> Any:
+    """A Spark DataFrame as given, or one read from a Parquet path."""
+    return spark.read.parquet(str(table)) if isinstance(table, (str, bytes)) or hasattr(table, "__fspath__") \
+        else table
+
+
+def _as_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as the single-machine Evaluation takes it: dates as datetime64[s] (no time
+    zone, NaT kept)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_date(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.timestamp("s")))
+    return table.to_pandas()
+
+
+def _collected(spark: Any, table: Any) -> pd.DataFrame:
+    """A person table collected to the driver through Arrow."""
+    return _as_pandas(_spark_frame(spark, table).toArrow())
+
+
+@dataclass(frozen=True)
+class _People:
+    """What each task counts its events against: the clients, the comparison pool's ids and
+    the data range, as the single-machine Evaluation takes them."""
+
+    clients: pd.DataFrame
+    comparison: pd.DataFrame | None
+    data_start: int
+    data_end: int
+    date_format: str | None
+
+    def partial(self, events: pa.Table, windows: tuple[int, ...], by: str | None,
+                periods: ServicePeriods | None) -> UtilisationPartial:
+        """The counts of one chunk of events, on one thread (a task holds one core)."""
+        kind = events.schema.get_field_index("kind")
+        if kind >= 0:  # as categories: read once per distinct kind, not per row
+            events = events.set_column(kind, "kind", events.column(kind).dictionary_encode())
+        evaluation = SingleMachineEvaluation(
+            clients=self.clients, events=_as_pandas(events), comparison=self.comparison,
+            data_start=np.datetime64(self.data_start, "D"), data_end=np.datetime64(self.data_end, "D"),
+            date_format=self.date_format, threads=1)
+        return utilisation_partial(evaluation, windows, by, periods)
+
+
+def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Record batches gathered into tables of at least ``rows`` rows (the last may be fewer)."""
+    held: list[pa.RecordBatch] = []
+    size = 0
+    for batch in batches:
+        held.append(batch)
+        size += batch.num_rows
+        if size >= rows:
+            yield pa.Table.from_batches(held)
+            held, size = [], 0
+    if held:
+        yield pa.Table.from_batches(held)
+
+
+def _counting(people: _People, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None,
+              rows: int) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function each task runs over its events: one pickled partial out, none for no events."""
+
+    def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        merged: UtilisationPartial | None = None
+        for chunk in _chunks(batches, rows):
+            partial = people.partial(chunk, windows, by, periods)
+            merged = partial if merged is None else merged.add_events(partial)
+        if merged is not None:
+            yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]}, schema=pa.schema(
+                [("partial", pa.binary())]))
+
+    return count
+
+
+class Evaluation(MergedEvaluation):
+    """The single-machine ``socialrx.Evaluation`` over Spark DataFrames: the same methods and
+    the same results (utilisation, exclusions, cost avoidance and net saving counted on the
+    executors; reach and every figure of the person tables on the driver).
+
+    Parameters
+    ----------
+    spark:
+        The ``SparkSession`` (it reads any table given as a Parquet path).
+    clients, events, comparison, assessments, interventions, feedback:
+        Spark DataFrames or Parquet paths, with the columns ``socialrx.Evaluation`` takes;
+        the events' ``date`` a ``DateType``. Every table but the events is collected.
+    tariff, date_format:
+        As ``socialrx.Evaluation``.
+    data_start, data_end:
+        As ``socialrx.Evaluation``; by default the first and last event dates (one Spark job).
+    rows_per_count:
+        Events a task counts at a time: its memory, beside the person tables.
+    """
+
+    def __init__(self, spark: Any, *, clients: Any, events: Any, comparison: Any = None, assessments: Any = None,
+                 interventions: Any = None, feedback: Any = None, tariff: Any = None, data_start: Any = None,
+                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000) -> None:
+        functions = require("pyspark.sql.functions", "socialrx.spark runs the evaluation", extra="spark")
+        frame = _spark_frame(spark, events)
+        self._events = frame.select(*[c for c in frame.columns if c in _EVENT_COLUMNS])
+        date_type = dict(self._events.dtypes).get("date")
+        if date_type not in (None, "date"):
+            raise ValueError(f"events.date: must be a Spark DateType, got {date_type}")
+        if data_start is None or data_end is None:  # the single-machine default, in one job
+            first, last = (None if day is None else pd.Timestamp(day)
+                           for day in self._events.agg(functions.min("date"), functions.max("date")).first())
+            data_start = first if data_start is None else data_start
+            data_end = last if data_end is None else data_end
+        self._rows_per_count = int(rows_per_count)
+        people = _collected(spark, clients)
+        given = {"comparison": comparison, "assessments": assessments, "interventions": interventions,
+                 "feedback": feedback}
+        tables = {name: _collected(spark, table) for name, table in given.items() if table is not None}
+        super().__init__(counts=self._count, clients=people, data_start=data_start, data_end=data_end, tariff=tariff,
+                         date_format=date_format, **tables)
+        assert self.data_start is not None and self.data_end is not None  # MergedEvaluation requires them
+        # The tables as collected, not as read here: each task reads them by the same rules.
+        self._people = _People(people, tables["comparison"][["patient_id"]] if "comparison" in tables else None,
+                               self.data_start, self.data_end, date_format)
+
+    def _count(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
+        """The Spark job: each task's partial, added on the driver."""
+        people = self._people
+        rows = self._events.mapInArrow(_counting(people, windows, by, periods, self._rows_per_count),
+                                       _PARTIAL_SCHEMA).collect()
+        partials = [pickle.loads(row["partial"]) for row in rows]
+        if not partials:  # no events: the clients' counts still stand
+            return people.partial(pa.table({"person_id": pa.array([], pa.int64()), "date": pa.array([], pa.date32()),
+                                            "kind": pa.array([], pa.string())}), windows, by, periods)
+        return reduce(UtilisationPartial.add_events, partials)

@@ -1,0 +1,107 @@
+"""socialrx.spark in Spark's local mode: the single-machine figures, exactly.
+
+Run by ``./dev.sh test-spark`` (starting Spark takes a while, so ``./dev.sh test`` leaves it out);
+skipped without pyspark or a Java runtime.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+import socialrx
+from socialrx import Evaluation
+from socialrx.synthetic import PartitionedParquet, synthetic_parquet
+
+pyspark_sql = pytest.importorskip("pyspark.sql")
+if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
+    pytest.skip("Spark needs a Java runtime", allow_module_level=True)
+
+from socialrx import spark as socialrx_spark  # noqa: E402  (after the skips: it needs pyspark)
+
+# pyspark warns on pandas 3 wherever it converts; socialrx.spark hands it Arrow only.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    # The Python workers Spark starts must be this interpreter, seeing this socialrx.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    here = str(Path(socialrx.__file__).parent.parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Long heartbeats: on a busy shared host the default 10 s ones time out and fill the log.
+    session = (pyspark_sql.SparkSession.builder.master("local[2]").appName("socialrx-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.executor.heartbeatInterval", "60s").config("spark.network.timeout", "600s")
+               .getOrCreate())
+    yield session
+    session.stop()
+
+
+def test_hand_worked_counts(spark) -> None:
+    # One client, index 2020-01-01; 6 months is round(6 x 365.25 / 12) = 183 days, so pre is
+    # 2019-07-02..2019-12-31 and post 2020-01-02..2020-07-02. Its A&E visits: 2019-10-01 (pre),
+    # 2020-01-01 (the index day: neither), 2020-03-01 twice (count 2: post 2). Its GP row of count 0
+    # is left out; comparison patient 2's GP visit is counted apart.
+    clients = pa.table({"client_id": [1], "referral_date": pa.array([18231], pa.date32()),  # 2019-12-01
+                        "index_date": pa.array([18262], pa.date32())})  # 2020-01-01
+    events = pa.table({
+        "person_id": [1, 1, 1, 1, 2],
+        "date": pa.array([18170, 18262, 18322, 18323, 18293], pa.date32()),
+        "kind": ["ae_attendance", "ae_attendance", "ae_attendance", "gp_surgery", "gp_surgery"],
+        "count": [1, 1, 2, 0, 1],
+    })
+    evaluation = socialrx_spark.Evaluation(
+        spark, clients=spark.createDataFrame(clients), events=spark.createDataFrame(events).repartition(2),
+        comparison=spark.createDataFrame(pa.table({"patient_id": [2]})), data_start="2019-01-01",
+        data_end="2021-12-31", rows_per_count=1)
+    row = evaluation.utilisation(6).iloc[0]
+    assert (row["kind"], row["clients"], row["pre"], row["post"]) == ("ae_attendance", 1, 1, 2)
+    counts = evaluation.exclusions(6).set_index("reason")["count"]
+    assert (counts["on_index_day"], counts["of_comparison_patients"], counts["rows_of_count_0"]) == (1, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> PartitionedParquet:
+    return synthetic_parquet(tmp_path_factory.mktemp("spark"), n_patients=6000, partitions=4, seed=3,
+                             client_share=0.05, true_effect=0.2, threads=1)
+
+
+def _pandas(written: PartitionedParquet, table: str) -> pd.DataFrame:
+    return ds.dataset(written.table(table), format="parquet", partitioning="hive").to_table().to_pandas()
+
+
+def test_same_figures_as_one_machine(spark, written: PartitionedParquet) -> None:
+    tables = {name: _pandas(written, name) for name in ("clients", "comparison", "events")}
+    one = Evaluation(**tables, tariff="example")
+    # Events from a Parquet path in 3 tasks, each counting 20,000 rows at a time.
+    on_spark = socialrx_spark.Evaluation(
+        spark, clients=spark.read.parquet(str(written.table("clients"))), events=str(written.table("events")),
+        comparison=spark.read.parquet(str(written.table("comparison"))), tariff="example", rows_per_count=20_000)
+    assert (on_spark.data_start, on_spark.data_end) == (one.data_start, one.data_end)
+    pd.testing.assert_frame_equal(on_spark.reach(by="practice"), one.reach(by="practice"))
+    pd.testing.assert_frame_equal(on_spark.utilisation(by="practice"), one.utilisation(by="practice"))
+    pd.testing.assert_frame_equal(on_spark.utilisation((3, "90d")), one.utilisation((3, "90d")))
+    pd.testing.assert_frame_equal(on_spark.exclusions(), one.exclusions())
+    pd.testing.assert_frame_equal(on_spark.cost_avoidance(by="locality"), one.cost_avoidance(by="locality"))
+    pd.testing.assert_series_equal(on_spark.net_saving(5_000_000), one.net_saving(5_000_000))
+    assert np.all(on_spark.utilisation()["pre"] > 0)  # the figures compared are not all zeros
+
+
+def test_dates_must_be_spark_dates(spark) -> None:
+    events = spark.createDataFrame(pa.table({"person_id": [1], "date": ["2020-01-01"], "kind": ["gp_surgery"]}))
+    clients = spark.createDataFrame(pa.table({"client_id": [1], "referral_date": pa.array([18231], pa.date32()),
+                                              "index_date": pa.array([18262], pa.date32())}))
+    with pytest.raises(ValueError, match="events.date: must be a Spark DateType, got string"):
+        socialrx_spark.Evaluation(spark, clients=clients, events=events)
