@@ -143,15 +143,9 @@ def evaluate(args: argparse.Namespace) -> None:
     windows = _windows(args.windows)
     if ev.comparison is None:
         _status(f"socialrx: no --comparison pool, so every figure is a {BEFORE_AFTER}")
-    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=service_cost(ev, args.service_cost_pence),
+    _emit(headline(ev, windows=windows, by=args.by, service_cost_pence=args.service_cost_pence,
                    bootstrap=args.bootstrap, seed=args.seed), args.json)
 
-
-def service_cost(ev: Evaluation, given: int | None) -> int | None:
-    """The service cost given, or the evaluation's funding total, or None (no net saving)."""
-    if given is not None or ev.funding_table is None:
-        return given
-    return ev.funding(by="funder").total_pence
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -163,7 +157,7 @@ def demo(args: argparse.Namespace) -> None:
                     surveys=data.surveys, meetings=data.meetings)
     _status(f"Synthetic service: seed {args.seed}, true effect {args.true_effect:.0%} fewer events "
             "(the naive before/after below also holds regression to the mean)")
-    figures = headline(ev, windows=(6, 12), service_cost_pence=service_cost(ev, args.service_cost_pence),
+    figures = headline(ev, windows=(6, 12), service_cost_pence=args.service_cost_pence,
                        bootstrap=args.bootstrap, seed=args.seed, true_effect=args.true_effect)
     _emit(figures, args.json)
     if args.report:  # the headline's own match and DiD, so the report shows the same figures

@@ -23,6 +23,7 @@ import pandas as pd
 from . import _core
 from ._measures import Window, WindowSpec, parse_windows, whole_pence
 from ._version import __version__
+from .funding import service_cost
 from .tariff import ILLUSTRATIVE_WARNING, is_illustrative
 
 if TYPE_CHECKING:  # types only: the figures modules never import the Evaluation at run time
@@ -213,8 +214,11 @@ def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | N
     bootstrapped again; ``match=False`` gives the before/after figures alone. The match and
     DiD used are kept on the result (``.match``, ``.did``) for a report to reuse. ``by`` adds
     each group's before/after (``figures["groups"]``) after the whole service's.
-    ``true_effect`` (a synthetic service's) is carried for comparison.
+    ``true_effect`` (a synthetic service's) is carried for comparison. Without
+    ``service_cost_pence``, the evaluation's funding table (if any) gives the service cost.
     """
+    if service_cost_pence is None and ev.funding_table is not None:
+        service_cost_pence = service_cost(None, ev.funding_table)
     specs = parse_windows(windows)
     arguments = [s.argument for s in specs]
     used_match, used_did = _matched(ev, specs, match=match, did=did, bootstrap=bootstrap, seed=seed)
