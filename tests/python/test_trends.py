@@ -27,7 +27,7 @@ def clients() -> pd.DataFrame:
     })
 
 
-def evaluation() -> socialrx.Evaluation:
+def evaluation(**changes: object) -> socialrx.Evaluation:
     events = pd.DataFrame([
         (1, "2020-02-01", "ae_attendance"),  # client 1: 64 days before the index date
         (2, "2020-06-01", "ae_attendance"),  # client 2: 22 days after
@@ -49,10 +49,10 @@ def evaluation() -> socialrx.Evaluation:
                                   "kind": ["contact_phone"] * 3, "sector": [None] * 3})
     feedback = pd.DataFrame({"client_id": [1, 4], "date": ["2020-06-01", "2021-06-01"], "stars": [5, 3],
                              "impact": ["some", "none"], "connected_to_services": ["yes", "no"]})
-    return socialrx.Evaluation(clients=clients(), events=events, assessments=assessments,
-                               interventions=interventions, feedback=feedback,
-                               comparison=pd.DataFrame({"patient_id": [99]}), data_start="2019-01-01",
-                               data_end="2022-06-30")
+    arguments: dict[str, object] = dict(
+        clients=clients(), events=events, assessments=assessments, interventions=interventions, feedback=feedback,
+        comparison=pd.DataFrame({"patient_id": [99]}), data_start="2019-01-01", data_end="2022-06-30")
+    return socialrx.Evaluation(**{**arguments, **changes})
 
 
 def column(frame: pd.DataFrame, by: str, value: str, **where: str) -> dict[str, int]:
@@ -309,3 +309,15 @@ def test_trend_plot_draws_a_bar_per_month():
     drawn = referrals([10, 10, 10, 20, 20, 20, 5]).trend(last=3).plot(ax=ax)
     assert drawn is ax and len(ax.patches) == 7
     pyplot.close(figure)
+
+
+def test_report_year_on_year_has_the_kinds_of_every_window():
+    pytest.importorskip("scipy.stats")
+    # Data to 31 December 2021: client 4 (index 20 April 2021) is in the 6-month windows but not
+    # the 12-month ones, so their emergency admission is a kind of the 6-month table only; the
+    # year on year table (12 months) still has its column.
+    events = pd.DataFrame([(1, "2020-02-01", "ae_attendance"), (4, "2021-05-01", "emergency_admission")],
+                          columns=["person_id", "date", "kind"])
+    html = trends_html(evaluation(events=events, data_end="2021-12-31"))
+    year_on_year = html.split("by NHS financial year of the index date")[1]
+    assert "Emergency admissions" in year_on_year and "A&amp;E attendances" in year_on_year

@@ -130,7 +130,7 @@ def _reach_by_year(b: Builder) -> str:
 def _use_by_year(b: Builder, spec: WindowSpec) -> str:
     """Per financial year of the index date: the clients in the window and each headline kind's
     events per client before and after, each count a part of the whole service's."""
-    use = b.ev.utilisation(spec.argument, by=YEAR)
+    use = b.ev.utilisation(b.windows, by=YEAR)  # the report's windows: the kinds of its other tables
     use = use[use["window"] == spec.label]
     totals, _ = b.published_utilisation(spec)  # the whole service's counts, which the years' add up to
     b.published_in_window(spec)
