@@ -51,6 +51,8 @@ def check_funding(funding: Any, date_format: str | None = None) -> pd.DataFrame:
     1970-01-01), ``pence`` (int64), one row per grant in the order given."""
     frame = as_frame(funding, _TABLE).reset_index(drop=True)
     require_columns(frame, _TABLE, ["funder", "start", "end"])
+    if frame.empty:
+        raise ValueError(f"{_TABLE}: the table has no rows; give at least one grant, or no funding table")
     funder = decoded(frame["funder"], _TABLE, "funder").astype("string").str.strip()
     start, end = (as_days(frame[c], _TABLE, c, required=True, date_format=date_format) for c in ("start", "end"))
     pence, missing = _pence(frame)

@@ -214,6 +214,11 @@ def test_bad_funding_names_the_row(changes, message):
         evaluation(funding=FUNDING.assign(**changes))
 
 
+def test_an_empty_funding_table_is_refused():
+    with pytest.raises(ValueError, match=r"^funding: the table has no rows"):
+        evaluation(funding=FUNDING.iloc[:0])
+
+
 # ------------------------------------------------------------------------------ synthetic service
 def test_the_synthetic_service_is_match_funded_and_records_its_money():
     one, two = (socialrx.synthetic(n_clients=400, n_comparison=0, seed=4) for _ in range(2))
