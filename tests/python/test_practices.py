@@ -3,10 +3,13 @@ they are, counts of people inside them under disclosure control. Answers worked 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from socialrx import Evaluation
+from socialrx.report import build_report
 
 INDEX = "2020-01-01"
 BEFORE, AFTER = "2019-07-01", "2020-07-01"  # inside the 12 months either side
@@ -135,3 +138,31 @@ def test_matched_did_per_practice_over_its_own_sets():
     shown = result.published()
     assert shown["matched_clients"].isna().all() and shown["matched_avoided_per_client_pence"].isna().all()
     assert "matched" not in result.summary()
+
+
+def _row(html: str, label: str) -> list[str]:
+    """The cells of the first table row labelled ``label``."""
+    found = re.search(rf"<th>{re.escape(label)}</th>(.*?)</tr>", html, flags=re.S)
+    assert found, label
+    return re.findall(r"<td[^>]*>(.*?)</td>", found.group(1))
+
+
+def test_the_report_prints_counts_of_practices_and_hides_what_subtotals_would_reveal():
+    """Counts of practices of 1-4 are printed ("1 of 2 practices", the fixed bug printed them
+    as *). The GP subtotal (surgery 6 + home visits 2 = 8 before) beside the surgery count
+    would reveal the 2 home visits, which are suppressed: one of the two is hidden too. With
+    P3's referrals 5 (clients 18-20 added, unconnected), no practice's people are hidden: the
+    league ranks P1 (£185, £37 per client) first and P2 (-£120) second; P3, with no client in
+    the window, has no rank."""
+    html = build_report(_evaluation({**PRACTICE, 18: "P3", 19: "P3", 20: "P3"}), match=False).html()
+    league = html[html.index(">Practice league</h2>"):]
+    assert _row(league, "GP surgery consultations") == ["1", "0", "1", "2"]
+    assert "1 of 2 practices had fewer GP surgery consultations (0 the same, 1 more)." in league
+    assert _row(league, "P1")[:6] == ["1st", "10", "5", "5", "£185.00", "£37.00"]
+    assert _row(league, "P2")[:6] == ["2nd", "5", "5", "5", "−£120.00", "−£24.00"]
+    assert _row(league, "P3")[:4] == ["–", "5", "0", "0"]
+    use = html[html.index("12 months (365 days) either side"):html.index(">Matched comparison</h2>")]
+    home, surgery, gp = (_row(use, label)[:2] for label in ("GP home visits", "GP surgery consultations",
+                                                          "GP contacts (subtotal)"))
+    assert home == ["*", "*"]
+    assert "*" in surgery[0] + gp[0] and "*" in surgery[1] + gp[1]
