@@ -386,15 +386,6 @@ def client_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     return columns
 
 
-def financial_year_labels(days: np.ndarray, *, missing: str = "not connected") -> pd.Series:
-    """NHS financial years (April to March) as "2023/24"; ``missing`` where there is no date."""
-    absent = days == NO_DATE
-    dates = pd.to_datetime(np.where(absent, 0, days).astype("int64"), unit="D")
-    start = dates.year - (dates.month < 4)
-    labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
-    return pd.Series(np.where(absent, missing, labels), dtype="string")
-
-
 def whole_number(value: Any, name: str, low: int, high: int | None = None) -> int:
     """An option that must be a whole number in [low, high) (no upper bound without high)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (
