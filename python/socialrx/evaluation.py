@@ -38,6 +38,7 @@ from .matching import Match, match
 from .operations import CallFrequency, Delivery, Meetings, Workforce, call_frequency, delivery, meetings, workforce
 from .outcomes import domain_outcomes, wellbeing
 from .periods import (
+    CUSTOM,
     PERIOD_GROUPINGS,
     PeriodFigure,
     ServicePeriods,
@@ -522,7 +523,8 @@ class Evaluation:
         """The clients and the grouping the support figures take: service periods as a column."""
         if periods is None:
             return self.clients, by
-        return self.clients.assign(period=self._grouping(by, periods=periods).to_numpy()), "period"
+        labels = self._grouping(by, periods=periods).array  # categorical: the periods in date order
+        return self.clients.assign(**{CUSTOM: labels}), CUSTOM
 
     def outward_referrals(self, by: Literal["sector", "organisation"] = "sector", *,
                           group: str | None = None) -> pd.DataFrame:

@@ -152,6 +152,14 @@ def test_service_periods_that_are_not_financial_years():
     assert support.attrs["period_rule"] == BY_INDEX
 
 
+def test_service_periods_come_in_date_order_not_by_name():
+    periods = [("Pilot", "2019-10-01", "2020-09-30"), ("Main", "2020-10-01", "2021-09-30")]
+    ev = evaluation()
+    for frame in (ev.reach(periods=periods), ev.support(periods=periods), ev.feedback_summary(periods=periods),
+                  ev.outcomes(periods=periods)):
+        assert list(dict.fromkeys(frame["period"]))[:2] == ["Pilot", "Main"]
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     (dict(periods=[("a", "2020-01-01", "2020-06-30"), ("b", "2020-06-30", "2020-12-31")]), "overlap"),
     (dict(periods=[("a", "2020-06-01", "2020-01-01")]), "ends before it starts"),
