@@ -78,7 +78,8 @@ def _evaluation(service: socialrx.SyntheticService, **options) -> socialrx.Evalu
     return socialrx.Evaluation(
         clients=service.clients, events=service.events, assessments=service.assessments,
         interventions=service.interventions, feedback=service.feedback, comparison=service.comparison,
-        tariff="example", data_start=service.data_start, data_end=service.data_end, **options)
+        tariff="example", data_start=service.data_start, data_end=service.data_end, surveys=service.surveys,
+        meetings=service.meetings, **options)
 
 
 @pytest.fixture(scope="module")
@@ -623,3 +624,18 @@ def test_data_quality_hides_a_count_whose_rest_is_small(service):
     # The rows are the referrals, one quantity with the Reach section's total: shown or hidden with it.
     table = next(rows for caption, rows in tables.items() if caption.startswith("clients: "))
     assert table["locality"][0] == "*"
+
+
+def test_surveys_and_workforce_sections(report):
+    """The synthetic service's GP survey (36 practices, calibrated to seed 000) prints the seed's
+    shares; free text is counted, never shown; the workforce section has its tables."""
+    page = report.read_text(encoding="utf-8")
+    surveys = re.search(r'<section id="surveys".*?</section>', page, flags=re.S).group(0)
+    assert "good or excellent: 100% of those answering" in surveys
+    assert "yes: 89% of those answering" in surveys
+    assert "free-text answers: kept for the service, not shown" in surveys
+    assert "rapport" not in page and "Thank you for listening" not in page
+    workforce = re.search(r'<section id="workforce".*?</section>', page, flags=re.S).group(0)
+    for caption in ("Open cases per link worker", "Contacts per link worker",
+                    "Interventions by kind and who delivered them", "Meetings by financial year"):
+        assert caption in workforce

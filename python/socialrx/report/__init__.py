@@ -53,9 +53,11 @@ from ._reach import reach_section
 from ._referred import referred_section
 from ._summary import summary_section
 from ._support import support_section
+from ._surveys import surveys_section
 from ._trends import trends_section
 from ._utilisation import utilisation_section
 from ._wellbeing import wellbeing_section
+from ._workforce import workforce_section
 
 if TYPE_CHECKING:  # the report renders an Evaluation's results; it never builds one
     from ..did import DiDResult
@@ -75,6 +77,8 @@ SECTIONS = (
     ("equity", "Who is reached"),
     ("support", "Support given"),
     ("feedback", "Client feedback"),
+    ("surveys", "Surveys"),
+    ("workforce", "Workforce and operations"),
     ("outcomes", "Outcomes by domain"),
     ("wellbeing", "Wellbeing"),
     ("utilisation", "Health service use"),
@@ -137,7 +141,7 @@ def _sections(b: Builder, *, title: str, subtitle: str, periods: dict[str, Build
     sections: list[Section] = [
         summary_section(b), reach_section(b), referred_section(b),
         *([equity_section(b)] if b.population is not None else []),  # only against a registered population
-        support_section(b), feedback_section(b),
+        support_section(b), feedback_section(b), surveys_section(b), workforce_section(b),
         outcomes_section(b), wellbeing_section(b), utilisation_section(b), comparison_section(b),
         cost_section(b), practices_section(b), net_section(b), funding_section(b), trends_section(b),
     ]

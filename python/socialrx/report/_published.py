@@ -149,6 +149,17 @@ def tie_same(key: Key, elsewhere: Key) -> None:
         registry.relate([key], elsewhere)
 
 
+def tie_sum(parts: Sequence[Key], total: Key) -> None:
+    """Tell the report's disclosure control that ``parts`` one section prints add up to ``total``
+    another prints, where all are registered and they agree, so a reader cannot solve for a
+    hidden part from the rest and the total."""
+    registry = _ACTIVE.get(None)
+    if registry is None or any(k not in registry.cells for k in (*parts, total)):
+        return
+    if sum(registry.cells[k].value for k in parts) == registry.cells[total].value:
+        registry.relate(list(parts), total)
+
+
 def published_rows(counts: pd.DataFrame, total: str, *, name: Hashable) -> pd.DataFrame:
     """Rows that do not add up to one another (different questions, different indicators): each
     row its own series ``(name, row)`` with its total."""
