@@ -76,6 +76,11 @@ def _day_range(events: pd.DataFrame, date_format: str | None) -> tuple[int, int]
 
 def _part(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
           options: dict[str, Any]) -> _Single:
+    """One co-partition's single-machine Evaluation. Event kinds read as text (as
+    ``dask.dataframe.read_parquet`` reads them) are made categories first: the same codes and
+    errors, a hash per row rather than a sort."""
+    if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
+        events = events.assign(kind=events["kind"].astype("category"))
     return _Single(clients=clients.reset_index(drop=True), events=events, comparison=comparison, **options)
 
 

@@ -30,6 +30,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ._columns import as_day, as_days
+from ._tables import _to_pandas
 from .evaluation import Evaluation as _Single
 from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
 from .periods import ServicePeriods
@@ -92,11 +93,11 @@ class Evaluation(MergedEvaluation):
             held.append(batch)
             rows += batch.num_rows
             if rows >= self.batch_rows:
-                yield pa.Table.from_batches(held).to_pandas(date_as_object=False)
+                yield _to_pandas(pa.Table.from_batches(held))
                 held, rows, given = [], 0, True
         if held or not given:
             table = pa.Table.from_batches(held) if held else self.dataset.schema.empty_table().select(columns)
-            yield table.to_pandas(date_as_object=False)
+            yield _to_pandas(table)
 
     def _record_batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         """Parquet files one row group at a time (the dataset scanner reads further ahead, by

@@ -1,0 +1,150 @@
+"""socialrx.dask on two local workers against single-process socialrx and plain dask.dataframe.
+
+Writes a synthetic service (events repeated up to ``--min-events``) as Parquet files, then
+computes pre and post counts and pence avoided per window (6 and 12 months) and event kind:
+
+- single process: ``pandas.read_parquet`` then ``socialrx.Evaluation(...).cost_avoidance``;
+- socialrx.dask: ``dask.dataframe.read_parquet`` of the events and the comparison pool,
+  ``socialrx.dask.Evaluation(...).cost_avoidance`` on a ``distributed.LocalCluster`` of 2 worker
+  processes, 1 thread each (the shuffle into co-partitions included);
+- plain dask.dataframe on the same cluster: the events merged onto the clients' index dates,
+  the windows masked and grouped by kind, as an analyst would write it.
+
+Each time starts from the files. The three tables are checked equal before any time is printed.
+
+    PYTHONPATH=python python benchmarks/python/dask_scale.py             # 100k clients, 20M events
+    PYTHONPATH=python python benchmarks/python/dask_scale.py --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import socialrx
+
+WINDOWS = (6, 12)
+
+
+def write_service(folder: Path, n_clients: int, n_comparison: int, min_events: int, files: int) -> dict[str, Any]:
+    """The synthetic tables as Parquet in ``folder`` (events repeated to ``min_events`` in
+    ``files`` files); the data range and event count."""
+    service = socialrx.synthetic(n_clients=n_clients, n_comparison=n_comparison, seed=7)
+    service.clients.to_parquet(folder / "clients.parquet", index=False)
+    (folder / "comparison").mkdir()
+    service.comparison.to_parquet(folder / "comparison" / "part-0.parquet", index=False)
+    events = pa.Table.from_pandas(service.events, preserve_index=False)
+    copies = max(1, -(-min_events // len(events)))
+    (folder / "events").mkdir()
+    writers = [pq.ParquetWriter(folder / "events" / f"part-{i}.parquet", events.schema) for i in range(files)]
+    for copy in range(copies):
+        writers[copy % files].write_table(events, row_group_size=1_000_000)
+    for writer in writers:
+        writer.close()
+    return {"data_start": service.data_start, "data_end": service.data_end, "events": copies * len(events)}
+
+
+def single(folder: Path, data: dict[str, Any]) -> pd.DataFrame:
+    evaluation = socialrx.Evaluation(
+        clients=pd.read_parquet(folder / "clients.parquet"), events=pd.read_parquet(folder / "events"),
+        comparison=pd.read_parquet(folder / "comparison"), tariff="example", data_start=data["data_start"],
+        data_end=data["data_end"])
+    return evaluation.cost_avoidance(windows=WINDOWS)
+
+
+def _module(name: str) -> Any:
+    """A module of the scale extra (untyped: its calls are checked by running)."""
+    return importlib.import_module(name)
+
+
+def with_socialrx_dask(folder: Path, data: dict[str, Any]) -> pd.DataFrame:
+    import socialrx.dask
+
+    dd = _module("dask.dataframe")
+
+    evaluation = socialrx.dask.Evaluation(
+        clients=pd.read_parquet(folder / "clients.parquet"), events=dd.read_parquet(folder / "events"),
+        comparison=dd.read_parquet(folder / "comparison"), tariff="example", data_start=data["data_start"],
+        data_end=data["data_end"], partitions=4)
+    return evaluation.cost_avoidance(windows=WINDOWS)
+
+
+def with_dask_dataframe(folder: Path, data: dict[str, Any]) -> pd.DataFrame:
+    """The job in dask.dataframe: merge onto index dates, mask the windows, group by kind."""
+    dask, dd = _module("dask"), _module("dask.dataframe")
+    start, end = data["data_start"], data["data_end"]
+    clients = pd.read_parquet(folder / "clients.parquet", columns=["client_id", "index_date"]).dropna()
+    events = dd.read_parquet(folder / "events")
+    events = events[(events["date"] >= start) & (events["date"] <= end)]
+    merged = events.merge(dd.from_pandas(clients, npartitions=1), left_on="person_id", right_on="client_id")
+    offset = (merged["date"] - merged["index_date"]).dt.days
+    jobs = []
+    for months in WINDOWS:
+        days = socialrx._core.window_days(months)
+        span = pd.Timedelta(days=days)
+        covered = (merged["index_date"] - span >= start) & (merged["index_date"] + span <= end)
+        jobs += [merged[covered & (offset >= -days) & (offset < 0)].groupby("kind", observed=True).size(),
+                 merged[covered & (offset > 0) & (offset <= days)].groupby("kind", observed=True).size()]
+    counted = dask.compute(*jobs)
+    tables = [pd.DataFrame({"window": f"{months}m", "pre": counted[2 * i], "post": counted[2 * i + 1]})
+              for i, months in enumerate(WINDOWS)]
+    return pd.concat(tables).fillna(0).rename_axis("kind").reset_index()
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.assign(kind=frame["kind"].astype(str), pre=frame["pre"].astype("int64"),
+                         post=frame["post"].astype("int64"))
+    frame = frame[frame["pre"] + frame["post"] > 0]
+    return frame[["window", "kind", "pre", "post"]].sort_values(["window", "kind"]).reset_index(drop=True)
+
+
+def timed(job: Callable[[Path, dict[str, Any]], pd.DataFrame], folder: Path, data: dict[str, Any],
+          repeats: int) -> tuple[float, pd.DataFrame]:
+    best, result = float("inf"), pd.DataFrame()
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = job(folder, data)
+        best = min(best, time.perf_counter() - start)
+    return best, comparable(result)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--comparison", type=int, default=200_000)
+    parser.add_argument("--min-events", type=int, default=20_000_000)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="a tiny size that runs in seconds")
+    args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.comparison, args.min_events, args.files, args.repeats = 2_000, 6_000, 0, 2, 1
+    distributed = _module("distributed")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        data = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
+        print(f"{args.clients:,} clients, {args.comparison:,} comparison patients, {data['events']:,} events "
+              f"in {args.files} Parquet files")
+        single_seconds, expected = timed(single, folder, data, args.repeats)
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster):
+            ours, ours_table = timed(with_socialrx_dask, folder, data, args.repeats)
+            theirs, theirs_table = timed(with_dask_dataframe, folder, data, args.repeats)
+        pd.testing.assert_frame_equal(ours_table, expected, obj="socialrx.dask")
+        pd.testing.assert_frame_equal(theirs_table, expected, obj="dask.dataframe")
+        print(f"single-process socialrx:           {single_seconds:7.2f} s (best of {args.repeats})")
+        print(f"socialrx.dask, 2 workers:          {ours:7.2f} s  ({ours / single_seconds:.2f}x single process)")
+        print(f"dask.dataframe merge + groupby:    {theirs:7.2f} s  ({theirs / ours:.1f}x socialrx.dask)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Events from Parquet: socialrx in memory, socialrx out of core, and DuckDB, time and peak memory.
+
+Writes a synthetic service's events (repeated up to ``--min-events``) as Parquet files, then in
+three fresh processes computes pre and post counts and pence avoided per window (6 and 12
+months) and event kind, each reading the same files:
+
+- in memory: ``pandas.read_parquet`` then ``socialrx.Evaluation(...).cost_avoidance``;
+- out of core: ``socialrx.out_of_core.Evaluation(events=<folder>).cost_avoidance``;
+- DuckDB: one SQL query over the files, with the windows' rules written out (if ``duckdb`` is
+  installed: ``pip install duckdb``).
+
+The three tables are checked equal before any figure is printed. Peak resident set size is the
+process's own (``VmHWM`` at its end: ``os.wait4``'s would count the parent's pages from before the
+child's exec), with that of a process that only imports the libraries beside it.
+
+    PYTHONPATH=python python benchmarks/python/out_of_core.py                  # about 30M events
+    PYTHONPATH=python python benchmarks/python/out_of_core.py --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import socialrx
+
+WINDOWS = (6, 12)
+
+_PRELUDE = """
+import json, sys, time
+from pathlib import Path
+import pandas as pd
+folder = Path(sys.argv[1])
+options = json.loads(sys.argv[2])
+
+def peak():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) << 10 for line in status if line.startswith("VmHWM:"))
+"""
+
+_SOCIALRX = _PRELUDE + """
+import socialrx
+from socialrx.out_of_core import Evaluation as OutOfCore
+start = time.perf_counter()
+clients = pd.read_parquet(folder / "clients.parquet")
+comparison = pd.read_parquet(folder / "comparison.parquet")
+common = dict(clients=clients, comparison=comparison, tariff="example", data_start=options["data_start"],
+              data_end=options["data_end"])
+if options["mode"] == "in memory":
+    evaluation = socialrx.Evaluation(events=pd.read_parquet(folder / "events"), **common)
+else:
+    evaluation = OutOfCore(events=folder / "events", batch_rows=options["batch_rows"], **common)
+table = evaluation.cost_avoidance(windows=options["windows"])
+seconds = time.perf_counter() - start
+rows = [[w, k, int(a), int(b)] for w, k, a, b in zip(table["window"], table["kind"], table["pre"], table["post"])]
+print(json.dumps({"seconds": seconds, "rows": rows, "peak": peak()}))
+"""
+
+_DUCKDB = _PRELUDE + """
+import duckdb
+windows = ", ".join(f"('{label}', {days})" for label, days in options["window_days"])
+query = f'''
+WITH c AS (SELECT client_id, CAST(index_date AS DATE) AS idx FROM read_parquet('{folder}/clients.parquet')
+           WHERE index_date IS NOT NULL),
+     e AS (SELECT person_id, CAST(date AS DATE) AS d, CAST(kind AS VARCHAR) AS kind
+           FROM read_parquet('{folder}/events/*.parquet')),
+     w AS (SELECT * FROM (VALUES {windows}) AS t(label, days))
+SELECT w.label, e.kind,
+       count(*) FILTER (WHERE e.d >= c.idx - w.days AND e.d < c.idx) AS pre,
+       count(*) FILTER (WHERE e.d > c.idx AND e.d <= c.idx + w.days) AS post
+FROM e JOIN c ON e.person_id = c.client_id CROSS JOIN w
+WHERE e.d BETWEEN DATE '{options["data_start"]}' AND DATE '{options["data_end"]}'
+  AND c.idx - w.days >= DATE '{options["data_start"]}' AND c.idx + w.days <= DATE '{options["data_end"]}'
+GROUP BY ALL
+'''
+start = time.perf_counter()
+rows = duckdb.sql(query).fetchall()
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "rows": [[w, k, int(a), int(b)] for w, k, a, b in rows], "peak": peak()}))
+"""
+
+
+def write_service(folder: Path, n_clients: int, n_comparison: int, min_events: int, files: int) -> dict[str, Any]:
+    """The synthetic clients, comparison pool and events (repeated to ``min_events``, in
+    ``files`` Parquet files of 1M-row groups) in ``folder``; the data range and event count."""
+    service = socialrx.synthetic(n_clients=n_clients, n_comparison=n_comparison, seed=7)
+    service.clients.to_parquet(folder / "clients.parquet", index=False)
+    service.comparison.to_parquet(folder / "comparison.parquet", index=False)
+    events = pa.Table.from_pandas(service.events, preserve_index=False)
+    copies = max(1, -(-min_events // len(events)))
+    (folder / "events").mkdir()
+    writers = [pq.ParquetWriter(folder / "events" / f"part-{i}.parquet", events.schema) for i in range(files)]
+    for copy in range(copies):
+        writers[copy % files].write_table(events, row_group_size=1_000_000)
+    for writer in writers:
+        writer.close()
+    return {"data_start": f"{service.data_start:%Y-%m-%d}", "data_end": f"{service.data_end:%Y-%m-%d}",
+            "events": copies * len(events)}
+
+
+def run(script: str, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """The script's JSON answer (with ``peak``, its peak resident set size in bytes)."""
+    done = subprocess.run([sys.executable, "-c", script, str(folder), json.dumps(options)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+def table(rows: list[list[Any]]) -> pd.DataFrame:
+    """Pre and post per window and kind, the kinds with an event, in one order."""
+    frame = pd.DataFrame(rows, columns=["window", "kind", "pre", "post"])
+    return frame[frame["pre"] + frame["post"] > 0].sort_values(["window", "kind"]).reset_index(drop=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--comparison", type=int, default=300_000)
+    parser.add_argument("--min-events", type=int, default=30_000_000)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--batch-rows", type=int, default=4_000_000)
+    parser.add_argument("--smoke", action="store_true", help="a tiny size that runs in seconds")
+    args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.comparison, args.min_events, args.files = 2_000, 6_000, 0, 2
+    try:
+        import duckdb  # noqa: F401
+        contenders = ["in memory", "out of core", "duckdb"]
+    except ImportError:
+        contenders = ["in memory", "out of core"]
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        service = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
+        print(f"{args.clients:,} clients, {args.comparison:,} comparison patients, {service['events']:,} events "
+              f"in {args.files} Parquet files")
+        options = {**service, "windows": list(WINDOWS), "batch_rows": args.batch_rows,
+                   "window_days": [[f"{w}m", socialrx._core.window_days(w)] for w in WINDOWS]}
+        baseline = run(_PRELUDE + "import socialrx.out_of_core\nprint(json.dumps({'peak': peak()}))", folder,
+                       options)["peak"]
+        results = {}
+        for mode in contenders:
+            answer = run(_DUCKDB if mode == "duckdb" else _SOCIALRX, folder, {**options, "mode": mode})
+            results[mode] = (answer["seconds"], answer["peak"], table(answer["rows"]))
+        first = results["in memory"][2]
+        for mode, (_, _, got) in results.items():
+            pd.testing.assert_frame_equal(got, first, obj=mode)
+        print(f"a process that imports pandas and socialrx peaks at {baseline / 2**20:.0f} MiB")
+        for mode, (seconds, peak, _) in results.items():
+            print(f"{mode:12s} {seconds:7.2f} s  peak RSS {peak / 2**20:6.0f} MiB "
+                  f"({(peak - baseline) / service['events']:.1f} bytes an event above the import)")
+        if "duckdb" in results:
+            print(f"ratio DuckDB / out of core: {results['duckdb'][0] / results['out of core'][0]:.2f}x time, "
+                  f"{results['duckdb'][1] / results['out of core'][1]:.2f}x peak memory")
+
+
+if __name__ == "__main__":
+    main()
