@@ -86,8 +86,9 @@ class Evaluation:
     clients:
         One row per referred person: ``client_id``, ``referral_date``, ``index_date`` (empty for
         people who never connected); optional ``discharge_date``, ``practice``, ``locality``,
-        ``referral_source``, ``referral_reasons`` (``;``-separated), ``sex``, ``birth_year`` or
-        ``age``, ``carer``, ``status``.
+        ``referral_source`` (gp, mdt, mental_health, self, agency, helpline, other),
+        ``referral_reasons`` (``;``-separated), ``sex``, ``birth_year`` or ``age``, ``carer``,
+        ``status``, ``link_worker`` (for :meth:`workforce`).
     events:
         One row per use of a health service: ``person_id`` (or ``client_id``/``patient_id``),
         ``date``, ``kind`` (one of ``EVENT_KINDS``); optional ``count``, a whole number >= 0 of
@@ -100,7 +101,10 @@ class Evaluation:
     interventions, feedback:
         Support given and client feedback (kept for reports). Interventions may say who paid
         (``funded_by``), what a personal health budget bought (``category``) and a benefit
-        award's value a year (``annual_value_pence``); see ``socialrx.support``.
+        award's value a year (``annual_value_pence``); see ``socialrx.support``. Interventions
+        may also say who delivered them (``delivered_by``) and which link worker made a contact
+        (``link_worker``); feedback may give the most valuable part of support
+        (``most_valuable``) and ``comments``, the ``client_feedback`` survey's questions.
     funding:
         The grants and contracts that paid for the service, ``funder, start, end, pence``: the
         service cost per period and funder (:meth:`funding`), and the service cost of
