@@ -37,6 +37,9 @@ categorical column's order, periods with no client kept).
   connected, or feedback answers, per group.
 - :func:`case_list_partial` / :func:`merge_case_lists`: each partition's top k per group; the
   top k of their union is the top k of everyone (ties go to the smaller id everywhere).
+- :class:`NewtonSums` (from :func:`newton_sums`): X'WX and X'(y - mu) of a partition's rows at
+  the current coefficients; :func:`fit_logistic` fits the propensity model by IRLS from them,
+  and :func:`match_on_logits` matches on the logits gathered (one float a person).
 - Per-person figures (comorbidity, risk scores) need no merge: each partition scores its own
   patients, and the partitions' rows together are the scores.
 
@@ -58,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._columns import as_ids
 from ._measures import EVENT_KINDS, WindowSpec
 from .evaluation import AGE_BANDS, Evaluation
@@ -67,11 +71,15 @@ from .risk.case_list import case_list
 __all__ = [
     "GroupCounts",
     "MergedEvaluation",
+    "NewtonSums",
     "UtilisationPartial",
     "case_list_partial",
     "feedback_partial",
+    "fit_logistic",
+    "match_on_logits",
     "merge_all",
     "merge_case_lists",
+    "newton_sums",
     "partition_of",
     "reach_partial",
     "split",
@@ -343,3 +351,72 @@ class MergedEvaluation(Evaluation):
         if exact.size and not _INT64[0] <= min(exact.min(), exact.max()) <= max(exact.min(), exact.max()) <= _INT64[1]:
             raise ValueError("tariff: a cost avoided does not fit 64-bit pence")
         return exact.astype(np.int64), np.broadcast_to(priced, exact.shape)
+
+
+@dataclass(frozen=True)
+class NewtonSums:
+    """One partition's sums for a Newton (IRLS) step of the logistic fit at ``beta``
+    (intercept first): ``gradient`` X'(y - mu) and ``hessian`` X'WX, W = diag(mu (1 - mu)),
+    X with a column of ones in front. ``merge`` adds two partitions'."""
+
+    gradient: np.ndarray
+    hessian: np.ndarray
+
+    def merge(self, other: NewtonSums) -> NewtonSums:
+        return NewtonSums(self.gradient + other.gradient, self.hessian + other.hessian)
+
+    def ordered(self) -> NewtonSums:
+        return self
+
+
+def newton_sums(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> NewtonSums:
+    """The :class:`NewtonSums` of one partition's rows ``x`` (rows x covariates) and 0/1 ``y``."""
+    design = np.column_stack([np.ones(len(x)), np.asarray(x, dtype=np.float64)])
+    eta = design @ beta
+    t = np.exp(-np.abs(eta))  # mu without overflow, as the engine works it
+    mu = np.where(eta >= 0, 1.0, t) / (1.0 + t)
+    weighted = design * (mu * (1.0 - mu))[:, None]
+    return NewtonSums(design.T @ (np.asarray(y, dtype=np.float64) - mu), design.T @ weighted)
+
+
+def fit_logistic(sums: Callable[[np.ndarray], NewtonSums], covariates: int, *, max_iterations: int = 100,
+                 tolerance: float = 1e-12) -> dict[str, Any]:
+    """The propensity model (logistic, with an intercept) by IRLS over partitions:
+    ``sums(beta)`` returns the merged :class:`NewtonSums` of every partition at ``beta``. Each
+    step solves X'WX delta = X'(y - mu) by Cholesky, from zero, until every step is within
+    ``tolerance`` x (1 + |beta_j|): the rule of the engine's ``fit_logistic``, whose maximum it
+    reaches (to about 1e-12; the sums are added in another order). Returns ``intercept``,
+    ``coefficients``, ``standard_errors`` (intercept first) and ``iterations``."""
+    beta = np.zeros(covariates + 1)
+    for iteration in range(1, max_iterations + 1):
+        merged = sums(beta)
+        try:
+            lower = np.linalg.cholesky(merged.hessian)
+        except np.linalg.LinAlgError:
+            raise ValueError("fit: X'WX is not positive definite (collinear covariates, or separation)") from None
+        step = np.linalg.solve(lower.T, np.linalg.solve(lower, merged.gradient))
+        beta = beta + step
+        if np.all(np.abs(step) <= tolerance * (1.0 + np.abs(beta))):
+            inverse = np.linalg.inv(merged.hessian)
+            return {"intercept": float(beta[0]), "coefficients": beta[1:].copy(),
+                    "standard_errors": np.sqrt(np.diag(inverse)), "iterations": iteration}
+    raise ValueError(f"fit: did not converge in {max_iterations} iterations (the outcome may be separated)")
+
+
+def match_on_logits(logit: np.ndarray, treated: np.ndarray, person_id: np.ndarray, *, k: int = 1,
+                    caliper: float | None = 0.2, replace: bool = False) -> pd.DataFrame:
+    """1:k nearest-neighbour matches on the propensity logits gathered from the partitions (8
+    bytes a person), by the engine that ``Evaluation.match`` uses, within ``caliper`` SDs of
+    the logit (the mean of the two groups' sample variances, as the engine pools them); ties
+    go to the smaller id. Returns ``client_id`` and ``comparison_id`` pairs, in set order."""
+    treated = np.asarray(treated, dtype=bool)
+    logit, ids = np.asarray(logit, dtype=np.float64), np.asarray(person_id, dtype=np.int64)
+    sd = np.sqrt((logit[treated].var(ddof=1) + logit[~treated].var(ddof=1)) / 2)
+    width = np.inf if caliper is None else (caliper * sd if sd > 0 else np.finfo(float).tiny)
+    found = _core.nearest_neighbours(
+        logit[treated], logit[~treated], np.zeros(int(treated.sum()), np.int32),
+        np.zeros(int((~treated).sum()), np.int32), k=k, caliper=width, replace=replace,
+        treated_id=ids[treated], control_id=ids[~treated])
+    sizes = np.diff(found["set_begin"])
+    return pd.DataFrame({"client_id": np.repeat(ids[treated][found["set_treated"]], sizes),
+                         "comparison_id": ids[~treated][found["control"]]})

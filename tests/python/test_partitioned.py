@@ -183,3 +183,29 @@ def test_case_list_is_the_top_k_of_the_partitions_top_k():
     got = p.merge_case_lists(candidates, "practice", 2)
     pd.testing.assert_frame_equal(got, case_list(scores, "practice", 2))
     assert got["patient_id"].tolist() == [3, 7, 6, 5]
+
+
+def test_propensity_model_by_irls_over_partitions_is_the_engine_fit():
+    service = socialrx.synthetic(n_clients=400, n_comparison=2000, seed=5)
+    matched = socialrx.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
+                                  data_start=service.data_start, data_end=service.data_end).match()
+    names = matched.covariate_names
+    pieces = p.split(matched.covariates().sample(frac=1, random_state=3), "person_id", 3)
+
+    def sums(beta: np.ndarray) -> p.NewtonSums:
+        return p.merge_all(p.newton_sums(part[names].to_numpy(), part["treated"].to_numpy(), beta)
+                           for part in pieces)
+
+    fit = p.fit_logistic(sums, len(names))
+    engine = matched.coefficients()
+    np.testing.assert_allclose([fit["intercept"], *fit["coefficients"]], engine["coefficient"], rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(fit["standard_errors"], engine["std_error"], rtol=1e-9)
+    assert 3 <= fit["iterations"] <= 12  # Newton from zero: a handful of steps
+    data = matched.covariates()
+    logit = fit["intercept"] + data[names].to_numpy() @ fit["coefficients"]
+    pairs = p.match_on_logits(logit, data["treated"].to_numpy() == 1, data["person_id"].to_numpy())
+    expected = matched.matches()[["client_id", "comparison_id"]]
+    assert len(pairs) > 100
+    assert sorted(zip(pairs["client_id"], pairs["comparison_id"])) == \
+        sorted(zip(expected["client_id"], expected["comparison_id"]))
