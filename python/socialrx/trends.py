@@ -259,7 +259,7 @@ def compare_periods(ev: Evaluation, first: str, second: str, *, periods: Service
     table = pd.concat([a.reindex(order), b.reindex(order)], axis=1).reset_index(names=keys)
     values = [pd.to_numeric(table[label], errors="coerce").astype(float) for label in (first, second)]
     table["change"] = values[1] - values[0]
-    table["pct_change"] = percent_change(values[0], values[1])
+    table["pct_change"] = np.where(table["unit"] == "%", np.nan, percent_change(values[0], values[1]))
     table.attrs["period_rule"] = ("each period's clients by index date; by referral date for people who never "
                                   "connected")
     return PeriodComparison(first, second, table)
@@ -267,7 +267,8 @@ def compare_periods(ev: Evaluation, first: str, second: str, *, periods: Service
 
 class PeriodComparison:
     """Two periods' headline figures side by side: ``table`` has ``section``, ``measure``,
-    ``unit``, one column per period, ``change`` (second - first) and ``pct_change``."""
+    ``unit``, one column per period, ``change`` (second - first; percentage points for a share)
+    and ``pct_change`` (100 x change / first; NaN for a share, whose change is in points)."""
 
     def __init__(self, first: str, second: str, table: pd.DataFrame) -> None:
         self.first = first

@@ -258,6 +258,9 @@ def test_compare_periods_puts_each_headline_side_by_side():
     # clients 1, 2 (connected) and 3; 2021/22 client 4 (connected) and 5.
     assert table.loc[("reach", "referred"), ["2020/21", "2021/22", "change"]].tolist() == [3, 2, -1]
     assert table.loc[("reach", "referred"), "pct_change"] == pytest.approx(-100 / 3)
+    # Connected: 2 of 3 (66.7%) against 1 of 2 (50%): a change of -16.7 points, not a % of a %.
+    share = table.loc[("reach", "pct_connected")]
+    assert share["change"] == pytest.approx(50 - 200 / 3) and math.isnan(share["pct_change"])
     # A&E before the index date per client: 2020/21 1 visit / 2 clients; 2021/22 1 / 1.
     before = table.loc[("utilisation", "6m ae_attendance before per client")]
     assert (before["2020/21"], before["2021/22"], before["change"]) == (0.5, 1.0, 0.5)
