@@ -27,7 +27,7 @@ import pandas as pd
 from ._columns import NO_DATE, as_day
 from ._measures import EVENT_KINDS, Window, kind_label, parse_windows, percent_change
 from ._optional import require
-from .periods import OUTSIDE, PERIOD_GROUPINGS, ServicePeriods, calendar_periods, label_days
+from .periods import OUTSIDE, PERIOD_GROUPINGS, Period, ServicePeriods, calendar_periods, label_days
 from .summary import headline
 
 if TYPE_CHECKING:  # types only: the figures modules never import the Evaluation at run time
@@ -81,8 +81,9 @@ def rate_ratio(recent: int, before: int, *, level: float = 0.95) -> RateRatio:
 
 
 # ----------------------------------------------------------------- the trend
-def _dates(ev: Evaluation, measure: str) -> tuple[np.ndarray, int]:
-    """The dates ``measure`` counts, and the last day the data cover for it by default."""
+def _dates(ev: Evaluation, measure: str) -> tuple[np.ndarray, int | None, int]:
+    """The dates ``measure`` counts, and the first and last days the data cover for it by
+    default (no first day: from the start of the first period with a date, the service's)."""
     cc = ev.client_columns
     if measure in _MEASURE_TEXT:
         connected = cc["index_date"] != NO_DATE
@@ -94,16 +95,14 @@ def _dates(ev: Evaluation, measure: str) -> tuple[np.ndarray, int]:
             raise ValueError("events: this evaluation was given no events table")
         mine = np.isin(events["person_id"], cc["client_id"]) & (events["kind"] == EVENT_KINDS.index(measure))
         days = events["date"][mine]
-        if ev.data_start is not None and ev.data_end is not None:
-            days = days[(days >= ev.data_start) & (days <= ev.data_end)]
     else:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join(TREND_MEASURES)}")
     if not len(days):
         raise ValueError(f"measure: no {measure} to count")
-    if measure in EVENT_KINDS and ev.data_end is not None:
-        return np.asarray(days), ev.data_end
+    if measure in EVENT_KINDS and ev.data_start is not None and ev.data_end is not None:
+        return np.asarray(days), ev.data_start, ev.data_end
     last = cc["referral_date"] if measure != "clients" else days
-    return np.asarray(days), int(last.max())
+    return np.asarray(days), None, int(last.max())
 
 
 def trend(ev: Evaluation, measure: str = "referrals", *, by: str = "month", last: int = 3,
@@ -116,12 +115,12 @@ def trend(ev: Evaluation, measure: str = "referrals", *, by: str = "month", last
     (connected clients by index date) or an event kind (the clients' events by event date,
     within the data range).
 
-    The series runs from the first period with a count to the one holding ``end``, the last
-    day the data cover: by default the evaluation's ``data_end`` for event kinds, the last
-    referral date for ``referrals`` and ``connected``, the last index date for ``clients``.
-    A period is complete if ``end`` is on or after its last day; an incomplete last period is
-    shown but left out of the comparison. Dates after ``end`` are counted in
-    ``table.attrs["after_end"]``.
+    The series runs over the days the data cover: for event kinds the evaluation's
+    ``data_start`` to ``data_end``; for the others from the first date counted to the last
+    referral date (``referrals``, ``connected``) or index date (``clients``); ``end`` sets
+    the last day. A period is complete if the data cover all of it; an incomplete first or
+    last period is shown but left out of the comparison. Dates outside the days covered are
+    counted in ``table.attrs["outside"]``.
 
     Raises:
         ValueError: an unknown measure or ``by``, or fewer than ``2 x last`` complete periods.
@@ -130,15 +129,18 @@ def trend(ev: Evaluation, measure: str = "referrals", *, by: str = "month", last
         raise ValueError(f"by: {by!r} is not one of {', '.join(PERIOD_GROUPINGS)}")
     if isinstance(last, bool) or not isinstance(last, (int, np.integer)) or last < 1:
         raise ValueError(f"last: must be a whole number >= 1, got {last!r}")
-    days, default_end = _dates(ev, measure)
-    last_day = default_end if end is None else as_day(end, "end", ev.date_format)
-    periods = calendar_periods(by, min(int(days.min()), last_day), last_day)
-    counts = label_days(days, periods).value_counts(sort=False)
-    complete = [p.end <= last_day for p in periods]
-    usable = sum(complete)
-    if usable < 2 * last:
+    days, first_day, last_day = _dates(ev, measure)
+    if end is not None:
+        last_day = as_day(end, "end", ev.date_format)
+    periods = calendar_periods(by, min(int(days.min()) if first_day is None else first_day, last_day), last_day)
+    first_day = periods[0].start if first_day is None else first_day
+    counts = label_days(days, [Period(p.label, max(p.start, first_day), min(p.end, last_day)) for p in periods],
+                        ).value_counts(sort=False)
+    complete = [first_day <= p.start and p.end <= last_day for p in periods]
+    usable = np.flatnonzero(complete)  # contiguous: only the first and the last can be incomplete
+    if len(usable) < 2 * last:
         raise ValueError(f"last: {last} {_UNITS[by]} against the {last} before needs {2 * last} complete "
-                         f"{_UNITS[by]}; the data have {usable}")
+                         f"{_UNITS[by]}; the data have {len(usable)}")
     table = pd.DataFrame({
         by: [p.label for p in periods],
         "start": [np.datetime64(p.start, "D") for p in periods],
@@ -147,9 +149,9 @@ def trend(ev: Evaluation, measure: str = "referrals", *, by: str = "month", last
         "complete": complete,
         "compared": [""] * len(periods),
     })
-    table.attrs["after_end"] = int(counts.get(OUTSIDE, 0))
-    table.loc[usable - last:usable - 1, "compared"] = "recent"
-    table.loc[usable - 2 * last:usable - last - 1, "compared"] = "before"
+    table.attrs["outside"] = int(counts.get(OUTSIDE, 0))
+    table.loc[usable[-last:], "compared"] = "recent"
+    table.loc[usable[-2 * last:-last], "compared"] = "before"
     ratio = rate_ratio(int(table.loc[table["compared"] == "recent", "count"].sum()),
                        int(table.loc[table["compared"] == "before", "count"].sum()), level=level)
     return TrendResult(measure=measure, by=by, last=last, table=table, ratio=ratio)
@@ -190,7 +192,7 @@ class TrendResult:
         detail = f"Compared: {self._compared('recent')} against {self._compared('before')}"
         left_out = self.table[~self.table["complete"]][self.by]
         if len(left_out):
-            detail += f"; {', '.join(left_out)} left out (the data end within it)"
+            detail += f"; {', '.join(left_out)} left out (the data cover part of it)"
         return [headline_text, detail + "."]
 
     def summary(self) -> str:

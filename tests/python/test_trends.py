@@ -29,6 +29,7 @@ def clients() -> pd.DataFrame:
 
 def evaluation(**changes: object) -> socialrx.Evaluation:
     events = pd.DataFrame([
+        (1, "2018-12-01", "ae_attendance"),  # client 1: before the data range (data_start 2019-01-01)
         (1, "2020-02-01", "ae_attendance"),  # client 1: 64 days before the index date
         (2, "2020-06-01", "ae_attendance"),  # client 2: 22 days after
         (4, "2021-01-01", "ae_attendance"),  # client 4: 109 days before
@@ -214,7 +215,7 @@ def test_trend_compares_the_last_complete_months():
     # RR 2.5; exact interval as binomtest(15, 21): 0.92 to 7.86.
     assert result.summary() == (
         "Referrals in the last 3 months: 15 against 6 in the 3 before (rate ratio 2.50, 95% CI 0.92 to 7.86)\n"
-        "Compared: 2021-04 to 2021-06 against 2021-01 to 2021-03; 2021-07 left out (the data end within it).")
+        "Compared: 2021-04 to 2021-06 against 2021-01 to 2021-03; 2021-07 left out (the data cover part of it).")
     assert list(result.table["count"]) == [1, 2, 3, 4, 5, 6, 1]
     assert list(result.table["complete"]) == [True] * 6 + [False]
     assert "rate ratio 2.50" in result._repr_html_()
@@ -243,10 +244,14 @@ def test_trend_of_connections_and_of_events():
     # January 1 (the 1st), February 1 (3rd), March 1 (5th), April 2 (7th, 9th), May 3, June 3.
     connected = monthly_referrals().trend("connected", last=3).ratio
     assert (connected.recent, connected.before) == (2 + 3 + 3, 1 + 1 + 1)
-    # The clients' A&E visits by financial year, to data_end 30 June 2022 (2022/23 incomplete):
-    # 2019/20 one, 2020/21 two, 2021/22 one; the comparison patient's visit is not the service's.
+    # The clients' A&E visits by financial year over the data range, 1 January 2019 (2018/19
+    # incomplete) to 30 June 2022 (2022/23 incomplete): 2019/20 one, 2020/21 two, 2021/22 one;
+    # the visit of December 2018 is outside the data range, counted as such; the comparison
+    # patient's visit is not the service's.
     events = evaluation().trend("ae_attendance", by="financial_year", last=1)
-    assert list(events.table["count"]) == [1, 2, 1, 0]
+    assert list(events.table["count"]) == [0, 1, 2, 1, 0]
+    assert list(events.table["complete"]) == [False, True, True, True, False]
+    assert events.table.attrs["outside"] == 1
     assert (events.ratio.recent, events.ratio.before) == (1, 2)
 
 
