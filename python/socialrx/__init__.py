@@ -23,6 +23,7 @@ from .summary import Headline, headline
 from .support import feedback_summary, outward_referrals, phb_breaches, spend, support_summary, suppress
 from .synthetic import SyntheticService, synthetic
 from .tariff import Tariff, load_tariff, tariff_table
+from .trends import PeriodComparison, RateRatio, TrendResult, rate_ratio
 
 __all__ = [
     "EVENT_KINDS",
@@ -30,8 +31,11 @@ __all__ = [
     "Evaluation",
     "Framework",
     "Headline",
+    "PeriodComparison",
+    "RateRatio",
     "SyntheticService",
     "Tariff",
+    "TrendResult",
     "WindowSpec",
     "domain_outcomes",
     "extracts",
@@ -44,6 +48,7 @@ __all__ = [
     "risk",
     "outward_referrals",
     "phb_breaches",
+    "rate_ratio",
     "spend",
     "suppress",
     "support_summary",
