@@ -230,7 +230,8 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     for row in figures.get("outcomes", []):
         rows.append(("outcomes", f"{row['domain']}: fewer not managing", "%", row["pct_reduction_not_managing"]))
     for row in figures.get("wellbeing", []):
-        rows += [("wellbeing", f"{row['instrument']} {row['measure']} {when}", "", row[when])
+        unit = "%" if str(row["measure"]).startswith("share_") else "mean score"
+        rows += [("wellbeing", f"{row['instrument']} {row['measure']} {when}", unit, row[when])
                  for when in ("before", "after")]
     for row in figures.get("utilisation", []):
         where = f"{row['window']} {row['kind']}"
