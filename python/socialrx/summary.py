@@ -192,7 +192,10 @@ def _meta(ev: Evaluation, specs: list[WindowSpec], *, match: Match | None, did: 
 
 def _groups(ev: Evaluation, windows: list[Window], by: str) -> dict[str, Any]:
     """Each group's before/after (and cost avoided) under the grouping ``by``."""
-    section: dict[str, Any] = {"by": by, "utilisation": records(ev.utilisation(windows=windows, by=by))}
+    use = ev.utilisation(windows=windows, by=by)
+    section: dict[str, Any] = {"by": by, "utilisation": records(use)}
+    if "period_rule" in use.attrs:  # a grouping by time names the date it goes by
+        section["period_rule"] = use.attrs["period_rule"]
     if ev.tariff is not None:
         costs = ev.cost_avoidance(windows=windows, by=by)
         section["cost_avoidance"] = records(costs)

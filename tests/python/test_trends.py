@@ -86,6 +86,8 @@ def test_use_and_cost_go_by_the_index_date():
     ev.tariff = socialrx.evaluation.load_tariff("example")
     assert ev.cost_avoidance(6, by="financial_year").attrs["period_rule"] == BY_INDEX
     assert "period_rule" not in ev.utilisation(6).attrs  # not cut by time: no rule to name
+    assert socialrx.headline(ev, windows=[6], by="financial_year", match=False).figures["groups"][
+        "period_rule"] == BY_INDEX
 
 
 def test_support_and_feedback_go_by_the_index_date():
