@@ -113,7 +113,10 @@ def run(script: str, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
                           text=True)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
-    answer: dict[str, Any] = json.loads(done.stdout)
+    *said, last = done.stdout.strip().splitlines()
+    if said:
+        print("\n".join(said), file=sys.stderr)
+    answer: dict[str, Any] = json.loads(last)
     return answer
 
 

@@ -95,12 +95,13 @@ class Evaluation(MergedEvaluation):
         Co-partitions of the events (default: the events' own number of partitions).
     threads:
         Engine threads within a part (default 1: the cluster's workers are the parallelism).
+
+    Any other keyword goes to ``socialrx.Evaluation`` as it is (a dask table gathered first).
     """
 
-    def __init__(self, *, clients: Any, events: Any, comparison: Any = None, assessments: Any = None,
-                 interventions: Any = None, feedback: Any = None, tariff: TariffSource | None = None,
+    def __init__(self, *, clients: Any, events: Any, comparison: Any = None, tariff: TariffSource | None = None,
                  data_start: Any = None, data_end: Any = None, date_format: str | None = None,
-                 partitions: int | None = None, threads: int = 1) -> None:
+                 partitions: int | None = None, threads: int = 1, **tables: Any) -> None:
         dask = _dask()
         people = _gathered(clients)
         count = int(partitions) if partitions else int(getattr(events, "npartitions", 1))
@@ -118,9 +119,8 @@ class Evaluation(MergedEvaluation):
             comparison, "comparison", ("patient_id", "person_id"), count)
         self._parts = dask.persist(*[dask.delayed(_part)(c, e, p, options)
                                      for c, e, p in zip(client_parts, event_parts, pool_parts)])
-        super().__init__(counts=self._merged_counts, clients=people, data_start=start, data_end=end,
-                         assessments=_gathered(assessments), interventions=_gathered(interventions),
-                         feedback=_gathered(feedback), tariff=tariff, date_format=date_format)
+        super().__init__(counts=self._merged_counts, clients=people, data_start=start, data_end=end, tariff=tariff,
+                         date_format=date_format, **{name: _gathered(table) for name, table in tables.items()})
 
     def _merged_counts(self, windows: tuple[int, ...], by: str | None,
                        periods: ServicePeriods | None) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -95,7 +97,8 @@ class Evaluation:
         uses the row stands for (default 1; the bed days of a spell), which every figure counts
         (rows of count 0 are left out and counted in :meth:`exclusions`). Datetime dates are
         kept as they are and checked as the events are first counted; other dates are read and
-        checked here.
+        checked here. Parquet files (a directory or file path) or a ``pyarrow.dataset.Dataset``
+        are streamed, never held whole: see ``socialrx.out_of_core``.
     assessments:
         Long format outcome ratings: ``client_id, date, timepoint, instrument, item, value``.
     interventions, feedback:
@@ -140,6 +143,15 @@ class Evaluation:
     Practice codes and sex in ``clients`` and ``comparison`` are normalised (see
     ``socialrx._codes``); :attr:`normalisation` counts the values changed.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Evaluation:
+        """``events=`` Parquet files (a directory, a file) or a ``pyarrow.dataset.Dataset`` make a
+        ``socialrx.out_of_core.Evaluation``, which reads the events as it counts them."""
+        if cls is Evaluation and _on_disk(kwargs.get("events")):
+            from .out_of_core import Evaluation as OutOfCore
+
+            return super().__new__(OutOfCore)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -878,6 +890,13 @@ def _event_counts(values: pd.Series) -> np.ndarray:
         row = int(np.flatnonzero(bad)[0])
         raise ValueError(f"events.count row {row}: {shown(values.iloc[row])} is not a count (a whole number >= 0)")
     return counts
+
+
+def _on_disk(events: Any) -> bool:
+    """Events named by a path, or given as a pyarrow dataset (never one unless that module is
+    loaded), rather than as a table."""
+    dataset = sys.modules.get("pyarrow.dataset")
+    return isinstance(events, (str, os.PathLike)) or (dataset is not None and isinstance(events, dataset.Dataset))
 
 
 def _as_date(day: int | None) -> np.datetime64 | None:

@@ -65,12 +65,14 @@ class Evaluation(MergedEvaluation):
 
     batch_rows:
         Events read and counted at a time (the memory for events is about 40 bytes a row of it).
+
+    Any other keyword goes to ``socialrx.Evaluation`` as it is.
     """
 
-    def __init__(self, *, clients: Any, events: EventsSource, comparison: Any = None, assessments: Any = None,
-                 interventions: Any = None, feedback: Any = None, tariff: TariffSource | None = None,
-                 data_start: Any = None, data_end: Any = None, date_format: str | None = None,
-                 batch_rows: int = 2_000_000, threads: int = 0) -> None:
+    def __init__(self, *, clients: Any, events: EventsSource, comparison: Any = None,
+                 tariff: TariffSource | None = None, data_start: Any = None, data_end: Any = None,
+                 date_format: str | None = None, batch_rows: int = 2_000_000, threads: int = 0,
+                 **options: Any) -> None:
         if batch_rows < 1:
             raise ValueError(f"batch_rows: must be at least 1, got {batch_rows}")
         self.dataset = _dataset(events)
@@ -80,9 +82,8 @@ class Evaluation(MergedEvaluation):
         if start is None or end is None:  # the events' own first and last day, as on one machine
             first, last = self._day_range(date_format)
             start, end = (start if start is not None else first), (end if end is not None else last)
-        super().__init__(counts=self._streamed, clients=clients, comparison=comparison, assessments=assessments,
-                         interventions=interventions, feedback=feedback, tariff=tariff, data_start=start,
-                         data_end=end, date_format=date_format, threads=threads)
+        super().__init__(counts=self._streamed, clients=clients, comparison=comparison, tariff=tariff,
+                         data_start=start, data_end=end, date_format=date_format, threads=threads, **options)
 
     def _batches(self, columns: list[str]) -> Iterator[pd.DataFrame]:
         """The events' ``columns``, about ``batch_rows`` rows at a time (row groups joined up to

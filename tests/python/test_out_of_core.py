@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
@@ -42,6 +43,16 @@ def test_the_same_figures_as_in_memory(service, tmp_path):
     pd.testing.assert_frame_equal(streamed.exclusions(), one.exclusions())
     pd.testing.assert_frame_equal(streamed.outcomes(), one.outcomes())
     pd.testing.assert_frame_equal(streamed.feedback_summary(), one.feedback_summary())
+
+
+def test_evaluation_given_parquet_events_streams_them(service, tmp_path):
+    service.events.to_parquet(tmp_path / "events.parquet", index=False)
+    options = dict(clients=service.clients, comparison=service.comparison, tariff="example")
+    expected = socialrx.Evaluation(events=service.events, **options).cost_avoidance(by="practice")
+    for events in (tmp_path, tmp_path / "events.parquet", ds.dataset(tmp_path)):
+        streamed = socialrx.Evaluation(events=events, **options)
+        assert isinstance(streamed, Evaluation)
+        pd.testing.assert_frame_equal(streamed.cost_avoidance(by="practice"), expected)
 
 
 def test_no_parquet_is_a_value_error(tmp_path):
