@@ -5,23 +5,31 @@
 ...                 tariff="example", data_start="2019-04-01", data_end="2025-03-31")
 >>> ev.cost_avoidance(by="practice")                   # the same pence as socialrx.Evaluation
 
-The events and the comparison pool stay in the cluster. They are shuffled into ``partitions``
-co-partitions by ``socialrx.partitioned.partition_of`` of the person id (each input partition
-split by the hash, then piece i of every input partition joined into partition i), together
-with the clients; each co-partition becomes a single-machine ``Evaluation``, persisted where it
-was built. A figure maps ``socialrx.partitioned.utilisation_partial`` over them, gathers the
-small partials and merges them; the derived figures are then worked by the single-machine code
-(``socialrx.partitioned.MergedEvaluation``). The person tables (clients, assessments,
-interventions, feedback) are gathered to the client, which computes reach, outcomes, wellbeing,
-support and feedback from them as on one machine. It runs on whatever Dask scheduler is active
-(threads, processes, or a ``distributed.Client``).
+The events stay in the cluster, in their own partitions. The person tables (clients,
+assessments, interventions, feedback; the comparison pool's ids) are gathered to the client,
+which computes reach, outcomes, wellbeing, support and feedback from them as on one machine. For
+the utilisation figures each events partition is counted, by a single-machine ``Evaluation`` of
+all the clients and that partition's events, into a ``socialrx.partitioned.UtilisationPartial``;
+the client gathers these small partials and adds them (``add_events``: the clients' own counts
+are the same in each and kept once), and the derived figures are worked by the single-machine
+code (``socialrx.partitioned.MergedEvaluation``). No shuffle of the events is needed, whatever
+their partitioning.
 
-An error in a part names the row within that part (after the shuffle), not in the table given.
+With ``copartition=True`` the clients are not sent whole to every task: the events, clients and
+comparison pool are shuffled into ``partitions`` co-partitions by
+``socialrx.partitioned.partition_of`` of the person id (each input partition split by the hash,
+then piece i of every input partition joined into partition i), and the partials of these
+disjoint sets of people are merged (``merge``). The shuffle moves every event once between
+processes: for clients too many to send to every task.
+
+It runs on whatever Dask scheduler is active (threads, processes, or a ``distributed.Client``).
+An error in a part names the row within that part, not in the table given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -29,13 +37,14 @@ import pandas as pd
 
 from ._columns import as_day, as_days
 from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, merge_all, split, utilisation_partial
+from .partitioned import MergedEvaluation, UtilisationPartial, merge_all, split, utilisation_partial
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
 __all__ = ["Evaluation"]
 
 _EVENT_IDS = ("person_id", "patient_id", "client_id")
+_POOL_IDS = ("patient_id", "person_id")
 
 
 def _dask() -> Any:
@@ -74,14 +83,34 @@ def _day_range(events: pd.DataFrame, date_format: str | None) -> tuple[int, int]
     return (int(days.min()), int(days.max())) if len(days) else None
 
 
-def _part(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
-          options: dict[str, Any]) -> _Single:
-    """One co-partition's single-machine Evaluation. Event kinds read as text (as
-    ``dask.dataframe.read_parquet`` reads them) are made categories first: the same codes and
-    errors, a hash per row rather than a sort."""
+def _parts_of(events: Any, count: int) -> list[Any]:
+    """The events as delayed pandas frames: a dask table's partitions, a pandas table's rows
+    cut into ``count`` parts."""
+    dask = _dask()
+    if dask.is_dask_collection(events):
+        return list(events.to_delayed())
+    bounds = np.linspace(0, len(events), count + 1).astype(int)
+    return [dask.delayed(events.iloc[bounds[i]:bounds[i + 1]]) for i in range(count)]
+
+
+def _pool_ids(comparison: Any) -> pd.DataFrame | None:
+    """The comparison pool's id column, all the counting needs of it, gathered."""
+    if comparison is None:
+        return None
+    column = _id_column(list(comparison.columns), "comparison", _POOL_IDS)
+    return _gathered(comparison[[column]])
+
+
+def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
+             options: dict[str, Any], windows: tuple[int, ...], by: str | None,
+             periods: ServicePeriods | None) -> UtilisationPartial:
+    """One part's counts, by a single-machine Evaluation of its clients and events. Event kinds
+    read as text (as ``dask.dataframe.read_parquet`` reads them) are made categories first: the
+    same codes and errors, a hash per row rather than a sort."""
     if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
         events = events.assign(kind=events["kind"].astype("category"))
-    return _Single(clients=clients.reset_index(drop=True), events=events, comparison=comparison, **options)
+    evaluation = _Single(clients=clients.reset_index(drop=True), events=events, comparison=comparison, **options)
+    return utilisation_partial(evaluation, windows, by, periods)
 
 
 class Evaluation(MergedEvaluation):
@@ -91,8 +120,11 @@ class Evaluation(MergedEvaluation):
 
     Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame), and:
 
+    copartition:
+        Shuffle events, clients and comparison pool into co-partitions by person (see above).
     partitions:
-        Co-partitions of the events (default: the events' own number of partitions).
+        The co-partitions (default: the events' own number of partitions), or the parts a
+        pandas events table is cut into.
     threads:
         Engine threads within a part (default 1: the cluster's workers are the parallelism).
 
@@ -101,11 +133,12 @@ class Evaluation(MergedEvaluation):
 
     def __init__(self, *, clients: Any, events: Any, comparison: Any = None, tariff: TariffSource | None = None,
                  data_start: Any = None, data_end: Any = None, date_format: str | None = None,
-                 partitions: int | None = None, threads: int = 1, **tables: Any) -> None:
+                 copartition: bool = False, partitions: int | None = None, threads: int = 1,
+                 **tables: Any) -> None:
         dask = _dask()
         people = _gathered(clients)
         count = int(partitions) if partitions else int(getattr(events, "npartitions", 1))
-        event_parts = _shuffled(events, "events", _EVENT_IDS, count)
+        event_parts = _shuffled(events, "events", _EVENT_IDS, count) if copartition else _parts_of(events, count)
         first, last = (None if d is None else as_day(d, name, date_format)
                        for d, name in ((data_start, "data_start"), (data_end, "data_end")))
         if first is None or last is None:  # the events' own first and last day, as on one machine
@@ -113,18 +146,24 @@ class Evaluation(MergedEvaluation):
             first = first if first is not None or not found else min(r[0] for r in found)
             last = last if last is not None or not found else max(r[1] for r in found)
         start, end = (None if d is None else np.datetime64(d, "D") for d in (first, last))
-        options = dict(data_start=start, data_end=end, date_format=date_format, threads=threads)
-        client_parts = _shuffled(people, "clients", ("client_id",), count)
-        pool_parts = [None] * count if comparison is None else _shuffled(
-            comparison, "comparison", ("patient_id", "person_id"), count)
-        self._parts = dask.persist(*[dask.delayed(_part)(c, e, p, options)
-                                     for c, e, p in zip(client_parts, event_parts, pool_parts)])
+        self._options = dict(data_start=start, data_end=end, date_format=date_format, threads=threads)
+        self._copartition = copartition
+        if copartition:
+            client_parts = _shuffled(people, "clients", ("client_id",), count)
+            pool_parts = [None] * count if comparison is None else _shuffled(
+                comparison, "comparison", _POOL_IDS, count)
+        else:  # one copy of each person table, sent once to each worker that needs it
+            client_parts = [dask.delayed(people)] * len(event_parts)
+            pool_parts = [dask.delayed(_pool_ids(comparison))] * len(event_parts)
+        self._parts = list(zip(client_parts, dask.persist(*event_parts), pool_parts))
         super().__init__(counts=self._merged_counts, clients=people, data_start=start, data_end=end, tariff=tariff,
                          date_format=date_format, **{name: _gathered(table) for name, table in tables.items()})
 
     def _merged_counts(self, windows: tuple[int, ...], by: str | None,
-                       periods: ServicePeriods | None) -> Any:
+                       periods: ServicePeriods | None) -> UtilisationPartial:
         dask = _dask()
-        partials = dask.compute(*[dask.delayed(utilisation_partial)(part, windows, by, periods)
-                                  for part in self._parts])
-        return merge_all(partials)
+        partials = dask.compute(*[dask.delayed(_counted)(c, e, p, self._options, windows, by, periods)
+                                  for c, e, p in self._parts])
+        if self._copartition:
+            return merge_all(partials)
+        return reduce(UtilisationPartial.add_events, partials).ordered()

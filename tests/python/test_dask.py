@@ -23,7 +23,8 @@ def service() -> socialrx.SyntheticService:
 @pytest.fixture(scope="module")
 def both(service):
     """The single-machine evaluation, and socialrx.dask's over shuffled tables in partitions
-    that are not by person, on two worker processes."""
+    that are not by person, on two worker processes: the person tables sent to every part, and
+    co-partitioned by person."""
     tables = dict(assessments=service.assessments, interventions=service.interventions, feedback=service.feedback)
     one = socialrx.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
                               tariff="example", **tables)
@@ -33,30 +34,33 @@ def both(service):
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
             as cluster, distributed.Client(cluster):
-        many = socialrx_dask.Evaluation(
+        many, copartitioned = (socialrx_dask.Evaluation(
             clients=scattered(service.clients, 2), events=scattered(service.events, 5),
-            comparison=scattered(service.comparison, 3), tariff="example", partitions=4, **tables)
-        yield one, many
+            comparison=scattered(service.comparison, 3), tariff="example", copartition=shuffle, partitions=4,
+            **tables) for shuffle in (False, True))
+        yield one, many, copartitioned
 
 
 @pytest.mark.parametrize("by", [None, "practice", "age_band", "financial_year"])
 def test_utilisation_and_cost_avoidance_are_exactly_the_single_machine_ones(both, by):
-    one, many = both
-    pd.testing.assert_frame_equal(many.utilisation(windows=(6, 12, "90d"), by=by),
-                                  one.utilisation(windows=(6, 12, "90d"), by=by))
-    pd.testing.assert_frame_equal(many.cost_avoidance(by=by), one.cost_avoidance(by=by))
+    one, *dasks = both
+    for many in dasks:
+        pd.testing.assert_frame_equal(many.utilisation(windows=(6, 12, "90d"), by=by),
+                                      one.utilisation(windows=(6, 12, "90d"), by=by))
+        pd.testing.assert_frame_equal(many.cost_avoidance(by=by), one.cost_avoidance(by=by))
 
 
 def test_exclusions_net_saving_and_data_range(both):
-    one, many = both
-    assert (many.data_start, many.data_end) == (one.data_start, one.data_end)  # the events' own range
-    pd.testing.assert_frame_equal(many.exclusions(), one.exclusions())
-    pd.testing.assert_series_equal(many.net_saving(25_000_000), one.net_saving(25_000_000))
-    assert many.net_saving(25_000_000)["gross_pence"] == int(one.cost_avoidance(12)["avoided_pence"].sum())
+    one, *dasks = both
+    for many in dasks:
+        assert (many.data_start, many.data_end) == (one.data_start, one.data_end)  # the events' own range
+        pd.testing.assert_frame_equal(many.exclusions(), one.exclusions())
+        pd.testing.assert_series_equal(many.net_saving(25_000_000), one.net_saving(25_000_000))
+    assert dasks[0].net_saving(25_000_000)["gross_pence"] == int(one.cost_avoidance(12)["avoided_pence"].sum())
 
 
 def test_person_table_figures(both):
-    one, many = both
+    one, many, _ = both
     for by in (None, "practice", "referral_reasons"):
         pd.testing.assert_frame_equal(many.reach(by), one.reach(by))
     pd.testing.assert_frame_equal(many.outcomes(), one.outcomes())
