@@ -24,10 +24,13 @@ so that no time zone comes between Spark and the counted day.
 
 from __future__ import annotations
 
+import os
 import pickle
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,10 +43,28 @@ from .evaluation import Evaluation as SingleMachineEvaluation
 from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
 from .periods import ServicePeriods
 
-__all__ = ["Evaluation"]
+__all__ = ["Evaluation", "local_session"]
 
 _EVENT_COLUMNS = ("person_id", "client_id", "patient_id", "date", "kind", "count")
 _PARTIAL_SCHEMA = "partial binary"
+
+
+def local_session(cores: int = 2) -> Any:
+    """A local-mode ``SparkSession`` on ``cores`` cores whose Python workers are this interpreter
+    with this socialrx (for tests, benchmarks and notebooks; on a cluster use its own session).
+    Spark's web UI and console progress bar are off, and heartbeats are long enough for a
+    busy machine."""
+    sql = require("pyspark.sql", "socialrx.spark.local_session starts Spark", extra="spark")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    package_root = str(Path(__file__).resolve().parent.parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = (sql.SparkSession.builder.master(f"local[{int(cores)}]").appName("socialrx")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.executor.heartbeatInterval", "60s").config("spark.network.timeout", "600s")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _spark_frame(spark: Any, table: Any) -> Any:

@@ -584,6 +584,11 @@ def _renumbered(ids: np.ndarray, first: int, clients: int) -> np.ndarray:
     return np.where(comparison, ids - _FIRST_COMPARISON_ID + clients + 1, ids) + (first - 1)
 
 
+# Rows per Parquet row group: split by partition, the batches are of a few hundred rows, and as
+# row groups they made reading 18x slower (9.1 s against 0.5 s for 17.6M events).
+_ROW_GROUP = 1 << 20
+
+
 def _write_partitioned(frame: pd.DataFrame, id_column: str, directory: Path, partitions: int, chunk: int) -> None:
     """``frame`` as hive-partitioned Parquet under ``directory``, dates as date32."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -594,7 +599,7 @@ def _write_partitioned(frame: pd.DataFrame, id_column: str, directory: Path, par
     ds.write_dataset(table.append_column("partition", part), directory, format="parquet",
                      partitioning=ds.partitioning(pa.schema([("partition", pa.int32())]), flavor="hive"),
                      basename_template=f"chunk-{chunk:05d}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
-                     max_partitions=max(partitions, 1024))
+                     max_partitions=max(partitions, 1024), min_rows_per_group=_ROW_GROUP, max_rows_per_group=_ROW_GROUP)
 
 
 def synthetic_parquet(path: Any, *, n_patients: int, partitions: int = 64, seed: int = 1,

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +17,6 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-import socialrx
 from socialrx import Evaluation
 from socialrx.synthetic import PartitionedParquet, synthetic_parquet
 
@@ -35,16 +32,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully suppo
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    # The Python workers Spark starts must be this interpreter, seeing this socialrx.
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    here = str(Path(socialrx.__file__).parent.parent)
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # Long heartbeats: on a busy shared host the default 10 s ones time out and fill the log.
-    session = (pyspark_sql.SparkSession.builder.master("local[2]").appName("socialrx-tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.executor.heartbeatInterval", "60s").config("spark.network.timeout", "600s")
-               .getOrCreate())
+    session = socialrx_spark.local_session(2)
     yield session
     session.stop()
 
