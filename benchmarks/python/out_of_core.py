@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--comparison", type=int, default=300_000)
     parser.add_argument("--min-events", type=int, default=30_000_000)
     parser.add_argument("--files", type=int, default=8)
-    parser.add_argument("--batch-rows", type=int, default=4_000_000)
+    parser.add_argument("--batch-rows", type=int, default=1_000_000)
     parser.add_argument("--smoke", action="store_true", help="a tiny size that runs in seconds")
     args = parser.parse_args()
     if args.smoke:

@@ -64,14 +64,15 @@ class Evaluation(MergedEvaluation):
     net_saving, outcomes, wellbeing, support and feedback.
 
     batch_rows:
-        Events read and counted at a time (the memory for events is about 40 bytes a row of it).
+        Events read and counted at a time: the memory for events is about 120 bytes a row of
+        it (measured: 1M rows, 114 MiB above the person tables at peak).
 
     Any other keyword goes to ``socialrx.Evaluation`` as it is.
     """
 
     def __init__(self, *, clients: Any, events: EventsSource, comparison: Any = None,
                  tariff: TariffSource | None = None, data_start: Any = None, data_end: Any = None,
-                 date_format: str | None = None, batch_rows: int = 2_000_000, threads: int = 0,
+                 date_format: str | None = None, batch_rows: int = 1_000_000, threads: int = 0,
                  **options: Any) -> None:
         if batch_rows < 1:
             raise ValueError(f"batch_rows: must be at least 1, got {batch_rows}")
@@ -93,9 +94,9 @@ class Evaluation(MergedEvaluation):
         for batch in self._record_batches(columns):
             held.append(batch)
             rows += batch.num_rows
-            if rows >= self.batch_rows:
-                yield _to_pandas(pa.Table.from_batches(held))
-                held, rows, given = [], 0, True
+            if rows >= self.batch_rows:  # the batches let go before the frame is counted
+                table, held, rows, given = pa.Table.from_batches(held), [], 0, True
+                yield _to_pandas(table)
         if held or not given:
             table = pa.Table.from_batches(held) if held else self.dataset.schema.empty_table().select(columns)
             yield _to_pandas(table)
