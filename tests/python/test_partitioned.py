@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import socialrx
 from socialrx import partitioned as p
+from socialrx import risk
 from socialrx.risk import case_list
 
 TARIFF = {"name": "hand", "price_year": "2023/24", "unit_costs": {
@@ -209,3 +210,17 @@ def test_propensity_model_by_irls_over_partitions_is_the_engine_fit():
     assert len(pairs) > 100
     assert sorted(zip(pairs["client_id"], pairs["comparison_id"])) == \
         sorted(zip(expected["client_id"], expected["comparison_id"]))
+
+
+def test_comorbidity_is_per_patient_within_each_part():
+    # Patient 1: I21 (myocardial infarction, 1 point) and I50 (heart failure, 1); patient 2:
+    # C78 (metastatic tumour, 6 in Charlson 1987); patient 3: an unmatched code; patient 4:
+    # F00.1 (dementia in Alzheimer's disease, 1).
+    diagnoses = pd.DataFrame({"patient_id": [1, 2, 1, 3, 4], "code": ["I21", "C78", "I50", "QQ99", "F00.1"]})
+    whole = risk.charlson(diagnoses, "charlson1987")
+    parts = [risk.charlson(part, "charlson1987") for part in p.split(diagnoses, "patient_id", 3) if len(part)]
+    merged = pd.concat(parts).sort_values("patient_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(merged, whole.sort_values("patient_id").reset_index(drop=True),
+                                  check_like=True)
+    assert merged.set_index("patient_id")["score"].to_dict() == {1: 2, 2: 6, 3: 0, 4: 1}
+    assert sum(part.attrs["codes_unmatched"] for part in parts) == whole.attrs["codes_unmatched"] == 1
