@@ -27,8 +27,10 @@ LAYERS = (
 )
 # The calls that reach up a layer: Evaluation.report() hands the evaluation to the report, and
 # DiDResult.plot(), TrendResult.plot() and EquityResult.plot() hand the result's figures to the
-# plotting module.
-HOOKS = {("evaluation", "report"), ("did", "_plots"), ("trends", "_plots"), ("equity", "_plots")}
+# plotting module. Evaluation(events=<Parquet files>) makes the out-of-core evaluation, a
+# subclass, when it is called (a loop within one layer).
+HOOKS = {("evaluation", "report"), ("did", "_plots"), ("trends", "_plots"), ("equity", "_plots"),
+         ("evaluation", "out_of_core")}
 
 
 def _module_name(path: Path) -> str:
