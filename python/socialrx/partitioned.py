@@ -17,7 +17,10 @@ Every table keyed by a person goes to the partition of that person's id::
 assessments, interventions and feedback by ``client_id``, diagnoses by ``patient_id``. Each
 person's rows of every table then meet in one partition, so a partition evaluates on its own.
 :func:`partition_of` is the hash, vectorised; :func:`split` is the shuffle for a pandas table
-that is not partitioned that way (``socialrx.dask`` shuffles a dask table on the same hash).
+that is not partitioned that way (``socialrx.dask`` with ``copartition=True`` shuffles dask
+tables on the same hash). Where the person tables are small enough to send whole to every task,
+no co-partitioning is needed: each part of the events is counted against all the people
+(``socialrx.dask`` by default, ``socialrx.spark``, ``socialrx.out_of_core``).
 
 Partials and their merges
 -------------------------
@@ -31,8 +34,8 @@ categorical column's order, periods with no client kept).
 
 - :class:`UtilisationPartial` (from :func:`utilisation_partial`): events pre/post per window x
   group x kind, clients included per window x group, every exclusion count. ``merge`` is for
-  partitions of different people; ``add_events`` for batches of events of the same people (out
-  of core), where the people's counts are the same in each batch and kept once.
+  partitions of different people; ``add_events`` for parts of the events counted against the
+  same people, whose own counts are the same in each part and kept once.
 - :class:`GroupCounts` (from :func:`reach_partial`, :func:`feedback_partial`): referred and
   connected, or feedback answers, per group.
 - :func:`case_list_partial` / :func:`merge_case_lists`: each partition's top k per group; the
