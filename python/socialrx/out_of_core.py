@@ -40,6 +40,7 @@ __all__ = ["Evaluation"]
 
 EventsSource = Union[str, "os.PathLike[str]", Sequence[str], ds.Dataset]
 _EVENT_COLUMNS = ("person_id", "patient_id", "client_id", "date", "kind", "count")
+_COUNTED_CLIENT_COLUMNS = ("client_id", "referral_date", "index_date", "discharge_date")
 
 
 def _dataset(events: EventsSource) -> ds.Dataset:
@@ -125,9 +126,14 @@ class Evaluation(MergedEvaluation):
                 np.datetime64(last, "D"))
 
     def _streamed(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
-        """The counts of every batch, added."""
-        options = dict(comparison=self.comparison, data_start=np.datetime64(self.data_start, "D"),
-                       data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format, threads=self.threads)
-        partials = (utilisation_partial(_Single(clients=self.clients, events=batch, **options), windows, by, periods)
+        """The counts of every batch, added. Each batch's Evaluation gets only the columns the
+        counting reads of the people (checked once here already), not their whole tables."""
+        wanted = [*_COUNTED_CLIENT_COLUMNS, *(c for c in (by, "age", "birth_year") if c in self.clients)]
+        clients = self.clients[[c for c in dict.fromkeys(wanted) if c in self.clients]]
+        pool = None if self.comparison is None else pd.DataFrame({"patient_id": self.comparison_ids})
+        options: dict[str, Any] = dict(comparison=pool, data_start=np.datetime64(self.data_start, "D"),
+                                       data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format,
+                                       threads=self.threads)
+        partials = (utilisation_partial(_Single(clients=clients, events=batch, **options), windows, by, periods)
                     for batch in self._batches(self._columns))
         return reduce(UtilisationPartial.add_events, partials)

@@ -37,7 +37,7 @@ def test_the_same_figures_as_in_memory(service, tmp_path):
                        tmp_path / f"part-{i}.parquet", row_group_size=5_000)
     streamed = Evaluation(events=tmp_path, batch_rows=7_000, **tables)
     assert (streamed.data_start, streamed.data_end) == (one.data_start, one.data_end)
-    for by in (None, "practice", "age_band"):
+    for by in (None, "practice", "age_band", "financial_year", "referral_reasons"):
         pd.testing.assert_frame_equal(streamed.utilisation(by=by), one.utilisation(by=by))
         pd.testing.assert_frame_equal(streamed.cost_avoidance(by=by), one.cost_avoidance(by=by))
     pd.testing.assert_frame_equal(streamed.exclusions(), one.exclusions())
