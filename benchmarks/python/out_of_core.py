@@ -82,6 +82,7 @@ WHERE e.d BETWEEN DATE '{options["data_start"]}' AND DATE '{options["data_end"]}
   AND c.idx - w.days >= DATE '{options["data_start"]}' AND c.idx + w.days <= DATE '{options["data_end"]}'
 GROUP BY ALL
 '''
+duckdb.sql("SET enable_progress_bar = false")
 start = time.perf_counter()
 rows = duckdb.sql(query).fetchall()
 seconds = time.perf_counter() - start

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ._columns import as_day, as_days
 from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, UtilisationPartial, merge_all, split, utilisation_partial
+from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, merge_all, split, utilisation_partial
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
@@ -104,12 +104,14 @@ def _pool_ids(comparison: Any) -> pd.DataFrame | None:
 def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
              options: dict[str, Any], windows: tuple[int, ...], by: str | None,
              periods: ServicePeriods | None) -> UtilisationPartial:
-    """One part's counts, by a single-machine Evaluation of its clients and events. Event kinds
+    """One part's counts, by a single-machine Evaluation of its clients (the columns counted:
+    the client checked them whole) and events. Event kinds
     read as text (as ``dask.dataframe.read_parquet`` reads them) are made categories first: the
     same codes and errors, a hash per row rather than a sort."""
     if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
         events = events.assign(kind=events["kind"].astype("category"))
-    evaluation = _Single(clients=clients.reset_index(drop=True), events=events, comparison=comparison, **options)
+    evaluation = _Single(clients=counted_clients(clients, by).reset_index(drop=True), events=events,
+                         comparison=comparison, **options)
     return utilisation_partial(evaluation, windows, by, periods)
 
 

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from ._columns import as_day, as_days
 from ._tables import _to_pandas
 from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
+from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, utilisation_partial
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
@@ -40,7 +40,6 @@ __all__ = ["Evaluation"]
 
 EventsSource = Union[str, "os.PathLike[str]", Sequence[str], ds.Dataset]
 _EVENT_COLUMNS = ("person_id", "patient_id", "client_id", "date", "kind", "count")
-_COUNTED_CLIENT_COLUMNS = ("client_id", "referral_date", "index_date", "discharge_date")
 
 
 def _dataset(events: EventsSource) -> ds.Dataset:
@@ -128,8 +127,7 @@ class Evaluation(MergedEvaluation):
     def _streamed(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
         """The counts of every batch, added. Each batch's Evaluation gets only the columns the
         counting reads of the people (checked once here already), not their whole tables."""
-        wanted = [*_COUNTED_CLIENT_COLUMNS, *(c for c in (by, "age", "birth_year") if c in self.clients)]
-        clients = self.clients[[c for c in dict.fromkeys(wanted) if c in self.clients]]
+        clients = counted_clients(self.clients, by)
         pool = None if self.comparison is None else pd.DataFrame({"patient_id": self.comparison_ids})
         options: dict[str, Any] = dict(comparison=pool, data_start=np.datetime64(self.data_start, "D"),
                                        data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format,

@@ -77,6 +77,7 @@ __all__ = [
     "NewtonSums",
     "UtilisationPartial",
     "case_list_partial",
+    "counted_clients",
     "feedback_partial",
     "fit_logistic",
     "match_on_logits",
@@ -240,6 +241,14 @@ def utilisation_partial(evaluation: Evaluation, windows: Sequence[int], by: str 
         events_outside_data=int(result.events_outside_data), events_of_unconnected=int(result.events_of_unconnected),
         events_of_other_people=int(result.events_of_other_people), events_total=int(result.events_total),
         rows_of_count_0=evaluation._rows_of_count_0(result))
+
+
+def counted_clients(clients: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """The clients' columns the utilisation counts read, grouped ``by``: ids, the three dates,
+    and the grouping's column (age or birth year for age bands). A part that counts its events
+    against every client is given these, not the whole table, to check again."""
+    wanted = ["client_id", "referral_date", "index_date", "discharge_date", by, "age", "birth_year"]
+    return clients[[c for c in dict.fromkeys(wanted) if c is not None and c in clients]]
 
 
 @dataclass(frozen=True)
