@@ -2,24 +2,31 @@
 the same integers and the same pence.
 
 >>> from socialrx.spark import Evaluation                                  # doctest: +SKIP
->>> evaluation = Evaluation(spark, clients=spark.read.parquet("clients"),  # doctest: +SKIP
-...                         events=spark.read.parquet("events"), comparison=..., tariff="example")
+>>> evaluation = Evaluation(spark, clients=clients_frame, events="events/",  # doctest: +SKIP
+...                         comparison="comparison/", tariff="example")
 >>> evaluation.cost_avoidance(by="practice")                               # doctest: +SKIP
 
 How it runs. The person tables (clients, comparison, assessments, interventions, feedback) are
-collected to the driver, as on one machine. The events never leave the executors: each task
-reads its share of them (``DataFrame.mapInArrow``) ``rows_per_count`` rows at a time, counts
-them with the single-machine engine against the clients and the comparison pool's ids (sent
-with the task, so held once per Python worker), and returns one small pickled
-``socialrx.partitioned.UtilisationPartial``. The driver adds the tasks' partials
-(``add_events``: every task counts against all the clients, so the clients' counts are the same
-in each and kept once) and computes every figure from them with the single-machine code
-(``socialrx.partitioned.MergedEvaluation``). No shuffle of the events is needed, whatever their
-partitioning; an executor's memory is bounded by the person tables and ``rows_per_count``.
+collected to the driver, as on one machine. The events never leave the executors. Each task
+counts a share of them, ``rows_per_count`` rows at a time, with the single-machine engine
+against the clients and the comparison pool's ids (sent with the task), and returns one small
+pickled ``socialrx.partitioned.UtilisationPartial``; all through ``DataFrame.mapInArrow``:
+
+- events given as a DataFrame: the tasks are Spark's, over the DataFrame's rows;
+- events given as a Parquet path (a file or a directory, hive partitions allowed): the tasks
+  are given the files' paths and read them with pyarrow, which is about ten times faster than
+  Spark turning its rows into Arrow (1.2 s against 12.7 s for 17.6M events in local[2]). Every
+  executor must be able to read the path.
+
+The driver adds the tasks' partials (``add_events``: every task counts against all the clients,
+so the clients' counts are the same in each and kept once) and computes every figure from them
+with the single-machine code (``socialrx.partitioned.MergedEvaluation``). No shuffle of the
+events is needed, whatever their partitioning; an executor's memory is bounded by the person
+tables and ``rows_per_count`` events.
 
 One Spark job per (windows, grouping) counted; the figures built on the same counts reuse it.
-The events' ``date`` must be a Spark ``DateType`` (what Parquet ``date32`` columns read as),
-so that no time zone comes between Spark and the counted day.
+The events' ``date`` must be a Spark ``DateType`` (Parquet ``date32``), so that no time zone comes
+between Spark and the counted day. An error in the events names the row within its chunk.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
@@ -37,6 +44,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from ._optional import require
 from .evaluation import Evaluation as SingleMachineEvaluation
@@ -67,10 +76,13 @@ def local_session(cores: int = 2) -> Any:
     return session
 
 
+def _is_path(table: Any) -> bool:
+    return isinstance(table, str) or hasattr(table, "__fspath__")
+
+
 def _spark_frame(spark: Any, table: Any) -> Any:
     """A Spark DataFrame as given, or one read from a Parquet path."""
-    return spark.read.parquet(str(table)) if isinstance(table, (str, bytes)) or hasattr(table, "__fspath__") \
-        else table
+    return spark.read.parquet(os.fspath(table)) if _is_path(table) else table
 
 
 def _as_pandas(table: pa.Table) -> pd.DataFrame:
@@ -83,8 +95,10 @@ def _as_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def _collected(spark: Any, table: Any) -> pd.DataFrame:
-    """A person table collected to the driver through Arrow."""
-    return _as_pandas(_spark_frame(spark, table).toArrow())
+    """A person table on the driver: a DataFrame collected through Arrow, Parquet read by pyarrow."""
+    if _is_path(table):
+        return _as_pandas(ds.dataset(os.fspath(table), format="parquet", partitioning="hive").to_table())
+    return _as_pandas(table.toArrow())
 
 
 @dataclass(frozen=True)
@@ -111,7 +125,7 @@ class _People:
         return utilisation_partial(evaluation, windows, by, periods)
 
 
-def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
     """Record batches gathered into tables of at least ``rows`` rows (the last may be fewer)."""
     held: list[pa.RecordBatch] = []
     size = 0
@@ -125,20 +139,42 @@ def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(held)
 
 
-def _counting(people: _People, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None,
-              rows: int) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The function each task runs over its events: one pickled partial out, none for no events."""
+@dataclass(frozen=True)
+class _Files:
+    """Events in Parquet files that the tasks read themselves."""
 
-    def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    dataset: ds.FileSystemDataset
+    columns: list[str]
+
+    def batches(self, paths: Iterable[str], rows: int) -> Iterator[pa.RecordBatch]:
+        for path in paths:
+            with self.dataset.filesystem.open_input_file(path) as file:
+                yield from pq.ParquetFile(file).iter_batches(batch_size=rows, columns=self.columns)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every task of one count runs: the events it is given counted against the people,
+    ``rows`` at a time, and one pickled partial out (none for no events)."""
+
+    people: _People
+    windows: tuple[int, ...]
+    by: str | None
+    periods: ServicePeriods | None
+    rows: int
+    files: _Files | None
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """``mapInArrow``'s function: ``batches`` are the events, or the paths of their files."""
+        if self.files is not None:
+            batches = self.files.batches((p for b in batches for p in b.column("path").to_pylist()), self.rows)
         merged: UtilisationPartial | None = None
-        for chunk in _chunks(batches, rows):
-            partial = people.partial(chunk, windows, by, periods)
+        for chunk in _chunks(batches, self.rows):
+            partial = self.people.partial(chunk, self.windows, self.by, self.periods)
             merged = partial if merged is None else merged.add_events(partial)
         if merged is not None:
-            yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]}, schema=pa.schema(
-                [("partial", pa.binary())]))
-
-    return count
+            yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]},
+                                             schema=pa.schema([("partial", pa.binary())]))
 
 
 class Evaluation(MergedEvaluation):
@@ -152,7 +188,8 @@ class Evaluation(MergedEvaluation):
         The ``SparkSession`` (it reads any table given as a Parquet path).
     clients, events, comparison, assessments, interventions, feedback:
         Spark DataFrames or Parquet paths, with the columns ``socialrx.Evaluation`` takes;
-        the events' ``date`` a ``DateType``. Every table but the events is collected.
+        the events' ``date`` a ``DateType``. Every table but the events is collected to the
+        driver. Events as a path are read by the tasks themselves (see the module's notes).
     tariff, date_format:
         As ``socialrx.Evaluation``.
     data_start, data_end:
@@ -167,6 +204,12 @@ class Evaluation(MergedEvaluation):
         functions = require("pyspark.sql.functions", "socialrx.spark runs the evaluation", extra="spark")
         frame = _spark_frame(spark, events)
         self._events = frame.select(*[c for c in frame.columns if c in _EVENT_COLUMNS])
+        self._files = _Files(ds.dataset(os.fspath(events), format="parquet", partitioning="hive"),
+                             self._events.columns) if _is_path(events) else None
+        if self._files is not None:  # a task per core and a half, each reading its share of the files
+            files = self._files.dataset.files
+            tasks = min(len(files), max(1, 3 * spark.sparkContext.defaultParallelism // 2))
+            self._paths = spark.createDataFrame(pa.table({"path": files})).repartition(tasks)
         date_type = dict(self._events.dtypes).get("date")
         if date_type not in (None, "date"):
             raise ValueError(f"events.date: must be a Spark DateType, got {date_type}")
@@ -190,8 +233,8 @@ class Evaluation(MergedEvaluation):
     def _count(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
         """The Spark job: each task's partial, added on the driver."""
         people = self._people
-        rows = self._events.mapInArrow(_counting(people, windows, by, periods, self._rows_per_count),
-                                       _PARTIAL_SCHEMA).collect()
+        job = _Job(people, windows, by, periods, self._rows_per_count, self._files)
+        rows = (self._events if self._files is None else self._paths).mapInArrow(job, _PARTIAL_SCHEMA).collect()
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
             return people.partial(pa.table({"person_id": pa.array([], pa.int64()), "date": pa.array([], pa.date32()),

@@ -70,13 +70,16 @@ def _pandas(written: PartitionedParquet, table: str) -> pd.DataFrame:
     return ds.dataset(written.table(table), format="parquet", partitioning="hive").to_table().to_pandas()
 
 
-def test_same_figures_as_one_machine(spark, written: PartitionedParquet) -> None:
+@pytest.mark.parametrize("events_as", ["path", "DataFrame"])
+def test_same_figures_as_one_machine(spark, written: PartitionedParquet, events_as: str) -> None:
     tables = {name: _pandas(written, name) for name in ("clients", "comparison", "events")}
     one = Evaluation(**tables, tariff="example")
-    # Events from a Parquet path in 3 tasks, each counting 20,000 rows at a time.
+    # The events' files read by the tasks, or Spark's rows; either way 20,000 rows counted at a time.
+    path = str(written.table("events"))
     on_spark = socialrx_spark.Evaluation(
-        spark, clients=spark.read.parquet(str(written.table("clients"))), events=str(written.table("events")),
-        comparison=spark.read.parquet(str(written.table("comparison"))), tariff="example", rows_per_count=20_000)
+        spark, clients=spark.read.parquet(str(written.table("clients"))),
+        events=path if events_as == "path" else spark.read.parquet(path), comparison=str(written.table("comparison")),
+        tariff="example", rows_per_count=20_000)
     assert (on_spark.data_start, on_spark.data_end) == (one.data_start, one.data_end)
     pd.testing.assert_frame_equal(on_spark.reach(by="practice"), one.reach(by="practice"))
     pd.testing.assert_frame_equal(on_spark.utilisation(by="practice"), one.utilisation(by="practice"))
