@@ -102,7 +102,7 @@ def with_spark(folder: Path, data: dict[str, Any]) -> Callable[[], pd.DataFrame]
     def job() -> pd.DataFrame:
         evaluation = socialrx.spark.Evaluation(
             spark, clients=str(folder / "clients"), events=str(folder / "events"),
-            comparison=spark.read.parquet(str(folder / "comparison")).select("patient_id"), tariff="example", **data)
+            comparison=str(folder / "comparison"), tariff="example", **data)
         return evaluation.cost_avoidance(windows=WINDOWS)
 
     return job

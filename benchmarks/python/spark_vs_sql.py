@@ -40,7 +40,7 @@ WINDOWS = (6, 12)
 def with_socialrx(spark: Any, folder: Path, data: dict[str, Any]) -> pd.DataFrame:
     evaluation = socialrx.spark.Evaluation(
         spark, clients=str(folder / "clients"), events=str(folder / "events"),
-        comparison=spark.read.parquet(str(folder / "comparison")).select("patient_id"), tariff="example", **data)
+        comparison=str(folder / "comparison"), tariff="example", **data)
     return evaluation.cost_avoidance(windows=WINDOWS)
 
 

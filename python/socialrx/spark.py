@@ -202,20 +202,22 @@ class Evaluation(MergedEvaluation):
                  interventions: Any = None, feedback: Any = None, tariff: Any = None, data_start: Any = None,
                  data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000) -> None:
         functions = require("pyspark.sql.functions", "socialrx.spark runs the evaluation", extra="spark")
-        frame = _spark_frame(spark, events)
-        self._events = frame.select(*[c for c in frame.columns if c in _EVENT_COLUMNS])
-        self._files = _Files(ds.dataset(os.fspath(events), format="parquet", partitioning="hive"),
-                             self._events.columns) if _is_path(events) else None
-        if self._files is not None:  # a task per core and a half, each reading its share of the files
-            files = self._files.dataset.files
-            tasks = min(len(files), max(1, 3 * spark.sparkContext.defaultParallelism // 2))
-            self._paths = spark.createDataFrame(pa.table({"path": files})).repartition(tasks)
-        date_type = dict(self._events.dtypes).get("date")
-        if date_type not in (None, "date"):
-            raise ValueError(f"events.date: must be a Spark DateType, got {date_type}")
+        self._files: _Files | None = None
+        if _is_path(events):
+            dataset = ds.dataset(os.fspath(events), format="parquet", partitioning="hive")
+            self._files = _Files(dataset, [c for c in dataset.schema.names if c in _EVENT_COLUMNS])
+            date_type = str(dataset.schema.field("date").type) if "date" in dataset.schema.names else None
+            # A task per core and a half, each reading its share of the files.
+            tasks = min(len(dataset.files), max(1, 3 * spark.sparkContext.defaultParallelism // 2))
+            self._tasks = spark.createDataFrame(pa.table({"path": dataset.files})).repartition(tasks)
+        else:
+            self._tasks = events.select(*[c for c in events.columns if c in _EVENT_COLUMNS])
+            date_type = dict(self._tasks.dtypes).get("date")
+        if date_type not in (None, "date", "date32[day]"):
+            raise ValueError(f"events.date: must be a date (Spark DateType, Parquet date32), got {date_type}")
         if data_start is None or data_end is None:  # the single-machine default, in one job
-            first, last = (None if day is None else pd.Timestamp(day)
-                           for day in self._events.agg(functions.min("date"), functions.max("date")).first())
+            first, last = (None if day is None else pd.Timestamp(day) for day in
+                           _spark_frame(spark, events).agg(functions.min("date"), functions.max("date")).first())
             data_start = first if data_start is None else data_start
             data_end = last if data_end is None else data_end
         self._rows_per_count = int(rows_per_count)
@@ -234,7 +236,7 @@ class Evaluation(MergedEvaluation):
         """The Spark job: each task's partial, added on the driver."""
         people = self._people
         job = _Job(people, windows, by, periods, self._rows_per_count, self._files)
-        rows = (self._events if self._files is None else self._paths).mapInArrow(job, _PARTIAL_SCHEMA).collect()
+        rows = self._tasks.mapInArrow(job, _PARTIAL_SCHEMA).collect()
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
             return people.partial(pa.table({"person_id": pa.array([], pa.int64()), "date": pa.array([], pa.date32()),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from socialrx import Evaluation
@@ -90,9 +91,12 @@ def test_same_figures_as_one_machine(spark, written: PartitionedParquet, events_
     assert np.all(on_spark.utilisation()["pre"] > 0)  # the figures compared are not all zeros
 
 
-def test_dates_must_be_spark_dates(spark) -> None:
-    events = spark.createDataFrame(pa.table({"person_id": [1], "date": ["2020-01-01"], "kind": ["gp_surgery"]}))
+@pytest.mark.parametrize("events_as", ["path", "DataFrame"])
+def test_dates_must_be_dates(spark, tmp_path, events_as: str) -> None:
+    events = pa.table({"person_id": [1], "date": ["2020-01-01"], "kind": ["gp_surgery"]})
+    pq.write_table(events, tmp_path / "events.parquet")
     clients = spark.createDataFrame(pa.table({"client_id": [1], "referral_date": pa.array([18231], pa.date32()),
                                               "index_date": pa.array([18262], pa.date32())}))
-    with pytest.raises(ValueError, match="events.date: must be a Spark DateType, got string"):
-        socialrx_spark.Evaluation(spark, clients=clients, events=events)
+    given = str(tmp_path / "events.parquet") if events_as == "path" else spark.createDataFrame(events)
+    with pytest.raises(ValueError, match=r"events.date: must be a date \(Spark DateType, Parquet date32\), got string"):
+        socialrx_spark.Evaluation(spark, clients=clients, events=given)
