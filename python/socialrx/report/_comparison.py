@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._measures import Window, WindowSpec
+from .._measures import EVENT_KINDS, Window, WindowSpec
 from ..did import MONEY_KIND, DiDResult
 from ._html import missing, signed_percent
 
@@ -54,9 +54,10 @@ class Comparison:
         """The seed of the DiD's bootstrap: a given DiD's own, else the report's."""
         return self.seed if self.result is None or self.result.seed is None else self.result.seed
 
-    def rows(self, spec: WindowSpec, *, money: bool = False) -> pd.DataFrame | None:
-        """One window's DiD estimates by kind (``money``: the all-kinds money row instead)."""
-        return window_rows(self.did, spec, money=money)
+    def rows(self, spec: WindowSpec, *, money: bool = False, groups: bool = False) -> pd.DataFrame | None:
+        """One window's DiD estimates by kind (``money``: the all-kinds money row instead;
+        ``groups``: the groups of kinds' rows instead)."""
+        return window_rows(self.did, spec, money=money, groups=groups)
 
     def avoided(self, spec: WindowSpec) -> pd.DataFrame | None:
         """One window's ``DiDResult.table`` rows by kind, money row included (avoided > 0 a saving)."""
@@ -68,13 +69,17 @@ class Comparison:
         return None if table is None or MONEY_KIND not in table.index else pence_avoided(table.loc[MONEY_KIND])
 
 
-def window_rows(table: pd.DataFrame | None, spec: WindowSpec, *, money: bool = False) -> pd.DataFrame | None:
-    """One window's rows of DiD estimates by kind (``money``: the all-kinds money row instead)."""
+def window_rows(table: pd.DataFrame | None, spec: WindowSpec, *, money: bool = False,
+                groups: bool = False) -> pd.DataFrame | None:
+    """One window's rows of DiD estimates by kind (``money``: the all-kinds money row instead;
+    ``groups``: the groups of kinds' rows instead)."""
     if table is None or not len(table):
         return None
     rows = table[table["window_days"] == spec.days]
+    part = "money" if money else "groups" if groups else "kinds"
     is_money = rows["kind"] == MONEY_KIND
-    rows = rows[is_money] if money else rows[~is_money]
+    is_kind = rows["kind"].isin(EVENT_KINDS)
+    rows = rows[{"money": is_money, "kinds": is_kind, "groups": ~is_money & ~is_kind}[part]]
     return rows.set_index("kind") if len(rows) else None
 
 
@@ -117,7 +122,7 @@ def comparison_for(ev: Evaluation, windows: Sequence[Window], match: Match | Lit
         except ValueError as error:  # the report still stands without it; say why
             return Comparison(note=f"The matched comparison could not be formed: {error}", seed=seed)
     try:
-        result = match.did(windows=tuple(windows), bootstrap=bootstrap, level=LEVEL, seed=seed)
+        result = match.did(windows=tuple(windows), bootstrap=bootstrap, level=LEVEL, seed=seed, groups=True)
     except ValueError as error:
         return Comparison(match=match, note=f"The difference-in-differences could not be computed: {error}",
                           seed=seed)

@@ -48,14 +48,16 @@ def cost_section(b: Builder) -> Section:
 
 
 def _matched_per_kind(b: Builder, spec: WindowSpec) -> dict[str, Interval] | None:
-    """Per priced kind whose counts may be published, the DiD pence avoided per matched client
-    with its interval; None without a matched comparison."""
+    """Per priced kind (and group of kinds) whose counts may be published, the DiD pence avoided
+    per matched client with its interval; None without a matched comparison."""
     did, avoided = b.comparison.rows(spec), b.comparison.avoided(spec)
     if did is None or avoided is None:
         return None
-    publishable = did_publishable(did, b.key("did", spec.label))
-    return {kind: pence_avoided(avoided.loc[kind]) for kind, ok in zip(did.index, publishable)
-            if ok and not missing(avoided.loc[kind, "pence_avoided_per_client"])}
+    groups = b.matched_groups(spec)
+    shown = [kind for kind, ok in zip(did.index, did_publishable(did, b.key("did", spec.label))) if ok]
+    shown += [] if groups is None else list(groups.index)
+    return {kind: pence_avoided(avoided.loc[kind]) for kind in shown
+            if not missing(avoided.loc[kind, "pence_avoided_per_client"])}
 
 
 def _kind_table(b: Builder, spec: WindowSpec) -> str:

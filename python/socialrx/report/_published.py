@@ -325,6 +325,17 @@ class Builder:
                                  for side in ("pre", "post")}, index=rows.index)
         return _publish(register)
 
+    def matched_groups(self, spec: WindowSpec) -> pd.DataFrame | None:
+        """The DiD rows of the groups of kinds each of whose kinds' DiD counts are published (a
+        group's rates from hidden counts would narrow them); None without any."""
+        kinds, groups = self.comparison.rows(spec), self.comparison.rows(spec, groups=True)
+        if kinds is None or groups is None:
+            return None
+        shown = dict(zip(kinds.index, did_publishable(kinds, self.key("did", spec.label))))
+        defined = resolve_groups(True, self.ev.kind_groups)
+        keep = [g for g in groups.index if str(g) in defined and all(shown.get(k, True) for k in defined[str(g)])]
+        return groups.loc[keep] if keep else None
+
     def published_in_window(self, spec: WindowSpec) -> Any:
         """The connected clients included in a window, tied to all connected: those left out
         are a difference a reader can work out."""

@@ -52,7 +52,9 @@ def utilisation_section(b: Builder) -> Section:
 def _use_table(b: Builder, spec: WindowSpec) -> str:
     """One window's events before and after per kind, the naive change and the matched DiD."""
     published, clients = b.published_utilisation(spec)
-    did = b.comparison.rows(spec)
+    did, matched_groups = b.comparison.rows(spec), b.matched_groups(spec)
+    if did is not None and matched_groups is not None:
+        did = pd.concat([did, matched_groups])
     table = {}
     subtotals = b.published_groups(spec)
     for kind in [*published.index, *subtotals.index]:
