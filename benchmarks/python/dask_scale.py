@@ -10,8 +10,8 @@ computes pre and post counts and pence avoided per window (6 and 12 months) and 
 - plain dask.dataframe on the same cluster: the events merged onto the clients' index dates,
   the windows masked and grouped by kind, as an analyst would write it.
 
-Each time starts from the files (the workers restarted before each run, so that no run reuses
-data another left in memory). The three tables are checked equal before any time is printed.
+Each time starts from the files (each Dask run on a new cluster, so that no run reuses data
+another left in memory). The three tables are checked equal before any time is printed.
 
     PYTHONPATH=python python benchmarks/python/dask_scale.py             # 100k clients, 20M events
     PYTHONPATH=python python benchmarks/python/dask_scale.py --smoke
@@ -20,6 +20,7 @@ data another left in memory). The three tables are checked equal before any time
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import tempfile
 import time
@@ -109,14 +110,21 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def timed(job: Callable[[Path, dict[str, Any]], pd.DataFrame], folder: Path, data: dict[str, Any],
-          repeats: int, fresh: Callable[[], Any] = lambda: None) -> tuple[float, pd.DataFrame]:
-    """The best time of ``repeats`` runs, ``fresh()`` (untimed) before each."""
+          repeats: int, cluster: bool = False) -> tuple[float, pd.DataFrame]:
+    """The best time of ``repeats`` runs; with ``cluster``, each on a new two-worker cluster
+    (so that no run reuses data another left in memory), its libraries loaded untimed."""
     best, result = float("inf"), pd.DataFrame()
     for _ in range(repeats):
-        fresh()
-        start = time.perf_counter()
-        result = job(folder, data)
-        best = min(best, time.perf_counter() - start)
+        with contextlib.ExitStack() as stack:
+            if cluster:
+                distributed = _module("distributed")
+                client = stack.enter_context(distributed.Client(stack.enter_context(distributed.LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))))
+                client.run(importlib.import_module, "socialrx.dask")
+                client.run(importlib.import_module, "dask.dataframe")
+            start = time.perf_counter()
+            result = job(folder, data)
+            best = min(best, time.perf_counter() - start)
     return best, comparable(result)
 
 
@@ -131,22 +139,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.clients, args.comparison, args.min_events, args.files, args.repeats = 2_000, 6_000, 0, 2, 1
-    distributed = _module("distributed")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         data = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
         print(f"{args.clients:,} clients, {args.comparison:,} comparison patients, {data['events']:,} events "
               f"in {args.files} Parquet files")
         single_seconds, expected = timed(single, folder, data, args.repeats)
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-            def fresh() -> None:  # workers restarted (no data kept from a run before), libraries loaded
-                client.restart()
-                client.run(importlib.import_module, "socialrx.dask")
-                client.run(importlib.import_module, "dask.dataframe")
-
-            ours, ours_table = timed(with_socialrx_dask, folder, data, args.repeats, fresh)
-            theirs, theirs_table = timed(with_dask_dataframe, folder, data, args.repeats, fresh)
+        ours, ours_table = timed(with_socialrx_dask, folder, data, args.repeats, cluster=True)
+        theirs, theirs_table = timed(with_dask_dataframe, folder, data, args.repeats, cluster=True)
         pd.testing.assert_frame_equal(ours_table, expected, obj="socialrx.dask")
         pd.testing.assert_frame_equal(theirs_table, expected, obj="dask.dataframe")
         print(f"single-process socialrx:           {single_seconds:7.2f} s (best of {args.repeats})")
