@@ -15,11 +15,11 @@ The cluster or session is started before the clock starts (its start is printed 
 job runs twice and the faster run counts (the first also warms the JIT and imports). Peak
 memory is the resident set of the whole process tree (workers, the JVM and its Python workers
 included), sampled every 50 ms from /proc. Every table is checked equal to the in-memory one
-before any figure is printed. Two sizes give the time and memory per billion events as the
-slope between them (fixed costs such as the person tables and the JVM left out).
+before any figure is printed. Per billion events: each size's job time scaled up, and the growth
+of peak memory over the smallest size (the person tables and the JVM are not per event).
 
-    PYTHONPATH=python python benchmarks/python/national_scale.py                  # 1/600 and 1/200
-    PYTHONPATH=python python benchmarks/python/national_scale.py --fractions 2000 --smoke
+    PYTHONPATH=python python benchmarks/python/national_scale.py                  # 1/600, 1/200, 1/60
+    PYTHONPATH=python python benchmarks/python/national_scale.py --smoke
 """
 
 from __future__ import annotations
@@ -168,10 +168,10 @@ def measured(engine: str, folder: Path, data: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fractions", type=int, nargs="+", default=[600, 200],
+    parser.add_argument("--fractions", type=int, nargs="+", default=[600, 200, 60],
                         help="sizes as 60M / fraction patients, smaller first")
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
-    parser.add_argument("--smoke", action="store_true", help="one tiny size, no slope")
+    parser.add_argument("--smoke", action="store_true", help="one tiny size")
     parser.add_argument("--step", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -199,16 +199,14 @@ def main() -> None:
                 print(f"  {engine:12s} start {result['start']:6.1f} s  job {result['seconds']:7.2f} s  "
                       f"peak {result['peak_bytes'] / 2**30:5.2f} GiB")
             runs.append((written.rows["events"], results))
-    if len(runs) < 2:
-        return
-    (small, first), (large, last) = runs[0], runs[-1]
-    scale = 1e9 / (large - small)
-    print(f"per billion events (slope from {small:,} to {large:,} events):")
-    for engine in args.engines:
-        seconds = (last[engine]["seconds"] - first[engine]["seconds"]) * scale
-        memory = (last[engine]["peak_bytes"] - first[engine]["peak_bytes"]) * scale / 2**30
-        print(f"  {engine:12s} {seconds:8.0f} s  {memory:7.1f} GiB")
-
+    print("per billion events (job time x 1e9 / events; peak memory growth per billion events from the "
+          "smallest size):")
+    small, first = runs[0]
+    for events, results in runs[1:]:
+        for engine in args.engines:
+            growth = (results[engine]["peak_bytes"] - first[engine]["peak_bytes"]) / (events - small) * 1e9 / 2**30
+            print(f"  {events:12,} events  {engine:12s} {results[engine]['seconds'] * 1e9 / events:6.0f} s  "
+                  f"{growth:6.1f} GiB")
 
 if __name__ == "__main__":
     main()
