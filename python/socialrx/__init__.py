@@ -21,7 +21,7 @@ from .evaluation import EVENT_KINDS, Evaluation, WindowSpec
 from .outcomes import Framework, domain_outcomes, load_framework, transitions, wellbeing
 from .summary import Headline, headline
 from .support import feedback_summary, outward_referrals, phb_breaches, spend, support_summary, suppress
-from .synthetic import SyntheticService, synthetic
+from .synthetic import PartitionedParquet, SyntheticService, synthetic, synthetic_parquet
 from .tariff import Tariff, load_tariff, tariff_table
 from .trends import PeriodComparison, RateRatio, TrendResult, rate_ratio
 
@@ -31,6 +31,7 @@ __all__ = [
     "Evaluation",
     "Framework",
     "Headline",
+    "PartitionedParquet",
     "PeriodComparison",
     "RateRatio",
     "SyntheticService",
@@ -53,6 +54,7 @@ __all__ = [
     "suppress",
     "support_summary",
     "synthetic",
+    "synthetic_parquet",
     "tariff_table",
     "transitions",
     "wellbeing",
