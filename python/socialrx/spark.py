@@ -54,7 +54,9 @@ from .periods import ServicePeriods
 
 __all__ = ["Evaluation", "local_session"]
 
-_EVENT_COLUMNS = ("person_id", "client_id", "patient_id", "date", "kind", "count")
+# The events' columns the engine reads, and their types in a table of no events.
+_EVENT_COLUMNS = {"person_id": pa.int64(), "client_id": pa.int64(), "patient_id": pa.int64(), "date": pa.date32(),
+                  "kind": pa.string(), "count": pa.int64()}
 _PARTIAL_SCHEMA = "partial binary"
 
 
@@ -213,6 +215,7 @@ class Evaluation(MergedEvaluation):
         else:
             self._tasks = events.select(*[c for c in events.columns if c in _EVENT_COLUMNS])
             date_type = dict(self._tasks.dtypes).get("date")
+        self._counted_columns = self._tasks.columns if self._files is None else self._files.columns
         if date_type not in (None, "date", "date32[day]"):
             raise ValueError(f"events.date: must be a date (Spark DateType, Parquet date32), got {date_type}")
         if data_start is None or data_end is None:  # the single-machine default, in one job
@@ -239,6 +242,6 @@ class Evaluation(MergedEvaluation):
         rows = self._tasks.mapInArrow(job, _PARTIAL_SCHEMA).collect()
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
-            return people.partial(pa.table({"person_id": pa.array([], pa.int64()), "date": pa.array([], pa.date32()),
-                                            "kind": pa.array([], pa.string())}), windows, by, periods)
+            no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
+            return people.partial(no_events, windows, by, periods)
         return reduce(UtilisationPartial.add_events, partials)

@@ -38,27 +38,43 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-def test_hand_worked_counts(spark) -> None:
-    # One client, index 2020-01-01; 6 months is round(6 x 365.25 / 12) = 183 days, so pre is
-    # 2019-07-02..2019-12-31 and post 2020-01-02..2020-07-02. Its A&E visits: 2019-10-01 (pre),
-    # 2020-01-01 (the index day: neither), 2020-03-01 twice (count 2: post 2). Its GP row of count 0
-    # is left out; comparison patient 2's GP visit is counted apart.
-    clients = pa.table({"client_id": [1], "referral_date": pa.array([18231], pa.date32()),  # 2019-12-01
-                        "index_date": pa.array([18262], pa.date32())})  # 2020-01-01
-    events = pa.table({
-        "person_id": [1, 1, 1, 1, 2],
-        "date": pa.array([18170, 18262, 18322, 18323, 18293], pa.date32()),
-        "kind": ["ae_attendance", "ae_attendance", "ae_attendance", "gp_surgery", "gp_surgery"],
-        "count": [1, 1, 2, 0, 1],
-    })
-    evaluation = socialrx_spark.Evaluation(
-        spark, clients=spark.createDataFrame(clients), events=spark.createDataFrame(events).repartition(2),
+# One client, index 2020-01-01; 6 months is round(6 x 365.25 / 12) = 183 days, so pre is
+# 2019-07-02..2019-12-31 and post 2020-01-02..2020-07-02. Its A&E visits: 2019-10-01 (pre),
+# 2020-01-01 (the index day: neither), 2020-03-01 twice (count 2: post 2). Its GP row of count 0
+# is left out; comparison patient 2's GP visit is counted apart.
+CLIENT = pa.table({"client_id": [1], "referral_date": pa.array([18231], pa.date32()),  # 2019-12-01
+                   "index_date": pa.array([18262], pa.date32())})  # 2020-01-01
+EVENTS = pa.table({
+    "person_id": [1, 1, 1, 1, 2],
+    "date": pa.array([18170, 18262, 18322, 18323, 18293], pa.date32()),
+    "kind": ["ae_attendance", "ae_attendance", "ae_attendance", "gp_surgery", "gp_surgery"],
+    "count": [1, 1, 2, 0, 1],
+})
+
+
+def hand_worked(spark: Any, events: Any) -> socialrx_spark.Evaluation:
+    return socialrx_spark.Evaluation(
+        spark, clients=spark.createDataFrame(CLIENT), events=events,
         comparison=spark.createDataFrame(pa.table({"patient_id": [2]})), data_start="2019-01-01",
         data_end="2021-12-31", rows_per_count=1)
+
+
+def test_hand_worked_counts(spark) -> None:
+    evaluation = hand_worked(spark, spark.createDataFrame(EVENTS).repartition(2))
     row = evaluation.utilisation(6).iloc[0]
     assert (row["kind"], row["clients"], row["pre"], row["post"]) == ("ae_attendance", 1, 1, 2)
     counts = evaluation.exclusions(6).set_index("reason")["count"]
     assert (counts["on_index_day"], counts["of_comparison_patients"], counts["rows_of_count_0"]) == (1, 1, 1)
+
+
+def test_no_events_still_counts_the_clients(spark) -> None:
+    # No task has an event, so no partial comes back: the client is still included in the 6-month
+    # window (2019-07-02..2020-07-02 lies in the data range), with no events anywhere.
+    evaluation = hand_worked(spark, spark.createDataFrame(EVENTS).where("person_id < 0"))
+    counts = evaluation.exclusions(6).set_index(["table", "reason"])["count"]
+    assert counts[("clients", "included")] == 1
+    events = [("events", reason) for reason in ("pre", "post", "of_comparison_patients", "rows_of_count_0")]
+    assert counts[events].tolist() == [0, 0, 0, 0]
 
 
 @pytest.fixture(scope="module")
