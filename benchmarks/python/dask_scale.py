@@ -48,8 +48,10 @@ def write_service(folder: Path, n_clients: int, n_comparison: int, min_events: i
     copies = max(1, -(-min_events // len(events)))
     (folder / "events").mkdir()
     writers = [pq.ParquetWriter(folder / "events" / f"part-{i}.parquet", events.schema) for i in range(files)]
-    for copy in range(copies):
-        writers[copy % files].write_table(events, row_group_size=1_000_000)
+    share = -(-len(events) // files)  # each copy's rows shared out over the files
+    for _ in range(copies):
+        for i, writer in enumerate(writers):
+            writer.write_table(events.slice(i * share, share), row_group_size=1_000_000)
     for writer in writers:
         writer.close()
     return {"data_start": service.data_start, "data_end": service.data_end, "events": copies * len(events)}
