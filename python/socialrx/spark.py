@@ -143,15 +143,17 @@ def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
 
 @dataclass(frozen=True)
 class _Files:
-    """Events in Parquet files that the tasks read themselves."""
+    """Events in Parquet files that the tasks read themselves: task i of n reads files i, i + n, ..."""
 
     dataset: ds.FileSystemDataset
     columns: list[str]
+    tasks: int
 
-    def batches(self, paths: Iterable[str], rows: int) -> Iterator[pa.RecordBatch]:
-        for path in paths:
-            with self.dataset.filesystem.open_input_file(path) as file:
-                yield from pq.ParquetFile(file).iter_batches(batch_size=rows, columns=self.columns)
+    def batches(self, task_ids: Iterable[int], rows: int) -> Iterator[pa.RecordBatch]:
+        for task in task_ids:
+            for path in self.dataset.files[task::self.tasks]:
+                with self.dataset.filesystem.open_input_file(path) as file:
+                    yield from pq.ParquetFile(file).iter_batches(batch_size=rows, columns=self.columns)
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,10 @@ class _Job:
     files: _Files | None
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """``mapInArrow``'s function: ``batches`` are the events, or the paths of their files."""
+        """``mapInArrow``'s function: ``batches`` are the events, or the numbers of the tasks
+        that read the files (``id`` of ``spark.range``)."""
         if self.files is not None:
-            batches = self.files.batches((p for b in batches for p in b.column("path").to_pylist()), self.rows)
+            batches = self.files.batches((i for b in batches for i in b.column("id").to_pylist()), self.rows)
         merged: UtilisationPartial | None = None
         for chunk in _chunks(batches, self.rows):
             partial = self.people.partial(chunk, self.windows, self.by, self.periods)
@@ -207,11 +210,11 @@ class Evaluation(MergedEvaluation):
         self._files: _Files | None = None
         if _is_path(events):
             dataset = ds.dataset(os.fspath(events), format="parquet", partitioning="hive")
-            self._files = _Files(dataset, [c for c in dataset.schema.names if c in _EVENT_COLUMNS])
-            date_type = str(dataset.schema.field("date").type) if "date" in dataset.schema.names else None
-            # A task per core and a half, each reading its share of the files.
+            # A task per core and a half, each reading its share of the files: one row each, no shuffle.
             tasks = min(len(dataset.files), max(1, 3 * spark.sparkContext.defaultParallelism // 2))
-            self._tasks = spark.createDataFrame(pa.table({"path": dataset.files})).repartition(tasks)
+            self._files = _Files(dataset, [c for c in dataset.schema.names if c in _EVENT_COLUMNS], tasks)
+            date_type = str(dataset.schema.field("date").type) if "date" in dataset.schema.names else None
+            self._tasks = spark.range(tasks, numPartitions=tasks)
         else:
             self._tasks = events.select(*[c for c in events.columns if c in _EVENT_COLUMNS])
             date_type = dict(self._tasks.dtypes).get("date")
