@@ -199,6 +199,8 @@ def main() -> None:
                 print(f"  {engine:12s} start {result['start']:6.1f} s  job {result['seconds']:7.2f} s  "
                       f"peak {result['peak_bytes'] / 2**30:5.2f} GiB")
             runs.append((written.rows["events"], results))
+    if len(runs) < 2:
+        return
     print("per billion events (job time x 1e9 / events; peak memory growth per billion events from the "
           "smallest size):")
     small, first = runs[0]
