@@ -42,6 +42,7 @@ from .outcomes import domain_outcomes, wellbeing
 from .periods import (
     CUSTOM,
     PERIOD_GROUPINGS,
+    Period,
     PeriodFigure,
     ServicePeriods,
     by_period,
@@ -50,6 +51,7 @@ from .periods import (
     is_period_grouping,
     period_labels,
     period_of_clients,
+    period_span,
     with_rule,
 )
 from .practices import PracticesResult, practices
@@ -308,7 +310,8 @@ class Evaluation:
     def for_period(self, period: str, *, periods: ServicePeriods | None = None) -> Evaluation:
         """The evaluation of the clients of one reporting period (``"2023/24"``, or a label of
         the service ``periods``; see :meth:`periods`); events, comparison pool, tariff and data
-        range are shared."""
+        range are shared; survey answers and meetings are those dated within the period (an
+        undated one is in no period)."""
         labels = self.periods(periods)
         mask = (labels == period).to_numpy(dtype=bool)
         if not mask.any():
@@ -322,12 +325,14 @@ class Evaluation:
             return frame[~frame[column].isin(others)].reset_index(drop=True)
 
         events = None if self.events is None else keep(self.events, self._event_id_column)
+        span = period_span(period, periods)
         return Evaluation(
             clients=self.clients[mask].reset_index(drop=True), events=events, assessments=keep(self.assessments),
             interventions=keep(self.interventions), feedback=keep(self.feedback), comparison=self.comparison,
             tariff=self.tariff, data_start=_as_date(self.data_start), data_end=_as_date(self.data_end),
-            date_format=self.date_format, threads=self.threads, kind_groups=self.kind_groups, surveys=self.surveys,
-            survey_definitions=self.survey_definitions, meetings=self.meetings_table)
+            date_format=self.date_format, threads=self.threads, kind_groups=self.kind_groups,
+            surveys=_dated_within(self.surveys, span), survey_definitions=self.survey_definitions,
+            meetings=_dated_within(self.meetings_table, span))
 
     def reporting_periods(self) -> list[str]:
         """The reporting periods (financial years) with a connected client, in order."""
@@ -897,6 +902,16 @@ def _on_disk(events: Any) -> bool:
     loaded), rather than as a table."""
     dataset = sys.modules.get("pyarrow.dataset")
     return isinstance(events, (str, os.PathLike)) or (dataset is not None and isinstance(events, dataset.Dataset))
+
+
+def _dated_within(frame: pd.DataFrame | None, span: Period | None) -> pd.DataFrame | None:
+    """The rows of a table of dated records (survey answers, meetings) within a period's days;
+    None where there are none, or the period is no span of days."""
+    if frame is None or span is None:
+        return None
+    days = frame["date"].to_numpy("datetime64[D]").astype(np.int64)
+    within = (days >= span.start) & (days <= span.end)
+    return frame[within].reset_index(drop=True) if within.any() else None
 
 
 def _as_date(day: int | None) -> np.datetime64 | None:

@@ -21,6 +21,7 @@ A date outside every service period falls in ``"outside periods"``: counted, nev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -115,6 +116,19 @@ def calendar_periods(by: str, first: int, last: int) -> list[Period]:
     step = _STEP_MONTHS[by]
     starts = range(_bin_start(by, int(_months(np.array([first]))[0])), int(_months(np.array([last]))[0]) + 1, step)
     return [Period(_label(by, m), _first_day(m), _first_day(m + step) - 1) for m in starts]
+
+
+def period_span(label: str, periods: Sequence[Any] | None = None) -> Period | None:
+    """The days of the reporting period ``label``: a service period of ``periods``, or else the
+    financial year it names ("2019/20"); None for a label that is no span of days ("not
+    connected", "outside periods")."""
+    if periods is not None:
+        return next((p for p in parse_periods(periods) if p.label == label), None)
+    year = re.fullmatch(r"(\d{4})/\d{2}", label)
+    if year is None:
+        return None
+    april = (int(year.group(1)) - 1970) * 12 + _APRIL
+    return Period(label, _first_day(april), _first_day(april + 12) - 1)
 
 
 def periods_for(days: np.ndarray, *, by: str | None = None, periods: Sequence[Any] | None = None) -> list[Period]:

@@ -354,3 +354,22 @@ def test_report_year_on_year_has_the_kinds_of_every_window():
     html = trends_html(evaluation(events=events, data_end="2021-12-31"))
     year_on_year = html.split("by NHS financial year of the index date")[1]
     assert "Emergency admissions" in year_on_year and "A&amp;E attendances" in year_on_year
+
+
+def test_a_periods_evaluation_keeps_the_surveys_and_meetings_dated_within_it():
+    """2020/21 runs 2020-04-01..2021-03-31: of the meetings on 2020-03-31, 2020-04-01 and
+    2021-03-31, the last two; of the survey answers on 2020-06-01 and 2021-06-01, the first.
+    Service year 2 (2020-10-01..2021-09-30) holds the meeting of 2021-03-31 and the answer of
+    2021-06-01."""
+    meetings = pd.DataFrame({"date": ["2020-03-31", "2020-04-01", "2021-03-31"], "kind": ["mdt"] * 3,
+                             "organisations": [3, 4, 5], "clients": [2, 2, 2]})
+    surveys = pd.DataFrame({"respondent_id": ["P1", "P2"], "respondent_type": ["practice"] * 2,
+                            "survey": ["gp_practice"] * 2, "date": ["2020-06-01", "2021-06-01"],
+                            "question": ["rating"] * 2, "answer": ["good", "poor"]})
+    ev = evaluation(meetings=meetings, surveys=surveys)
+    year = ev.for_period("2020/21")
+    assert year.meetings_table["date"].dt.strftime("%Y-%m-%d").tolist() == ["2020-04-01", "2021-03-31"]
+    assert year.surveys["answer"].tolist() == ["good"]
+    service_year = ev.for_period("Year 2", periods=SERVICE_YEARS)
+    assert service_year.meetings_table["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-03-31"]
+    assert service_year.surveys["answer"].tolist() == ["poor"]
