@@ -71,7 +71,9 @@ def _referrals_by_month(b: Builder) -> list[str]:
                   f"{LAST_MONTHS} before as a rate ratio with its exact 95% interval (the conditional binomial "
                   "method): an interval that includes 1 means the change may be chance."),
         html_figure(_plots.series(list(table["month"]), counts, list(table["compared"]), "Referrals per month",
-                                  "referrals"), "trend_referrals", statement + "."),
+                                  "referrals"), "trend_referrals",
+                    f"Referrals per month: the last {LAST_MONTHS} complete months and the {LAST_MONTHS} before "
+                    "them in colour."),
         paragraph(f"{statement}. {detail}"),
     ]
 
