@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from parquet_service import write_service
 
 import socialrx
 
@@ -52,7 +51,7 @@ import socialrx
 from socialrx.out_of_core import Evaluation as OutOfCore
 start = time.perf_counter()
 clients = pd.read_parquet(folder / "clients.parquet")
-comparison = pd.read_parquet(folder / "comparison.parquet")
+comparison = pd.read_parquet(folder / "comparison")
 common = dict(clients=clients, comparison=comparison, tariff="example", data_start=options["data_start"],
               data_end=options["data_end"])
 if options["mode"] == "in memory":
@@ -88,26 +87,6 @@ rows = duckdb.sql(query).fetchall()
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rows": [[w, k, int(a), int(b)] for w, k, a, b in rows], "peak": peak()}))
 """
-
-
-def write_service(folder: Path, n_clients: int, n_comparison: int, min_events: int, files: int) -> dict[str, Any]:
-    """The synthetic clients, comparison pool and events (repeated to ``min_events``, in
-    ``files`` Parquet files of 1M-row groups) in ``folder``; the data range and event count."""
-    service = socialrx.synthetic(n_clients=n_clients, n_comparison=n_comparison, seed=7)
-    service.clients.to_parquet(folder / "clients.parquet", index=False)
-    service.comparison.to_parquet(folder / "comparison.parquet", index=False)
-    events = pa.Table.from_pandas(service.events, preserve_index=False)
-    copies = max(1, -(-min_events // len(events)))
-    (folder / "events").mkdir()
-    writers = [pq.ParquetWriter(folder / "events" / f"part-{i}.parquet", events.schema) for i in range(files)]
-    share = -(-len(events) // files)  # each copy's rows shared out over the files
-    for _ in range(copies):
-        for i, writer in enumerate(writers):
-            writer.write_table(events.slice(i * share, share), row_group_size=1_000_000)
-    for writer in writers:
-        writer.close()
-    return {"data_start": f"{service.data_start:%Y-%m-%d}", "data_end": f"{service.data_end:%Y-%m-%d}",
-            "events": copies * len(events)}
 
 
 def run(script: str, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +126,9 @@ def main() -> None:
         contenders = ["in memory", "out of core"]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        service = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
+        written = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
+        service = {**written, "data_start": f"{written['data_start']:%Y-%m-%d}",
+                   "data_end": f"{written['data_end']:%Y-%m-%d}"}
         print(f"{args.clients:,} clients, {args.comparison:,} comparison patients, {service['events']:,} events "
               f"in {args.files} Parquet files")
         options = {**service, "windows": list(WINDOWS), "batch_rows": args.batch_rows,
