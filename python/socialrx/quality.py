@@ -28,8 +28,10 @@ from . import _core
 from ._codes import REFERRAL_SOURCES
 from ._columns import NO_DATE, as_days, normalised_labels
 from ._measures import EVENT_KINDS, readable
+from .operations import DELIVERED_BY, MEETING_KINDS
 from .outcomes import TIMEPOINTS
 from .support import INTERVENTION_KINDS, SECTORS
+from .surveys import RESPONDENT_TYPES
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -37,7 +39,10 @@ if TYPE_CHECKING:
 __all__ = ["KNOWN_CODES", "SCHEMA", "DataQuality", "data_quality"]
 
 SCHEMA = "socialrx.data_quality/1"
-TABLES = ("clients", "events", "comparison", "assessments", "interventions", "feedback")
+# Each table profiled, and the Evaluation attribute that holds it as read.
+TABLES = {"clients": "clients", "events": "events", "comparison": "comparison", "assessments": "assessments",
+          "interventions": "interventions", "feedback": "feedback", "surveys": "surveys",
+          "meetings": "meetings_table", "funding": "funding_table"}
 # The codes socialrx knows in each coded column; others are counted as unknown (compared
 # stripped and lower-cased, as the library reads labels).
 KNOWN_CODES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -48,6 +53,10 @@ KNOWN_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("interventions", "kind"): INTERVENTION_KINDS,
     ("interventions", "sector"): SECTORS,
     ("feedback", "impact"): tuple(_core.IMPACTS),
+    ("interventions", "funded_by"): ("service", "external"),
+    ("interventions", "delivered_by"): DELIVERED_BY,
+    ("surveys", "respondent_type"): RESPONDENT_TYPES,
+    ("meetings", "kind"): MEETING_KINDS,
 }
 _SHOWN_UNKNOWN = 5  # distinct unknown codes named per column; the count covers them all
 COLUMNS = ("table", "column", "rows", "missing", "unknown", "unknown_codes", "normalised", "repeated", "first",
@@ -143,8 +152,8 @@ def _shown_columns(columns: pd.DataFrame) -> pd.DataFrame:
 def data_quality(ev: Evaluation) -> DataQuality:
     """The data-quality profile of an evaluation's tables (see :class:`DataQuality`)."""
     normalised = {(row.table, row.column): int(row.changed) for row in ev.normalisation.itertuples()}
-    rows = [row for name in TABLES if getattr(ev, name) is not None
-            for row in _column_rows(name, getattr(ev, name), _checked_dates(ev, name), _key_ids(ev, name))]
+    rows = [row for name, attribute in TABLES.items() if getattr(ev, attribute) is not None
+            for row in _column_rows(name, getattr(ev, attribute), _checked_dates(ev, name), _key_ids(ev, name))]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["normalised"] = [normalised.get(key) for key in zip(table["table"], table["column"])]
     for column in ("unknown", "normalised", "repeated"):
@@ -166,7 +175,7 @@ def _checked_dates(ev: Evaluation, table: str) -> dict[str, np.ndarray]:
         return {name: days for name, days in ev.client_columns.items() if name != "client_id" and len(days)}
     if table == "events" and ev.event_columns is not None:
         return {"date": ev.event_columns["date"]}
-    frame = getattr(ev, table)
+    frame = getattr(ev, TABLES[table])
     return {str(name): as_days(values, table, str(name), required=False) for name, values in frame.items()
             if pd.api.types.is_datetime64_any_dtype(values.dtype)}
 

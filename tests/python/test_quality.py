@@ -108,3 +108,29 @@ def test_without_events_only_the_people_are_profiled():
 
 def test_the_evaluation_gives_its_own_profile(ev):
     assert ev.data_quality().to_json() == data_quality(ev).to_json()
+
+
+def test_surveys_meetings_funding_and_new_intervention_codes_are_profiled():
+    """One unknown code each: a 'gp' respondent (practice, stakeholder, client), a 'zoom'
+    meeting (mdt, complex_case_review), a 'robot' delivering (staff, volunteer, partner) and
+    'charity' funding (service, external); one meeting with no organisations given."""
+    clients = pd.DataFrame({"client_id": [1], "referral_date": ["2020-01-01"], "index_date": ["2020-01-05"]})
+    interventions = pd.DataFrame({"client_id": [1, 1], "date": ["2020-01-06", "2020-02-01"],
+                                  "kind": ["contact_phone", "food_delivery"], "delivered_by": ["staff", "robot"],
+                                  "funded_by": ["service", "charity"]})
+    surveys = pd.DataFrame({"respondent_id": ["P1", "P2"], "respondent_type": ["practice", "gp"],
+                            "survey": ["gp_practice"] * 2, "date": ["2020-06-01", "2020-06-02"],
+                            "question": ["rating"] * 2, "answer": ["good", "excellent"]})
+    meetings = pd.DataFrame({"date": ["2020-04-01", "2020-04-08"], "kind": ["mdt", "zoom"],
+                             "organisations": [4, None], "clients": [3, 2]})
+    funding = pd.DataFrame({"funder": ["CCG"], "start": ["2019-04-01"], "end": ["2020-03-31"], "pence": [100]})
+    ev = Evaluation(clients=clients, interventions=interventions, surveys=surveys, meetings=meetings,
+                    funding=funding)
+    table = data_quality(ev).table.set_index(["table", "column"])
+    assert table.loc[("surveys", "respondent_type"), "unknown_codes"] == "gp"
+    assert table.loc[("meetings", "kind"), "unknown_codes"] == "zoom"
+    assert table.loc[("meetings", "organisations"), "missing"] == 1
+    assert table.loc[("meetings", "date"), ["first", "last"]].tolist() == ["2020-04-01", "2020-04-08"]
+    assert table.loc[("interventions", "delivered_by"), "unknown_codes"] == "robot"
+    assert table.loc[("interventions", "funded_by"), "unknown_codes"] == "charity"
+    assert table.loc[("funding", "pence"), "rows"] == 1
