@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import NO_DATE, as_days, as_frame, decoded, exact_integers, pounds_as_pence, require_columns
+from ._core import format_pounds
 from ._measures import pence_per
 from .periods import CUSTOM, OUTSIDE, PERIOD_GROUPINGS, Period, calendar_periods, label_days, parse_periods
 
@@ -157,8 +158,8 @@ class Funding:
         """The summary's lines, label and value, which the text and the HTML both show."""
         label = "funder" if self.by == "funder" else self.by
         keys = (self.table[label] if self.by == "funder" else self.table[label] + ", " + self.table["funder"])
-        rows = [(str(k), _pounds(p)) for k, p in zip(keys, self.table["pence"])]
-        return [*rows, ("total", _pounds(self.total_pence))]
+        rows = [(str(k), format_pounds(int(p))) for k, p in zip(keys, self.table["pence"])]
+        return [*rows, ("total", format_pounds(self.total_pence))]
 
     def summary(self) -> str:
         """The service cost per row of the table, then the total, in pounds."""
@@ -174,10 +175,6 @@ class Funding:
 
     def __repr__(self) -> str:
         return f"Funding(by={self.by!r}, rows={len(self.table)}, total_pence={self.total_pence})"
-
-
-def _pounds(pence: Any) -> str:
-    return f"£{int(pence) / 100:,.2f}"
 
 
 def funding_by(grants: pd.DataFrame, *, by: FundingBy = "financial_year",
