@@ -68,6 +68,25 @@ py::dict intervals(const DidBootstrap& bootstrap, double level) {
   return out;
 }
 
+// The bootstrap of the matched sets over `people`'s counts, priced by `tariff` (none: no money).
+DidBootstrap make_bootstrap(const PersonCountsView& people,
+                            const Array<std::int32_t>& treated_person,
+                            const Array<std::int32_t>& control_person,
+                            const Array<std::int32_t>& control_set,
+                            const Array<double>& control_weight, const Tariff* tariff,
+                            const AnyInt& seed) {
+  DidRequest request;
+  request.people = people;
+  request.sets = {column(treated_person), column(control_person), column(control_set),
+                  column(control_weight)};
+  if (tariff != nullptr)
+    for (std::size_t k = 0; k < kEventKinds; ++k)
+      if (const auto& cost = tariff->unit_costs[k]) request.unit_cost[k] = cost->pence;
+  request.seed = whole<std::uint64_t>(seed, "DidBootstrap", "seed");
+  py::gil_scoped_release release;  // the views hold no Python objects
+  return DidBootstrap(request);
+}
+
 }  // namespace
 
 void add_did(py::module_& m) {
@@ -77,20 +96,37 @@ void add_did(py::module_& m) {
                        const Array<std::int32_t>& control_person,
                        const Array<std::int32_t>& control_set, const Array<double>& control_weight,
                        const Tariff* tariff, const AnyInt& seed) {
-             DidRequest request;
-             request.people = person_counts(counts);
-             request.sets = {column(treated_person), column(control_person), column(control_set),
-                             column(control_weight)};
-             if (tariff != nullptr)
-               for (std::size_t k = 0; k < kEventKinds; ++k)
-                 if (const auto& cost = tariff->unit_costs[k]) request.unit_cost[k] = cost->pence;
-             request.seed = whole<std::uint64_t>(seed, "DidBootstrap", "seed");
-             py::gil_scoped_release release;  // the views hold no Python objects
-             return DidBootstrap(request);
+             return make_bootstrap(person_counts(counts), treated_person, control_person,
+                                   control_set, control_weight, tariff, seed);
            }),
            py::arg("counts"), py::arg("treated_person"), py::arg("control_person"),
            py::arg("control_set"), py::arg("control_weight"), py::arg("tariff"), py::arg("seed"),
            "counts: count_utilisation(..., per_person=True)")
+      .def_static(
+          "from_counts",
+          [](const Array<std::int64_t>& counts, const Array<std::int64_t>& included,
+             const Array<std::int32_t>& treated_person, const Array<std::int32_t>& control_person,
+             const Array<std::int32_t>& control_set, const Array<double>& control_weight,
+             const Tariff* tariff, const AnyInt& seed) {
+            if (counts.ndim() != 4 || counts.shape(1) != static_cast<py::ssize_t>(kEventKinds) ||
+                counts.shape(2) != 2)
+              throw std::invalid_argument("counts: expected [person][kind][pre, post][window]");
+            if (included.ndim() != 2 || included.shape(0) != counts.shape(3) ||
+                included.shape(1) != counts.shape(0))
+              throw std::invalid_argument("included: expected [window][person]");
+            const PersonCountsView people{
+                static_cast<std::size_t>(counts.shape(3)),
+                static_cast<std::size_t>(counts.shape(0)),
+                {counts.data(), static_cast<std::size_t>(counts.size())},
+                {included.data(), static_cast<std::size_t>(included.size())}};
+            return make_bootstrap(people, treated_person, control_person, control_set,
+                                  control_weight, tariff, seed);
+          },
+          py::arg("counts"), py::arg("included"), py::arg("treated_person"),
+          py::arg("control_person"), py::arg("control_set"), py::arg("control_weight"),
+          py::arg("tariff"), py::arg("seed"),
+          "per-person counts as plain arrays, e.g. summed over parts of the events: counts "
+          "[person][kind][pre, post][window], included [window][person]")
       .def_property_readonly("replicates", &DidBootstrap::replicates)
       .def_property_readonly("priced", &DidBootstrap::priced)
       .def(

@@ -265,6 +265,11 @@ class RiskModel:
     def outcome(self) -> str:
         ...
 class DidBootstrap:
+    @staticmethod
+    def from_counts(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], included: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], treated_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_set: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], tariff: Tariff, seed: int) -> DidBootstrap:
+        """
+        per-person counts as plain arrays, e.g. summed over parts of the events: counts [person][kind][pre, post][window], included [window][person]
+        """
     def __init__(self, counts: UtilisationResult, treated_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_person: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_set: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], control_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], tariff: Tariff, seed: int) -> None:
         """
         counts: count_utilisation(..., per_person=True)

@@ -6,7 +6,7 @@
 >>> ev.cost_avoidance(by="practice")                   # the same pence as socialrx.Evaluation
 
 The events stay in the cluster, in their own partitions. The person tables (clients,
-assessments, interventions, feedback; the comparison pool's ids) are gathered to the client,
+assessments, interventions, feedback, the comparison pool) are gathered to the client,
 which computes reach, outcomes, wellbeing, support and feedback from them as on one machine. For
 the utilisation figures each events partition is counted, by a single-machine ``Evaluation`` of
 all the clients and that partition's events, into a ``socialrx.partitioned.UtilisationPartial``;
@@ -14,6 +14,13 @@ the client gathers these small partials and adds them (``add_events``: the clien
 are the same in each and kept once), and the derived figures are worked by the single-machine
 code (``socialrx.partitioned.MergedEvaluation``). No shuffle of the events is needed, whatever
 their partitioning.
+
+Matching and the DiD (``ev.match(...)``, ``m.did(...)``, ``socialrx.headline(ev)``) count per
+person the same way: each part counts the look-back covariates of every client and comparison
+patient, or each matched person's events before and after, over its own events
+(``socialrx.partitioned.per_person_partial``); the client adds these integer arrays (a few
+numbers a person) and fits, matches and bootstraps with the single-machine engine: the same
+matches, estimates and intervals, to the last bit.
 
 With ``copartition=True`` the clients are not sent whole to every task: the events, clients and
 comparison pool are shuffled into ``partitions`` co-partitions by
@@ -28,7 +35,7 @@ An error in a part names the row within that part, not in the table given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import reduce
 from typing import Any
 
@@ -37,7 +44,15 @@ import pandas as pd
 
 from ._columns import as_day, as_days
 from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, merge_all, split, utilisation_partial
+from .partitioned import (
+    MergedEvaluation,
+    UtilisationPartial,
+    counted_clients,
+    merge_all,
+    per_person_partial,
+    split,
+    utilisation_partial,
+)
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
@@ -93,32 +108,43 @@ def _parts_of(events: Any, count: int) -> list[Any]:
     return [dask.delayed(events.iloc[bounds[i]:bounds[i + 1]]) for i in range(count)]
 
 
-def _pool_ids(comparison: Any) -> pd.DataFrame | None:
-    """The comparison pool's id column, all the counting needs of it, gathered."""
+def _pool_ids(comparison: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The comparison pool's id column, all the counting needs of it."""
     if comparison is None:
         return None
-    column = _id_column(list(comparison.columns), "comparison", _POOL_IDS)
-    return _gathered(comparison[[column]])
+    return comparison[[_id_column(list(comparison.columns), "comparison", _POOL_IDS)]]
+
+
+def _part(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
+          options: dict[str, Any], by: str | None) -> _Single:
+    """One part's single-machine Evaluation of its clients (the columns counted: the client
+    checked them whole) and events. Event kinds
+    read as text (as ``dask.dataframe.read_parquet`` reads them) are made categories first: the
+    same codes and errors, a hash per row rather than a sort."""
+    if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
+        events = events.assign(kind=events["kind"].astype("category"))
+    return _Single(clients=counted_clients(clients, by).reset_index(drop=True), events=events,
+                   comparison=comparison, **options)
 
 
 def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
              options: dict[str, Any], windows: tuple[int, ...], by: str | None,
              periods: ServicePeriods | None) -> UtilisationPartial:
-    """One part's counts, by a single-machine Evaluation of its clients (the columns counted:
-    the client checked them whole) and events. Event kinds
-    read as text (as ``dask.dataframe.read_parquet`` reads them) are made categories first: the
-    same codes and errors, a hash per row rather than a sort."""
-    if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
-        events = events.assign(kind=events["kind"].astype("category"))
-    evaluation = _Single(clients=counted_clients(clients, by).reset_index(drop=True), events=events,
-                         comparison=comparison, **options)
-    return utilisation_partial(evaluation, windows, by, periods)
+    """One part's counts."""
+    return utilisation_partial(_part(clients, events, comparison, options, by), windows, by, periods)
+
+
+def _counted_per_person(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
+                        options: dict[str, Any], count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
+    """One part's per-person counts (matching, DiD)."""
+    return per_person_partial(_part(clients, events, comparison, options, None), count)
 
 
 class Evaluation(MergedEvaluation):
     """``socialrx.Evaluation`` over dask DataFrames: the same arguments, the same methods and
     exactly the same figures for reach, utilisation, exclusions, cost_avoidance, net_saving,
-    outcomes, wellbeing, support, outward_referrals, spend, phb_breaches and feedback_summary.
+    outcomes, wellbeing, support, outward_referrals, spend, phb_breaches, feedback_summary, match
+    (and the match's did) and ``socialrx.headline``.
 
     Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame), and:
 
@@ -138,7 +164,7 @@ class Evaluation(MergedEvaluation):
                  copartition: bool = False, partitions: int | None = None, threads: int = 1,
                  **tables: Any) -> None:
         dask = _dask()
-        people = _gathered(clients)
+        people, pool = _gathered(clients), _gathered(comparison)
         count = int(partitions) if partitions else int(getattr(events, "npartitions", 1))
         event_parts = _shuffled(events, "events", _EVENT_IDS, count) if copartition else _parts_of(events, count)
         first, last = (None if d is None else as_day(d, name, date_format)
@@ -156,10 +182,11 @@ class Evaluation(MergedEvaluation):
                 comparison, "comparison", _POOL_IDS, count)
         else:  # one copy of each person table, sent once to each worker that needs it
             client_parts = [dask.delayed(people)] * len(event_parts)
-            pool_parts = [dask.delayed(_pool_ids(comparison))] * len(event_parts)
+            pool_parts = [dask.delayed(_pool_ids(pool))] * len(event_parts)
         self._parts = list(zip(client_parts, dask.persist(*event_parts), pool_parts))
-        super().__init__(counts=self._merged_counts, clients=people, data_start=start, data_end=end, tariff=tariff,
-                         date_format=date_format, **{name: _gathered(table) for name, table in tables.items()})
+        super().__init__(counts=self._merged_counts, per_person=self._added_per_person, clients=people,
+                         comparison=pool, data_start=start, data_end=end, tariff=tariff, date_format=date_format,
+                         **{name: _gathered(table) for name, table in tables.items()})
 
     def _merged_counts(self, windows: tuple[int, ...], by: str | None,
                        periods: ServicePeriods | None) -> UtilisationPartial:
@@ -169,3 +196,10 @@ class Evaluation(MergedEvaluation):
         if self._copartition:
             return merge_all(partials)
         return reduce(UtilisationPartial.add_events, partials).ordered()
+
+    def _added_per_person(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
+        """``count`` over every part's events, the parts' counts added."""
+        dask = _dask()
+        partials = dask.compute(*[dask.delayed(_counted_per_person)(c, e, p, self._options, count)
+                                  for c, e, p in self._parts])
+        return reduce(lambda a, b: a.add_events(b), partials)

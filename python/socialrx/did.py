@@ -21,6 +21,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole
 from ._measures import EVENT_KINDS, Window, WindowSpec, kind_label, parse_windows, percent_change, whole_pence
 from .kind_groups import GroupsOption, resolve_groups
 
-__all__ = ["DiDResult", "DiDSummary", "did"]
+__all__ = ["DiDResult", "DiDSummary", "PersonCounts", "count_per_person", "did"]
 
 MONEY_KIND = "all_kinds_pence"
 # Replicates x sets (summed over windows) above which a progress bar is shown by default:
@@ -456,8 +457,6 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
     if not 0 < level < 1:
         raise ValueError(f"did.level: must be between 0 and 1, got {level!r}")
     specs = parse_windows(windows)
-    if ev.event_columns is None:
-        raise ValueError("events: this evaluation was given no events table")
     if ev.data_start is None or ev.data_end is None:
         raise ValueError("data_start/data_end: needed to decide which windows the data cover")
     matches = as_frame(matches, "matches")
@@ -471,37 +470,68 @@ def did(ev: Any, matches: pd.DataFrame, comparison_index_dates: pd.DataFrame, *,
         as_ids(matches["client_id"], "matches", "client_id"), as_ids(matches["comparison_id"], "matches",
                                                                      "comparison_id"),
         set_code, client_row, control_person, weight)
-    def estimate(events: dict[str, Any], tariff: Any) -> tuple[dict[str, np.ndarray], dict[str, Any], bool]:
-        """The engine's estimates and intervals over ``events`` (and whether it priced any)."""
-        counts = _core.count_utilisation(
-            **view, group=np.empty(0, np.int32), groups=1, other_ids=others, **events,
-            data_start=ev.data_start, data_end=ev.data_end, windows=[s.days for s in specs],
-            threads=threads, per_person=True)
-        engine = _core.DidBootstrap(counts, treated, control_person.astype(np.int32), set_code, weight, tariff, seed)
+    # Every person's counts once (a sum over parts of the events for a partitioned evaluation);
+    # the kinds, groups of kinds and money are all estimated from them.
+    counted = ev._per_person(partial(count_per_person, people=view, others=others, windows=[s.days for s in specs],
+                                     data_start=ev.data_start, data_end=ev.data_end), threads)
+
+    def estimate(counts: np.ndarray, tariff: Any) -> tuple[dict[str, np.ndarray], dict[str, Any], bool]:
+        """The engine's estimates and intervals over ``counts`` (and whether it priced any)."""
+        engine = _core.DidBootstrap.from_counts(
+            np.ascontiguousarray(counts.transpose(1, 2, 3, 0)), counted.included, treated,
+            control_person.astype(np.int32), set_code, weight, tariff, seed)
         estimates = engine.estimates()
         work = bootstrap * int(estimates["sets"].sum())
         _run(engine, bootstrap, threads, work >= _PROGRESS_WORK if progress is None else bool(progress))
         return estimates, engine.intervals(level), engine.priced
 
-    estimates, intervals, priced = estimate(ev.event_columns, ev.tariff)
+    estimates, intervals, priced = estimate(counted.counts, ev.tariff)
     frame = _frame(specs, estimates, intervals, priced, ev.tariff, level)
-    group_rows = [_group_rows(specs, name, kinds, ev.event_columns, estimate, ev.tariff, level)
+    group_rows = [_group_rows(specs, name, kinds, counted.counts, estimate, ev.tariff, level)
                   for name, kinds in resolve_groups(groups, getattr(ev, "kind_groups", None)).items()]
     if group_rows:
         frame = _with_groups(frame, group_rows)
     return DiDResult(frame, windows=specs, level=level, replicates=int(intervals["replicates"]), seed=seed)
 
 
-def _group_rows(specs: list[Any], name: str, kinds: Sequence[str], events: dict[str, np.ndarray],
-                estimate: Callable[[dict[str, np.ndarray], Any], tuple[dict[str, np.ndarray], dict[str, Any], bool]],
+@dataclass(frozen=True)
+class PersonCounts:
+    """Events per person over some of the events: ``counts`` int64 [window][person][kind][pre,
+    post] (or the first axes of those), and ``included`` int64 [window][person], 1 where the
+    data cover the person's window. ``included`` follows from the people's dates alone, the
+    same for every part of the events: ``add_events`` adds two parts' counts, keeping it once.
+    """
+
+    counts: np.ndarray
+    included: np.ndarray
+
+    def add_events(self, other: PersonCounts) -> PersonCounts:
+        if not np.array_equal(self.included, other.included):
+            raise ValueError("add_events: the parts were counted over different people")
+        return PersonCounts(self.counts + other.counts, self.included)
+
+
+def count_per_person(events: dict[str, Any], threads: int, *, people: dict[str, Any],
+                     others: np.ndarray, windows: Sequence[int], data_start: int,
+                     data_end: int) -> PersonCounts:
+    """The :class:`PersonCounts` of ``people`` (the clients columns the engine takes) over
+    ``events``; the events of ``others`` (comparison patients) are counted apart."""
+    counts = _core.count_utilisation(
+        **people, group=np.empty(0, np.int32), groups=1, other_ids=others, **events, data_start=data_start,
+        data_end=data_end, windows=list(windows), threads=threads, per_person=True)
+    return PersonCounts(counts.counts, counts.clients_included)
+
+
+def _group_rows(specs: list[Any], name: str, kinds: Sequence[str], counts: np.ndarray,
+                estimate: Callable[[np.ndarray, Any], tuple[dict[str, np.ndarray], dict[str, Any], bool]],
                 tariff: Any, level: float) -> pd.DataFrame:
-    """A group's rows per window: its events estimated with its kinds' events counted as one
-    kind (each person's counts summed), its pence with the other kinds' events left out (each
-    person's pence summed over the group's priced kinds)."""
+    """A group's rows per window, as counting its events alone gives them: its events estimated
+    from each person's counts of its kinds added as one kind, its pence from each person's
+    counts of its kinds alone (pence summed over the group's priced kinds)."""
     codes = [EVENT_KINDS.index(k) for k in kinds]
-    own = np.isin(events["kind"], codes)
-    subset = {column: values[own] for column, values in events.items()}
-    as_one = {**subset, "kind": np.full(int(own.sum()), codes[0], np.uint8)}
+    as_one, subset = np.zeros_like(counts), np.zeros_like(counts)
+    as_one[:, :, codes[0]] = counts[:, :, codes].sum(axis=2)
+    subset[:, :, codes] = counts[:, :, codes]
     rows = _frame(specs, *estimate(as_one, None)[:2], False, None, level)
     rows = rows[rows["kind"] == kinds[0]].assign(kind=name)
     priced = tariff is not None and any(k in tariff.unit_costs for k in kinds)

@@ -6,9 +6,9 @@ import html
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,9 @@ from .support import (
 from .surveys import SurveySource, SurveySummary, survey_summary
 from .tariff import TariffSource, load_tariff, tariff_table
 from .trends import PeriodComparison, TrendResult, compare_periods, trend
+
+# What a per-person count returns (see Evaluation._per_person).
+Counted = TypeVar("Counted")
 
 __all__ = ["EVENT_KINDS", "Evaluation", "Window", "WindowSpec"]
 
@@ -276,6 +279,11 @@ class Evaluation:
             if message == str(error):
                 raise
             raise ValueError(message) from None
+
+    @property
+    def has_events(self) -> bool:
+        """Whether the evaluation counts events (a table here, or parts elsewhere)."""
+        return self.events is not None
 
     @property
     def events_with_count_zero(self) -> int:
@@ -702,6 +710,15 @@ class Evaluation:
                     data_start=self.data_start, data_end=self.data_end, windows=list(key[0]), threads=self.threads)
             self._utilisation_cache[key] = (result, labels)
         return self._utilisation_cache[key]
+
+    def _per_person(self, count: Callable[[dict[str, np.ndarray], int], Counted], threads: int) -> Counted:
+        """``count(event columns, threads)``: per-person counts (for matching and the DiD) over
+        every event at once. A partitioned evaluation runs it over each part of its events and
+        adds the parts' results (their ``add_events``)."""
+        columns = self.event_columns
+        if columns is None:
+            raise ValueError("events: this evaluation was given no events table")
+        return count(columns, threads)
 
     @staticmethod
     def _window_frame(specs: list[WindowSpec], by: str | None, counts: np.ndarray,

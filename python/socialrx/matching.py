@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,7 +50,7 @@ import pandas as pd
 from . import _core
 from ._columns import NO_DATE, as_days, as_frame, as_ids, require_columns, whole_number
 from ._measures import EVENT_KINDS
-from .did import DiDResult
+from .did import DiDResult, PersonCounts
 from .did import did as did_estimate
 from .kind_groups import GroupsOption
 from .risk.comorbidity import charlson
@@ -57,7 +58,7 @@ from .risk.comorbidity import charlson
 if TYPE_CHECKING:
     from .evaluation import Evaluation
 
-__all__ = ["Match", "match", "UNMATCHED_REASONS"]
+__all__ = ["Match", "match", "look_back_counts", "UNMATCHED_REASONS"]
 
 _PRIOR, _BASELINE = "prior_", "baseline_"
 UNMATCHED_REASONS = ("not_connected", "lookback_before_data", "no_comparison_in_stratum",
@@ -268,8 +269,6 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
         raise ValueError(f"match.caliper: must be a positive number of SDs or None, got {caliper!r}")
     if ev.comparison is None:
         raise ValueError("comparison: matching needs a comparison table of non-referred patients")
-    if ev.event_columns is None:
-        raise ValueError("events: matching needs the events table (prior utilisation)")
     if ev.data_start is None or ev.data_end is None:
         raise ValueError("data_start/data_end: needed to decide whose look-back the data cover")
     if isinstance(exact, str):
@@ -295,7 +294,7 @@ def match(ev: Evaluation, *, covariates: Sequence[str] | None = None, k: int = 1
     comparison_id = ev.comparison_ids
     pseudo = _core.pseudo_index_dates(comparison_id, index[client_rows], seed, threads)
 
-    people = _People(ev, client_rows, comparison_id, pseudo, comparison=ev.comparison, events=ev.event_columns,
+    people = _People(ev, client_rows, comparison_id, pseudo, comparison=ev.comparison,
                      data_start=ev.data_start, data_end=ev.data_end)
     names, x, notes = _covariate_matrix(people, covariates, lookback, baseline, diagnoses, threads)
     stratum = _strata(people, exact)
@@ -321,12 +320,11 @@ class _People:
     the evaluation's tables and data period that matching needs, as checked by :func:`match`."""
 
     def __init__(self, ev: Evaluation, client_rows: np.ndarray, comparison_id: np.ndarray, pseudo: np.ndarray, *,
-                 comparison: pd.DataFrame, events: dict[str, np.ndarray], data_start: int, data_end: int) -> None:
+                 comparison: pd.DataFrame, data_start: int, data_end: int) -> None:
         self.ev = ev
         self.client_rows = client_rows
         self.clients = ev.clients
         self.comparison = comparison
-        self.events = events
         self.data_start, self.data_end = data_start, data_end
         self.n_clients = len(client_rows)
         self.ids = np.concatenate([ev.client_columns["client_id"][client_rows], comparison_id])
@@ -471,53 +469,63 @@ def _female(people: _People, values: tuple[pd.Series, pd.Series]) -> np.ndarray:
 def _prior_use(people: _People, lookback: int, baseline: bool,
                threads: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Events per person and kind, [person][kind] for the eligible clients and for the comparison
-    patients (two arrays, views where they can be), by covariate prefix: prior_ in the look-back
-    [index - D, index); with ``baseline``, baseline_ per D days in [index - 3D, index - D) where
-    the data cover it, else in [index - 2D, index - D), which every eligible person has.
-
-    The windows [index - W, index) (W = D, 2D, 3D) are counted in one pass over the events, the
-    baseline the difference of two. The pass counts the comparison patients (their ids the
-    counted people, the clients' counted apart: ids numbered within one narrow range per call
-    are looked up directly rather than hashed) and collects the rows of the clients' events,
-    which a second call, over those rows alone, counts per client.
+    patients (two arrays), by covariate prefix: prior_ in the look-back [index - D, index); with
+    ``baseline``, baseline_ per D days in [index - 3D, index - D) where the data cover it, else
+    in [index - 2D, index - D), which every eligible person has. The counts come from
+    :func:`look_back_counts`, over the events at once (over each part of them, added, for a
+    partitioned evaluation).
     """
     ev = people.ev
     cc = ev.client_columns
-    comparison_id = people.ids[people.n_clients:]
-    pseudo = people.index[people.n_clients:]
+    patients = len(people.ids) - people.n_clients
     # Only the look-back side is wanted: widen the data end so that no one is left out for a
     # follow-up window the data do not cover.
     data_end = max(int(people.data_end), int(people.index.max()) + (3 if baseline else 1) * lookback)
-    none = np.empty(0, np.int32)
-
-    windows = [lookback, 2 * lookback, 3 * lookback] if baseline else [lookback]
-
-    def count(ids: np.ndarray, referral: np.ndarray, index: np.ndarray, others: np.ndarray,
-              events: dict[str, np.ndarray], collect: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        result = _core.count_utilisation(
-            client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
-            group=none, groups=1, other_ids=others, person_id=events["person_id"], date=events["date"],
-            kind=events["kind"], data_start=int(people.data_start),
-            data_end=data_end, windows=windows, threads=threads, per_person=True,
-            before_only=True, collect_other_rows=collect)
-        # [window][person][kind], [window][person], the other table's event rows
-        return result.counts[:, :, :, 0], result.clients_included.astype(bool), result.other_rows
-
-    # Every client row, so that all their events are known; the ineligible ones count nothing.
-    patients, patients_covered, client_events = count(comparison_id, pseudo, pseudo, cc["client_id"],
-                                                      people.events, collect=True)
-    clients, clients_covered, _ = count(
-        cc["client_id"], cc["referral_date"], cc["index_date"], np.empty(0, np.int64),
-        {name: column[client_events] for name, column in people.events.items()})
-    rows = people.client_rows
-    parts = (clients[:, rows], patients)  # [window][person][kind] per table, eligible clients
+    counted = ev._per_person(partial(
+        look_back_counts, clients={name: cc[name] for name in ("client_id", "referral_date", "index_date")},
+        comparison_id=people.ids[people.n_clients:], pseudo_index_date=people.index[people.n_clients:],
+        windows=[lookback, 2 * lookback, 3 * lookback] if baseline else [lookback],
+        data_start=int(people.data_start), data_end=data_end), threads)
+    rows = patients + people.client_rows  # eligible clients, after the comparison patients
+    # [window][person][kind] per table
+    parts = (counted.counts[:, rows], counted.counts[:, :patients])
     prior = tuple(part[0] for part in parts)
     if not baseline:
         return {_PRIOR: prior}
-    covered = (clients_covered[2, rows], patients_covered[2])
+    covered = (counted.included[2, rows] == 1, counted.included[2, :patients] == 1)
     return {_PRIOR: prior,
             _BASELINE: tuple(np.where(c[:, None], (part[2] - part[0]) / 2.0, part[1] - part[0])
                              for part, c in zip(parts, covered))}
+
+
+def look_back_counts(events: dict[str, np.ndarray], threads: int, *, clients: dict[str, np.ndarray],
+                     comparison_id: np.ndarray, pseudo_index_date: np.ndarray, windows: Sequence[int],
+                     data_start: int, data_end: int) -> PersonCounts:
+    """Every comparison patient's, then every client's events per kind in the windows [index - W,
+    index) over ``events``: counts [window][person][kind], included [window][person].
+
+    The windows are counted in one pass over the events. The pass counts the comparison
+    patients (their ids the counted people, the clients' counted apart: ids numbered within one
+    narrow range per call are looked up directly rather than hashed) and collects the rows of
+    the clients' events, which a second call, over those rows alone, counts per client.
+    """
+    none = np.empty(0, np.int32)
+
+    def count(ids: np.ndarray, referral: np.ndarray, index: np.ndarray, others: np.ndarray,
+              counted: dict[str, np.ndarray], collect: bool = False) -> Any:
+        return _core.count_utilisation(
+            client_id=ids, referral_date=referral, index_date=index, discharge_date=none,
+            group=none, groups=1, other_ids=others, person_id=counted["person_id"], date=counted["date"],
+            kind=counted["kind"], data_start=data_start, data_end=data_end, windows=list(windows),
+            threads=threads, per_person=True, before_only=True, collect_other_rows=collect)
+
+    # Every client row, so that all their events are known; the ineligible ones count nothing.
+    patients = count(comparison_id, pseudo_index_date, pseudo_index_date, clients["client_id"], events,
+                     collect=True)
+    of_clients = count(clients["client_id"], clients["referral_date"], clients["index_date"], np.empty(0, np.int64),
+                       {name: column[patients.other_rows] for name, column in events.items()})
+    return PersonCounts(np.concatenate([patients.counts[..., 0], of_clients.counts[..., 0]], axis=1),
+                        np.concatenate([patients.clients_included, of_clients.clients_included], axis=1))
 
 
 def _comorbidity(people: _People, diagnoses: Any, threads: int) -> np.ndarray:

@@ -43,6 +43,11 @@ categorical column's order, periods with no client kept).
 - :class:`NewtonSums` (from :func:`newton_sums`): X'WX and X'(y - mu) of a partition's rows at
   the current coefficients; :func:`fit_logistic` fits the propensity model by IRLS from them,
   and :func:`match_on_logits` matches on the logits gathered (one float a person).
+- ``socialrx.did.PersonCounts`` (from :func:`per_person_partial`): each person's events per
+  window x kind x side over one part of the events, for matching (the look-back covariates) and
+  the DiD (each matched person's before and after). ``add_events`` adds two parts' counts; the
+  sum, a few integers a person, goes to the single-machine engine, which fits the propensity
+  model, matches and bootstraps exactly as on one machine (:class:`MergedEvaluation`).
 - Per-person figures (comorbidity, risk scores) need no merge: each partition scores its own
   patients, and the partitions' rows together are the scores.
 
@@ -67,7 +72,7 @@ import pandas as pd
 from . import _core
 from ._columns import as_ids
 from ._measures import EVENT_KINDS, WindowSpec
-from .evaluation import AGE_BANDS, Evaluation
+from .evaluation import AGE_BANDS, Counted, Evaluation
 from .periods import ServicePeriods, cache_key, grouping_name
 from .risk.case_list import case_list
 
@@ -85,6 +90,7 @@ __all__ = [
     "merge_case_lists",
     "newton_sums",
     "partition_of",
+    "per_person_partial",
     "reach_partial",
     "split",
     "utilisation_partial",
@@ -315,6 +321,15 @@ def merge_case_lists(partials: Iterable[pd.DataFrame], by: str | None = "practic
 
 # counts(windows in days, by, periods): the merged counts of every partition.
 CountSource = Callable[[tuple[int, ...], "str | None", "ServicePeriods | None"], UtilisationPartial]
+# per_person(count): count(event columns, threads) run over every part of the events, the
+# parts' results added (``add_events``); see Evaluation._per_person.
+PerPersonSource = Callable[[Callable[[dict[str, np.ndarray], int], Any]], Any]
+
+
+def per_person_partial(evaluation: Evaluation, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
+    """``count`` (as ``Evaluation._per_person`` takes it) over one part's single-machine
+    ``evaluation``, on that part's own threads: what a ``PerPersonSource`` adds up."""
+    return evaluation._per_person(count, evaluation.threads)
 
 
 class MergedEvaluation(Evaluation):
@@ -325,14 +340,29 @@ class MergedEvaluation(Evaluation):
     the person tables as on one machine.
 
     ``data_start`` and ``data_end`` are required: every part must count over the same range.
+    ``per_person``, when given, counts per person for matching and the DiD (the look-back
+    covariates; each matched person's events before and after), by the single-machine code, in
+    each part of the events, and adds the parts' counts: integers, so ``match``, ``did`` and
+    ``headline`` give exactly the single-machine figures, bootstrap intervals included.
     """
 
     def __init__(self, *, counts: CountSource, clients: Any, data_start: Any, data_end: Any,
-                 **tables: Any) -> None:
+                 per_person: PerPersonSource | None = None, **tables: Any) -> None:
         if data_start is None or data_end is None:
             raise ValueError("data_start/data_end: a partitioned evaluation needs both, the same for every part")
         super().__init__(clients=clients, data_start=data_start, data_end=data_end, **tables)
         self._source = counts
+        self._per_person_source = per_person
+
+    @property
+    def has_events(self) -> bool:
+        return True  # counted where they are
+
+    def _per_person(self, count: Callable[[dict[str, np.ndarray], int], Counted], threads: int) -> Counted:
+        if self._per_person_source is None:
+            raise ValueError("events: this evaluation cannot count per person (matching, DiD)")
+        counted: Counted = self._per_person_source(count)
+        return counted
 
     def _counts(self, specs: list[WindowSpec], by: str | None,
                 periods: ServicePeriods | None = None) -> tuple[Any, list[str]]:

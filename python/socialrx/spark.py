@@ -24,6 +24,11 @@ with the single-machine code (``socialrx.partitioned.MergedEvaluation``). No shu
 events is needed, whatever their partitioning; an executor's memory is bounded by the person
 tables and ``rows_per_count`` events.
 
+Matching and the DiD (``evaluation.match(...)``, ``m.did(...)``, ``socialrx.headline``) are one
+Spark job each of the same kind: every task counts per person (the look-back covariates of every
+client and comparison patient, or each matched person's events before and after) and the driver
+adds these integer arrays, then fits, matches and bootstraps with the single-machine engine.
+
 One Spark job per (windows, grouping) counted; the figures built on the same counts reuse it.
 The events' ``date`` must be a Spark ``DateType`` (Parquet ``date32``), so that no time zone comes
 between Spark and the counted day. An error in the events names the row within its chunk.
@@ -34,9 +39,9 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +54,7 @@ import pyarrow.parquet as pq
 
 from ._optional import require
 from .evaluation import Evaluation as SingleMachineEvaluation
-from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
+from .partitioned import MergedEvaluation, UtilisationPartial, per_person_partial, utilisation_partial
 from .periods import ServicePeriods
 
 __all__ = ["Evaluation", "local_session"]
@@ -114,9 +119,8 @@ class _People:
     data_end: int
     date_format: str | None
 
-    def partial(self, events: pa.Table, windows: tuple[int, ...], by: str | None,
-                periods: ServicePeriods | None) -> UtilisationPartial:
-        """The counts of one chunk of events, on one thread (a task holds one core)."""
+    def partial(self, events: pa.Table, task: Callable[[SingleMachineEvaluation], Any]) -> Any:
+        """``task``'s counts of one chunk of events, on one thread (a task holds one core)."""
         kind = events.schema.get_field_index("kind")
         if kind >= 0:  # as categories: read once per distinct kind, not per row
             events = events.set_column(kind, "kind", events.column(kind).dictionary_encode())
@@ -124,7 +128,7 @@ class _People:
             clients=self.clients, events=_as_pandas(events), comparison=self.comparison,
             data_start=np.datetime64(self.data_start, "D"), data_end=np.datetime64(self.data_end, "D"),
             date_format=self.date_format, threads=1)
-        return utilisation_partial(evaluation, windows, by, periods)
+        return task(evaluation)
 
 
 def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
@@ -158,13 +162,12 @@ class _Files:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every task of one count runs: the events it is given counted against the people,
-    ``rows`` at a time, and one pickled partial out (none for no events)."""
+    """What every task of one count runs: the events it is given counted against the people by
+    ``task`` (a partial from a chunk's Evaluation), ``rows`` at a time, and one pickled partial
+    out (none for no events)."""
 
     people: _People
-    windows: tuple[int, ...]
-    by: str | None
-    periods: ServicePeriods | None
+    task: Callable[[SingleMachineEvaluation], Any]
     rows: int
     files: _Files | None
 
@@ -173,10 +176,10 @@ class _Job:
         that read the files (``id`` of ``spark.range``)."""
         if self.files is not None:
             batches = self.files.batches((i for b in batches for i in b.column("id").to_pylist()), self.rows)
-        merged: UtilisationPartial | None = None
+        merged: Any = None
         for chunk in _chunks(batches, self.rows):
-            partial = self.people.partial(chunk, self.windows, self.by, self.periods)
-            merged = partial if merged is None else merged.add_events(partial)
+            counted = self.people.partial(chunk, self.task)
+            merged = counted if merged is None else merged.add_events(counted)
         if merged is not None:
             yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]},
                                              schema=pa.schema([("partial", pa.binary())]))
@@ -184,8 +187,9 @@ class _Job:
 
 class Evaluation(MergedEvaluation):
     """The single-machine ``socialrx.Evaluation`` over Spark DataFrames: the same methods and
-    the same results (utilisation, exclusions, cost avoidance and net saving counted on the
-    executors; reach and every figure of the person tables on the driver).
+    the same results (utilisation, exclusions, cost avoidance, net saving, and the per-person
+    counts of matching and the DiD counted on the executors; reach and every figure of the
+    person tables on the driver).
 
     Parameters
     ----------
@@ -231,20 +235,28 @@ class Evaluation(MergedEvaluation):
         given = {"comparison": comparison, "assessments": assessments, "interventions": interventions,
                  "feedback": feedback}
         tables = {name: _collected(spark, table) for name, table in given.items() if table is not None}
-        super().__init__(counts=self._count, clients=people, data_start=data_start, data_end=data_end, tariff=tariff,
-                         date_format=date_format, **tables)
+        super().__init__(counts=self._count, per_person=self._added_per_person, clients=people,
+                         data_start=data_start, data_end=data_end, tariff=tariff, date_format=date_format, **tables)
         assert self.data_start is not None and self.data_end is not None  # MergedEvaluation requires them
         # The tables as collected, not as read here: each task reads them by the same rules.
         self._people = _People(people, tables["comparison"][["patient_id"]] if "comparison" in tables else None,
                                self.data_start, self.data_end, date_format)
 
     def _count(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
+        """The utilisation counts: one Spark job."""
+        counted: UtilisationPartial = self._run(partial(utilisation_partial, windows=windows, by=by, periods=periods))
+        return counted
+
+    def _added_per_person(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
+        """Per-person counts (matching, DiD): one Spark job."""
+        return self._run(partial(per_person_partial, count=count))
+
+    def _run(self, task: Callable[[SingleMachineEvaluation], Any]) -> Any:
         """The Spark job: each task's partial, added on the driver."""
         people = self._people
-        job = _Job(people, windows, by, periods, self._rows_per_count, self._files)
-        rows = self._tasks.mapInArrow(job, _PARTIAL_SCHEMA).collect()
+        rows = self._tasks.mapInArrow(_Job(people, task, self._rows_per_count, self._files), _PARTIAL_SCHEMA).collect()
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
             no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
-            return people.partial(no_events, windows, by, periods)
-        return reduce(UtilisationPartial.add_events, partials)
+            return people.partial(no_events, task)
+        return reduce(lambda a, b: a.add_events(b), partials)

@@ -145,7 +145,7 @@ def _matched(ev: Evaluation, specs: list[WindowSpec], *, match: Match | Literal[
     if match is not None and match.evaluation is not ev:
         raise ValueError("match: it was made from another evaluation")
     if match is None:
-        if ev.comparison is None or ev.events is None:
+        if ev.comparison is None or not ev.has_events:
             return None, None
         match = ev.match(k=1, caliper=0.2, seed=seed)
     if did is None:
@@ -241,7 +241,7 @@ def headline(ev: Evaluation, *, windows: Sequence[Window] = (6, 12), by: str | N
         figures["outward_referrals"] = records(ev.outward_referrals(by="sector"))
     if ev.feedback is not None:
         figures["feedback"] = records(ev.feedback_summary())
-    if ev.events is None:
+    if not ev.has_events:
         return Headline(figures, match=used_match, did=used_did)
     use = ev.utilisation(windows=arguments)
     costs = None if ev.tariff is None else ev.cost_avoidance(windows=arguments)

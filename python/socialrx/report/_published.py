@@ -218,7 +218,7 @@ class Builder:
         self.comparison = comparison
         self.population = population  # the registered population, for "Who is reached"
         self.by_practice = "practice" in ev.clients.columns
-        self.has_events = ev.events is not None and ev.data_start is not None and ev.data_end is not None
+        self.has_events = ev.has_events and ev.data_start is not None and ev.data_end is not None
         self.has_cost = self.has_events and ev.tariff is not None
         self._cache: dict[str, Any] = {}
 
