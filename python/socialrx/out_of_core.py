@@ -11,7 +11,9 @@ batch against all the clients, and the batches' ``socialrx.partitioned.Utilisati
 added (``add_events``). The derived figures are the single-machine code's
 (``socialrx.partitioned.MergedEvaluation``). Memory is bounded by the person tables and one
 batch, not by the number of events. Each figure (windows x grouping) is one pass over the
-files; the figures on the same counts reuse it.
+files; the figures on the same counts reuse it. Matching and the DiD (``match``, its ``did``,
+``socialrx.headline``) count per person in each batch and add the batches' counts: one pass
+each, the single-machine matches and intervals.
 
 An error in the events names the row within its batch.
 """
@@ -19,7 +21,7 @@ An error in the events names the row within its batch.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
 from typing import Any, Union
 
@@ -32,7 +34,7 @@ import pyarrow.parquet as pq
 from ._columns import as_day, as_days
 from ._tables import _to_pandas
 from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, utilisation_partial
+from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, per_person_partial, utilisation_partial
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
@@ -61,7 +63,8 @@ class Evaluation(MergedEvaluation):
     """``socialrx.Evaluation`` with the events read from Parquet as they are counted: the same
     arguments (``events`` a dataset, a directory, a file or a list of files), the same methods
     and exactly the same figures for reach, utilisation, exclusions, cost_avoidance,
-    net_saving, outcomes, wellbeing, support and feedback.
+    net_saving, outcomes, wellbeing, support, feedback, match (and the match's did) and
+    ``socialrx.headline``.
 
     batch_rows:
         Events read and counted at a time: the memory for events is about 120 bytes a row of
@@ -83,8 +86,9 @@ class Evaluation(MergedEvaluation):
         if start is None or end is None:  # the events' own first and last day, as on one machine
             first, last = self._day_range(date_format)
             start, end = (start if start is not None else first), (end if end is not None else last)
-        super().__init__(counts=self._streamed, clients=clients, comparison=comparison, tariff=tariff,
-                         data_start=start, data_end=end, date_format=date_format, threads=threads, **options)
+        super().__init__(counts=self._streamed, per_person=self._added_per_person, clients=clients,
+                         comparison=comparison, tariff=tariff, data_start=start, data_end=end, date_format=date_format,
+                         threads=threads, **options)
 
     def _batches(self, columns: list[str]) -> Iterator[pd.DataFrame]:
         """The events' ``columns``, about ``batch_rows`` rows at a time (row groups joined up to
@@ -127,11 +131,19 @@ class Evaluation(MergedEvaluation):
     def _streamed(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
         """The counts of every batch, added. Each batch's Evaluation gets only the columns the
         counting reads of the people (checked once here already), not their whole tables."""
+        partials = (utilisation_partial(batch, windows, by, periods) for batch in self._evaluations(by))
+        return reduce(UtilisationPartial.add_events, partials)
+
+    def _added_per_person(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
+        """Per-person counts (matching, DiD) of every batch, added."""
+        return reduce(lambda a, b: a.add_events(b), (per_person_partial(batch, count)
+                                                     for batch in self._evaluations(None)))
+
+    def _evaluations(self, by: str | None) -> Iterator[_Single]:
+        """A single-machine Evaluation of each batch of events, over the people's columns counted."""
         clients = counted_clients(self.clients, by)
         pool = None if self.comparison is None else pd.DataFrame({"patient_id": self.comparison_ids})
         options: dict[str, Any] = dict(comparison=pool, data_start=np.datetime64(self.data_start, "D"),
                                        data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format,
                                        threads=self.threads)
-        partials = (utilisation_partial(_Single(clients=clients, events=batch, **options), windows, by, periods)
-                    for batch in self._batches(self._columns))
-        return reduce(UtilisationPartial.add_events, partials)
+        return (_Single(clients=clients, events=batch, **options) for batch in self._batches(self._columns))

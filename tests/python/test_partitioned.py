@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import socialrx
 from socialrx import partitioned as p
 from socialrx import risk
+from socialrx.did import PersonCounts
 from socialrx.risk import case_list
 
 TARIFF = {"name": "hand", "price_year": "2023/24", "unit_costs": {
@@ -224,3 +225,30 @@ def test_comorbidity_is_per_patient_within_each_part():
                                   check_like=True)
     assert merged.set_index("patient_id")["score"].to_dict() == {1: 2, 2: 6, 3: 0, 4: 1}
     assert sum(part.attrs["codes_unmatched"] for part in parts) == whole.attrs["codes_unmatched"] == 1
+
+
+def test_matching_and_did_out_of_core_are_the_single_machine_ones(tmp_path):
+    # The events in three Parquet files read in batches of 4,000 rows: each batch counts the
+    # look-back covariates and the matched people's before and after, and the batches' counts add up.
+    service = socialrx.synthetic(n_clients=300, n_comparison=1500, seed=9, true_effect=0.2)
+    for i in range(3):
+        service.events.iloc[i::3].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    tables = dict(clients=service.clients, comparison=service.comparison, tariff="example")
+    one = socialrx.Evaluation(events=service.events, **tables)
+    streamed = socialrx.Evaluation(events=tmp_path, batch_rows=4_000, **tables)
+    expected, got = one.match(seed=2), streamed.match(seed=2)
+    pd.testing.assert_frame_equal(got.matches(), expected.matches(), check_exact=True)
+    assert len(got.matches()) > 50
+    options = dict(windows=(6, 12), bootstrap=100, seed=3, groups=True)
+    pd.testing.assert_frame_equal(got.did(**options).estimates, expected.did(**options).estimates, check_exact=True)
+
+
+def test_per_person_counts_of_different_people_do_not_add():
+    # Client 1's 6-month window is covered in one part's counts, not in the other's: these were
+    # counted over different people (or dates), and adding them would be meaningless.
+    counts = np.zeros((1, 1, len(socialrx.EVENT_KINDS), 2), np.int64)
+    covered, not_covered = np.ones((1, 1), np.int64), np.zeros((1, 1), np.int64)
+    with pytest.raises(ValueError, match="add_events: the parts were counted over different people"):
+        PersonCounts(counts, covered).add_events(PersonCounts(counts, not_covered))
+    counts[0, 0, 0] = [2, 1]  # two events before, one after, in each part: 4 and 2 in all
+    assert PersonCounts(counts, covered).add_events(PersonCounts(counts, covered)).counts[0, 0, 0].tolist() == [4, 2]
