@@ -134,6 +134,11 @@ def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFra
     return utilisation_partial(_part(clients, events, comparison, options, by), windows, by, periods)
 
 
+def _added(first: Any, second: Any = None) -> Any:
+    """Two parts' per-person counts added (one part alone: as it is)."""
+    return first if second is None else first.add_events(second)
+
+
 def _counted_per_person(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
                         options: dict[str, Any], count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
     """One part's per-person counts (matching, DiD)."""
@@ -198,8 +203,11 @@ class Evaluation(MergedEvaluation):
         return reduce(UtilisationPartial.add_events, partials).ordered()
 
     def _added_per_person(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
-        """``count`` over every part's events, the parts' counts added."""
+        """``count`` over every part's events, the parts' counts added in pairs in the workers:
+        one sum (a few integers a person) comes back, not each part's."""
         dask = _dask()
-        partials = dask.compute(*[dask.delayed(_counted_per_person)(c, e, p, self._options, count)
-                                  for c, e, p in self._parts])
-        return reduce(lambda a, b: a.add_events(b), partials)
+        shared = dask.delayed(count)  # sent once to each worker, not with every task
+        partials = [dask.delayed(_counted_per_person)(c, e, p, self._options, shared) for c, e, p in self._parts]
+        while len(partials) > 1:
+            partials = [dask.delayed(_added)(*partials[i:i + 2]) for i in range(0, len(partials), 2)]
+        return dask.compute(partials[0])[0]
