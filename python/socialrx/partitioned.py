@@ -42,7 +42,11 @@ categorical column's order, periods with no client kept).
   top k of their union is the top k of everyone (ties go to the smaller id everywhere).
 - :class:`NewtonSums` (from :func:`newton_sums`): X'WX and X'(y - mu) of a partition's rows at
   the current coefficients; :func:`fit_logistic` fits the propensity model by IRLS from them,
-  and :func:`match_on_logits` matches on the logits gathered (one float a person).
+  and :func:`match_on_logits` matches on the logits gathered (one float a person): for
+  covariates that stay in their partitions. ``socialrx.dask``, ``socialrx.spark`` and
+  ``socialrx.out_of_core`` hold the person tables where the figures are worked, so they build
+  the covariates there (the look-back counts added from the parts) and fit with the engine
+  itself, bit for bit as on one machine.
 - ``socialrx.did.PersonCounts`` (from :func:`per_person_partial`): each person's events per
   window x kind x side over one part of the events, for matching (the look-back covariates) and
   the DiD (each matched person's before and after). ``add_events`` adds two parts' counts; the
