@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_same_result
 
 import socialrx
+from socialrx import risk
+from socialrx.partitioned import NOT_PARTITIONED
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 socialrx_dask = pytest.importorskip("socialrx.dask")
@@ -17,7 +22,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:Sending large graph:UserWarning"
 
 @pytest.fixture(scope="module")
 def service() -> socialrx.SyntheticService:
-    return socialrx.synthetic(n_clients=1000, n_comparison=2000, seed=11)
+    return socialrx.synthetic(n_clients=1000, n_comparison=2000, seed=11, access_gap=0.5)
+
+
+def scattered(frame: pd.DataFrame, parts: int):
+    """``frame``'s rows shuffled into ``parts`` dask partitions, not by person."""
+    return dd.from_pandas(frame.sample(frac=1, random_state=4), npartitions=parts, sort=False)
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +35,11 @@ def both(service):
     """The single-machine evaluation, and socialrx.dask's over shuffled tables in partitions
     that are not by person, on two worker processes: the person tables sent to every part, and
     co-partitioned by person."""
-    tables = dict(assessments=service.assessments, interventions=service.interventions, feedback=service.feedback)
+    tables = dict(assessments=service.assessments, interventions=service.interventions, feedback=service.feedback,
+                  funding=service.funding, surveys=service.surveys, meetings=service.meetings,
+                  kind_groups={"urgent": ["ae_attendance", "emergency_admission"]})
     one = socialrx.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
                               tariff="example", **tables)
-
-    def scattered(frame: pd.DataFrame, parts: int):
-        return dd.from_pandas(frame.sample(frac=1, random_state=4), npartitions=parts, sort=False)
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
             as cluster, distributed.Client(cluster):
@@ -70,9 +79,118 @@ def test_person_table_figures(both):
     pd.testing.assert_frame_equal(many.feedback_summary(by="practice"), one.feedback_summary(by="practice"))
 
 
+# Every other public method of socialrx.Evaluation that a partitioned evaluation answers (those
+# it cannot are in NOT_PARTITIONED, tested below; match is socialrx.dask's own).
+FIGURES = {
+    "outcomes by year": lambda ev: ev.outcomes(by="financial_year"),
+    "wellbeing by year": lambda ev: ev.wellbeing(by="financial_year"),
+    "support by practice": lambda ev: ev.support(by="practice"),
+    "outward_referrals": lambda ev: ev.outward_referrals(),
+    "phb_breaches": lambda ev: ev.phb_breaches(),
+    "phb_summary": lambda ev: ev.phb_summary(by="financial_year"),
+    "income_gained": lambda ev: ev.income_gained(),
+    "funding": lambda ev: ev.funding(),
+    "cost_per_client": lambda ev: ev.cost_per_client(by="financial_year"),
+    "survey_summary": lambda ev: ev.survey_summary(),
+    "workforce": lambda ev: ev.workforce(),
+    "delivery": lambda ev: ev.delivery(),
+    "call_frequency": lambda ev: ev.call_frequency(),
+    "meetings": lambda ev: ev.meetings(),
+    "reason_co_occurrence": lambda ev: ev.reason_co_occurrence(),
+    "reporting_periods": lambda ev: ev.reporting_periods(),
+    "trend of referrals": lambda ev: ev.trend("referrals", by="quarter", last=2),
+    "equity_effects": lambda ev: ev.equity_effects(),
+    "practices": lambda ev: ev.practices(groups=True),
+    "utilisation with groups": lambda ev: ev.utilisation(12, by="locality", groups=True),
+    "net_saving from funding": lambda ev: ev.net_saving(),
+    "tariff_table": lambda ev: ev.tariff_table(),
+    "events_with_count_zero": lambda ev: ev.events_with_count_zero,
+    "repr": repr,
+}
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_every_other_figure(both, figure):
+    one, *dasks = both
+    expected = FIGURES[figure](one)
+    for many in dasks:
+        assert_same_result(FIGURES[figure](many), expected, figure)
+
+
+def test_per_client_columns_in_the_clients_gathered_order(both):
+    # The clients were shuffled into their partitions: the same rows, keyed by client id.
+    one, many, _ = both
+    ids = many.client_columns["client_id"]
+    assert not np.array_equal(ids, one.client_columns["client_id"])
+    order = pd.Index(one.client_columns["client_id"]).get_indexer(ids)
+    for name, column in many.client_columns.items():
+        np.testing.assert_array_equal(column, one.client_columns[name][order], err_msg=name)
+    np.testing.assert_array_equal(many.periods().to_numpy(), one.periods().to_numpy()[order])
+
+
+def test_equity(both, service):
+    one, many, _ = both
+    expected = one.equity(population=service.population)
+    assert_same_result(many.equity(population=service.population), expected)
+    assert (expected.table["people"] > 0).all()  # every quintile's rate compared is a real one
+
+
+def test_what_needs_every_event_says_what_to_do_instead(both):
+    _, many, _ = both
+    calls = {"event_columns": lambda: many.event_columns, "for_period": lambda: many.for_period("2022/23"),
+             "compare_periods": lambda: many.compare_periods("2021/22", "2022/23"),
+             "data_quality": many.data_quality, "report": lambda: many.report("report.html"),
+             "trend": lambda: many.trend("ae_attendance")}
+    assert set(calls) == set(NOT_PARTITIONED)
+    for name, call in calls.items():
+        with pytest.raises(NotImplementedError, match=rf"^{name}: not available on a partitioned evaluation; "):
+            call()
+
+
 def test_pandas_input_and_the_default_scheduler(service):
     one = socialrx.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
                               data_start="2020-01-01", data_end="2024-12-31")
     many = socialrx_dask.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
                                     data_start="2020-01-01", data_end="2024-12-31", partitions=3)
     pd.testing.assert_frame_equal(many.utilisation(by="locality"), one.utilisation(by="locality"))
+
+
+@pytest.fixture(scope="module")
+def diagnoses(service) -> pd.DataFrame:
+    """6,000 diagnoses of the clients and comparison patients, codes of several categories of
+    every index and one no index knows."""
+    rng = np.random.default_rng(5)
+    people = np.concatenate([service.clients["client_id"], service.comparison["patient_id"]])
+    codes = ["I21", "I50", "C78", "F00.1", "E11", "E10.5", "J44", "N18", "K70", "I63", "R26", "QQ99"]
+    return pd.DataFrame({"patient_id": rng.choice(people, 6000), "code": rng.choice(codes, 6000)})
+
+
+def by_patient(scores: pd.DataFrame) -> pd.DataFrame:
+    return scores.sort_values("patient_id").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("index", ["charlson", "elixhauser", "hfrs"])
+def test_comorbidity_per_patient(both, diagnoses, index):
+    one = getattr(risk, index)(diagnoses)
+    many = socialrx_dask.comorbidity(scattered(diagnoses, 4), index, partitions=3)
+    assert many.npartitions == 3
+    pd.testing.assert_frame_equal(by_patient(many.compute()), by_patient(one))
+    assert len(one) > 2000 and one["score"].abs().sum() > 0
+
+
+def test_risk_scores_and_case_list(both, service, diagnoses):
+    # The comparison pool scored by the example model: age bands, sex, deprivation, A&E and
+    # admissions in the year before 2023-01-01, and Charlson from the diagnoses.
+    patients = service.comparison.assign(age=2023 - service.comparison["birth_year"])
+    events = service.events[service.events["person_id"].isin(patients["patient_id"])]
+    one = risk.score_patients(patients, "example", diagnoses=diagnoses, events=events, as_of="2023-01-01")
+    with dask.config.set({"dataframe.convert-string": False}):  # text columns as pandas has them
+        many = socialrx_dask.score_patients(scattered(patients, 3), "example", diagnoses=scattered(diagnoses, 2),
+                                            events=scattered(events, 5), as_of="2023-01-01", partitions=4)
+        pd.testing.assert_frame_equal(by_patient(many.compute()), by_patient(one))
+        # The case list of the scores (each partition's top 5 per practice, merged), and of a
+        # pandas table cut into parts: the same rows, index and ranks.
+        expected = risk.case_list(one, "practice", 5)
+        pd.testing.assert_frame_equal(socialrx_dask.case_list(dd.from_pandas(one, npartitions=4), "practice", 5),
+                                      expected)
+    assert expected["rank"].max() == 5 and one["charlson_score"].sum() > 0
