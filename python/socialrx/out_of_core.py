@@ -13,7 +13,9 @@ added (``add_events``). The derived figures are the single-machine code's
 batch, not by the number of events. Each figure (windows x grouping) is one pass over the
 files; the figures on the same counts reuse it.
 
-An error in the events names the row within its batch.
+An error in the events names the row within its batch. What reads every event at once
+(``socialrx.partitioned.NOT_PARTITIONED``: ``data_quality``, ``for_period``, ``compare_periods``,
+``report``, an event kind's ``trend``) raises ``NotImplementedError`` saying what to do instead.
 """
 
 from __future__ import annotations

@@ -27,6 +27,14 @@ tables and ``rows_per_count`` events.
 One Spark job per (windows, grouping) counted; the figures built on the same counts reuse it.
 The events' ``date`` must be a Spark ``DateType`` (Parquet ``date32``), so that no time zone comes
 between Spark and the counted day. An error in the events names the row within its chunk.
+
+Not on Spark, since they read every event in one process (each raises ``NotImplementedError``
+naming what to do instead; ``socialrx.partitioned.NOT_PARTITIONED``): ``event_columns``,
+``for_period``, ``compare_periods``, ``data_quality``, ``report`` and an event kind's ``trend``.
+
+Per patient: :func:`comorbidity` scores a diagnoses DataFrame in groups of patients
+(``groupBy().applyInArrow``), and :func:`case_list` takes each partition's top k per group
+and merges them on the driver; both equal ``socialrx.risk``'s on one machine.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
@@ -49,10 +57,17 @@ import pyarrow.parquet as pq
 
 from ._optional import require
 from .evaluation import Evaluation as SingleMachineEvaluation
-from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
+from .partitioned import (
+    MergedEvaluation,
+    UtilisationPartial,
+    case_list_partial,
+    comorbidity_partial,
+    merge_case_lists,
+    utilisation_partial,
+)
 from .periods import ServicePeriods
 
-__all__ = ["Evaluation", "local_session"]
+__all__ = ["Evaluation", "case_list", "comorbidity", "local_session"]
 
 # The events' columns the engine reads, and their types in a table of no events.
 _EVENT_COLUMNS = {"person_id": pa.int64(), "client_id": pa.int64(), "patient_id": pa.int64(), "date": pa.date32(),
@@ -185,7 +200,8 @@ class _Job:
 class Evaluation(MergedEvaluation):
     """The single-machine ``socialrx.Evaluation`` over Spark DataFrames: the same methods and
     the same results (utilisation, exclusions, cost avoidance and net saving counted on the
-    executors; reach and every figure of the person tables on the driver).
+    executors; reach and every figure of the person tables on the driver), but for those that
+    need every event in one process (``socialrx.partitioned.NOT_PARTITIONED``).
 
     Parameters
     ----------
@@ -201,11 +217,16 @@ class Evaluation(MergedEvaluation):
         As ``socialrx.Evaluation``; by default the first and last event dates (one Spark job).
     rows_per_count:
         Events a task counts at a time: its memory, beside the person tables.
+
+    Any other keyword goes to ``socialrx.Evaluation`` (``funding``, ``surveys`` and
+    ``meetings`` collected first when a Spark DataFrame or a Parquet path; ``kind_groups``,
+    ``survey_definitions`` as given).
     """
 
     def __init__(self, spark: Any, *, clients: Any, events: Any, comparison: Any = None, assessments: Any = None,
                  interventions: Any = None, feedback: Any = None, tariff: Any = None, data_start: Any = None,
-                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000) -> None:
+                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000,
+                 **options: Any) -> None:
         functions = require("pyspark.sql.functions", "socialrx.spark runs the evaluation", extra="spark")
         self._files: _Files | None = None
         if _is_path(events):
@@ -229,8 +250,9 @@ class Evaluation(MergedEvaluation):
         self._rows_per_count = int(rows_per_count)
         people = _collected(spark, clients)
         given = {"comparison": comparison, "assessments": assessments, "interventions": interventions,
-                 "feedback": feedback}
-        tables = {name: _collected(spark, table) for name, table in given.items() if table is not None}
+                 "feedback": feedback, **options}
+        tables = {name: _collected(spark, table) if _is_path(table) or hasattr(table, "toArrow") else table
+                  for name, table in given.items() if table is not None}
         super().__init__(counts=self._count, clients=people, data_start=data_start, data_end=data_end, tariff=tariff,
                          date_format=date_format, **tables)
         assert self.data_start is not None and self.data_end is not None  # MergedEvaluation requires them
@@ -248,3 +270,68 @@ class Evaluation(MergedEvaluation):
             no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
             return people.partial(no_events, windows, by, periods)
         return reduce(UtilisationPartial.add_events, partials)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A result frame as Arrow for Spark: categories as their text, text as Spark's string."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type) or pa.types.is_large_string(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
+    return table
+
+
+def _scoring(index: str, options: dict[str, Any]) -> Callable[[pa.Table], pa.Table]:
+    """``groupBy().applyInArrow``'s function (of the table alone: Spark reads its signature)."""
+
+    def scored(diagnoses: pa.Table) -> pa.Table:  # one group's diagnoses: all of its patients'
+        return _arrow(comorbidity_partial(_as_pandas(diagnoses), index, **options))
+
+    return scored
+
+
+def comorbidity(diagnoses: Any, index: str = "charlson", *, partitions: int | None = None, **options: Any) -> Any:
+    """``socialrx.risk.charlson`` (``elixhauser``, ``hfrs``: ``index``) per patient of a Spark
+    diagnoses DataFrame, with the function's ``options``, as a Spark DataFrame: the diagnoses
+    grouped into ``partitions`` (default: Spark's default parallelism) by a hash of the patient
+    id (a Spark shuffle), each group scored on its own (``groupBy().applyInArrow``). The rows
+    are the single-machine result's; ``hfrs``'s ``band`` is its text, and the counts of codes
+    matched (``attrs``) are not kept."""
+    functions = require("pyspark.sql.functions", "socialrx.spark scores patients", extra="spark")
+    types = require("pyspark.sql.pandas.types", "socialrx.spark scores patients", extra="spark")
+    patient, code = options.get("patient_column", "patient_id"), options.get("code_column", "code")
+    none = pd.DataFrame({patient: pd.Series([], dtype="int64"), code: pd.Series([], dtype=str)})
+    schema = types.from_arrow_schema(_arrow(comorbidity_partial(none, index, **options)).schema)
+    count = int(partitions) if partitions else diagnoses.sparkSession.sparkContext.defaultParallelism
+    bucket = functions.pmod(functions.xxhash64(patient), functions.lit(count))
+    return diagnoses.groupBy(bucket).applyInArrow(_scoring(index, options), schema)
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """``mapInArrow``'s function: one partition's top ``k`` per group, pickled."""
+
+    by: str | None
+    k: int
+    score: str
+    id: str
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        held = list(batches)
+        if sum(batch.num_rows for batch in held):
+            part = _as_pandas(pa.Table.from_batches(held))
+            top = case_list_partial(part, self.by, self.k, score=self.score, id=self.id)
+            yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(top)]},
+                                             schema=pa.schema([("partial", pa.binary())]))
+
+
+def case_list(scores: Any, by: str | None = "practice", k: int = 10, *, score: str = "score",
+              id: str = "patient_id") -> pd.DataFrame:
+    """``socialrx.risk.case_list`` of a Spark scores DataFrame: each partition's top ``k`` per
+    group (``mapInArrow``), collected and merged (``socialrx.partitioned.merge_case_lists``); the
+    single-machine rows, order and ranks, numbered from 0."""
+    rows = scores.mapInArrow(_Candidates(by, k, score, id), _PARTIAL_SCHEMA).collect()
+    candidates = [pickle.loads(row["partial"]) for row in rows]
+    if not candidates:
+        raise ValueError("scores: no rows")
+    return merge_case_lists(candidates, by, k, score=score, id=id).reset_index(drop=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_same_result
+from conftest import FIGURES, assert_not_partitioned, assert_same_result
 
 import socialrx
 from socialrx import risk
-from socialrx.partitioned import NOT_PARTITIONED
 
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
@@ -79,36 +78,6 @@ def test_person_table_figures(both):
     pd.testing.assert_frame_equal(many.feedback_summary(by="practice"), one.feedback_summary(by="practice"))
 
 
-# Every other public method of socialrx.Evaluation that a partitioned evaluation answers (those
-# it cannot are in NOT_PARTITIONED, tested below; match is socialrx.dask's own).
-FIGURES = {
-    "outcomes by year": lambda ev: ev.outcomes(by="financial_year"),
-    "wellbeing by year": lambda ev: ev.wellbeing(by="financial_year"),
-    "support by practice": lambda ev: ev.support(by="practice"),
-    "outward_referrals": lambda ev: ev.outward_referrals(),
-    "phb_breaches": lambda ev: ev.phb_breaches(),
-    "phb_summary": lambda ev: ev.phb_summary(by="financial_year"),
-    "income_gained": lambda ev: ev.income_gained(),
-    "funding": lambda ev: ev.funding(),
-    "cost_per_client": lambda ev: ev.cost_per_client(by="financial_year"),
-    "survey_summary": lambda ev: ev.survey_summary(),
-    "workforce": lambda ev: ev.workforce(),
-    "delivery": lambda ev: ev.delivery(),
-    "call_frequency": lambda ev: ev.call_frequency(),
-    "meetings": lambda ev: ev.meetings(),
-    "reason_co_occurrence": lambda ev: ev.reason_co_occurrence(),
-    "reporting_periods": lambda ev: ev.reporting_periods(),
-    "trend of referrals": lambda ev: ev.trend("referrals", by="quarter", last=2),
-    "equity_effects": lambda ev: ev.equity_effects(),
-    "practices": lambda ev: ev.practices(groups=True),
-    "utilisation with groups": lambda ev: ev.utilisation(12, by="locality", groups=True),
-    "net_saving from funding": lambda ev: ev.net_saving(),
-    "tariff_table": lambda ev: ev.tariff_table(),
-    "events_with_count_zero": lambda ev: ev.events_with_count_zero,
-    "repr": repr,
-}
-
-
 @pytest.mark.parametrize("figure", FIGURES)
 def test_every_other_figure(both, figure):
     one, *dasks = both
@@ -136,15 +105,7 @@ def test_equity(both, service):
 
 
 def test_what_needs_every_event_says_what_to_do_instead(both):
-    _, many, _ = both
-    calls = {"event_columns": lambda: many.event_columns, "for_period": lambda: many.for_period("2022/23"),
-             "compare_periods": lambda: many.compare_periods("2021/22", "2022/23"),
-             "data_quality": many.data_quality, "report": lambda: many.report("report.html"),
-             "trend": lambda: many.trend("ae_attendance")}
-    assert set(calls) == set(NOT_PARTITIONED)
-    for name, call in calls.items():
-        with pytest.raises(NotImplementedError, match=rf"^{name}: not available on a partitioned evaluation; "):
-            call()
+    assert_not_partitioned(both[1])
 
 
 def test_pandas_input_and_the_default_scheduler(service):
