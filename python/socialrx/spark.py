@@ -33,8 +33,10 @@ naming what to do instead; ``socialrx.partitioned.NOT_PARTITIONED``): ``event_co
 ``for_period``, ``compare_periods``, ``data_quality``, ``report`` and an event kind's ``trend``.
 
 Per patient: :func:`comorbidity` scores a diagnoses DataFrame in groups of patients
-(``groupBy().applyInArrow``), and :func:`case_list` takes each partition's top k per group
-and merges them on the driver; both equal ``socialrx.risk``'s on one machine.
+(``groupBy().applyInArrow``), :func:`score_patients` scores patients with their diagnoses and
+events in such groups (``cogroup().applyInArrow``), and :func:`case_list` takes each
+partition's top k per group and merges them on the driver; all equal ``socialrx.risk``'s on
+one machine.
 """
 
 from __future__ import annotations
@@ -66,8 +68,11 @@ from .partitioned import (
     utilisation_partial,
 )
 from .periods import ServicePeriods
+from .risk.models import ModelSource, RiskModel, load_model
+from .risk.scoring import add_comorbidity_scores
+from .risk.scoring import score_patients as _score_patients
 
-__all__ = ["Evaluation", "case_list", "comorbidity", "local_session"]
+__all__ = ["Evaluation", "case_list", "comorbidity", "local_session", "score_patients"]
 
 # The events' columns the engine reads, and their types in a table of no events.
 _EVENT_COLUMNS = {"person_id": pa.int64(), "client_id": pa.int64(), "patient_id": pa.int64(), "date": pa.date32(),
@@ -273,12 +278,32 @@ class Evaluation(MergedEvaluation):
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """A result frame as Arrow for Spark: categories as their text, text as Spark's string."""
+    """A result frame as Arrow for Spark: categories as their text, text as Spark's string, and
+    a column of no values (the feature names of no patients, where the schema is read) as text."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for i, field in enumerate(table.schema):
-        if pa.types.is_dictionary(field.type) or pa.types.is_large_string(field.type):
+        if pa.types.is_dictionary(field.type) or pa.types.is_large_string(field.type) or pa.types.is_null(field.type):
             table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
     return table
+
+
+def _by_patient(frame: Any, column: str, count: int) -> Any:
+    """``frame`` grouped into ``count`` groups by a hash of its person id ``column`` (the same
+    group for the same id in every table)."""
+    functions = require("pyspark.sql.functions", "socialrx.spark scores patients", extra="spark")
+    return frame.groupBy(functions.pmod(functions.xxhash64(column), functions.lit(count)))
+
+
+def _spark_schema(table: pa.Table) -> Any:
+    """The Spark schema of an Arrow table's."""
+    return require("pyspark.sql.pandas.types", "socialrx.spark scores patients", extra="spark").from_arrow_schema(
+        table.schema)
+
+
+def _no_rows(frame: Any) -> pa.Table:
+    """A Spark DataFrame's columns, as Arrow, with no rows (no Spark job)."""
+    types = require("pyspark.sql.pandas.types", "socialrx.spark scores patients", extra="spark")
+    return types.to_arrow_schema(frame.schema).empty_table()
 
 
 def _scoring(index: str, options: dict[str, Any]) -> Callable[[pa.Table], pa.Table]:
@@ -297,14 +322,54 @@ def comorbidity(diagnoses: Any, index: str = "charlson", *, partitions: int | No
     id (a Spark shuffle), each group scored on its own (``groupBy().applyInArrow``). The rows
     are the single-machine result's; ``hfrs``'s ``band`` is its text, and the counts of codes
     matched (``attrs``) are not kept."""
-    functions = require("pyspark.sql.functions", "socialrx.spark scores patients", extra="spark")
-    types = require("pyspark.sql.pandas.types", "socialrx.spark scores patients", extra="spark")
-    patient, code = options.get("patient_column", "patient_id"), options.get("code_column", "code")
-    none = pd.DataFrame({patient: pd.Series([], dtype="int64"), code: pd.Series([], dtype=str)})
-    schema = types.from_arrow_schema(_arrow(comorbidity_partial(none, index, **options)).schema)
-    count = int(partitions) if partitions else diagnoses.sparkSession.sparkContext.defaultParallelism
-    bucket = functions.pmod(functions.xxhash64(patient), functions.lit(count))
-    return diagnoses.groupBy(bucket).applyInArrow(_scoring(index, options), schema)
+    scored = _scoring(index, options)
+    return _by_patient(diagnoses, options.get("patient_column", "patient_id"), _groups(diagnoses, partitions)
+                       ).applyInArrow(scored, _spark_schema(scored(_no_rows(diagnoses))))
+
+
+def _groups(frame: Any, partitions: int | None) -> int:
+    return int(partitions) if partitions else int(frame.sparkSession.sparkContext.defaultParallelism)
+
+
+def _with_comorbidity(model: dict[str, Any]) -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """``cogroup().applyInArrow``'s function: a group's patients with the comorbidity scores
+    the model names, from the group's diagnoses (all of its patients')."""
+
+    def added(patients: pa.Table, diagnoses: pa.Table) -> pa.Table:
+        return _arrow(add_comorbidity_scores(_as_pandas(patients), _as_pandas(diagnoses), load_model(model),
+                                             threads=1))
+
+    return added
+
+
+def _explained(model: dict[str, Any], as_of: Any, top: int) -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """``cogroup().applyInArrow``'s function: a group's patients scored, their event features
+    counted from the group's events (all of its patients')."""
+
+    def scored(patients: pa.Table, events: pa.Table) -> pa.Table:
+        return _arrow(_score_patients(_as_pandas(patients), load_model(model), events=_as_pandas(events),
+                                      as_of=as_of, top=top, threads=1))
+
+    return scored
+
+
+def score_patients(patients: Any, model: ModelSource | RiskModel, *, events: Any, as_of: Any, diagnoses: Any = None,
+                   top: int = 3, partitions: int | None = None) -> Any:
+    """``socialrx.risk.score_patients`` over Spark DataFrames, as a Spark DataFrame of the same
+    rows: the patients cogrouped with their diagnoses, if given (the comorbidity scores the model
+    names), then with their events (``groupBy().cogroup().applyInArrow``), in ``partitions`` groups by
+    a hash of the person id (default: Spark's default parallelism), each group scored on its
+    own. ``as_of`` must be a date or a patients column, the same for every group. Categories
+    come back as their text."""
+    spec = (model if isinstance(model, RiskModel) else load_model(model)).to_json()
+    count = _groups(patients, partitions)
+    id_column = next((c for c in ("person_id", "patient_id", "client_id") if c in events.columns), "person_id")
+    stages = ((_with_comorbidity(spec), diagnoses, "patient_id"), (_explained(spec, as_of, top), events, id_column))
+    for function, table, column in stages[diagnoses is None:]:
+        schema = _spark_schema(function(_no_rows(patients), _no_rows(table)))
+        patients = _by_patient(patients, "patient_id", count).cogroup(_by_patient(table, column, count)).applyInArrow(
+            function, schema)
+    return patients
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,22 @@ def test_comorbidity_per_patient_and_case_list(spark, service, diagnoses: pd.Dat
     pd.testing.assert_frame_equal(got[["patient_id", "practice", "score", "rank"]],
                                   ranked[["patient_id", "practice", "score", "rank"]].reset_index(drop=True))
     assert (got["rank"] <= 3).all() and len(got) == 3 * practices.nunique()
+
+
+def test_risk_scores(spark, service, diagnoses: pd.DataFrame) -> None:
+    # The clients scored by the example model: age bands, sex, deprivation, A&E and admissions
+    # in the year before 2023-01-01, and Charlson from the diagnoses (text columns as text: Spark
+    # has no categories).
+    patients = service.clients[["client_id", "age", "sex", "deprivation_decile"]].rename(
+        columns={"client_id": "patient_id"}).astype({"sex": str})
+    events = service.events[service.events["person_id"].isin(patients["patient_id"])]
+    one = risk.score_patients(patients, "example", diagnoses=diagnoses, events=events, as_of="2023-01-01")
+    dated = pa.Table.from_pandas(events, preserve_index=False)
+    dated = dated.set_column(dated.schema.get_field_index("date"), "date", dated.column("date").cast(pa.date32()))
+    frames = [spark.createDataFrame(pa.Table.from_pandas(table, preserve_index=False) if isinstance(table, pd.DataFrame)
+                                    else table).repartition(3) for table in (patients, diagnoses, dated)]
+    scored = socialrx_spark.score_patients(frames[0], "example", diagnoses=frames[1], events=frames[2],
+                                           as_of="2023-01-01", partitions=4)
+    got = socialrx_spark._as_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, one.sort_values("patient_id").reset_index(drop=True))
+    assert one["charlson_score"].sum() > 0 and (one["feature_1"] == "ae_attendances_12m").any()
