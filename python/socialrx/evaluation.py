@@ -878,13 +878,17 @@ class Evaluation:
         rows = [
             ("referred", int(reach["referred"].sum())),
             ("connected", int(reach["connected"].sum())),
-            ("events", 0 if self.events is None else len(self.events)),
+            ("events", self._events_shown()),
             ("comparison patients", 0 if self.comparison is None else len(self.comparison)),
             ("data", f"{_iso(self.data_start)} to {_iso(self.data_end)}"),
             ("tariff", "none" if self.tariff is None else f"{self.tariff.name} ({self.tariff.price_year})"),
         ]
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table><caption>socialrx Evaluation</caption>{body}</table>"
+
+    def _events_shown(self) -> int | str:
+        """The events as the display shows them: the rows held (``socialrx.partitioned`` holds none)."""
+        return 0 if self.events is None else len(self.events)
 
     def __repr__(self) -> str:
         reach = self.reach()

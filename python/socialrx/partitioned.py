@@ -390,6 +390,9 @@ class MergedEvaluation(Evaluation):
         zero: int | None = result.rows_of_count_0
         return zero
 
+    def _events_shown(self) -> int | str:
+        return "held in parts, counted where they are"
+
     @property
     def events_with_count_zero(self) -> int:
         """Rows of the events table whose ``count`` is 0, from the merged counts."""

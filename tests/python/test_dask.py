@@ -108,6 +108,12 @@ def test_what_needs_every_event_says_what_to_do_instead(both):
     assert_not_partitioned(both[1])
 
 
+def test_display_says_where_the_events_are(both, service):
+    one, many, _ = both
+    assert f"<th>events</th><td>{len(service.events)}</td>" in one._repr_html_()
+    assert "<th>events</th><td>held in parts, counted where they are</td>" in many._repr_html_()
+
+
 def test_pandas_input_and_the_default_scheduler(service):
     one = socialrx.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
                               data_start="2020-01-01", data_end="2024-12-31")
