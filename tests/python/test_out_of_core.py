@@ -144,5 +144,14 @@ def test_every_other_figure(both, figure: str) -> None:
     assert_same_result(FIGURES[figure](streamed), FIGURES[figure](one), figure)
 
 
+def test_equity(tmp_path) -> None:
+    service = socialrx.synthetic(n_clients=300, n_comparison=300, seed=7, access_gap=0.5)
+    service.events.to_parquet(tmp_path / "events.parquet", index=False)
+    expected, streamed = (socialrx.Evaluation(clients=service.clients, events=events).equity(
+        population=service.population) for events in (service.events, tmp_path / "events.parquet"))
+    assert_same_result(streamed, expected)
+    assert (expected.table["people"] > 0).all()  # every quintile's rate compared is a real one
+
+
 def test_what_needs_every_event_says_what_to_do_instead(both) -> None:
     assert_not_partitioned(both[1])

@@ -125,7 +125,7 @@ PERSON_TABLES = ("assessments", "interventions", "feedback", "funding", "surveys
 
 @pytest.fixture(scope="module")
 def service() -> socialrx.SyntheticService:
-    return socialrx.synthetic(n_clients=500, n_comparison=1000, seed=11)
+    return socialrx.synthetic(n_clients=500, n_comparison=1000, seed=11, access_gap=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +169,13 @@ def test_person_table_figures(both) -> None:
 def test_every_other_figure(both, figure: str) -> None:
     one, on_spark = both
     assert_same_result(FIGURES[figure](on_spark), FIGURES[figure](one), figure)
+
+
+def test_equity(both, service) -> None:
+    one, on_spark = both
+    expected = one.equity(population=service.population, stage="connected")
+    assert_same_result(on_spark.equity(population=service.population, stage="connected"), expected)
+    assert (expected.table["people"] > 0).all()  # every quintile's rate compared is a real one
 
 
 def test_what_needs_every_event_says_what_to_do_instead(both) -> None:
