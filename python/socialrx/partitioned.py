@@ -415,6 +415,8 @@ class MergedEvaluation(Evaluation):
         raise _held_elsewhere("report")
 
     def trend(self, measure: str = "referrals", **options: Any) -> Any:
+        """:meth:`Evaluation.trend` of referrals, connected or clients (from the clients table);
+        an event kind's needs every event date and raises ``NotImplementedError``."""
         if measure in EVENT_KINDS:
             raise _held_elsewhere("trend")
         return super().trend(measure, **options)
