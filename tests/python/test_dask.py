@@ -40,7 +40,7 @@ def both(service):
     one = socialrx.Evaluation(clients=service.clients, events=service.events, comparison=service.comparison,
                               tariff="example", **tables)
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") \
             as cluster, distributed.Client(cluster):
         many, copartitioned = (socialrx_dask.Evaluation(
             clients=scattered(service.clients, 2), events=scattered(service.events, 5),
