@@ -193,8 +193,8 @@ class _Coded:
         # a missing label, or an index to a missing dictionary value, is code -1 (the last place)
         ours = np.array([-1 if v is None else self.codes.setdefault(v, len(self.codes)) for v in dictionary]
                         + [-1], np.int32)
-        indices = array.indices.fill_null(len(dictionary)).to_numpy()
-        self.pieces.append(ours[indices].astype(np.min_scalar_type(-len(self.codes) - 1)))
+        indices = array.indices.fill_null(len(dictionary)) if array.null_count else array.indices
+        self.pieces.append(ours.take(indices.to_numpy()).astype(np.min_scalar_type(-len(self.codes) - 1)))
 
     def column(self, rows: int) -> Any:
         codes = np.concatenate(self.pieces) if self.pieces else np.empty(0, np.int8)
