@@ -9,10 +9,10 @@ read; a date column holding anything else stays text, so that the library's own 
 time, and only the events columns socialrx uses are read at all.
 
 Each block goes straight into the frame's own columns where it can: a Parquet column of numbers
-or dates that its statistics say has no missing value is copied into one array of the file's
-length, and label columns become category codes, so that the long events table is not held
-twice (once as read, once as the frame) and a fresh process touches as little new memory as it
-can. Any other column is kept as read and converted once at the end.
+or dates is copied into one array of the file's length (until a block has a missing value), and
+label columns become category codes, so that the long events table is not held twice (once as
+read, once as the frame) and a fresh process touches as little new memory as it can. Any other
+column is kept as read and converted once at the end.
 
 An error about a row names the row as the library counts them, from 0; :class:`TableFiles`
 turns that into the line of a CSV file (the header is line 1, the first data row line 2).
@@ -159,24 +159,27 @@ class _Kept:
         return pa.chunked_array(chunks, self.type).to_pandas(date_as_object=False)
 
 
-class _HasMissing(Exception):
-    """A column its file's statistics said had no missing value has one."""
-
-
 class _Filled:
-    """A column of numbers or dates with no missing value, each block copied into the one array
-    the frame keeps, of the type pandas gives the Arrow column."""
+    """A column of numbers or dates, each block copied into the one array the frame keeps, of the
+    type pandas gives the Arrow column. From a block with a missing value on, the column is kept
+    as read instead, the blocks copied so far with it, for pandas to type it as it would."""
 
-    def __init__(self, dtype: np.dtype[Any], rows: int) -> None:
+    def __init__(self, type: pa.DataType, dtype: np.dtype[Any], rows: int) -> None:
         self.values = np.empty(rows, dtype)
+        self.type = type
+        self.kept: _Kept | None = None
 
     def add(self, array: pa.Array, start: int) -> None:
-        if array.null_count:
-            raise _HasMissing
-        self.values[start:start + len(array)] = array.to_numpy(zero_copy_only=False)
+        if self.kept is None and array.null_count:
+            self.kept = _Kept(self.type)
+            self.kept.add(pa.array(self.values[:start]).cast(self.type), 0)
+        if self.kept is not None:
+            self.kept.add(array, start)
+        else:
+            self.values[start:start + len(array)] = array.to_numpy(zero_copy_only=False)
 
     def column(self, rows: int) -> Any:
-        return self.values[:rows]
+        return self.values[:rows] if self.kept is None else self.kept.column(rows)
 
 
 class _Coded:
@@ -208,45 +211,31 @@ _Column = _Kept | _Filled | _Coded
 
 
 def _sink(field: pa.Field, rows: int | None) -> _Column:
-    """Where a column's blocks go: ``rows`` is the file's length when its statistics say
-    ``field`` has no missing value (None: unknown)."""
+    """Where a column's blocks go, given the table's length (None: unknown)."""
     if pa.types.is_dictionary(field.type):
         return _Coded(field.type)
     dtype = pa.array([], field.type).to_pandas(date_as_object=False).dtype
     if rows is not None and isinstance(dtype, np.dtype) and dtype.kind in "biufM":
-        return _Filled(dtype, rows)
+        return _Filled(field.type, dtype, rows)
     return _Kept(field.type)
 
 
 def _assembled(batches: Iterator[pa.RecordBatch], schema: pa.Schema, dates: frozenset[str], path: Path,
-               rows: int | None = None, complete: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """The batches as one frame, text checked and ISO dates made dates batch by batch (``dates``
-    empty: none). The columns named in ``complete`` have no missing value in the ``rows`` rows."""
+               rows: int | None = None) -> pd.DataFrame:
+    """The batches, ``rows`` rows in all where known, as one frame, text checked and ISO dates made
+    dates batch by batch (``dates`` empty: none)."""
     sinks: dict[str, _Column] | None = None
     start = 0
     for batch in batches:
         batch = _with_iso_dates(_valid_text(batch, path), dates)
         if sinks is None:
-            sinks = {field.name: _sink(field, rows if field.name in complete else None) for field in batch.schema}
+            sinks = {field.name: _sink(field, rows) for field in batch.schema}
         for name, array in zip(batch.schema.names, batch.columns):
             sinks[name].add(array, start)
         start += batch.num_rows
     if sinks is None:
         sinks = {field.name: _Kept(field.type) for field in schema}
     return pd.DataFrame({name: sink.column(start) for name, sink in sinks.items()}, copy=False)
-
-
-def _complete_columns(metadata: pq.FileMetaData) -> frozenset[str]:
-    """The columns whose statistics, in every row group, count no missing value."""
-    counted: dict[str, bool] = {}
-    for group in range(metadata.num_row_groups):
-        row_group = metadata.row_group(group)
-        for index in range(row_group.num_columns):
-            chunk = row_group.column(index)
-            stats = chunk.statistics
-            complete = stats is not None and stats.has_null_count and stats.null_count == 0
-            counted[chunk.path_in_schema] = counted.get(chunk.path_in_schema, True) and complete
-    return frozenset(name for name, complete in counted.items() if complete)
 
 
 _BLOCK_ROWS = 1 << 20  # a Parquet row group's worth: few blocks, each small beside the table
@@ -261,15 +250,12 @@ def _read_parquet(path: Path, schema: TableSchema, text_dates: bool) -> pd.DataF
         if labels:  # label text (pandas writes its str columns as large_string) read straight into categories
             file = pq.ParquetFile(path, read_dictionary=labels)
         dates = frozenset() if text_dates else schema.dates
-        complete = _complete_columns(file.metadata)
-        while True:
-            try:
-                return _assembled(file.iter_batches(batch_size=_BLOCK_ROWS, columns=names), file.schema_arrow,
-                                  dates, path, file.metadata.num_rows, complete)
-            except _NotIsoDates:
-                dates = frozenset()
-            except _HasMissing:  # statistics that were wrong: keep every column as read
-                complete = frozenset()
+        try:
+            return _assembled(file.iter_batches(batch_size=_BLOCK_ROWS, columns=names), file.schema_arrow, dates,
+                              path, file.metadata.num_rows)
+        except _NotIsoDates:
+            return _assembled(file.iter_batches(batch_size=_BLOCK_ROWS, columns=names), file.schema_arrow,
+                              frozenset(), path, file.metadata.num_rows)
     except (pa.ArrowException, OSError) as error:  # any file pyarrow cannot read, whatever its reason
         raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
 

@@ -8,25 +8,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from socialrx import _tables
 from socialrx._tables import read_table
 
 DAY = 86_400_000_000_000  # nanoseconds a day
 
 
-def events_file(path, **options) -> None:
+def events_file(path) -> None:
     """Five events in row groups of two, each group with its own dictionary of kinds:
-    group 1 {gp_surgery, ae_attendance}, group 2 {bed_days, gp_surgery}, group 3 {outpatient}."""
+    group 1 {gp_surgery, ae_attendance}, group 2 {bed_days, gp_surgery}, group 3 {outpatient};
+    the first missing count is in group 2, after a group read whole."""
     kinds = [["gp_surgery", "ae_attendance"], ["bed_days", "gp_surgery"], ["outpatient"]]
     batches = [pa.record_batch({
         "person_id": pa.array(ids, pa.int64()),
         "date": pa.array([d * DAY for d in days], pa.timestamp("ns")),
         "kind": pa.array(kind).dictionary_encode(),
         "count": pa.array(count, pa.int64()),
-    }) for ids, days, kind, count in [([7, 3], [18_000, 18_001], kinds[0], [1, None]),
-                                      ([9, 7], [18_002, 18_003], kinds[1], [2, 1]),
+    }) for ids, days, kind, count in [([7, 3], [18_000, 18_001], kinds[0], [1, 2]),
+                                      ([9, 7], [18_002, 18_003], kinds[1], [None, 1]),
                                       ([3], [18_004], kinds[2], [1])]]
-    pq.write_table(pa.Table.from_batches(batches), path, row_group_size=2, **options)
+    pq.write_table(pa.Table.from_batches(batches), path, row_group_size=2)
 
 
 def check_events(frame: pd.DataFrame) -> None:
@@ -38,8 +38,9 @@ def check_events(frame: pd.DataFrame) -> None:
     # categories in the order first met, across the groups' dictionaries; codes in the smallest type
     assert list(frame["kind"].cat.categories) == ["gp_surgery", "ae_attendance", "bed_days", "outpatient"]
     assert frame["kind"].cat.codes.tolist() == [0, 1, 2, 0, 3] and frame["kind"].cat.codes.dtype == np.int8
-    # a whole-number column with a missing value is float, as pyarrow makes it
-    assert frame["count"].dtype == np.float64 and frame["count"].isna().tolist() == [False, True, False, False, False]
+    # a whole-number column with a missing value is float, as pyarrow makes it, the rows before it kept
+    assert frame["count"].dtype == np.float64
+    assert frame["count"].fillna(-1).tolist() == [1, 2, -1, 1, 1]
 
 
 def test_row_groups_with_their_own_dictionaries_read_as_one_frame(tmp_path):
@@ -50,26 +51,13 @@ def test_row_groups_with_their_own_dictionaries_read_as_one_frame(tmp_path):
     pd.testing.assert_frame_equal(frame, pq.read_table(tmp_path / "events.parquet").to_pandas())
 
 
-def test_a_file_without_statistics_reads_the_same(tmp_path):
-    events_file(tmp_path / "events.parquet", write_statistics=False)
-    assert _tables._complete_columns(pq.ParquetFile(tmp_path / "events.parquet").metadata) == frozenset()
-    check_events(read_table(tmp_path / "events.parquet", "events"))
-
-
-def test_statistics_that_miss_a_missing_value_are_not_trusted(tmp_path, monkeypatch):
-    events_file(tmp_path / "events.parquet")
-    # the file's statistics count count's missing value; pretend they did not
-    assert "count" not in _tables._complete_columns(pq.ParquetFile(tmp_path / "events.parquet").metadata)
-    monkeypatch.setattr(_tables, "_complete_columns", lambda metadata: frozenset(["person_id", "date", "count"]))
-    check_events(read_table(tmp_path / "events.parquet", "events"))
-
-
 def test_text_columns_pandas_wrote_are_read_as_from_csv(tmp_path):
     """pandas writes its text columns as large_string: kinds are labels and ISO dates dates, as
     they are from a CSV file."""
     events = pd.DataFrame({"person_id": [1, 2, 1], "date": ["2021-12-01", "2022-02-01", None],
                            "kind": ["ae_attendance", "gp_surgery", "ae_attendance"]})
-    events.to_parquet(tmp_path / "events.parquet", index=False)
+    # the missing date in the second row group, after a group of dates read whole
+    events.to_parquet(tmp_path / "events.parquet", index=False, row_group_size=2)
     assert pa.types.is_large_string(pq.read_schema(tmp_path / "events.parquet").field("kind").type)
     frame = read_table(tmp_path / "events.parquet", "events")
     assert isinstance(frame["kind"].dtype, pd.CategoricalDtype)
