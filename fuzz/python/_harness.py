@@ -6,6 +6,7 @@ it are not (they are fuzzed by their own projects)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import tempfile
 from collections.abc import Callable
@@ -21,8 +22,10 @@ with atheris.instrument_imports(include=["socialrx"]):
 
 EXPECTED = (ValueError, TypeError, ImportError)
 
-# One directory for the files a harness writes, overwritten input after input.
-_scratch = tempfile.TemporaryDirectory(prefix="socialrx-fuzz-")
+# One directory for the files a harness writes, overwritten input after input: in memory where
+# the system has a tmpfs, since rewriting a file on a disk file system cost 2.8 ms against 14 us.
+_MEMORY = Path("/dev/shm")
+_scratch = tempfile.TemporaryDirectory(prefix="socialrx-fuzz-", dir=_MEMORY if _MEMORY.is_dir() else None)
 SCRATCH = Path(_scratch.name)
 
 
@@ -44,6 +47,7 @@ def accept_input_errors(test_one_input: Callable[[bytes], object]) -> Callable[[
 def fuzz(test_one_input: Callable[[bytes], object]) -> None:
     """Fuzz ``test_one_input`` with the command line's libFuzzer options and corpus."""
     atheris.Setup(sys.argv, accept_input_errors(test_one_input))
+    gc.freeze()  # the libraries' objects, alive for the whole run, left out of every collection
     atheris.Fuzz()
 
 

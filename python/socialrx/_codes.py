@@ -50,7 +50,8 @@ def _recoded(values: pd.Series, table: str, column: str, normalise: Callable[[st
     relabelled = np.array([new != old for new, old in zip(normalised, given)], bool)
     if categorical and not relabelled.any():
         return values, 0  # already normal: the column as it is
-    merged, categories = pd.factorize(pd.Series(normalised, dtype="string"))
+    # Text labels sorted, so that no figure's order of groups depends on the order of the rows.
+    merged, categories = pd.factorize(pd.Series(normalised, dtype="string"), sort=not categorical)
     changed = int(np.bincount(codes[codes >= 0], minlength=len(given))[relabelled].sum()) if len(given) else 0
     recoded = np.where(codes >= 0, merged[codes], -1)
     return pd.Series(pd.Categorical.from_codes(recoded, categories=categories), index=values.index,

@@ -8,6 +8,12 @@ read; a date column holding anything else stays text, so that the library's own 
 (and a ``date_format``) decides it and names the row it refuses. Files are read a block at a
 time, and only the events columns socialrx uses are read at all.
 
+Each block goes straight into the frame's own columns where it can: a Parquet column of numbers
+or dates is copied into one array of the file's length (until a block has a missing value), and
+label columns become category codes, so that the long events table is not held twice (once as
+read, once as the frame) and a fresh process touches as little new memory as it can. Any other
+column is kept as read and converted once at the end.
+
 An error about a row names the row as the library counts them, from 0; :class:`TableFiles`
 turns that into the line of a CSV file (the header is line 1, the first data row line 2).
 """
@@ -20,8 +26,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -95,8 +102,8 @@ def read_table(path: str | Path, table: str, *, date_format: str | None = None) 
     schema = SCHEMAS.get(table, TableSchema())
     text_dates = date_format is not None
     if kind == "parquet":
-        return _to_pandas(_read_parquet(path, schema, text_dates))
-    return _to_pandas(_read_csv(path, schema, text_dates))
+        return _read_parquet(path, schema, text_dates)
+    return _read_csv(path, schema, text_dates)
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -111,7 +118,7 @@ class _NotIsoDates(Exception):
 def _with_iso_dates(batch: pa.RecordBatch, dates: frozenset[str]) -> pa.RecordBatch:
     """The batch with its text date columns as dates; _NotIsoDates if any is not YYYY-MM-DD."""
     for index, field in enumerate(batch.schema):
-        if field.name in dates and pa.types.is_string(field.type):
+        if field.name in dates and _is_text(field.type):
             try:
                 batch = batch.set_column(index, field.name, batch.column(index).cast(pa.date32()))
             except pa.ArrowInvalid:
@@ -119,12 +126,17 @@ def _with_iso_dates(batch: pa.RecordBatch, dates: frozenset[str]) -> pa.RecordBa
     return batch
 
 
+def _is_text(type: pa.DataType) -> bool:
+    return pa.types.is_string(type) or pa.types.is_large_string(type)
+
+
 def _valid_text(batch: pa.RecordBatch, path: Path) -> pa.RecordBatch:
     """The batch, once its text columns are known to be UTF-8: Parquet does not check them, and
     text that is not would fail later, far from the file."""
     for field, column in zip(batch.schema, batch.columns):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) or pa.types.is_dictionary(
-                field.type):
+        if pa.types.is_dictionary(field.type):  # its text is the dictionary; the indices are the reader's own
+            column = column.dictionary
+        if _is_text(column.type):
             try:
                 column.validate(full=True)
             except pa.ArrowInvalid:
@@ -132,32 +144,124 @@ def _valid_text(batch: pa.RecordBatch, path: Path) -> pa.RecordBatch:
     return batch
 
 
-def _assembled(batches: Iterator[pa.RecordBatch], schema: pa.Schema, dates: frozenset[str], path: Path) -> pa.Table:
-    """The batches as one table, text checked and ISO dates made dates batch by batch (``dates``
-    empty: none)."""
-    converted = [_with_iso_dates(_valid_text(batch, path), dates) for batch in batches]
-    return pa.Table.from_batches(converted, schema=converted[0].schema if converted else schema)
+class _Kept:
+    """A column kept as the Arrow arrays read, converted to pandas once at the end."""
+
+    def __init__(self, type: pa.DataType) -> None:
+        self.type = type
+        self.chunks: list[pa.Array] = []
+
+    def add(self, array: pa.Array, start: int) -> None:
+        self.chunks.append(array)
+
+    def column(self, rows: int) -> Any:
+        chunks, self.chunks = self.chunks, []  # let each column's arrays go once it is converted
+        return pa.chunked_array(chunks, self.type).to_pandas(date_as_object=False)
 
 
-def _read_parquet(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
+class _Filled:
+    """A column of numbers or dates, each block copied into the one array the frame keeps, of the
+    type pandas gives the Arrow column. From a block with a missing value on, the column is kept
+    as read instead, the blocks copied so far with it, for pandas to type it as it would."""
+
+    def __init__(self, type: pa.DataType, dtype: np.dtype[Any], rows: int) -> None:
+        self.values = np.empty(rows, dtype)
+        self.type = type
+        self.kept: _Kept | None = None
+
+    def add(self, array: pa.Array, start: int) -> None:
+        if self.kept is None and array.null_count:
+            self.kept = _Kept(self.type)
+            self.kept.add(pa.array(self.values[:start]).cast(self.type), 0)
+        if self.kept is not None:
+            self.kept.add(array, start)
+        else:
+            self.values[start:start + len(array)] = array.to_numpy(zero_copy_only=False)
+
+    def column(self, rows: int) -> Any:
+        return self.values[:rows] if self.kept is None else self.kept.column(rows)
+
+
+class _Coded:
+    """A dictionary (label) column as category codes: each block's dictionary is mapped onto the
+    categories met so far, in the order met, as Arrow's unify_dictionaries orders them."""
+
+    def __init__(self, type: pa.DictionaryType) -> None:
+        self.type = type
+        self.codes: dict[Any, int] = {}
+        self.pieces: list[np.ndarray] = []
+
+    def add(self, array: pa.DictionaryArray, start: int) -> None:
+        dictionary = array.dictionary.to_pylist()
+        # a missing label, or an index to a missing dictionary value, is code -1 (the last place)
+        ours = np.array([-1 if v is None else self.codes.setdefault(v, len(self.codes)) for v in dictionary]
+                        + [-1], np.int32)
+        indices = array.indices.fill_null(len(dictionary)) if array.null_count else array.indices
+        self.pieces.append(ours.take(indices.to_numpy()).astype(np.min_scalar_type(-len(self.codes) - 1)))
+
+    def column(self, rows: int) -> Any:
+        codes = np.concatenate(self.pieces) if self.pieces else np.empty(0, np.int8)
+        self.pieces = []
+        categories = pa.array(list(self.codes), self.type.value_type).to_pandas()
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, self.type.ordered),
+                                         validate=False)
+
+
+_Column = _Kept | _Filled | _Coded
+
+
+def _sink(field: pa.Field, rows: int | None) -> _Column:
+    """Where a column's blocks go, given the table's length (None: unknown)."""
+    if pa.types.is_dictionary(field.type):
+        return _Coded(field.type)
+    dtype = pa.array([], field.type).to_pandas(date_as_object=False).dtype
+    if rows is not None and isinstance(dtype, np.dtype) and dtype.kind in "biufM":
+        return _Filled(field.type, dtype, rows)
+    return _Kept(field.type)
+
+
+def _assembled(batches: Iterator[pa.RecordBatch], schema: pa.Schema, dates: frozenset[str], path: Path,
+               rows: int | None = None) -> pd.DataFrame:
+    """The batches, ``rows`` rows in all where known, as one frame, text checked and ISO dates made
+    dates batch by batch (``dates`` empty: none)."""
+    sinks: dict[str, _Column] | None = None
+    start = 0
+    for batch in batches:
+        batch = _with_iso_dates(_valid_text(batch, path), dates)
+        if sinks is None:
+            sinks = {field.name: _sink(field, rows) for field in batch.schema}
+        for name, array in zip(batch.schema.names, batch.columns):
+            sinks[name].add(array, start)
+        start += batch.num_rows
+    if sinks is None:
+        sinks = {field.name: _Kept(field.type) for field in schema}
+    return pd.DataFrame({name: sink.column(start) for name, sink in sinks.items()}, copy=False)
+
+
+_BLOCK_ROWS = 1 << 20  # a Parquet row group's worth: few blocks, each small beside the table
+
+
+def _read_parquet(path: Path, schema: TableSchema, text_dates: bool) -> pd.DataFrame:
     try:
         file = pq.ParquetFile(path)
         arrow = file.schema_arrow
         names = [name for name in arrow.names if schema.only is None or name in schema.only]
-        labels = [name for name in names if name in schema.labels and pa.types.is_string(arrow.field(name).type)]
-        if labels:  # label text read straight into categories
+        labels = [name for name in names if name in schema.labels and _is_text(arrow.field(name).type)]
+        if labels:  # label text (pandas writes its str columns as large_string) read straight into categories
             file = pq.ParquetFile(path, read_dictionary=labels)
         dates = frozenset() if text_dates else schema.dates
         try:
-            return _assembled(file.iter_batches(columns=names), file.schema_arrow, dates, path)
+            return _assembled(file.iter_batches(batch_size=_BLOCK_ROWS, columns=names), file.schema_arrow, dates,
+                              path, file.metadata.num_rows)
         except _NotIsoDates:
-            return _assembled(file.iter_batches(columns=names), file.schema_arrow, frozenset(), path)
+            return _assembled(file.iter_batches(batch_size=_BLOCK_ROWS, columns=names), file.schema_arrow,
+                              frozenset(), path, file.metadata.num_rows)
     except (pa.ArrowException, OSError) as error:  # any file pyarrow cannot read, whatever its reason
         raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
 
 
-def _read_csv(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
-    """The CSV file as a table, typed by ``schema``. A column the reader cannot convert to the
+def _read_csv(path: Path, schema: TableSchema, text_dates: bool) -> pd.DataFrame:
+    """The CSV file as a frame, typed by ``schema``. A column the reader cannot convert to the
     type it was given or guessed is read again as text, for the library's rules to name the
     row; a date column that is not all ISO dates likewise."""
     header = _csv_header(path)
@@ -169,18 +273,19 @@ def _read_csv(path: Path, schema: TableSchema, text_dates: bool) -> pa.Table:
         options = pa_csv.ConvertOptions(column_types=types, include_columns=columns, strings_can_be_null=True)
         try:
             reader = pa_csv.open_csv(path, convert_options=options)
-            return _utf8(_assembled(iter(reader), reader.schema, dates, path), path)
+            frame = _assembled(iter(reader), reader.schema, dates, path)
+            _utf8(reader.schema, path)
+            return frame
         except _NotIsoDates:
             dates = frozenset()
         except pa.ArrowInvalid as error:
             types = {**types, _unconvertible_column(error, path, header, types): pa.string()}
 
 
-def _utf8(table: pa.Table, path: Path) -> pa.Table:
-    """The table, unless a column was read as bytes: text that is not UTF-8."""
-    if any(pa.types.is_binary(field.type) for field in table.schema):
+def _utf8(schema: pa.Schema, path: Path) -> None:
+    """A ValueError if a column was read as bytes: text that is not UTF-8."""
+    if any(pa.types.is_binary(field.type) for field in schema):
         raise ValueError(_NOT_UTF8.format(path=path))
-    return table
 
 
 def _csv_header(path: Path) -> list[str]:

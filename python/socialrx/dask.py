@@ -31,6 +31,15 @@ processes: for clients too many to send to every task.
 
 It runs on whatever Dask scheduler is active (threads, processes, or a ``distributed.Client``).
 An error in a part names the row within that part, not in the table given.
+
+Not on Dask, since they read every event in one process (each raises ``NotImplementedError``
+naming what to do instead; ``socialrx.partitioned.NOT_PARTITIONED``): ``event_columns``,
+``for_period``, ``compare_periods``, ``data_quality``, ``report`` and an event kind's ``trend``.
+
+Per patient: :func:`comorbidity` and :func:`score_patients` co-partition the patients,
+diagnoses and events by person and score each partition on its own, giving a dask DataFrame;
+:func:`case_list` takes each partition's top k per group and merges them. All three equal
+``socialrx.risk``'s on one machine.
 """
 
 from __future__ import annotations
@@ -47,16 +56,21 @@ from .evaluation import Evaluation as _Single
 from .partitioned import (
     MergedEvaluation,
     UtilisationPartial,
+    case_list_partial,
+    comorbidity_partial,
     counted_clients,
     merge_all,
+    merge_case_lists,
     per_person_partial,
     split,
     utilisation_partial,
 )
 from .periods import ServicePeriods
+from .risk.models import ModelSource, RiskModel, load_model
+from .risk.scoring import score_patients as _score_patients
 from .tariff import TariffSource
 
-__all__ = ["Evaluation"]
+__all__ = ["Evaluation", "case_list", "comorbidity", "score_patients"]
 
 _EVENT_IDS = ("person_id", "patient_id", "client_id")
 _POOL_IDS = ("patient_id", "person_id")
@@ -147,9 +161,8 @@ def _counted_per_person(clients: pd.DataFrame, events: pd.DataFrame, comparison:
 
 class Evaluation(MergedEvaluation):
     """``socialrx.Evaluation`` over dask DataFrames: the same arguments, the same methods and
-    exactly the same figures for reach, utilisation, exclusions, cost_avoidance, net_saving,
-    outcomes, wellbeing, support, outward_referrals, spend, phb_breaches, feedback_summary, match
-    (and the match's did) and ``socialrx.headline``.
+    exactly the same figures, but for those that need every event in one process
+    (``socialrx.partitioned.NOT_PARTITIONED``).
 
     Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame), and:
 
@@ -211,3 +224,59 @@ class Evaluation(MergedEvaluation):
         while len(partials) > 1:
             partials = [dask.delayed(_added)(*partials[i:i + 2]) for i in range(0, len(partials), 2)]
         return dask.compute(partials[0])[0]
+
+def _count(table: Any, partitions: int | None) -> int:
+    return int(partitions) if partitions else int(getattr(table, "npartitions", 1))
+
+
+def _per_patient(parts: list[Any]) -> Any:
+    """The parts' per-patient rows (delayed pandas frames) as one dask DataFrame."""
+    from ._optional import require
+
+    return require("dask.dataframe", "socialrx.dask scores patients", extra="scale").from_delayed(
+        parts, verify_meta=False)
+
+
+def comorbidity(diagnoses: Any, index: str = "charlson", *, partitions: int | None = None, **options: Any) -> Any:
+    """``socialrx.risk.charlson`` (``elixhauser``, ``hfrs``: ``index``) per patient of a dask
+    or pandas diagnoses table, with the function's ``options``, as a dask DataFrame: the
+    diagnoses shuffled into ``partitions`` (default: their own number) by
+    ``socialrx.partitioned.partition_of`` of the patient id, each partition scored on its own.
+    The rows are the single-machine result's, each partition's patients together; the counts of
+    codes matched (``attrs``) are not kept."""
+    dask = _dask()
+    column = options.get("patient_column", "patient_id")
+    parts = _shuffled(diagnoses, "diagnoses", (column,), _count(diagnoses, partitions))
+    return _per_patient([dask.delayed(comorbidity_partial)(part, index, **options) for part in parts])
+
+
+def _scored(patients: pd.DataFrame, model: dict[str, Any], **tables: Any) -> pd.DataFrame:
+    return _score_patients(patients.reset_index(drop=True), load_model(model), threads=1, **tables)
+
+
+def score_patients(patients: Any, model: ModelSource | RiskModel, *, diagnoses: Any = None, events: Any = None,
+                   as_of: Any = None, top: int = 3, partitions: int | None = None) -> Any:
+    """``socialrx.risk.score_patients`` over dask or pandas tables, as a dask DataFrame of the
+    same rows: patients, diagnoses and events co-partitioned by person (``partitions``, default
+    the patients' own number), each part scored on its own (a patient's features read only its
+    own rows). ``as_of`` must be a date or a patients column, the same for every part."""
+    dask = _dask()
+    count = _count(patients, partitions)
+    spec = (model if isinstance(model, RiskModel) else load_model(model)).to_json()
+    people = _shuffled(patients, "patients", ("patient_id",), count)
+    given = {"diagnoses": (diagnoses, ("patient_id",)), "events": (events, _EVENT_IDS)}
+    tables = {name: _shuffled(table, name, ids, count) for name, (table, ids) in given.items() if table is not None}
+    return _per_patient([dask.delayed(_scored)(people[i], spec, as_of=as_of, top=top,
+                                               **{name: parts[i] for name, parts in tables.items()})
+                         for i in range(count)])
+
+
+def case_list(scores: Any, by: str | None = "practice", k: int = 10, *, score: str = "score",
+              id: str = "patient_id") -> pd.DataFrame:
+    """``socialrx.risk.case_list`` of a dask or pandas scores table: each partition's top ``k``
+    per group, gathered and merged (``socialrx.partitioned.merge_case_lists``); the same rows,
+    order, index and ranks as on one machine."""
+    dask = _dask()
+    candidates = dask.compute(*[dask.delayed(case_list_partial)(part, by, k, score=score, id=id)
+                                for part in _parts_of(scores, 1)])
+    return merge_case_lists(candidates, by, k, score=score, id=id)

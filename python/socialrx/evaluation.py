@@ -34,7 +34,7 @@ from ._columns import (
 )
 from ._measures import EVENT_KINDS, Window, WindowSpec, parse_windows, pence_per, per_client, percent_change
 from .equity import EquityResult, equity, equity_effects
-from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, service_cost
+from .funding import Funding, FundingBy, check_funding, cost_per_client, funding_by, funding_in_period, service_cost
 from .kind_groups import GroupsOption, check_groups, resolve_groups, with_group_rows
 from .matching import Match, match
 from .operations import CallFrequency, Delivery, Meetings, Workforce, call_frequency, delivery, meetings, workforce
@@ -319,7 +319,8 @@ class Evaluation:
         """The evaluation of the clients of one reporting period (``"2023/24"``, or a label of
         the service ``periods``; see :meth:`periods`); events, comparison pool, tariff and data
         range are shared; survey answers and meetings are those dated within the period (an
-        undated one is in no period)."""
+        undated one is in no period); the funding is each grant's part in the period, as
+        :meth:`funding` apportions it."""
         labels = self.periods(periods)
         mask = (labels == period).to_numpy(dtype=bool)
         if not mask.any():
@@ -340,7 +341,9 @@ class Evaluation:
             tariff=self.tariff, data_start=_as_date(self.data_start), data_end=_as_date(self.data_end),
             date_format=self.date_format, threads=self.threads, kind_groups=self.kind_groups,
             surveys=_dated_within(self.surveys, span), survey_definitions=self.survey_definitions,
-            meetings=_dated_within(self.meetings_table, span))
+            meetings=_dated_within(self.meetings_table, span),
+            funding=None if self.funding_table is None else funding_in_period(self.funding_table, period, span,
+                                                                               periods))
 
     def reporting_periods(self) -> list[str]:
         """The reporting periods (financial years) with a connected client, in order."""
@@ -354,10 +357,13 @@ class Evaluation:
         return trend(self, measure, by=by, last=last, level=level, end=end)
 
     def compare_periods(self, first: str, second: str, *, periods: ServicePeriods | None = None,
-                        windows: Window | Sequence[Window] = (6, 12)) -> PeriodComparison:
-        """Every headline figure of two reporting periods side by side, with the change (see
+                        windows: Window | Sequence[Window] = (6, 12), match: bool | None = None,
+                        bootstrap: int = 2000, seed: int = 1) -> PeriodComparison:
+        """Every headline figure of two periods' clients side by side, with the change: the
+        naive before/after and, with a comparison pool, the matched DiD beside it (see
         ``socialrx.trends.compare_periods``)."""
-        return compare_periods(self, first, second, periods=periods, windows=windows)
+        return compare_periods(self, first, second, periods=periods, windows=windows, match=match,
+                               bootstrap=bootstrap, seed=seed)
 
     @property
     def _event_columns(self) -> dict[str, np.ndarray] | None:
@@ -889,13 +895,17 @@ class Evaluation:
         rows = [
             ("referred", int(reach["referred"].sum())),
             ("connected", int(reach["connected"].sum())),
-            ("events", 0 if self.events is None else len(self.events)),
+            ("events", self._events_shown()),
             ("comparison patients", 0 if self.comparison is None else len(self.comparison)),
             ("data", f"{_iso(self.data_start)} to {_iso(self.data_end)}"),
             ("tariff", "none" if self.tariff is None else f"{self.tariff.name} ({self.tariff.price_year})"),
         ]
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table><caption>socialrx Evaluation</caption>{body}</table>"
+
+    def _events_shown(self) -> int | str:
+        """The events as the display shows them: the rows held (``socialrx.partitioned`` holds none)."""
+        return 0 if self.events is None else len(self.events)
 
     def __repr__(self) -> str:
         reach = self.reach()

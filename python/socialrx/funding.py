@@ -192,6 +192,22 @@ def funding_by(grants: pd.DataFrame, *, by: FundingBy = "financial_year",
     return Funding(table, name, total)
 
 
+def funding_in_period(grants: pd.DataFrame, period: str, span: Period | None,
+                      periods: Sequence[Any] | None = None) -> pd.DataFrame | None:
+    """The grants' parts in one period, a row per funder dated over the period's ``span``: the
+    parts :func:`funding_by` gives that period (so the period's service cost is the same in
+    both); None when no money falls in it, or the period is no span of days."""
+    if span is None:
+        return None
+    by_period = funding_by(grants, periods=periods)
+    rows = by_period.table[by_period.table[by_period.by] == period]
+    if rows.empty:
+        return None
+    return pd.DataFrame({"funder": rows["funder"].to_numpy(dtype=object),
+                         "start": np.datetime64(int(span.start), "D"), "end": np.datetime64(int(span.end), "D"),
+                         "pence": rows["pence"].to_numpy(dtype=np.int64)})
+
+
 def cost_per_client(index_date: np.ndarray, *, service_cost_pence: int | None = None,
                     grants: pd.DataFrame | None = None, by: str | None = None,
                     periods: Sequence[Any] | None = None) -> pd.DataFrame:

@@ -15,7 +15,9 @@ files; the figures on the same counts reuse it. Matching and the DiD (``match``,
 ``socialrx.headline``) count per person in each batch and add the batches' counts: one pass
 each, the single-machine matches and intervals.
 
-An error in the events names the row within its batch.
+An error in the events names the row within its batch. What reads every event at once
+(``socialrx.partitioned.NOT_PARTITIONED``: ``data_quality``, ``for_period``, ``compare_periods``,
+``report``, an event kind's ``trend``) raises ``NotImplementedError`` saying what to do instead.
 """
 
 from __future__ import annotations

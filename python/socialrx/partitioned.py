@@ -53,7 +53,8 @@ categorical column's order, periods with no client kept).
   sum, a few integers a person, goes to the single-machine engine, which fits the propensity
   model, matches and bootstraps exactly as on one machine (:class:`MergedEvaluation`).
 - Per-person figures (comorbidity, risk scores) need no merge: each partition scores its own
-  patients, and the partitions' rows together are the scores.
+  patients (:func:`comorbidity_partial`, ``socialrx.risk.score_patients``), and the
+  partitions' rows together are the scores.
 
 The derived figures (% change, per client, pence avoided, net saving) are computed once, after
 the merge, by the single-machine ``Evaluation``'s own code: :class:`MergedEvaluation` is an
@@ -79,13 +80,17 @@ from ._measures import EVENT_KINDS, WindowSpec
 from .evaluation import AGE_BANDS, Counted, Evaluation
 from .periods import ServicePeriods, cache_key, grouping_name
 from .risk.case_list import case_list
+from .risk.comorbidity import charlson, elixhauser, hfrs
 
 __all__ = [
+    "COMORBIDITY_INDICES",
+    "NOT_PARTITIONED",
     "GroupCounts",
     "MergedEvaluation",
     "NewtonSums",
     "UtilisationPartial",
     "case_list_partial",
+    "comorbidity_partial",
     "counted_clients",
     "feedback_partial",
     "fit_logistic",
@@ -316,11 +321,42 @@ def case_list_partial(scores: pd.DataFrame, by: str | None = "practice", k: int 
     return case_list(scores, by, k, score=score, id=id).drop(columns="rank")
 
 
+COMORBIDITY_INDICES = {"charlson": charlson, "elixhauser": elixhauser, "hfrs": hfrs}
+
+
+def comorbidity_partial(diagnoses: pd.DataFrame, index: str = "charlson", **options: Any) -> pd.DataFrame:
+    """One partition's scores by ``socialrx.risk.<index>`` (``charlson``, ``elixhauser`` or
+    ``hfrs``, with ``options``), on one thread. Each patient's diagnoses all in the partition,
+    its rows are the whole table's rows of its patients: no merge."""
+    if index not in COMORBIDITY_INDICES:
+        raise ValueError(f"index: {index!r} is not one of {', '.join(COMORBIDITY_INDICES)}")
+    return COMORBIDITY_INDICES[index](diagnoses, threads=1, **options)
+
+
 def merge_case_lists(partials: Iterable[pd.DataFrame], by: str | None = "practice", k: int = 10, *,
                      score: str = "score", id: str = "patient_id") -> pd.DataFrame:
     """The case list of everyone from the partitions' candidates: the same rows, order and
     ranks as ``socialrx.risk.case_list`` on the whole table."""
     return case_list(pd.concat(list(partials)), by, k, score=score, id=id)
+
+
+# What a partitioned evaluation cannot answer, since it needs every event in one process, and
+# what to do instead.
+NOT_PARTITIONED = {
+    "event_columns": "the events stay in their partitions; utilisation() and exclusions() count them",
+    "for_period": "give each figure by='financial_year' or periods=[...], or evaluate the period's clients apart",
+    "compare_periods": "give each figure by='financial_year' or periods=[...], and compare the two periods' rows",
+    "data_quality": "profile the person tables and each events part with socialrx.Evaluation(...).data_quality(); "
+                    "exclusions() counts every event left out",
+    "report": "the report profiles and matches over the events in one process; write it with socialrx.Evaluation, "
+              "or publish this evaluation's figures",
+    "trend": "an event kind's trend reads every event date; count the events per month where they are (referrals, "
+             "connected and clients trend here)",
+}
+
+
+def _held_elsewhere(name: str) -> NotImplementedError:
+    return NotImplementedError(f"{name}: not available on a partitioned evaluation; {NOT_PARTITIONED[name]}")
 
 
 # counts(windows in days, by, periods): the merged counts of every partition.
@@ -341,7 +377,10 @@ class MergedEvaluation(Evaluation):
     utilisation, exclusions, cost avoidance and net saving are computed, by the single-machine
     code, from the merged :class:`UtilisationPartial` that ``counts(windows_in_days, by,
     periods)`` returns, put on this evaluation's own group labels; every other figure comes from
-    the person tables as on one machine.
+    the person tables as on one machine. What needs every event in one process
+    (:data:`NOT_PARTITIONED`: ``event_columns``, ``for_period``, ``compare_periods``,
+    ``data_quality``, ``report``, an event kind's ``trend``) raises ``NotImplementedError``
+    naming what to do instead.
 
     ``data_start`` and ``data_end`` are required: every part must count over the same range.
     ``per_person``, when given, counts per person for matching and the DiD (the look-back
@@ -384,6 +423,37 @@ class MergedEvaluation(Evaluation):
     def _rows_of_count_0(self, result: Any) -> int | None:
         zero: int | None = result.rows_of_count_0
         return zero
+
+    def _events_shown(self) -> int | str:
+        return "held in parts, counted where they are"
+
+    @property
+    def events_with_count_zero(self) -> int:
+        """Rows of the events table whose ``count`` is 0, from the merged counts."""
+        return self._rows_of_count_0(self._counts([WindowSpec("12m", 12, 365)], None)[0]) or 0
+
+    @property
+    def event_columns(self) -> dict[str, np.ndarray] | None:
+        raise _held_elsewhere("event_columns")
+
+    def for_period(self, period: str, *, periods: ServicePeriods | None = None) -> Evaluation:
+        raise _held_elsewhere("for_period")
+
+    def compare_periods(self, first: str, second: str, **options: Any) -> Any:
+        raise _held_elsewhere("compare_periods")
+
+    def data_quality(self) -> Any:
+        raise _held_elsewhere("data_quality")
+
+    def report(self, path: Any, **options: Any) -> Any:
+        raise _held_elsewhere("report")
+
+    def trend(self, measure: str = "referrals", **options: Any) -> Any:
+        """:meth:`Evaluation.trend` of referrals, connected or clients (from the clients table);
+        an event kind's needs every event date and raises ``NotImplementedError``."""
+        if measure in EVENT_KINDS:
+            raise _held_elsewhere("trend")
+        return super().trend(measure, **options)
 
     @staticmethod
     def _avoided(result: Any, tariff: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,16 @@ adds these integer arrays, then fits, matches and bootstraps with the single-mac
 One Spark job per (windows, grouping) counted; the figures built on the same counts reuse it.
 The events' ``date`` must be a Spark ``DateType`` (Parquet ``date32``), so that no time zone comes
 between Spark and the counted day. An error in the events names the row within its chunk.
+
+Not on Spark, since they read every event in one process (each raises ``NotImplementedError``
+naming what to do instead; ``socialrx.partitioned.NOT_PARTITIONED``): ``event_columns``,
+``for_period``, ``compare_periods``, ``data_quality``, ``report`` and an event kind's ``trend``.
+
+Per patient: :func:`comorbidity` scores a diagnoses DataFrame in groups of patients
+(``groupBy().applyInArrow``), :func:`score_patients` scores patients with their diagnoses and
+events in such groups (``cogroup().applyInArrow``), and :func:`case_list` takes each
+partition's top k per group and merges them on the driver; all equal ``socialrx.risk``'s on
+one machine.
 """
 
 from __future__ import annotations
@@ -54,10 +64,21 @@ import pyarrow.parquet as pq
 
 from ._optional import require
 from .evaluation import Evaluation as SingleMachineEvaluation
-from .partitioned import MergedEvaluation, UtilisationPartial, per_person_partial, utilisation_partial
+from .partitioned import (
+    MergedEvaluation,
+    UtilisationPartial,
+    case_list_partial,
+    comorbidity_partial,
+    merge_case_lists,
+    per_person_partial,
+    utilisation_partial,
+)
 from .periods import ServicePeriods
+from .risk.models import ModelSource, RiskModel, load_model
+from .risk.scoring import add_comorbidity_scores
+from .risk.scoring import score_patients as _score_patients
 
-__all__ = ["Evaluation", "local_session"]
+__all__ = ["Evaluation", "case_list", "comorbidity", "local_session", "score_patients"]
 
 # The events' columns the engine reads, and their types in a table of no events.
 _EVENT_COLUMNS = {"person_id": pa.int64(), "client_id": pa.int64(), "patient_id": pa.int64(), "date": pa.date32(),
@@ -189,7 +210,8 @@ class Evaluation(MergedEvaluation):
     """The single-machine ``socialrx.Evaluation`` over Spark DataFrames: the same methods and
     the same results (utilisation, exclusions, cost avoidance, net saving, and the per-person
     counts of matching and the DiD counted on the executors; reach and every figure of the
-    person tables on the driver).
+    person tables on the driver), but for those that need every event in one process
+    (``socialrx.partitioned.NOT_PARTITIONED``).
 
     Parameters
     ----------
@@ -205,11 +227,16 @@ class Evaluation(MergedEvaluation):
         As ``socialrx.Evaluation``; by default the first and last event dates (one Spark job).
     rows_per_count:
         Events a task counts at a time: its memory, beside the person tables.
+
+    Any other keyword goes to ``socialrx.Evaluation`` (``funding``, ``surveys`` and
+    ``meetings`` collected first when a Spark DataFrame or a Parquet path; ``kind_groups``,
+    ``survey_definitions`` as given).
     """
 
     def __init__(self, spark: Any, *, clients: Any, events: Any, comparison: Any = None, assessments: Any = None,
                  interventions: Any = None, feedback: Any = None, tariff: Any = None, data_start: Any = None,
-                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000) -> None:
+                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000,
+                 **options: Any) -> None:
         functions = require("pyspark.sql.functions", "socialrx.spark runs the evaluation", extra="spark")
         self._files: _Files | None = None
         if _is_path(events):
@@ -233,8 +260,9 @@ class Evaluation(MergedEvaluation):
         self._rows_per_count = int(rows_per_count)
         people = _collected(spark, clients)
         given = {"comparison": comparison, "assessments": assessments, "interventions": interventions,
-                 "feedback": feedback}
-        tables = {name: _collected(spark, table) for name, table in given.items() if table is not None}
+                 "feedback": feedback, **options}
+        tables = {name: _collected(spark, table) if _is_path(table) or hasattr(table, "toArrow") else table
+                  for name, table in given.items() if table is not None}
         super().__init__(counts=self._count, per_person=self._added_per_person, clients=people,
                          data_start=data_start, data_end=data_end, tariff=tariff, date_format=date_format, **tables)
         assert self.data_start is not None and self.data_end is not None  # MergedEvaluation requires them
@@ -260,3 +288,128 @@ class Evaluation(MergedEvaluation):
             no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
             return people.partial(no_events, task)
         return reduce(lambda a, b: a.add_events(b), partials)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A result frame as Arrow for Spark: categories as their text, text as Spark's string, and
+    a column of no values (the feature names of no patients, where the schema is read) as text."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type) or pa.types.is_large_string(field.type) or pa.types.is_null(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
+    return table
+
+
+def _by_patient(frame: Any, column: str, count: int) -> Any:
+    """``frame`` grouped into ``count`` groups by a hash of its person id ``column`` (the same
+    group for the same id in every table)."""
+    functions = require("pyspark.sql.functions", "socialrx.spark scores patients", extra="spark")
+    return frame.groupBy(functions.pmod(functions.xxhash64(column), functions.lit(count)))
+
+
+def _spark_schema(table: pa.Table) -> Any:
+    """The Spark schema of an Arrow table's."""
+    return require("pyspark.sql.pandas.types", "socialrx.spark scores patients", extra="spark").from_arrow_schema(
+        table.schema)
+
+
+def _no_rows(frame: Any) -> pa.Table:
+    """A Spark DataFrame's columns, as Arrow, with no rows (no Spark job)."""
+    types = require("pyspark.sql.pandas.types", "socialrx.spark scores patients", extra="spark")
+    return types.to_arrow_schema(frame.schema).empty_table()
+
+
+def _scoring(index: str, options: dict[str, Any]) -> Callable[[pa.Table], pa.Table]:
+    """``groupBy().applyInArrow``'s function (of the table alone: Spark reads its signature)."""
+
+    def scored(diagnoses: pa.Table) -> pa.Table:  # one group's diagnoses: all of its patients'
+        return _arrow(comorbidity_partial(_as_pandas(diagnoses), index, **options))
+
+    return scored
+
+
+def comorbidity(diagnoses: Any, index: str = "charlson", *, partitions: int | None = None, **options: Any) -> Any:
+    """``socialrx.risk.charlson`` (``elixhauser``, ``hfrs``: ``index``) per patient of a Spark
+    diagnoses DataFrame, with the function's ``options``, as a Spark DataFrame: the diagnoses
+    grouped into ``partitions`` (default: Spark's default parallelism) by a hash of the patient
+    id (a Spark shuffle), each group scored on its own (``groupBy().applyInArrow``). The rows
+    are the single-machine result's; ``hfrs``'s ``band`` is its text, and the counts of codes
+    matched (``attrs``) are not kept."""
+    scored = _scoring(index, options)
+    return _by_patient(diagnoses, options.get("patient_column", "patient_id"), _groups(diagnoses, partitions)
+                       ).applyInArrow(scored, _spark_schema(scored(_no_rows(diagnoses))))
+
+
+def _groups(frame: Any, partitions: int | None) -> int:
+    return int(partitions) if partitions else int(frame.sparkSession.sparkContext.defaultParallelism)
+
+
+def _with_comorbidity(model: dict[str, Any]) -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """``cogroup().applyInArrow``'s function: a group's patients with the comorbidity scores
+    the model names, from the group's diagnoses (all of its patients')."""
+
+    def added(patients: pa.Table, diagnoses: pa.Table) -> pa.Table:
+        return _arrow(add_comorbidity_scores(_as_pandas(patients), _as_pandas(diagnoses), load_model(model),
+                                             threads=1))
+
+    return added
+
+
+def _explained(model: dict[str, Any], as_of: Any, top: int) -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """``cogroup().applyInArrow``'s function: a group's patients scored, their event features
+    counted from the group's events (all of its patients')."""
+
+    def scored(patients: pa.Table, events: pa.Table) -> pa.Table:
+        return _arrow(_score_patients(_as_pandas(patients), load_model(model), events=_as_pandas(events),
+                                      as_of=as_of, top=top, threads=1))
+
+    return scored
+
+
+def score_patients(patients: Any, model: ModelSource | RiskModel, *, events: Any, as_of: Any, diagnoses: Any = None,
+                   top: int = 3, partitions: int | None = None) -> Any:
+    """``socialrx.risk.score_patients`` over Spark DataFrames, as a Spark DataFrame of the same
+    rows: the patients cogrouped with their diagnoses, if given (the comorbidity scores the model
+    names), then with their events (``groupBy().cogroup().applyInArrow``), in ``partitions`` groups by
+    a hash of the person id (default: Spark's default parallelism), each group scored on its
+    own. ``as_of`` must be a date or a patients column, the same for every group. Categories
+    come back as their text."""
+    spec = (model if isinstance(model, RiskModel) else load_model(model)).to_json()
+    count = _groups(patients, partitions)
+    id_column = next((c for c in ("person_id", "patient_id", "client_id") if c in events.columns), "person_id")
+    stages = ((_with_comorbidity(spec), diagnoses, "patient_id"), (_explained(spec, as_of, top), events, id_column))
+    for function, table, column in stages[diagnoses is None:]:
+        schema = _spark_schema(function(_no_rows(patients), _no_rows(table)))
+        patients = _by_patient(patients, "patient_id", count).cogroup(_by_patient(table, column, count)).applyInArrow(
+            function, schema)
+    return patients
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """``mapInArrow``'s function: one partition's top ``k`` per group, pickled."""
+
+    by: str | None
+    k: int
+    score: str
+    id: str
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        held = list(batches)
+        if sum(batch.num_rows for batch in held):
+            part = _as_pandas(pa.Table.from_batches(held))
+            top = case_list_partial(part, self.by, self.k, score=self.score, id=self.id)
+            yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(top)]},
+                                             schema=pa.schema([("partial", pa.binary())]))
+
+
+def case_list(scores: Any, by: str | None = "practice", k: int = 10, *, score: str = "score",
+              id: str = "patient_id") -> pd.DataFrame:
+    """``socialrx.risk.case_list`` of a Spark scores DataFrame: each partition's top ``k`` per
+    group (``mapInArrow``), collected and merged (``socialrx.partitioned.merge_case_lists``); the
+    single-machine rows, order and ranks, numbered from 0."""
+    rows = scores.mapInArrow(_Candidates(by, k, score, id), _PARTIAL_SCHEMA).collect()
+    candidates = [pickle.loads(row["partial"]) for row in rows]
+    if not candidates:
+        raise ValueError("scores: no rows")
+    return merge_case_lists(candidates, by, k, score=score, id=id).reset_index(drop=True)

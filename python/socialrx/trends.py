@@ -8,9 +8,11 @@ equal numbers of periods) with an exact interval by the conditional binomial met
 Clopper-Pearson interval of ``p`` gives the interval of ``RR = p / (1 - p)``. A change in a
 count of a few hundred can be chance; the interval says how much.
 
-:func:`compare_periods` computes the headline figures (``socialrx.summary.headline``, the
-naive before/after) of each of two periods' clients, as :meth:`Evaluation.for_period` takes
-them, and puts them side by side with the change.
+:func:`compare_periods` computes the headline figures (``socialrx.summary.headline``) of each
+of two periods' clients, as :meth:`Evaluation.for_period` takes them, and puts them side by
+side with the change: every effect line says whether it is the naive before/after of the
+included clients or the matched DiD (with its interval), which stands beside it whenever the
+evaluation has a comparison pool.
 """
 
 from __future__ import annotations
@@ -217,45 +219,69 @@ class TrendResult:
 
 
 # ----------------------------------------------------------------- two periods side by side
-def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
-    """(section, measure, unit, value) of every headline figure of one period."""
+BEFORE_AFTER = "before/after, included clients"
+MATCHED_DID = "matched DiD"
+
+
+def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
+    """(section, measure, method, unit, value) of every headline figure of one period; the
+    method is named on the effect lines only."""
     reach = figures["reach"]
-    rows: list[tuple[str, str, str, Any]] = [
-        ("reach", "referred", "people", reach["referred"]), ("reach", "connected", "people", reach["connected"]),
-        ("reach", "pct_connected", "%", reach["pct_connected"])]
-    for row in figures.get("support", []):
-        rows.append(("support", row["measure"], "", row["value"]))
-    for row in figures.get("feedback", []):
-        rows.append(("feedback", row["measure"], "%", row.get("pct")))
-    for row in figures.get("outcomes", []):
-        rows.append(("outcomes", f"{row['domain']}: fewer not managing", "%", row["pct_reduction_not_managing"]))
+    rows: list[tuple[str, str, str, str, Any]] = [
+        ("reach", "referred", "", "people", reach["referred"]),
+        ("reach", "connected", "", "people", reach["connected"]),
+        ("reach", "pct_connected", "", "%", reach["pct_connected"])]
+    rows += [("support", row["measure"], "", "", row["value"]) for row in figures.get("support", [])]
+    rows += [("feedback", row["measure"], "", "%", row.get("pct")) for row in figures.get("feedback", [])]
+    rows += [("outcomes", f"{row['domain']}: fewer not managing", "", "%", row["pct_reduction_not_managing"])
+             for row in figures.get("outcomes", [])]
     for row in figures.get("wellbeing", []):
         unit = "%" if str(row["measure"]).startswith("share_") else "mean score"
-        rows += [("wellbeing", f"{row['instrument']} {row['measure']} {when}", unit, row[when])
+        rows += [("wellbeing", f"{row['instrument']} {row['measure']} {when}", "", unit, row[when])
                  for when in ("before", "after")]
     for row in figures.get("utilisation", []):
         where = f"{row['window']} {row['kind']}"
-        rows += [("utilisation", f"{where} before per client", "per client", row["pre_per_client"]),
-                 ("utilisation", f"{where} after per client", "per client", row["post_per_client"]),
-                 ("utilisation", f"{where} change", "%", row["pct_change"])]
-    for window, pence in figures.get("cost_avoidance_total_pence", {}).items():
-        rows.append(("cost", f"{window} naive cost avoided", "pence", pence))
+        rows += [("utilisation", f"{where} before per client", BEFORE_AFTER, "per client", row["pre_per_client"]),
+                 ("utilisation", f"{where} after per client", BEFORE_AFTER, "per client", row["post_per_client"]),
+                 ("utilisation", f"{where} change", BEFORE_AFTER, "%", row["pct_change"])]
+    rows += [("cost", f"{window} cost avoided", BEFORE_AFTER, "pence", pence)
+             for window, pence in figures.get("cost_avoidance_total_pence", {}).items()]
+    return rows + _matched_rows(figures.get("effects", []))
+
+
+def _matched_rows(effects: list[dict[str, Any]]) -> list[tuple[str, str, str, str, Any]]:
+    """The matched DiD of each window and kind, with its interval's bounds as lines of their own."""
+    rows = []
+    for effect in (e for e in effects if e["method"] == "did"):
+        section = "cost" if effect["figure"].endswith("pence") else "utilisation"
+        unit = "pence" if section == "cost" else "%"
+        measure = f"{effect['window']} {effect['kind']} {effect['figure']}"
+        rows += [(section, f"{measure}{part}", MATCHED_DID, unit, effect[key])
+                 for part, key in (("", "value"), (", interval low", "ci_low"), (", interval high", "ci_high"))]
+        rows.append((section, f"{measure}, matched clients", MATCHED_DID, "people", effect["clients"]))
     return rows
 
 
 def compare_periods(ev: Evaluation, first: str, second: str, *, periods: ServicePeriods | None = None,
-                    windows: Window | Sequence[Window] = (6, 12)) -> PeriodComparison:
-    """Every headline figure (the naive before/after: ``socialrx.summary.headline`` with
-    ``match=False``) of the clients of ``first`` and of ``second`` side by side, with the change.
+                    windows: Window | Sequence[Window] = (6, 12), match: bool | None = None,
+                    bootstrap: int = 2000, seed: int = 1) -> PeriodComparison:
+    """Every headline figure (``socialrx.summary.headline``) of the clients of ``first`` and of
+    ``second`` side by side, with the change.
 
     The periods are financial years (``"2019/20"``) or labels of the service ``periods``; each
     period's clients are those :meth:`Evaluation.for_period` takes (by index date; by referral
-    date for people who never connected).
+    date for people who never connected). The naive before/after lines are labelled so
+    (``method``); with a comparison pool (``match=None``, the default, or ``True``) each
+    period's clients are matched (``seed``) and the matched DiD with its ``bootstrap`` interval
+    stands beside them; ``match=False`` leaves it out.
     """
+    if match and ev.comparison is None:
+        raise ValueError("match: the evaluation has no comparison pool to match each period's clients from")
     arguments = [spec.argument for spec in parse_windows(windows)]
-    figures = [headline(ev.for_period(label, periods=periods), windows=arguments, match=False).figures
+    figures = [headline(ev.for_period(label, periods=periods), windows=arguments,
+                        match=None if match is not False else False, bootstrap=bootstrap, seed=seed).figures
                for label in (first, second)]
-    keys = ["section", "measure", "unit"]
+    keys = ["section", "measure", "method", "unit"]
     a, b = (pd.DataFrame(_rows(f), columns=[*keys, label]).set_index(keys)
             for f, label in zip(figures, (first, second)))
     order = pd.Index(list(dict.fromkeys([*a.index, *b.index])), tupleize_cols=True)  # first's order, then new
@@ -270,6 +296,7 @@ def compare_periods(ev: Evaluation, first: str, second: str, *, periods: Service
 
 class PeriodComparison:
     """Two periods' headline figures side by side: ``table`` has ``section``, ``measure``,
+    ``method`` (on effect lines: ``"before/after, included clients"`` or ``"matched DiD"``),
     ``unit``, one column per period, ``change`` (second - first; percentage points for a share)
     and ``pct_change`` (100 x change / first; NaN for a share, whose change is in points)."""
 
@@ -284,8 +311,11 @@ class PeriodComparison:
         def shown(value: Any) -> str:
             return "n/a" if pd.isna(value) else f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
-        return [(f"{row['section']}: {row['measure']}", shown(row[self.first]), shown(row[self.second]),
-                 shown(row["change"])) for _, row in self.table.iterrows()]
+        def named(row: pd.Series) -> str:
+            return f"{row['section']}: {row['measure']}" + (f" [{row['method']}]" if row["method"] else "")
+
+        return [(named(row), shown(row[self.first]), shown(row[self.second]), shown(row["change"]))
+                for _, row in self.table.iterrows()]
 
     def summary(self) -> str:
         """Each figure of the first period against the second, with the change."""

@@ -96,6 +96,17 @@ def test_by_funder_and_by_service_periods():
     assert "£240,000.00" in by_funder.summary() and "<table>" in by_funder._repr_html_()
 
 
+def test_one_period_evaluation_keeps_that_periods_part_of_each_grant():
+    # 2020/21 holds client 2 and the Department of Health's £60,000 (its half computed above);
+    # the CCG's grant is all 2019/20. The period's net saving takes that £60,000 as its cost.
+    period = evaluation().for_period("2020/21")
+    assert period.funding_table["pence"].tolist() == [6_000_000]
+    assert period.funding().per_period() == {"2020/21": 6_000_000}
+    assert evaluation().for_period("2019/20").funding().total_pence == 18_000_000
+    year_1 = evaluation().for_period("year 1", periods=[("year 1", "2019-10-01", "2020-09-30")])
+    assert year_1.funding(by="funder").table["pence"].tolist() == [6_000_000, 12_000_000]
+
+
 # ------------------------------------------------------------------------------ cost per client
 def test_cost_per_client_over_the_clients_supported():
     # £240,000 over the 2 connected clients (client 3 never connected): £120,000 each.

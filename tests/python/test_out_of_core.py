@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from conftest import FIGURES, assert_not_partitioned, assert_same_result
 
 import socialrx
 from socialrx.out_of_core import Evaluation
@@ -123,3 +124,34 @@ def test_events_larger_than_the_memory_limit(service, tmp_path):
     assert got["avoided_pence"] == [COPIES * int(x) for x in cost["avoided_pence"].fillna(0)]
     assert got["events"] == COPIES * int(one.exclusions().query("reason == 'pre'")["count"].sum())
     assert np.sum(got["pre"]) > 0
+
+
+@pytest.fixture(scope="module")
+def both(service, tmp_path_factory: pytest.TempPathFactory) -> tuple[socialrx.Evaluation, Evaluation]:
+    """The evaluation of every table in memory, and out of core with the events in Parquet."""
+    path = tmp_path_factory.mktemp("events") / "events.parquet"
+    service.events.to_parquet(path, index=False)
+    tables = dict(clients=service.clients, comparison=service.comparison, tariff="example",
+                  kind_groups={"urgent": ["ae_attendance", "emergency_admission"]},
+                  **{name: getattr(service, name) for name in ("assessments", "interventions", "feedback", "funding",
+                                                               "surveys", "meetings")})
+    return socialrx.Evaluation(events=service.events, **tables), Evaluation(events=path, batch_rows=7_000, **tables)
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_every_other_figure(both, figure: str) -> None:
+    one, streamed = both
+    assert_same_result(FIGURES[figure](streamed), FIGURES[figure](one), figure)
+
+
+def test_equity(tmp_path) -> None:
+    service = socialrx.synthetic(n_clients=300, n_comparison=300, seed=7, access_gap=0.5)
+    service.events.to_parquet(tmp_path / "events.parquet", index=False)
+    expected, streamed = (socialrx.Evaluation(clients=service.clients, events=events).equity(
+        population=service.population) for events in (service.events, tmp_path / "events.parquet"))
+    assert_same_result(streamed, expected)
+    assert (expected.table["people"] > 0).all()  # every quintile's rate compared is a real one
+
+
+def test_what_needs_every_event_says_what_to_do_instead(both) -> None:
+    assert_not_partitioned(both[1])

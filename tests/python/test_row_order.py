@@ -400,3 +400,23 @@ def test_shuffled_rows_give_the_same_fitted_model(order_seed: int) -> None:
     order = np.random.default_rng(order_seed).permutation(len(frame))
     actual = LogisticModel.fit(frame.iloc[order].reset_index(drop=True), outcome[order]).to_json()
     assert actual == expected
+
+
+# Found by socialrx.spark's equality test (its clients come back in another order): practice and
+# sex given as text became categories in the order of their first rows, so support, spend and
+# feedback listed their groups in that order; the codes are now sorted.
+@few
+@given(order_seeds)
+def test_codes_given_as_text_group_in_sorted_order(order_seed: int) -> None:
+    s = service()
+    clients = s.clients.assign(practice=s.clients["practice"].astype(str).str.lower(),
+                               sex=s.clients["sex"].astype(str))
+    rng = np.random.default_rng(order_seed)
+    for by in ("practice", "sex"):
+        evaluations = [socialrx.Evaluation(clients=frame, interventions=s.interventions, feedback=s.feedback)
+                       for frame in (clients, shuffled(clients, rng))]
+        for figure in ("support", "spend", "feedback_summary"):
+            expected, actual = (getattr(ev, figure)(by=by) for ev in evaluations)
+            pd.testing.assert_frame_equal(actual, expected)
+            assert list(expected[by].drop_duplicates()) == sorted(clients[by].str.upper().unique()
+                                                                   if by == "practice" else clients[by].unique())

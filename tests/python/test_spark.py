@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from conftest import FIGURES, assert_not_partitioned, assert_same_result
 
-from socialrx import Evaluation
+import socialrx
+from socialrx import Evaluation, risk
 from socialrx.synthetic import PartitionedParquet, synthetic_parquet
 
 pyspark_sql = pytest.importorskip("pyspark.sql")
@@ -116,3 +118,116 @@ def test_dates_must_be_dates(spark, tmp_path, events_as: str) -> None:
     given = str(tmp_path / "events.parquet") if events_as == "path" else spark.createDataFrame(events)
     with pytest.raises(ValueError, match=r"events.date: must be a date \(Spark DateType, Parquet date32\), got string"):
         socialrx_spark.Evaluation(spark, clients=clients, events=given)
+
+
+PERSON_TABLES = ("assessments", "interventions", "feedback", "funding", "surveys", "meetings")
+
+
+@pytest.fixture(scope="module")
+def service() -> socialrx.SyntheticService:
+    return socialrx.synthetic(n_clients=500, n_comparison=1000, seed=11, access_gap=0.5)
+
+
+@pytest.fixture(scope="module")
+def both(spark, service, tmp_path_factory: pytest.TempPathFactory) -> tuple[Evaluation, socialrx_spark.Evaluation]:
+    """The single-machine evaluation of every table, and socialrx.spark's of the same tables
+    written as Parquet (dates as date32) in 3 files each: the clients a Spark DataFrame, the rest
+    paths."""
+    root = tmp_path_factory.mktemp("service")
+    tables = {name: getattr(service, name) for name in ("clients", "events", "comparison", *PERSON_TABLES)}
+    for name, frame in tables.items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for i, field in enumerate(table.schema):
+            if pa.types.is_timestamp(field.type):
+                table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
+        (root / name).mkdir()
+        for part, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+            pq.write_table(table.take(rows), root / name / f"part-{part}.parquet")
+    groups = {"urgent": ["ae_attendance", "emergency_admission"]}
+    one = Evaluation(**tables, tariff="example", kind_groups=groups)
+    on_spark = socialrx_spark.Evaluation(
+        spark, clients=spark.read.parquet(str(root / "clients")), tariff="example", kind_groups=groups,
+        **{name: str(root / name) for name in tables if name != "clients"})
+    return one, on_spark
+
+
+def test_person_table_figures(both) -> None:
+    one, on_spark = both
+    for by in (None, "practice", "referral_reasons", "age_band"):
+        pd.testing.assert_frame_equal(on_spark.reach(by), one.reach(by))
+    pd.testing.assert_frame_equal(on_spark.outcomes(), one.outcomes())
+    pd.testing.assert_frame_equal(on_spark.wellbeing(), one.wellbeing())
+    pd.testing.assert_frame_equal(on_spark.support(), one.support())
+    pd.testing.assert_frame_equal(on_spark.spend(by="practice"), one.spend(by="practice"))
+    pd.testing.assert_frame_equal(on_spark.feedback_summary(by="practice"), one.feedback_summary(by="practice"))
+    assert one.outcomes()["clients"].sum() > 0 and one.feedback_summary()["answered"].sum() > 0
+    np.testing.assert_array_equal(on_spark.comparison_ids, one.comparison_ids)  # the files in order
+    pd.testing.assert_frame_equal(on_spark.normalisation, one.normalisation)
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_every_other_figure(both, figure: str) -> None:
+    one, on_spark = both
+    assert_same_result(FIGURES[figure](on_spark), FIGURES[figure](one), figure)
+
+
+def test_equity(both, service) -> None:
+    one, on_spark = both
+    expected = one.equity(population=service.population, stage="connected")
+    assert_same_result(on_spark.equity(population=service.population, stage="connected"), expected)
+    assert (expected.table["people"] > 0).all()  # every quintile's rate compared is a real one
+
+
+def test_what_needs_every_event_says_what_to_do_instead(both) -> None:
+    assert_not_partitioned(both[1])
+
+
+@pytest.fixture(scope="module")
+def diagnoses(service) -> pd.DataFrame:
+    """3,000 diagnoses of the clients, codes of several categories of every index and one no
+    index knows."""
+    rng = np.random.default_rng(5)
+    codes = ["I21", "I50", "C78", "F00.1", "E11", "E10.5", "J44", "N18", "K70", "I63", "R26", "QQ99"]
+    return pd.DataFrame({"patient_id": rng.choice(service.clients["client_id"], 3000),
+                         "code": rng.choice(codes, 3000)})
+
+
+@pytest.mark.parametrize("index", ["charlson", "hfrs"])
+def test_comorbidity_per_patient_and_case_list(spark, service, diagnoses: pd.DataFrame, index: str) -> None:
+    one = getattr(risk, index)(diagnoses)
+    scored = socialrx_spark.comorbidity(spark.createDataFrame(pa.Table.from_pandas(diagnoses)).repartition(3), index,
+                                        partitions=4)
+    many = socialrx_spark._as_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
+    expected = one.sort_values("patient_id").reset_index(drop=True)
+    if index == "hfrs":  # Spark has no categories: the band as its text
+        expected["band"] = expected["band"].astype(str)
+    pd.testing.assert_frame_equal(many, expected)
+    assert len(one) > 400 and one["score"].sum() > 0
+    # The case list of the Spark scores by practice: each partition's top 3, merged.
+    practices = service.clients.set_index("client_id")["practice"].astype(str)
+    by_practice = scored.join(spark.createDataFrame(pa.table({"patient_id": practices.index.to_numpy(),
+                                                              "practice": practices.to_numpy()})), "patient_id")
+    got = socialrx_spark.case_list(by_practice.repartition(3), "practice", 3)
+    ranked = risk.case_list(expected.assign(practice=expected["patient_id"].map(practices)), "practice", 3)
+    pd.testing.assert_frame_equal(got[["patient_id", "practice", "score", "rank"]],
+                                  ranked[["patient_id", "practice", "score", "rank"]].reset_index(drop=True))
+    assert (got["rank"] <= 3).all() and len(got) == 3 * practices.nunique()
+
+
+def test_risk_scores(spark, service, diagnoses: pd.DataFrame) -> None:
+    # The clients scored by the example model: age bands, sex, deprivation, A&E and admissions
+    # in the year before 2023-01-01, and Charlson from the diagnoses (text columns as text: Spark
+    # has no categories).
+    patients = service.clients[["client_id", "age", "sex", "deprivation_decile"]].rename(
+        columns={"client_id": "patient_id"}).astype({"sex": str})
+    events = service.events[service.events["person_id"].isin(patients["patient_id"])]
+    one = risk.score_patients(patients, "example", diagnoses=diagnoses, events=events, as_of="2023-01-01")
+    dated = pa.Table.from_pandas(events, preserve_index=False)
+    dated = dated.set_column(dated.schema.get_field_index("date"), "date", dated.column("date").cast(pa.date32()))
+    frames = [spark.createDataFrame(pa.Table.from_pandas(table, preserve_index=False) if isinstance(table, pd.DataFrame)
+                                    else table).repartition(3) for table in (patients, diagnoses, dated)]
+    scored = socialrx_spark.score_patients(frames[0], "example", diagnoses=frames[1], events=frames[2],
+                                           as_of="2023-01-01", partitions=4)
+    got = socialrx_spark._as_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, one.sort_values("patient_id").reset_index(drop=True))
+    assert one["charlson_score"].sum() > 0 and (one["feature_1"] == "ae_attendances_12m").any()

@@ -259,7 +259,7 @@ def test_trend_of_connections_and_of_events():
 
 # ----------------------------------------------------------------- two periods side by side
 def test_compare_periods_puts_each_headline_side_by_side():
-    comparison = evaluation().compare_periods("2020/21", "2021/22", windows=6)
+    comparison = evaluation().compare_periods("2020/21", "2021/22", windows=6, match=False)
     table = comparison.table.set_index(["section", "measure"])
     # Each period's clients by index date (by referral date if never connected): 2020/21 holds
     # clients 1, 2 (connected) and 3; 2021/22 client 4 (connected) and 5.
@@ -273,10 +273,35 @@ def test_compare_periods_puts_each_headline_side_by_side():
     assert (before["2020/21"], before["2021/22"], before["change"]) == (0.5, 1.0, 0.5)
     assert comparison.table.attrs["period_rule"].startswith("each period's clients by index date")
     assert "reach: referred: 3 -> 2 (-1)" in comparison.summary()
+    # Every effect line says what it is: here, with match=False, the naive before/after alone.
+    assert set(comparison.table["method"]) == {"", "before/after, included clients"}
+    assert "utilisation: 6m ae_attendance before per client [before/after, included clients]: 0.50 -> 1 (0.50)" \
+        in comparison.summary()
+
+
+def test_compare_periods_puts_the_matched_did_beside_the_naive_figures():
+    data = socialrx.synthetic(n_clients=300, n_comparison=3000, seed=2)
+    ev = socialrx.Evaluation(clients=data.clients, events=data.events, comparison=data.comparison,
+                             tariff="example", data_start=data.data_start, data_end=data.data_end)
+    first, second = ev.reporting_periods()[2:4]
+    comparison = ev.compare_periods(first, second, windows=12, bootstrap=20, seed=3)
+    table = comparison.table.set_index(["section", "measure", "method"])
+    for label in (first, second):
+        own = socialrx.headline(ev.for_period(label), windows=(12,), bootstrap=20, seed=3)
+        did = own.effect("12m", "ae_attendance", "pct_change", "did")
+        line = ("utilisation", "12m ae_attendance pct_change", "matched DiD")
+        assert table.loc[line, label] == pytest.approx(did["value"])
+        assert table.loc[(line[0], f"{line[1]}, interval low", line[2]), label] == pytest.approx(did["ci_low"])
+        assert table.loc[(line[0], f"{line[1]}, matched clients", line[2]), label] == did["clients"] > 0
+        naive = own.effect("12m", "all_priced_kinds", "cost_avoided_pence", "before_after")
+        assert table.loc[("cost", "12m cost avoided", "before/after, included clients"), label] == naive["value"]
+    assert "[matched DiD]" in comparison.summary() and "matched DiD" in comparison._repr_html_()
+    with pytest.raises(ValueError, match="no comparison pool"):
+        evaluation(comparison=None).compare_periods("2020/21", "2021/22", match=True)
 
 
 def test_compare_service_periods():
-    comparison = evaluation().compare_periods("Year 1", "Year 2", periods=SERVICE_YEARS, windows=6)
+    comparison = evaluation().compare_periods("Year 1", "Year 2", periods=SERVICE_YEARS, windows=6, match=False)
     referred = comparison.table.set_index(["section", "measure"]).loc[("reach", "referred")]
     assert (referred["Year 1"], referred["Year 2"]) == (3, 1)  # client 5 is in neither year
 
