@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "socialrx/core/large_table.hpp"
+
 namespace socialrx {
 
 namespace detail {
@@ -60,8 +62,8 @@ class SpellIndex {
     }
     const std::size_t size = std::bit_ceil(std::max<std::size_t>(16, rows_read + rows_read / 2));
     mask_ = size - 1;
-    slots_.assign(size, Slot{0, kNone});
-    opened_at_.reserve(rows_read);
+    slots_.assign(size, Slot{0, 0, kNone});
+    if (keys.size() > 1) opened_at_.reserve(rows_read);
   }
 
   // The spell of `row`, or kNone when it opens a new one, which is numbered `next`.
@@ -74,21 +76,33 @@ class SpellIndex {
     }
     const std::uint64_t hash = keys_.hash(row);
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    const std::int64_t first = keys_.first()[row];
     for (std::uint64_t slot = hash & mask_;; slot = (slot + 1) & mask_) {
       Slot& s = slots_[slot];
       if (s.spell == kNone) {
-        s = Slot{tag, next};
-        opened_at_.push_back(static_cast<std::uint32_t>(row));
+        s = Slot{first, tag, next};
+        if (keys_.size() > 1) opened_at_.push_back(static_cast<std::uint32_t>(row));
         return kNone;
       }
-      if (s.tag == tag && keys_.equal(row, opened_at_[static_cast<std::size_t>(s.spell)]))
+      // One key column is compared in the slot; more need the row that opened the spell.
+      if (s.first == first && s.tag == tag &&
+          (keys_.size() == 1 || keys_.equal(row, opened_at_[static_cast<std::size_t>(s.spell)])))
         return s.spell;
     }
   }
 
+  // Asks for the slot a later row will probe, so that its cache miss overlaps this row's work.
+  void prefetch(std::size_t row) const {
+    if (!direct_.empty())
+      __builtin_prefetch(&direct_[static_cast<std::uint64_t>(keys_.first()[row]) - low_], 1);
+    else if (!slots_.empty())
+      __builtin_prefetch(&slots_[keys_.hash(row) & mask_], 1);
+  }
+
  private:
   struct Slot {
-    std::uint32_t tag;
+    std::int64_t first;  // the spell's first key column
+    std::uint32_t tag;   // the top half of its hash
     std::int32_t spell;
   };
 
@@ -136,13 +150,15 @@ class SpellIndex {
 // open. A row with the key of the row read before it needs no look-up: the episodes of a spell
 // usually come together.
 template <class Visit>
-std::size_t walk(const EpisodesView& e, std::size_t rows_read, Visit&& visit) {
+void walk(const EpisodesView& e, std::size_t rows_read, Visit&& visit) {
   const Keys keys(e.key);
   SpellIndex index(keys, e.read, rows_read);
   std::int32_t spells = 0;
   std::int32_t previous_spell = kNone;
   std::size_t previous = 0;
+  constexpr std::size_t kAhead = 16;
   for (std::size_t row = 0; row < e.person.size(); ++row) {
+    if (row + kAhead < e.person.size()) index.prefetch(row + kAhead);
     if (!is_read(e.read, row)) continue;
     std::int32_t at = previous_spell != kNone && keys.equal(row, previous)
                           ? previous_spell
@@ -153,7 +169,6 @@ std::size_t walk(const EpisodesView& e, std::size_t rows_read, Visit&& visit) {
     previous = row;
     previous_spell = at;
   }
-  return static_cast<std::size_t>(spells);
 }
 
 // The number of method codes (the highest + 1); a negative code is an error.
@@ -188,15 +203,38 @@ std::int64_t shared_row(const EpisodesView& e, std::size_t rows_read, const Spel
   return lowest;
 }
 
-// Discharge days become bed days, and the spells are counted by method.
-void finish(Spells& out, std::size_t methods) {
+// A spell as its episodes are read: one cache line's worth, as episodes of one spell may come
+// far apart.
+struct Spell {
+  std::int64_t person;     // of its first row
+  std::int64_t order;      // of its first episode so far
+  std::uint32_t first_row;  // its first episode so far (fewer than 2^31 rows)
+  std::int32_t method;     // of its first episode so far
+  Days admitted;
+  Days discharged;
+};
+
+// The spells as columns, with bed days for discharge days, counted by method.
+Spells collected(const LargeTable<Spell>& spells, std::size_t methods) {
+  Spells out;
+  const std::size_t n = spells.size();
+  out.person.resize(n);
+  out.admitted.resize(n);
+  out.bed_days.resize(n);
+  out.method.resize(n);
+  out.first_row.resize(n);
   out.by_method.assign(2 * methods, 0);
-  for (std::size_t i = 0; i < out.person.size(); ++i) {
-    const Days discharged = out.bed_days[i];
-    const bool open = discharged == kNoDate;
-    out.bed_days[i] = open ? -1 : discharged - out.admitted[i];
-    ++out.by_method[2 * static_cast<std::size_t>(out.method[i]) + open];
+  for (std::size_t i = 0; i < n; ++i) {
+    const Spell& s = spells[i];
+    const bool open = s.discharged == kNoDate;
+    out.person[i] = s.person;
+    out.admitted[i] = s.admitted;
+    out.bed_days[i] = open ? -1 : s.discharged - s.admitted;
+    out.method[i] = s.method;
+    out.first_row[i] = s.first_row;
+    ++out.by_method[2 * static_cast<std::size_t>(s.method) + open];
   }
+  return out;
 }
 
 }  // namespace
@@ -206,39 +244,35 @@ Spells group_spells(const EpisodesView& e) {
   const std::size_t methods = detail::check(e);
   std::size_t rows_read = 0;
   for (std::size_t row = 0; row < e.person.size(); ++row) rows_read += detail::is_read(e.read, row);
-  Spells out;
-  for (auto* column : {&out.person, &out.first_row}) column->reserve(rows_read);
-  for (auto* column : {&out.admitted, &out.bed_days, &out.method}) column->reserve(rows_read);
-  LargeTable<std::int64_t> order;  // each spell's first episode's, when the input gives one
+  LargeTable<detail::Spell> spells;
+  spells.reserve(rows_read);
+  std::int64_t reversed_row = kNoRow;
   bool shared = false;
-  const std::size_t spells = detail::walk(e, rows_read, [&](std::size_t row, std::size_t at,
-                                                            bool opened) {
+  detail::walk(e, rows_read, [&](std::size_t row, std::size_t at, bool opened) {
     const Days admitted = e.admitted[row];
-    const Days discharged = e.discharged[row];  // bed_days holds the discharge until finish()
-    if (out.reversed_row == kNoRow && discharged != kNoDate && discharged < admitted)
-      out.reversed_row = static_cast<std::int64_t>(row);
+    const Days discharged = e.discharged[row];
+    const auto order = e.order.empty() ? static_cast<std::int64_t>(row) : e.order[row];
+    if (reversed_row == kNoRow && discharged != kNoDate && discharged < admitted)
+      reversed_row = static_cast<std::int64_t>(row);
     if (opened) {
-      out.person.push_back(e.person[row]);
-      out.admitted.push_back(admitted);
-      out.bed_days.push_back(discharged);
-      out.method.push_back(e.method[row]);
-      out.first_row.push_back(static_cast<std::int64_t>(row));
-      if (!e.order.empty()) order.push_back(e.order[row]);
+      spells.push_back({e.person[row], order, static_cast<std::uint32_t>(row), e.method[row],
+                        admitted, discharged});
       return;
     }
-    shared |= out.person[at] != e.person[row];
-    out.admitted[at] = std::min(out.admitted[at], admitted);
-    out.bed_days[at] = std::max(out.bed_days[at], discharged);  // kNoDate is the lowest day
-    // Without an order the first row is the first episode; with one the lowest (order, method).
-    if (!e.order.empty() && (e.order[row] < order[at] ||
-                             (e.order[row] == order[at] && e.method[row] < out.method[at]))) {
-      order[at] = e.order[row];
-      out.method[at] = e.method[row];
-      out.first_row[at] = static_cast<std::int64_t>(row);
+    detail::Spell& s = spells[at];
+    shared |= s.person != e.person[row];
+    s.admitted = std::min(s.admitted, admitted);
+    s.discharged = std::max(s.discharged, discharged);  // kNoDate is the lowest day
+    // The first episode: the lowest (order, method); rows come in order, so the earlier of equals.
+    if (order < s.order || (order == s.order && e.method[row] < s.method)) {
+      s.order = order;
+      s.method = e.method[row];
+      s.first_row = static_cast<std::uint32_t>(row);
     }
   });
-  detail::finish(out, methods);
-  out.later_episodes = static_cast<std::int64_t>(rows_read - spells);
+  Spells out = detail::collected(spells, methods);
+  out.later_episodes = static_cast<std::int64_t>(rows_read - spells.size());
+  out.reversed_row = reversed_row;
   if (shared) out.shared_row = detail::shared_row(e, rows_read, out);
   return out;
 }

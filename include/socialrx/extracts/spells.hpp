@@ -12,7 +12,6 @@
 
 #include "socialrx/core/columns.hpp"
 #include "socialrx/core/dates.hpp"
-#include "socialrx/core/large_table.hpp"
 
 namespace socialrx {
 
@@ -30,14 +29,14 @@ struct EpisodesView {
 
 // One entry per spell, in the order of each spell's first row in the input.
 struct Spells {
-  LargeTable<std::int64_t> person;     // the person of its first row
-  LargeTable<Days> admitted;           // its earliest admission
-  LargeTable<std::int32_t> bed_days;   // its latest discharge - admitted; -1: no discharge yet
-  LargeTable<std::int32_t> method;     // its first episode's
-  LargeTable<std::int64_t> first_row;  // its first episode's row
+  std::vector<std::int64_t> person;     // the person of its first row
+  std::vector<Days> admitted;           // its earliest admission
+  std::vector<std::int32_t> bed_days;   // its latest discharge - admitted; -1: no discharge yet
+  std::vector<std::int32_t> method;     // its first episode's
+  std::vector<std::int64_t> first_row;  // its first episode's row
   // Spells by their method and whether discharged: [method][0] discharged, [method][1] not yet;
   // flat, methods 0 to the highest given.
-  LargeTable<std::int64_t> by_method;
+  std::vector<std::int64_t> by_method;
   std::int64_t later_episodes = 0;     // rows read that are not the first episode of a spell
   std::int64_t shared_row = kNoRow;    // lowest row of a spell with more than one person
   std::int64_t reversed_row = kNoRow;  // lowest row read discharged before its admission
@@ -57,10 +56,10 @@ struct SpellsView {
 };
 
 struct SpellEvents {
-  LargeTable<std::int64_t> person;
-  LargeTable<std::int64_t> date;
-  LargeTable<std::int8_t> kind;
-  LargeTable<std::int64_t> count;
+  std::vector<std::int64_t> person;
+  std::vector<std::int64_t> date;
+  std::vector<std::int8_t> kind;
+  std::vector<std::int64_t> count;
 };
 
 SpellEvents spell_events(const SpellsView& spells, Column<std::int8_t> kind_of_method,

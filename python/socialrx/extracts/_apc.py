@@ -24,6 +24,7 @@ from ._read import (
     chosen_maps,
     days,
     dictionary_encoded,
+    int64s,
     open_extract,
     person_days,
     shipped_map,
@@ -39,13 +40,7 @@ def _key_column(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray | 
     they are, anything else as codes of its distinct values."""
     values = table[column]
     keys = values if pa.types.is_integer(values.type) else dictionary_encoded(values).indices
-    return _int64s(keys, 0), values.is_null().to_numpy(zero_copy_only=False) if values.null_count else None
-
-
-def _int64s(values: pa.Array | pa.ChunkedArray, fill: int) -> np.ndarray:
-    """Whole numbers as an int64 array, ``fill`` where missing (no copy when none is)."""
-    values = values.cast(pa.int64())
-    return np.asarray((pc.fill_null(values, fill) if values.null_count else values).to_numpy(zero_copy_only=False))
+    return int64s(keys, 0), values.is_null().to_numpy(zero_copy_only=False) if values.null_count else None
 
 
 def _spell_key(table: pa.Table, ledger: Ledger, person: np.ndarray, admitted: np.ndarray
@@ -142,7 +137,7 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
     read = ledger.undecided()
     spells = _core.group_spells(
         person=person, key=keys, admitted=admitted, discharged=discharged, method=methods.positions,
-        order=_int64s(table["episode_order"], np.iinfo(np.int64).max) if "episode_order" in table.column_names
+        order=int64s(table["episode_order"], np.iinfo(np.int64).max) if "episode_order" in table.column_names
         else None, read=None if unspelled is None else read.view(np.uint8))
     _check(table, spells, admitted, discharged, unspelled)
     _account(ledger, read, spells, methods)
