@@ -1,10 +1,9 @@
-#include "socialrx/extracts/spells.hpp"
-
 #include <pybind11/stl.h>
 
 #include <optional>
 
 #include "bindings.hpp"
+#include "socialrx/extracts/spells.hpp"
 
 namespace socialrx::bindings {
 
@@ -18,9 +17,15 @@ Column<T> column_if(const std::optional<Array<T>>& array) {
 py::dict group(const Array<std::int64_t>& person, const std::vector<Array<std::int64_t>>& key,
                const std::optional<Array<std::int64_t>>& order, const Array<Days>& admitted,
                const Array<Days>& discharged, const Array<std::int32_t>& method,
+               const std::optional<Array<std::int32_t>>& method_rank,
                const std::optional<Array<std::uint8_t>>& read) {
-  EpisodesView episodes{column(person), {}, column_if(order), column(admitted),
-                        column(discharged), column(method), column_if(read)};
+  EpisodesView episodes{.person = column(person),
+                        .order = column_if(order),
+                        .admitted = column(admitted),
+                        .discharged = column(discharged),
+                        .method = column(method),
+                        .method_rank = column_if(method_rank),
+                        .read = column_if(read)};
   for (const auto& part : key) episodes.key.push_back(column(part));
   Spells spells;
   {
@@ -33,7 +38,8 @@ py::dict group(const Array<std::int64_t>& person, const std::vector<Array<std::i
   out["bed_days"] = to_numpy(std::move(spells.bed_days));
   out["method"] = to_numpy(std::move(spells.method));
   out["first_row"] = to_numpy(std::move(spells.first_row));
-  out["by_method"] = to_numpy(std::move(spells.by_method)).reshape({py::ssize_t{-1}, py::ssize_t{2}});
+  out["by_method"] =
+      to_numpy(std::move(spells.by_method)).reshape({py::ssize_t{-1}, py::ssize_t{2}});
   out["later_episodes"] = spells.later_episodes;
   out["shared_row"] = spells.shared_row;
   out["reversed_row"] = spells.reversed_row;
@@ -61,7 +67,8 @@ py::dict events(const Array<std::int64_t>& person, const Array<Days>& admitted,
 
 void add_extracts(py::module_& m) {
   m.def("group_spells", &group, py::arg("person"), py::arg("key"), py::arg("order"),
-        py::arg("admitted"), py::arg("discharged"), py::arg("method"), py::arg("read"),
+        py::arg("admitted"), py::arg("discharged"), py::arg("method"), py::arg("method_rank"),
+        py::arg("read"),
         "Episodes grouped into hospital provider spells (see socialrx/extracts/spells.hpp): "
         "per spell person, admitted, bed_days (-1: open), method and first_row; by_method "
         "[method][discharged, open]; later_episodes, shared_row and reversed_row (-1: none).");

@@ -45,7 +45,9 @@ class Keys {
   const std::vector<Column<std::int64_t>>& columns_;
 };
 
-bool is_read(Column<std::uint8_t> read, std::size_t row) { return read.empty() || read[row] != 0; }
+bool is_read(Column<std::uint8_t> read, std::size_t row) {
+  return read.empty() || read[row] != 0;
+}
 
 // The spell of a row whose key differs from the row read before it, by the cheapest means the
 // keys allow: none needed when the rows come sorted by key (a new key is a new spell), a direct
@@ -187,6 +189,9 @@ std::size_t check(const EpisodesView& e) {
   std::int32_t high = -1;
   for (std::int32_t code : e.method) high = std::max(high, code);
   require_non_negative("apc_spells", "admission_method", e.method);
+  if (!e.method_rank.empty() && static_cast<std::size_t>(high + 1) > e.method_rank.size())
+    throw InputError("apc_spells", "admission_method", kNoRow,
+                     "code " + std::to_string(high) + " has no rank");
   return static_cast<std::size_t>(high + 1);
 }
 
@@ -206,10 +211,10 @@ std::int64_t shared_row(const EpisodesView& e, std::size_t rows_read, const Spel
 // A spell as its episodes are read: one cache line's worth, as episodes of one spell may come
 // far apart.
 struct Spell {
-  std::int64_t person;     // of its first row
-  std::int64_t order;      // of its first episode so far
+  std::int64_t person;      // of its first row
+  std::int64_t order;       // of its first episode so far
   std::uint32_t first_row;  // its first episode so far (fewer than 2^31 rows)
-  std::int32_t method;     // of its first episode so far
+  std::int32_t method;      // of its first episode so far
   Days admitted;
   Days discharged;
 };
@@ -248,6 +253,9 @@ Spells group_spells(const EpisodesView& e) {
   spells.reserve(rows_read);
   std::int64_t reversed_row = kNoRow;
   bool shared = false;
+  const auto rank = [&](std::int32_t method) {
+    return e.method_rank.empty() ? method : e.method_rank[static_cast<std::size_t>(method)];
+  };
   detail::walk(e, rows_read, [&](std::size_t row, std::size_t at, bool opened) {
     const Days admitted = e.admitted[row];
     const Days discharged = e.discharged[row];
@@ -263,8 +271,9 @@ Spells group_spells(const EpisodesView& e) {
     shared |= s.person != e.person[row];
     s.admitted = std::min(s.admitted, admitted);
     s.discharged = std::max(s.discharged, discharged);  // kNoDate is the lowest day
-    // The first episode: the lowest (order, method); rows come in order, so the earlier of equals.
-    if (order < s.order || (order == s.order && e.method[row] < s.method)) {
+    // The first episode: the lowest (order, method rank); rows come in order: the earlier of
+    // equals.
+    if (order < s.order || (order == s.order && rank(e.method[row]) < rank(s.method))) {
       s.order = order;
       s.method = e.method[row];
       s.first_row = static_cast<std::uint32_t>(row);

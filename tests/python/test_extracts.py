@@ -181,7 +181,8 @@ def random_episodes(rng: np.random.Generator, ids: str, rows: int = 3000) -> pd.
     day = pd.Timestamp("2023-01-01") + pd.to_timedelta(spell % 400, "D")
     admitted = day + pd.to_timedelta(rng.integers(0, 3, rows) * (ids != "none"), "D")
     discharged = admitted + pd.to_timedelta(rng.integers(0, 20, rows), "D")
-    method = rng.choice(np.array(["11", "21", "2A", "31", "99", None], dtype=object), rows, p=[.3, .3, .2, .1, .05, .05])
+    method = rng.choice(np.array(["11", "21", "2A", "31", "99", None], dtype=object), rows,
+                        p=[.3, .3, .2, .1, .05, .05])
     frame = pd.DataFrame({
         "person_id": (spell * 7919) % 500 + 1, "episode_order": rng.integers(1, 4, rows),
         "admission_date": admitted, "discharge_date": discharged.where(rng.random(rows) < 0.8),
@@ -379,7 +380,8 @@ def test_dates_as_datetimes_whole_numbers_and_out_of_range():
 
 def test_arrow_dates_are_read_as_days_and_checked_for_range():
     def calls(*dates):
-        return pa.table({"person_id": pa.array(range(len(dates)), pa.int64()), "call_date": pa.array(dates, pa.date32())})
+        return pa.table({"person_id": pa.array(range(len(dates)), pa.int64()),
+                         "call_date": pa.array(dates, pa.date32())})
 
     read = extracts.nhs111(calls(datetime.date(2024, 1, 1), None, datetime.date(1900, 1, 1)))
     assert read.events["date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("1900-01-01")]

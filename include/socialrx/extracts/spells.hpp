@@ -6,7 +6,7 @@
 // Results depend on the rows' contents only, not their order, except for two things the input
 // order decides by design: the order of the spells out (that of their first rows in), and,
 // without an episode order, which episode comes first. The first episode is the one with the
-// lowest (order, method code); among episodes equal in both any one gives the same spell.
+// lowest (order, method rank); among episodes equal in both any one gives the same spell.
 #include <cstdint>
 #include <vector>
 
@@ -23,8 +23,12 @@ struct EpisodesView {
   Column<std::int64_t> order;  // episode order; empty: the input order
   Column<Days> admitted;
   Column<Days> discharged;      // kNoDate: not discharged (yet)
-  Column<std::int32_t> method;  // admission method as a code that ranks the methods, >= 0
-  Column<std::uint8_t> read;    // 0: the row was dropped before (ignored); empty: every row read
+  Column<std::int32_t> method;  // admission method as a code >= 0
+  // Each method code's rank, for the first episode among those of one order (the lowest rank,
+  // such as that of the code's text, so that the choice does not follow the rows' order);
+  // empty: the codes rank themselves.
+  Column<std::int32_t> method_rank;
+  Column<std::uint8_t> read;  // 0: the row was dropped before (ignored); empty: every row read
 };
 
 // One entry per spell, in the order of each spell's first row in the input.

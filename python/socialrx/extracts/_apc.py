@@ -112,7 +112,9 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
 
     A hospital provider spell (all its consultant episodes) is one admission: episodes share
     a ``spell_id`` or, without one, the person, the provider and the admission date. The spell's
-    first episode (lowest ``episode_order``) carries its admission method (NHS Data Dictionary;
+    first episode (lowest ``episode_order``; of two with one order, the one whose method code
+    comes first as text, so that the rows' order does not matter; without an order, the
+    earliest row) carries its admission method (NHS Data Dictionary;
     ``maps/admission_method.json``): 11-13 ``elective_admission``; 21-25, 2A-2D and 28
     ``emergency_admission``; maternity (31, 32) and other (81-83) spells are counted in the
     account and left out, as are unknown methods (their codes in ``unknown_codes``). The later
@@ -120,6 +122,8 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
     admission day with ``count`` = discharge - admission in days (0 for a same-day spell); a
     spell with no discharge date yet has none. Transfers: a transfer between providers opens a
     new provider spell, an admission of the method it records (2B emergency; 81 left out).
+    The admissions come in the order of each spell's first row in the extract, then the bed
+    days in the same order; in any order of the rows the events are the same.
 
     ``diagnoses`` holds every linkable episode's diagnosis columns, long (``person_id, date,
     code, position``), dated on the admission. A discharge before its admission is a
@@ -133,14 +137,16 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
     discharged = days(table, _EXTRACT, "discharge_date", date_format)
     linked = ledger.undecided()
     keys, unspelled = _spell_key(table, ledger, person, admitted)
-    methods = _Lookup.of(table["admission_method"], maps["admission_method"]).by_text()
+    methods = _Lookup.of(table["admission_method"], maps["admission_method"])
+    by_text = methods.text_order()
     read = ledger.undecided()
     spells = _core.group_spells(
         person=person, key=keys, admitted=admitted, discharged=discharged, method=methods.positions,
+        method_rank=np.argsort(by_text).astype(np.int32),
         order=int64s(table["episode_order"], np.iinfo(np.int64).max) if "episode_order" in table.column_names
         else None, read=None if unspelled is None else read.view(np.uint8))
     _check(table, spells, admitted, discharged, unspelled)
-    _account(ledger, read, spells, methods)
+    _account(ledger, read, spells, methods, by_text)
     kinds = kind_index(methods.target_names, _EXTRACT, "admission_method")
     events = _core.spell_events(person=spells["person"], admitted=spells["admitted"], bed_days=spells["bed_days"],
                                 method=spells["method"], bed_days_kind=_BED_DAYS,
@@ -151,10 +157,11 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
         events["person_id"], date.view("datetime64[s]"), events["kind"], events["count"]))
 
 
-def _account(ledger: Ledger, read: np.ndarray, spells: dict[str, Any], methods: _Lookup) -> None:
+def _account(ledger: Ledger, read: np.ndarray, spells: dict[str, Any], methods: _Lookup, by_text: np.ndarray
+             ) -> None:
     """Every row read decided: a later episode of its spell merged, a first episode mapped to
     its admission's kind (apart when the spell has no discharge yet, so no bed days) or dropped
-    by its method's reason; unknown methods counted by code."""
+    by its method's reason; unknown methods counted by code, in the order of their text."""
     codes = len(methods.dictionary) + 1
     per_code = np.zeros((codes, 2), np.int64)
     per_code[:len(spells["by_method"])] = spells["by_method"]
@@ -171,5 +178,5 @@ def _account(ledger: Ledger, read: np.ndarray, spells: dict[str, Any], methods: 
         *((("mapped", f"{k} (no discharge yet: no bed days)"), int(n)) for k, n in zip(kinds, mapped[:targets, 1])),
         *((("mapped", k), int(n)) for k, n in zip(kinds, mapped[:targets, 0])),
     ])
-    unknown = methods.reason_of_code[:-1] == _UNKNOWN
-    ledger.note_unknown_counts("admission_method", methods.dictionary, np.where(unknown, per_code[:-1].sum(axis=1), 0))
+    unknown = np.where(methods.reason_of_code == _UNKNOWN, per_code.sum(axis=1), 0)[by_text[:-1]]
+    ledger.note_unknown_counts("admission_method", [methods.dictionary[i] for i in by_text[:-1]], unknown)

@@ -293,15 +293,11 @@ class _Lookup:
         return _Lookup(dictionary, positions, names, np.array([*target, -1], np.int16), reasons,
                        np.array([*reason, _MISSING], np.int16))
 
-    def by_text(self) -> _Lookup:
-        """This lookup with its codes in the order of their text (a missing code still last), so
-        that comparing two rows' positions compares their codes whatever order the rows came in."""
-        order = sorted(range(len(self.dictionary)), key=lambda i: str(self.dictionary[i]))
-        kept = [*order, len(order)]
-        rank = np.empty(len(kept), np.int32)
-        rank[kept] = np.arange(len(kept), dtype=np.int32)
-        return _Lookup([self.dictionary[i] for i in order], rank[self.positions], self.target_names,
-                       self.target_of_code[kept], self.reasons, self.reason_of_code[kept])
+    def text_order(self) -> np.ndarray:
+        """The positions of the codes in the order of their text, a missing code last: comparing
+        two rows' codes by it does not depend on the order the rows came in."""
+        return np.array(sorted(range(len(self.dictionary)), key=lambda i: str(self.dictionary[i]))
+                        + [len(self.dictionary)], np.int32)
 
     def note_unknown(self, ledger: Ledger, column: str, rows: np.ndarray) -> None:
         """Count the unknown codes among ``rows`` by code (skipped when no code is unknown)."""
