@@ -129,6 +129,32 @@ def test_a_discharge_before_its_admission_names_the_row():
         extracts.apc_spells(bad)
 
 
+def test_rows_without_a_person_date_or_spell_are_dropped_before_spells_are_made():
+    # row 2 (the last episode of s1, its discharge) has no person: s1 is then still open; row 3 no
+    # admission date; row 4 no spell_id. Rows 0-1 make s1 (one merged), 5-6 spells of their own.
+    gaps = episodes(person_id=pd.array([1, 1, None, 2, 3, 4, 5], "Int64"),
+                    admission_date=["2024-01-01", "2024-01-01", "2024-01-01", None, "2024-03-01", "2024-04-01",
+                                    "2024-05-01"],
+                    spell_id=["s1", "s1", "s1", "s2", None, "s4", "s5"])
+    read = extracts.apc_spells(gaps)
+    assert account(read) == {
+        ("dropped", "missing person_id"): 1, ("dropped", "missing admission_date"): 1,
+        ("dropped", "missing spell_id"): 1,
+        ("merged", "later episode of its spell (one admission per spell)"): 1,
+        ("dropped", "unknown admission_method"): 1,
+        ("mapped", "emergency_admission (no discharge yet: no bed days)"): 2,
+    }
+    assert events_by_kind(read) == {"emergency_admission": 2}
+
+
+def test_a_row_without_a_spell_is_still_checked_for_its_dates():
+    bad = episodes(spell_id=["s1", "s1", "s1", "s2", None, "s4", "s5"],
+                   discharge_date=[None, None, "2024-01-06", "2024-02-01", "2024-02-28", "2024-03-31", None])
+    with pytest.raises(ValueError, match=r"apc_spells\.discharge_date row 4: discharged 2024-02-28, before admission "
+                                         r"2024-03-01"):
+        extracts.apc_spells(bad)
+
+
 def test_a_spell_of_two_people_is_refused():
     with pytest.raises(ValueError, match=r"apc_spells\.spell_id row 3: spell 's2' holds more than one person"):
         extracts.apc_spells(episodes(spell_id=["s1", "s1", "s1", "s2", "s2", "s4", "s5"]))

@@ -144,7 +144,7 @@ def apc_spells(episodes: Source, *, columns: dict[str, str] | None = None, date_
         person=person, key=keys, admitted=admitted, discharged=discharged, method=methods.positions,
         method_rank=np.argsort(by_text).astype(np.int32),
         order=int64s(table["episode_order"], np.iinfo(np.int64).max) if "episode_order" in table.column_names
-        else None, read=None if unspelled is None else read.view(np.uint8))
+        else None, read=None if read.all() else read.view(np.uint8))
     _check(table, spells, admitted, discharged, unspelled)
     _account(ledger, read, spells, methods, by_text)
     kinds = kind_index(methods.target_names, _EXTRACT, "admission_method")
