@@ -5,8 +5,6 @@
 #include <cstddef>
 #include <string>
 
-#include "socialrx/core/large_table.hpp"
-
 namespace socialrx {
 
 namespace detail {
@@ -101,6 +99,15 @@ class SpellIndex {
       __builtin_prefetch(&slots_[keys_.hash(row) & mask_], 1);
   }
 
+  // The spell a later row probably joins (kNone: none seen, or no guess), from the slot
+  // prefetch() asked for: the caller can then ask for the spell's state in turn.
+  std::int32_t guess(std::size_t row) const {
+    if (!direct_.empty()) return direct_[static_cast<std::uint64_t>(keys_.first()[row]) - low_];
+    if (slots_.empty()) return kNone;
+    const Slot& s = slots_[keys_.hash(row) & mask_];
+    return s.first == keys_.first()[row] ? s.spell : kNone;
+  }
+
  private:
   struct Slot {
     std::int64_t first;  // the spell's first key column
@@ -150,17 +157,22 @@ class SpellIndex {
 
 // Calls visit(row, spell, opened) for every row read, in order; spells are numbered as they
 // open. A row with the key of the row read before it needs no look-up: the episodes of a spell
-// usually come together.
-template <class Visit>
-void walk(const EpisodesView& e, std::size_t rows_read, Visit&& visit) {
+// usually come together. Rows further on are looked up early (prefetch(spell) for the spell a
+// row 8 ahead probably joins), so that cache misses overlap.
+template <class Visit, class Prefetch>
+void walk(const EpisodesView& e, std::size_t rows_read, Visit&& visit, Prefetch&& prefetch) {
   const Keys keys(e.key);
   SpellIndex index(keys, e.read, rows_read);
   std::int32_t spells = 0;
   std::int32_t previous_spell = kNone;
   std::size_t previous = 0;
-  constexpr std::size_t kAhead = 16;
+  constexpr std::size_t kSlotAhead = 16;
+  constexpr std::size_t kSpellAhead = 8;
   for (std::size_t row = 0; row < e.person.size(); ++row) {
-    if (row + kAhead < e.person.size()) index.prefetch(row + kAhead);
+    if (row + kSlotAhead < e.person.size()) index.prefetch(row + kSlotAhead);
+    if (row + kSpellAhead < e.person.size())
+      if (const std::int32_t guess = index.guess(row + kSpellAhead); guess >= 0 && guess < spells)
+        prefetch(static_cast<std::size_t>(guess));
     if (!is_read(e.read, row)) continue;
     std::int32_t at = previous_spell != kNone && keys.equal(row, previous)
                           ? previous_spell
@@ -198,13 +210,20 @@ std::size_t check(const EpisodesView& e) {
 // The lowest row read whose spell holds more than one person (walked again: an error's cost).
 std::int64_t shared_row(const EpisodesView& e, std::size_t rows_read, const Spells& spells) {
   std::vector<std::uint8_t> shared(spells.person.size(), 0);
-  walk(e, rows_read, [&](std::size_t row, std::size_t at, bool) {
-    shared[at] |= static_cast<std::uint8_t>(spells.person[at] != e.person[row]);
-  });
+  const auto no_prefetch = [](std::size_t) {};
+  walk(
+      e, rows_read,
+      [&](std::size_t row, std::size_t at, bool) {
+        shared[at] |= static_cast<std::uint8_t>(spells.person[at] != e.person[row]);
+      },
+      no_prefetch);
   std::int64_t lowest = kNoRow;
-  walk(e, rows_read, [&](std::size_t row, std::size_t at, bool) {
-    if (lowest == kNoRow && shared[at] != 0) lowest = static_cast<std::int64_t>(row);
-  });
+  walk(
+      e, rows_read,
+      [&](std::size_t row, std::size_t at, bool) {
+        if (lowest == kNoRow && shared[at] != 0) lowest = static_cast<std::int64_t>(row);
+      },
+      no_prefetch);
   return lowest;
 }
 
@@ -256,29 +275,32 @@ Spells group_spells(const EpisodesView& e) {
   const auto rank = [&](std::int32_t method) {
     return e.method_rank.empty() ? method : e.method_rank[static_cast<std::size_t>(method)];
   };
-  detail::walk(e, rows_read, [&](std::size_t row, std::size_t at, bool opened) {
-    const Days admitted = e.admitted[row];
-    const Days discharged = e.discharged[row];
-    const auto order = e.order.empty() ? static_cast<std::int64_t>(row) : e.order[row];
-    if (reversed_row == kNoRow && discharged != kNoDate && discharged < admitted)
-      reversed_row = static_cast<std::int64_t>(row);
-    if (opened) {
-      spells.push_back({e.person[row], order, static_cast<std::uint32_t>(row), e.method[row],
-                        admitted, discharged});
-      return;
-    }
-    detail::Spell& s = spells[at];
-    shared |= s.person != e.person[row];
-    s.admitted = std::min(s.admitted, admitted);
-    s.discharged = std::max(s.discharged, discharged);  // kNoDate is the lowest day
-    // The first episode: the lowest (order, method rank); rows come in order: the earlier of
-    // equals.
-    if (order < s.order || (order == s.order && rank(e.method[row]) < rank(s.method))) {
-      s.order = order;
-      s.method = e.method[row];
-      s.first_row = static_cast<std::uint32_t>(row);
-    }
-  });
+  detail::walk(
+      e, rows_read,
+      [&](std::size_t row, std::size_t at, bool opened) {
+        const Days admitted = e.admitted[row];
+        const Days discharged = e.discharged[row];
+        const auto order = e.order.empty() ? static_cast<std::int64_t>(row) : e.order[row];
+        if (reversed_row == kNoRow && discharged != kNoDate && discharged < admitted)
+          reversed_row = static_cast<std::int64_t>(row);
+        if (opened) {
+          spells.push_back({e.person[row], order, static_cast<std::uint32_t>(row), e.method[row],
+                            admitted, discharged});
+          return;
+        }
+        detail::Spell& s = spells[at];
+        shared |= s.person != e.person[row];
+        s.admitted = std::min(s.admitted, admitted);
+        s.discharged = std::max(s.discharged, discharged);  // kNoDate is the lowest day
+        // The first episode: the lowest (order, method rank); rows come in order: the earlier of
+        // equals.
+        if (order < s.order || (order == s.order && rank(e.method[row]) < rank(s.method))) {
+          s.order = order;
+          s.method = e.method[row];
+          s.first_row = static_cast<std::uint32_t>(row);
+        }
+      },
+      [&](std::size_t at) { __builtin_prefetch(&spells[at], 1); });
   Spells out = detail::collected(spells, methods);
   out.later_episodes = static_cast<std::int64_t>(rows_read - spells.size());
   out.reversed_row = reversed_row;

@@ -12,6 +12,7 @@
 
 #include "socialrx/core/columns.hpp"
 #include "socialrx/core/dates.hpp"
+#include "socialrx/core/large_table.hpp"
 
 namespace socialrx {
 
@@ -59,11 +60,13 @@ struct SpellsView {
   Column<std::int32_t> method;
 };
 
+// On huge pages: written once in a pass, hundreds of megabytes, so that filling them takes one
+// page fault per 2 MiB.
 struct SpellEvents {
-  std::vector<std::int64_t> person;
-  std::vector<std::int64_t> date;
-  std::vector<std::int8_t> kind;
-  std::vector<std::int64_t> count;
+  LargeTable<std::int64_t> person;
+  LargeTable<std::int64_t> date;
+  LargeTable<std::int8_t> kind;
+  LargeTable<std::int64_t> count;
 };
 
 SpellEvents spell_events(const SpellsView& spells, Column<std::int8_t> kind_of_method,
