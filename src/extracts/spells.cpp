@@ -50,7 +50,8 @@ bool is_read(Column<std::uint8_t> read, std::size_t row) {
 // The spell of a row whose key differs from the row read before it, by the cheapest means the
 // keys allow: none needed when the rows come sorted by key (a new key is a new spell), a direct
 // table when one key column spans a narrow range (as codes of text spell ids do), else open
-// addressing over the spells' first rows.
+// addressing over the spells' keys (the first key column in the slot; any others read at the
+// row that opened the spell).
 class SpellIndex {
  public:
   SpellIndex(const Keys& keys, Column<std::uint8_t> read, std::size_t rows_read)
