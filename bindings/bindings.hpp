@@ -83,10 +83,11 @@ Column<T> column(const Array<T>& array) {
 }
 
 // A numpy array that takes over a vector's storage.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& values) {
-  auto* owned = new std::vector<T>(std::move(values));
-  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+template <class T, class Allocator>
+py::array_t<T> to_numpy(std::vector<T, Allocator>&& values) {
+  using Vector = std::vector<T, Allocator>;
+  auto* owned = new Vector(std::move(values));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<Vector*>(p); });
   return py::array_t<T>(static_cast<py::ssize_t>(owned->size()), owned->data(), free_when_done);
 }
 
@@ -101,5 +102,6 @@ void add_comorbidity(py::module_& m);
 void add_risk_models(py::module_& m);
 void add_did(py::module_& m);
 void add_evaluate(py::module_& m);
+void add_extracts(py::module_& m);
 
 }  // namespace socialrx::bindings

@@ -14,6 +14,7 @@ ratio is the reader's wall time over the peer's.
 
     PYTHONPATH=python python benchmarks/python/extracts_rate.py              # 5M rows per reader
     PYTHONPATH=python python benchmarks/python/extracts_rate.py --rows 500000 --repeat 2
+    PYTHONPATH=python python benchmarks/python/extracts_rate.py --readers apc_spells --spells multi --key no
 """
 
 from __future__ import annotations
@@ -76,8 +77,10 @@ def nhs_numbers(count: int, rng: np.random.Generator) -> np.ndarray:
     return numbers.astype("U10")
 
 
-def extract_table(reader: Reader, rows: int, nhs_number: bool, rng: np.random.Generator) -> pa.Table:
-    """A synthetic extract: people, dates and codes (1 in 1,000 codes missing), dictionary-encoded."""
+def extract_table(reader: Reader, rows: int, nhs_number: bool, rng: np.random.Generator, spells: str = "one"
+                  ) -> pa.Table:
+    """A synthetic extract: people, dates and codes (1 in 1,000 codes missing), dictionary-encoded;
+    for ``apc_spells`` one episode per spell in spell order, or (``spells="multi"``) several."""
     who = rng.integers(0, PEOPLE, rows)
     person = pa.array(nhs_numbers(PEOPLE, rng)[who]) if nhs_number else pa.array(who.astype(np.int64) + 1)
     day = FIRST_DAY + rng.integers(0, DAYS, rows)
@@ -86,10 +89,32 @@ def extract_table(reader: Reader, rows: int, nhs_number: bool, rng: np.random.Ge
         index = rng.integers(0, len(codes), rows).astype(np.int32)
         missing = rng.random(rows) < 0.001
         columns[column] = pa.DictionaryArray.from_arrays(pa.array(index, mask=missing), pa.array(codes))
-    if reader.name == "apc_spells":  # one spell per episode, discharged within a fortnight
+    if reader.name == "apc_spells" and spells == "one":  # one spell per episode, discharged within a fortnight
         columns["discharge_date"] = pa.array(day + rng.integers(0, 14, rows))
         columns["spell_id"] = pa.array(np.arange(rows, dtype=np.int64))
+    elif reader.name == "apc_spells":
+        return multi_episode_spells(pa.table(columns), rng)
     return pa.table(columns)
+
+
+def multi_episode_spells(table: pa.Table, rng: np.random.Generator) -> pa.Table:
+    """The extract as spells of 2.5 episodes on average (drawn at random) in shuffled rows: each spell's
+    episodes share its person, admission day and a scattered 64-bit spell_id, have an
+    episode_order, and only the last has the discharge date (as HES records it)."""
+    rows = table.num_rows
+    spell = np.sort(rng.integers(0, rows * 2 // 5, rows))  # rows of one spell together, then shuffled
+    first = np.flatnonzero(np.r_[True, spell[1:] != spell[:-1]])
+    opened = np.repeat(first, np.diff(np.r_[first, rows]))
+    last = np.r_[first[1:] - 1, rows - 1]
+    admitted = table["admission_date"].to_numpy()[opened]
+    discharged = np.full(rows, np.datetime64("NaT"), "datetime64[D]")
+    discharged[last] = admitted[last] + rng.integers(0, 14, len(last))
+    shuffled = rng.permutation(rows)
+    return table.set_column(0, "person_id", pa.array(table["person_id"].to_numpy()[opened])).set_column(
+        table.column_names.index("admission_date"), "admission_date", pa.array(admitted)).append_column(
+        "discharge_date", pa.array(discharged)).append_column(
+        "spell_id", pa.array(rng.integers(0, 2**62, rows)[opened])).append_column(
+        "episode_order", pa.array((np.arange(rows) - opened + 1).astype(np.int32))).take(shuffled)
 
 
 def plain(table: pa.Table) -> pa.Table:
@@ -138,10 +163,10 @@ def rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds / 1e6:6.1f}M"
 
 
-def measure(reader: Reader, rows: int, repeat: int, folder: Path) -> None:
+def measure(reader: Reader, rows: int, repeat: int, folder: Path, spells: str, keys: list[str]) -> None:
     rng = np.random.default_rng(1)
-    for keyed in (False, True):
-        table = extract_table(reader, rows, keyed, rng)
+    for keyed in (key == "yes" for key in keys):
+        table = extract_table(reader, rows, keyed, rng, spells)
         path = folder / f"{reader.name}_{keyed}.parquet"
         pq.write_table(table, path)
         peer_wall = peer(reader, path, repeat)
@@ -160,12 +185,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--readers", nargs="*", default=[r.name for r in READERS])
+    parser.add_argument("--spells", choices=["one", "multi"], default="one",
+                        help="apc_spells: one episode per spell in spell order (default), or spells of 2.5 "
+                             "episodes on average with an episode order, scattered spell ids and shuffled rows")
+    parser.add_argument("--key", nargs="*", choices=["no", "yes"], default=["no", "yes"],
+                        help="without a pseudonymisation key, with one, or both (default)")
     args = parser.parse_args()
     print(f"{args.rows:,} rows per extract, best of {args.repeat}; rows/s wall and CPU (all threads)")
     with tempfile.TemporaryDirectory() as folder:
         for reader in READERS:
             if reader.name in args.readers:
-                measure(reader, args.rows, args.repeat, Path(folder))
+                measure(reader, args.rows, args.repeat, Path(folder), args.spells, args.key)
 
 
 if __name__ == "__main__":

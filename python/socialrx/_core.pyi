@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CostAvoidance', 'DID_MONEY', 'DidBootstrap', 'Domain', 'DomainOutcomes', 'EVENT_KINDS', 'FEEDBACK_MEASURES', 'FRAILTY_BANDS', 'Framework', 'HIU_PRESETS', 'IMPACTS', 'INTERVENTION_KINDS', 'Indicator', 'LACE_VARIANTS', 'MATCH_STATUSES', 'NOT_ANSWERED', 'NO_DATE', 'NO_ORGANISATION', 'NO_SECTOR', 'NetSaving', 'QuestionnaireOutcomes', 'RiskModel', 'SECTORS', 'SUPPORT_ENDS', 'Tariff', 'Threshold', 'UNMAPPED', 'UtilisationResult', 'client_rows', 'comorbidity', 'comorbidity_map', 'comorbidity_maps', 'cost_avoidance', 'count_utilisation', 'days_from_ticks', 'disclose_series', 'disclose_table', 'domain_outcomes', 'embedded_file', 'embedded_files', 'embedded_framework', 'financial_year', 'fit_logistic', 'format_pounds', 'frailty_bands', 'framework_from_json', 'generate_service', 'high_intensity_users', 'lace', 'nearest_neighbours', 'net_saving', 'normalise_icd10', 'propensity_match', 'pseudo_index_dates', 'questionnaire_outcomes', 'reach_by_group', 'reach_by_reason', 'reason_co_occurrence', 'recode', 'reprice', 'resolve_items', 'risk_explain', 'risk_features', 'risk_score', 'summarise_feedback', 'summarise_support', 'tariff_from_json', 'top_k_per_group', 'validate_clients', 'window_days']
+__all__: list[str] = ['CostAvoidance', 'DID_MONEY', 'DidBootstrap', 'Domain', 'DomainOutcomes', 'EVENT_KINDS', 'FEEDBACK_MEASURES', 'FRAILTY_BANDS', 'Framework', 'HIU_PRESETS', 'IMPACTS', 'INTERVENTION_KINDS', 'Indicator', 'LACE_VARIANTS', 'MATCH_STATUSES', 'NOT_ANSWERED', 'NO_DATE', 'NO_ORGANISATION', 'NO_SECTOR', 'NetSaving', 'QuestionnaireOutcomes', 'RiskModel', 'SECTORS', 'SUPPORT_ENDS', 'Tariff', 'Threshold', 'UNMAPPED', 'UtilisationResult', 'client_rows', 'comorbidity', 'comorbidity_map', 'comorbidity_maps', 'cost_avoidance', 'count_utilisation', 'days_from_ticks', 'disclose_series', 'disclose_table', 'domain_outcomes', 'embedded_file', 'embedded_files', 'embedded_framework', 'financial_year', 'fit_logistic', 'format_pounds', 'frailty_bands', 'framework_from_json', 'generate_service', 'group_spells', 'high_intensity_users', 'lace', 'nearest_neighbours', 'net_saving', 'normalise_icd10', 'propensity_match', 'pseudo_index_dates', 'questionnaire_outcomes', 'reach_by_group', 'reach_by_reason', 'reason_co_occurrence', 'recode', 'reprice', 'resolve_items', 'risk_explain', 'risk_features', 'risk_score', 'spell_events', 'summarise_feedback', 'summarise_support', 'tariff_from_json', 'top_k_per_group', 'validate_clients', 'window_days']
 class Domain:
     def __repr__(self) -> str:
         ...
@@ -346,6 +346,10 @@ def generate_service(n_clients: int, n_comparison: int, seed: int, true_effect: 
     """
     A synthetic service as dicts of numpy arrays (codes index into 'labels'), with the model's 'truth'.
     """
+def group_spells(person: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], key: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.int64]], order: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None, admitted: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharged: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], method: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], method_rank: typing.Annotated[numpy.typing.ArrayLike, numpy.int32] | None, read: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8] | None) -> dict:
+    """
+    Episodes grouped into hospital provider spells (see socialrx/extracts/spells.hpp): per spell person, admitted, bed_days (-1: open), method and first_row; by_method [method][discharged, open]; later_episodes, shared_row and reversed_row (-1: none).
+    """
 def high_intensity_users(people: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], rule_kind: str, at_least: int, window_days: int, threads: int = 0) -> dict:
     ...
 def lace(length_of_stay_days: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], acute: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], charlson: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], ae_visits: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], variant: str = 'van_walraven', threads: int = 0) -> numpy.typing.NDArray[numpy.int8]:
@@ -398,6 +402,10 @@ def risk_score(model: RiskModel, x: numpy.typing.NDArray[numpy.float64], threads
 @typing.overload
 def risk_score(model: RiskModel, x: numpy.typing.NDArray[numpy.float32], threads: int = 0) -> numpy.typing.NDArray[numpy.float64]:
     ...
+def spell_events(person: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], admitted: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], bed_days: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], method: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind_of_method: typing.Annotated[numpy.typing.ArrayLike, numpy.int8], bed_days_kind: typing.SupportsInt | typing.SupportsIndex) -> dict:
+    """
+    Spells as events, admissions then bed days: person_id, date (days), kind, count.
+    """
 def summarise_feedback(stars: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], impact: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], connected_to_services: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: int) -> numpy.ndarray:
     """
     [group][measure][answered, yes, not_answered] for FEEDBACK_MEASURES.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import json
 import pickle
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -127,6 +129,32 @@ def test_a_discharge_before_its_admission_names_the_row():
         extracts.apc_spells(bad)
 
 
+def test_rows_without_a_person_date_or_spell_are_dropped_before_spells_are_made():
+    # row 2 (the last episode of s1, its discharge) has no person: s1 is then still open; row 3 no
+    # admission date; row 4 no spell_id. Rows 0-1 make s1 (one merged), 5-6 spells of their own.
+    gaps = episodes(person_id=pd.array([1, 1, None, 2, 3, 4, 5], "Int64"),
+                    admission_date=["2024-01-01", "2024-01-01", "2024-01-01", None, "2024-03-01", "2024-04-01",
+                                    "2024-05-01"],
+                    spell_id=["s1", "s1", "s1", "s2", None, "s4", "s5"])
+    read = extracts.apc_spells(gaps)
+    assert account(read) == {
+        ("dropped", "missing person_id"): 1, ("dropped", "missing admission_date"): 1,
+        ("dropped", "missing spell_id"): 1,
+        ("merged", "later episode of its spell (one admission per spell)"): 1,
+        ("dropped", "unknown admission_method"): 1,
+        ("mapped", "emergency_admission (no discharge yet: no bed days)"): 2,
+    }
+    assert events_by_kind(read) == {"emergency_admission": 2}
+
+
+def test_a_row_without_a_spell_is_still_checked_for_its_dates():
+    bad = episodes(spell_id=["s1", "s1", "s1", "s2", None, "s4", "s5"],
+                   discharge_date=[None, None, "2024-01-06", "2024-02-01", "2024-02-28", "2024-03-31", None])
+    with pytest.raises(ValueError, match=r"apc_spells\.discharge_date row 4: discharged 2024-02-28, before admission "
+                                         r"2024-03-01"):
+        extracts.apc_spells(bad)
+
+
 def test_a_spell_of_two_people_is_refused():
     with pytest.raises(ValueError, match=r"apc_spells\.spell_id row 3: spell 's2' holds more than one person"):
         extracts.apc_spells(episodes(spell_id=["s1", "s1", "s1", "s2", "s2", "s4", "s5"]))
@@ -142,6 +170,93 @@ def test_a_code_map_overrides_the_shipped_one(tmp_path):
     assert events_by_kind(extracts.apc_spells(episodes(), code_map=as_file))["emergency_admission"] == 3
     with pytest.raises(ValueError, match="'admitted', not event kinds"):
         extracts.apc_spells(episodes(), code_map={"99": "admitted"})
+
+
+def sorted_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), ignore_index=True)
+
+
+def test_the_first_of_two_episodes_of_one_order_is_the_lower_method_code_in_any_row_order():
+    # spell s1's order-1 episodes are "21" and "11": "11" sorts first, so elective whichever row comes first
+    tied = episodes(episode_order=[1, 1, 3, 1, 1, 1, 1], admission_method=["21", "11", "21", "11", "31", "99", "2A"])
+    for frame in (tied, tied.iloc[[1, 0, 2, 3, 4, 5, 6]]):
+        read = extracts.apc_spells(frame)
+        assert read.events[read.events["person_id"] == 1]["kind"].astype(str).tolist() == ["elective_admission",
+                                                                                           "bed_days"]
+
+
+def test_shuffled_episodes_give_the_same_extract():
+    expected = extracts.apc_spells(episodes())
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        read = extracts.apc_spells(episodes().iloc[rng.permutation(7)])
+        pd.testing.assert_frame_equal(sorted_frame(read.events), sorted_frame(expected.events))
+        pd.testing.assert_frame_equal(read.account, expected.account)
+        pd.testing.assert_frame_equal(read.unknown_codes, expected.unknown_codes)
+        pd.testing.assert_frame_equal(sorted_frame(read.diagnoses), sorted_frame(expected.diagnoses))
+
+
+METHOD_KIND = {"11": "elective_admission", "21": "emergency_admission", "2A": "emergency_admission"}
+
+
+def random_episodes(rng: np.random.Generator, ids: str, rows: int = 3000) -> pd.DataFrame:
+    """Spells of about two episodes: one person and admission day each (episodes may start
+    later), orders 1-3 with ties, some methods maternity (31), unknown (99) or missing, some
+    spells not discharged yet."""
+    spell = rng.integers(0, rows // 2, rows)
+    day = pd.Timestamp("2023-01-01") + pd.to_timedelta(spell % 400, "D")
+    admitted = day + pd.to_timedelta(rng.integers(0, 3, rows) * (ids != "none"), "D")
+    discharged = admitted + pd.to_timedelta(rng.integers(0, 20, rows), "D")
+    method = rng.choice(np.array(["11", "21", "2A", "31", "99", None], dtype=object), rows,
+                        p=[.3, .3, .2, .1, .05, .05])
+    frame = pd.DataFrame({
+        "person_id": (spell * 7919) % 500 + 1, "episode_order": rng.integers(1, 4, rows),
+        "admission_date": admitted, "discharge_date": discharged.where(rng.random(rows) < 0.8),
+        "admission_method": method})
+    spell_ids = {"text": pd.Series(spell).map("s{:05d}".format), "scattered": pd.Series(spell * 1_000_003 + 2**40),
+                 "sorted": pd.Series(spell)}
+    if ids in spell_ids:
+        frame.insert(1, "spell_id", spell_ids[ids])
+    return frame.sort_values("spell_id", ignore_index=True) if ids == "sorted" else frame
+
+
+def spells_by_pandas(frame: pd.DataFrame) -> pd.DataFrame:
+    """The events by pandas groupby, independently of the reader: per spell the episode of the lowest
+    (order, method text; missing last) is first; admission the earliest, discharge the latest."""
+    key = ["spell_id"] if "spell_id" in frame else ["person_id", "admission_date"]
+    first = frame.sort_values(["episode_order", "admission_method"], na_position="last", kind="stable")
+    first = first.drop_duplicates(key)[list(dict.fromkeys([*key, "person_id", "admission_method"]))]
+    spells = frame.groupby(key, as_index=False).agg(date=("admission_date", "min"),
+                                                    discharged=("discharge_date", "max")).merge(first, on=key)
+    spells["kind"] = spells["admission_method"].map(METHOD_KIND)
+    spells = spells.dropna(subset=["kind"])
+    closed = spells.dropna(subset=["discharged"])
+    events = pd.concat([spells.assign(count=1),
+                        closed.assign(kind="bed_days", count=(closed["discharged"] - closed["date"]).dt.days)])
+    events = events[["person_id", "date", "kind", "count"]].astype({"date": "datetime64[s]", "count": "int64"})
+    return sorted_frame(events.assign(kind=events["kind"].astype(str)))
+
+
+@pytest.mark.parametrize("ids", ["text", "scattered", "sorted", "none"])
+def test_random_spells_match_pandas_in_any_row_order(ids):
+    frame = random_episodes(np.random.default_rng(11), ids)
+    expected = extracts.apc_spells(frame)
+    by_pandas = spells_by_pandas(frame)
+    assert len(by_pandas) > 1000
+    read_events = sorted_frame(expected.events.assign(kind=expected.events["kind"].astype(str)))
+    pd.testing.assert_frame_equal(read_events, by_pandas)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        shuffled = extracts.apc_spells(frame.iloc[rng.permutation(len(frame))])
+        pd.testing.assert_frame_equal(sorted_frame(shuffled.events), sorted_frame(expected.events))
+        pd.testing.assert_frame_equal(shuffled.account, expected.account)
+        pd.testing.assert_frame_equal(shuffled.unknown_codes, expected.unknown_codes)
+
+
+def test_events_are_typed_for_the_engines():
+    events = extracts.apc_spells(pa.Table.from_pandas(episodes(), preserve_index=False)).events
+    assert events.dtypes.astype(str).tolist() == ["int64", "datetime64[s]", "category", "int64"]
+    assert events["kind"].cat.categories.tolist() == list(socialrx.EVENT_KINDS)
 
 
 # ----------------------------------------------------------------------------- ECDS
@@ -287,6 +402,18 @@ def test_dates_as_datetimes_whole_numbers_and_out_of_range():
     assert excel.events["date"].tolist() == read.events["date"].tolist()
     with pytest.raises(ValueError, match=r"call_date row 1: .*outside the dates read, 1900-01-01\.\.2100-12-31"):
         extracts.nhs111(calls.assign(call_date=["2024-01-01", "1850-01-01"]))
+
+
+def test_arrow_dates_are_read_as_days_and_checked_for_range():
+    def calls(*dates):
+        return pa.table({"person_id": pa.array(range(len(dates)), pa.int64()),
+                         "call_date": pa.array(dates, pa.date32())})
+
+    read = extracts.nhs111(calls(datetime.date(2024, 1, 1), None, datetime.date(1900, 1, 1)))
+    assert read.events["date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("1900-01-01")]
+    assert account(read)[("dropped", "missing call_date")] == 1
+    with pytest.raises(ValueError, match=r"call_date row 1: .*outside the dates read, 1900-01-01\.\.2100-12-31"):
+        extracts.nhs111(calls(datetime.date(2024, 1, 1), datetime.date(2101, 1, 1)))
 
 
 def test_categorical_text_dates_read_as_text():

@@ -71,13 +71,14 @@ class Extract:
 
 def events_frame(person: np.ndarray, day_numbers: np.ndarray, kind: np.ndarray, count: np.ndarray | None = None,
                  beside: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """The events table: ``kind`` as indices into ``EVENT_KINDS`` (a categorical with every kind,
-    in their order, which the engines read without recoding), ``count`` 1 unless given, and
-    any columns ``beside`` the events."""
+    """The events table: ``day_numbers`` as int32 days (or datetime64 already), ``kind`` as
+    indices into ``EVENT_KINDS`` (a categorical with every kind, in their order, which the
+    engines read without recoding), ``count`` 1 unless given, and any columns ``beside`` the
+    events."""
     return pd.DataFrame({
-        "person_id": person, "date": as_datetimes(day_numbers),
+        "person_id": person, "date": day_numbers if day_numbers.dtype.kind == "M" else as_datetimes(day_numbers),
         "kind": pd.Categorical.from_codes(kind, categories=pd.Index(EVENT_KINDS)),
-        "count": np.ones(len(person), np.int64) if count is None else count.astype(np.int64),
+        "count": np.ones(len(person), np.int64) if count is None else np.asarray(count, np.int64),
         **(beside or {}),
     }, copy=False)  # the columns are new arrays: consolidating them into blocks would copy them all
 

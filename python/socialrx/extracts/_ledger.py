@@ -69,9 +69,23 @@ class Ledger:
         """Map every undecided row with ``choice`` >= 0 to ``details[choice]``; returns them."""
         return self.decide_each(choice, [("mapped", detail) for detail in details])
 
+    def decide_counted(self, rows: np.ndarray, counts: Sequence[tuple[tuple[str, str], int]]) -> None:
+        """Decide the undecided ``rows`` at once, their fates counted by the reader: rows per
+        (outcome, detail), in the order the labels first appear, adding up to the rows."""
+        new = rows & self.undecided()
+        if sum(n for _, n in counts) != np.count_nonzero(new):
+            raise AssertionError(f"{self.extract}: the fates counted do not add up to the rows decided")
+        self._decided |= new
+        for label, rows_of_label in counts:
+            if rows_of_label:
+                self._rows[self._label(label)] += rows_of_label
+
     def note_unknown(self, column: str, dictionary: Sequence[object], positions: np.ndarray) -> None:
         """Count the unknown codes (``dictionary[positions]``) of one column, code by code."""
-        counts = np.bincount(positions, minlength=len(dictionary))
+        self.note_unknown_counts(column, dictionary, np.bincount(positions, minlength=len(dictionary)))
+
+    def note_unknown_counts(self, column: str, dictionary: Sequence[object], counts: np.ndarray) -> None:
+        """Count the unknown codes of one column: ``counts[i]`` rows of ``dictionary[i]``."""
         self._unknown.extend((column, str(dictionary[i]), int(counts[i])) for i in np.flatnonzero(counts).tolist())
 
     def account(self) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from .. import linkage
-from .._columns import NO_DATE, as_days
+from .._columns import FIRST_DAY, LAST_DAY, NO_DATE, as_days
 from .._tables import file_format
 from ._ledger import Ledger
 
@@ -29,6 +29,7 @@ Source = Union[pd.DataFrame, pa.Table, str, "os.PathLike[str]"]
 CodeMapSource = Union[Mapping[str, Optional[str]], str, "os.PathLike[str]", None]
 
 _SECONDS_PER_DAY = 86_400
+_FIRST_DAY, _LAST_DAY = (int(day.astype(np.int64)) for day in (FIRST_DAY, LAST_DAY))  # the rule's range, as days
 
 
 def read_table(source: Source, extract: str, columns: Mapping[str, str] | None, coded: Sequence[str] = (),
@@ -91,17 +92,23 @@ def person_ids(table: pa.Table, ledger: Ledger, key: bytes | None, column: str =
     ones are dropped, the rest replaced by their pseudonyms (the numbers go no further). Without
     a key the column must hold int64 ids already; missing ones are dropped."""
     values = table[column]
-    missing = values.is_null().to_numpy(zero_copy_only=False)
     if key is None:
         if not pa.types.is_integer(values.type):
             raise ValueError(f"{ledger.extract}.{column}: person ids must be whole numbers (int64), got "
                              f"{values.type}; for NHS numbers pass pseudonymise_key=")
-        ledger.drop(missing, f"missing {column}")
-        return np.asarray(pc.fill_null(values.cast(pa.int64()), 0).to_numpy())
-    ledger.drop(missing, "missing NHS number")
+        if values.null_count:
+            ledger.drop(values.is_null().to_numpy(zero_copy_only=False), f"missing {column}")
+        return int64s(values, 0)
+    ledger.drop(values.is_null().to_numpy(zero_copy_only=False), "missing NHS number")
     ids, valid = linkage.pseudonymise_valid(values, key=key)
     ledger.drop(~valid, "invalid NHS number")
     return ids
+
+
+def int64s(values: pa.Array | pa.ChunkedArray, fill: int) -> np.ndarray:
+    """Whole numbers as an int64 array, ``fill`` where missing (no copy when none is)."""
+    values = values.cast(pa.int64())
+    return np.asarray((pc.fill_null(values, fill) if values.null_count else values).to_numpy(zero_copy_only=False))
 
 
 # ------------------------------------------------------------------------- dates
@@ -117,6 +124,8 @@ def days(table: pa.Table, extract: str, column: str, date_format: str | None) ->
     values = table[column]
     if pa.types.is_dictionary(values.type):  # a categorical of dates: read its values
         values = values.cast(values.type.value_type)
+    if pa.types.is_date32(values.type) and (day_numbers := _date32_days(values)) is not None:
+        return day_numbers
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         parsed = _parsed_by_arrow(values, date_format)
         series = values.to_pandas() if parsed is None else pd.Series(parsed.to_numpy())
@@ -125,6 +134,17 @@ def days(table: pa.Table, extract: str, column: str, date_format: str | None) ->
     else:
         series = values.to_pandas()
     return as_days(series, extract, column, required=False, date_format=date_format)
+
+
+def _date32_days(values: pa.ChunkedArray) -> np.ndarray | None:
+    """Arrow dates (date32) are days since 1970-01-01 already: taken as they are when every one
+    is in the rule's range; None otherwise, for the rule's own reading to name the row."""
+    day_numbers = values.cast(pa.int32())
+    low, high = (bound.as_py() for bound in pc.min_max(day_numbers).values())
+    if low is not None and (low < _FIRST_DAY or high > _LAST_DAY):
+        return None
+    filled = pc.fill_null(day_numbers, NO_DATE) if day_numbers.null_count else day_numbers
+    return np.asarray(filled.to_numpy(zero_copy_only=False), np.int32)
 
 
 def _parsed_by_arrow(text: pa.ChunkedArray, date_format: str | None) -> pa.ChunkedArray | None:
@@ -141,7 +161,7 @@ def _parsed_by_arrow(text: pa.ChunkedArray, date_format: str | None) -> pa.Chunk
 
 def as_datetimes(day_numbers: np.ndarray) -> np.ndarray:
     """int32 days as datetime64[s] (pandas' coarsest unit), midnight of each day."""
-    return (day_numbers.astype(np.int64) * _SECONDS_PER_DAY).view("datetime64[s]")
+    return np.multiply(day_numbers, _SECONDS_PER_DAY, dtype=np.int64).view("datetime64[s]")  # one pass
 
 
 # ------------------------------------------------------------------------- code maps
@@ -272,6 +292,12 @@ class _Lookup:
         # int16 codes: the per-row arrays gathered from them are a quarter of int64's memory traffic
         return _Lookup(dictionary, positions, names, np.array([*target, -1], np.int16), reasons,
                        np.array([*reason, _MISSING], np.int16))
+
+    def text_order(self) -> np.ndarray:
+        """The positions of the codes in the order of their text, a missing code last: comparing
+        two rows' codes by it does not depend on the order the rows came in."""
+        return np.array(sorted(range(len(self.dictionary)), key=lambda i: str(self.dictionary[i]))
+                        + [len(self.dictionary)], np.int32)
 
     def note_unknown(self, ledger: Ledger, column: str, rows: np.ndarray) -> None:
         """Count the unknown codes among ``rows`` by code (skipped when no code is unknown)."""
