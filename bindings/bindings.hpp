@@ -101,5 +101,6 @@ void add_comorbidity(py::module_& m);
 void add_risk_models(py::module_& m);
 void add_did(py::module_& m);
 void add_evaluate(py::module_& m);
+void add_linkage(py::module_& m);
 
 }  // namespace socialrx::bindings

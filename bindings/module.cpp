@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   add_risk_models(m);
   add_did(m);
   add_evaluate(m);
+  add_linkage(m);
 }
