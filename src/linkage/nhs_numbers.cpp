@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,48 @@ constexpr bool check_digit_holds(int weighted) {
   return weighted % 11 == 0;
 }
 
+constexpr std::uint64_t kBytes = 0x0101'0101'0101'0101;
+
+// Whether the eight bytes of `word` are all ASCII digits: each has high nibble 3, and adding 6
+// to its low nibble does not carry into it (0-9, not A-F).
+constexpr bool all_digits(std::uint64_t word) {
+  constexpr std::uint64_t high = 0xF0 * kBytes;
+  return (word & high) == 0x30 * kBytes && ((word + 0x06 * kBytes) & high) == 0x30 * kBytes;
+}
+
+// Text of exactly ten digits, eight at a time in one word (the first digit in the lowest
+// byte); -2 when the text holds anything else, to be read byte by byte.
+std::int64_t ten_digits(const char* text) {
+  std::uint64_t word;
+  std::memcpy(&word, text, sizeof word);
+  const auto ninth = static_cast<unsigned>(static_cast<unsigned char>(text[8]) - '0');
+  const auto tenth = static_cast<unsigned>(static_cast<unsigned char>(text[9]) - '0');
+  if (!all_digits(word) || ninth > 9 || tenth > 9) return -2;
+  const std::uint64_t digits = word - 0x30 * kBytes;
+  // Pairs, fours, then all eight: each step joins neighbouring lanes as high * base + low.
+  std::uint64_t value = (digits * (10 * 256 + 1) >> 8) & 0x00FF'00FF'00FF'00FF;
+  value = (value * (100 * 65'536 + 1) >> 16) & 0x0000'FFFF'0000'FFFF;
+  value = value * (10'000 * (std::uint64_t{1} << 32) + 1) >> 32;
+  // The check sum's weights 1..8 over the first eight digits: even and odd digits each in a
+  // 16-bit lane, multiplied by their weights in reverse lane order so that the top lane
+  // collects the sum (at most 9 * 20, no carry between lanes).
+  constexpr std::uint64_t lanes = 0x00FF'00FF'00FF'00FF;
+  const std::uint64_t odd_weights = 7 | 5ull << 16 | 3ull << 32 | 1ull << 48;
+  const std::uint64_t even_weights = 8 | 6ull << 16 | 4ull << 32 | 2ull << 48;
+  const auto weighted =
+      static_cast<int>(((digits & lanes) * odd_weights >> 48) +
+                       (((digits >> 8) & lanes) * even_weights >> 48) + 9 * ninth + 10 * tenth);
+  const auto number = static_cast<std::int64_t>(value * 100 + ninth * 10 + tenth);
+  return check_digit_holds(weighted) ? number : kNotValid;
+}
+
 // What the text reads by the rule of linkage.py: ten ASCII digits once spaces, tabs, line
 // breaks and hyphens are dropped; the number when its check digit holds, kNotValid otherwise.
 std::int64_t text_number(const char* text, const char* end) {
+  if (end - text == kDigits) {
+    const std::int64_t number = ten_digits(text);
+    if (number != -2) return number;
+  }
   std::int64_t number = 0;
   int digits = 0, weighted = 0;
   for (; text != end; ++text) {
@@ -90,16 +130,17 @@ class Rows {
 
   std::size_t size() const { return starts_.back(); }
 
-  // The valid number of every row in [begin, end) into out[0, end - begin), kNotValid where
-  // there is none.
-  void numbers(std::size_t begin, std::size_t end, std::int64_t* out) const {
+  // Calls row_number(row, number) for every row in [begin, end) with its valid number,
+  // kNotValid where there is none.
+  template <class Sink>
+  void numbers(std::size_t begin, std::size_t end, Sink&& row_number) const {
     auto part = static_cast<std::size_t>(std::upper_bound(starts_.begin(), starts_.end(), begin) -
                                          starts_.begin() - 1);
     for (std::size_t row = begin; row < end; ++part) {
       const Chunk& chunk = chunks_[part];
       const std::size_t stop = std::min(end, starts_[part + 1]);
       for (std::size_t local = row - starts_[part]; row < stop; ++row, ++local)
-        out[row - begin] = chunk.validity.present(local) ? number_at(chunk, local) : kNotValid;
+        row_number(row, chunk.validity.present(local) ? number_at(chunk, local) : kNotValid);
     }
   }
 
@@ -110,10 +151,11 @@ class Rows {
 
 template <class Chunk>
 void valid_numbers(const Rows<Chunk>& rows, std::span<std::int64_t> numbers, unsigned threads) {
-  for_each_chunk(rows.size(), kRowsPerChunk, threads,
-                 [&](std::size_t, std::size_t begin, std::size_t end) {
-                   rows.numbers(begin, end, numbers.data() + begin);
-                 });
+  for_each_chunk(
+      rows.size(), kRowsPerChunk, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+        rows.numbers(begin, end,
+                     [&](std::size_t row, std::int64_t number) { numbers[row] = number; });
+      });
 }
 
 // Distinct numbers (34 bits: below 10^10) by open addressing, each with its position in order
@@ -125,10 +167,18 @@ class DistinctNumbers {
   // Replaces each number by its position among the distinct ones (kNotValid stays).
   void positions(std::span<std::int64_t> numbers) {
     constexpr std::size_t kAhead = 16;  // rows whose slots are fetched before they are needed
+    Table table = view();  // in registers: the stores to the rows would make members reload
     for (std::size_t row = 0; row < numbers.size(); ++row) {
       if (row + kAhead < numbers.size())
-        __builtin_prefetch(&slots_[slot_of(numbers[row + kAhead])]);
-      if (numbers[row] != kNotValid) numbers[row] = position(numbers[row]);
+        __builtin_prefetch(table.slots + table.slot_of(numbers[row + kAhead]));
+      const std::int64_t number = numbers[row];
+      if (number == kNotValid) continue;
+      std::int64_t at = table.find(number);
+      if (at == kNotValid) {
+        at = add(number);
+        table = view();
+      }
+      numbers[row] = at;
     }
   }
 
@@ -138,44 +188,53 @@ class DistinctNumbers {
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
   static constexpr int kNumberBits = 34;
 
-  std::size_t slot_of(std::int64_t number) const {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(number) * 0x9E3779B97F4A7C15ull) >>
-                                    shift_);
-  }
+  struct Table {
+    std::uint64_t* slots;
+    std::size_t mask;
+    int shift;
 
-  std::int64_t position(std::int64_t number) {
-    const auto key = static_cast<std::uint64_t>(number);
-    for (std::size_t slot = slot_of(number);; slot = (slot + 1) & mask_) {
-      const std::uint64_t entry = slots_[slot];
-      if (entry == kEmpty) break;
-      if ((entry & ((std::uint64_t{1} << kNumberBits) - 1)) == key)
-        return static_cast<std::int64_t>(entry >> kNumberBits);
+    std::size_t slot_of(std::int64_t number) const {
+      return static_cast<std::size_t>(
+          (static_cast<std::uint64_t>(number) * 0x9E3779B97F4A7C15ull) >> shift);
     }
-    const auto next = static_cast<std::int64_t>(in_order_.size());
+
+    std::int64_t find(std::int64_t number) const {
+      for (std::size_t slot = slot_of(number);; slot = (slot + 1) & mask) {
+        const std::uint64_t entry = slots[slot];
+        if (entry == kEmpty) return kNotValid;
+        if ((entry & ((std::uint64_t{1} << kNumberBits) - 1)) == static_cast<std::uint64_t>(number))
+          return static_cast<std::int64_t>(entry >> kNumberBits);
+      }
+    }
+
+    void place(std::int64_t number, std::uint64_t at) const {
+      std::size_t slot = slot_of(number);
+      while (slots[slot] != kEmpty) slot = (slot + 1) & mask;
+      slots[slot] = at << kNumberBits | static_cast<std::uint64_t>(number);
+    }
+  };
+
+  Table view() { return {slots_.data(), slots_.size() - 1, shift_}; }
+
+  std::int64_t add(std::int64_t number) {
+    const auto at = static_cast<std::int64_t>(in_order_.size());
     in_order_.push_back(number);
     if (2 * in_order_.size() > slots_.size())
       resize(2 * slots_.size());
     else
-      place(number, static_cast<std::uint64_t>(next));
-    return next;
-  }
-
-  void place(std::int64_t number, std::uint64_t at) {
-    std::size_t slot = slot_of(number);
-    while (slots_[slot] != kEmpty) slot = (slot + 1) & mask_;
-    slots_[slot] = at << kNumberBits | static_cast<std::uint64_t>(number);
+      view().place(number, static_cast<std::uint64_t>(at));
+    return at;
   }
 
   void resize(std::size_t size) {
     slots_.assign(size, kEmpty);
-    mask_ = size - 1;
     shift_ = 64 - std::countr_zero(size);
-    for (std::size_t at = 0; at < in_order_.size(); ++at) place(in_order_[at], at);
+    const Table table = view();
+    for (std::size_t at = 0; at < in_order_.size(); ++at) table.place(in_order_[at], at);
   }
 
   std::vector<std::uint64_t> slots_;
   std::vector<std::int64_t> in_order_;
-  std::size_t mask_ = 0;
   int shift_ = 64;
 };
 
@@ -207,10 +266,9 @@ void check_nhs_numbers(std::span<const Chunk> chunks, std::span<bool> valid, uns
   detail::require_outputs(rows.size(), valid.size(), rows.size());
   detail::for_each_chunk(rows.size(), detail::kRowsPerChunk, threads,
                          [&](std::size_t, std::size_t begin, std::size_t end) {
-                           std::vector<std::int64_t> numbers(end - begin);
-                           rows.numbers(begin, end, numbers.data());
-                           for (std::size_t row = begin; row < end; ++row)
-                             valid[row] = numbers[row - begin] != detail::kNotValid;
+                           rows.numbers(begin, end, [&](std::size_t row, std::int64_t number) {
+                             valid[row] = number != detail::kNotValid;
+                           });
                          });
 }
 
