@@ -73,17 +73,24 @@ def _read(values: Any, key: memoryview | None) -> tuple[np.ndarray | None, np.nd
 
 def _read_dictionary(array: pa.ChunkedArray, key: memoryview | None) -> tuple[np.ndarray | None, np.ndarray]:
     """A dictionary column read once per dictionary value (as text), then each row's answer
-    gathered by its index; a missing index is not valid."""
-    unified = array.unify_dictionaries() if array.num_chunks > 1 else array
-    dictionary = unified.chunk(0).dictionary if unified.num_chunks else pa.array([], pa.string())
-    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
-        dictionary = dictionary.cast(pa.string())
-    pseudonyms, valid = _read(dictionary, key)
-    missing = len(dictionary)
+    gathered by its index (a missing index is not valid). Chunks with dictionaries as long as
+    their rows (each chunk its own large dictionary) are read row by row as text instead."""
+    text_type = pa.large_string() if pa.types.is_large_string(array.type.value_type) else pa.string()
+    dictionaries = [chunk.dictionary.cast(text_type) for chunk in array.chunks]
+    starts = np.cumsum([0, *map(len, dictionaries)])
+    if starts[-1] >= len(array):
+        return _read(array.cast(text_type), key)
+    pseudonyms, valid = _read(pa.chunked_array(dictionaries, text_type), key)
     positions = np.concatenate([np.empty(0, np.int64), *[
-        pc.fill_null(chunk.indices.cast(pa.int64()), missing).to_numpy() for chunk in unified.chunks]])
+        _positions(chunk.indices, start, missing=starts[-1]) for chunk, start in zip(array.chunks, starts)]])
     gathered = None if pseudonyms is None else np.append(pseudonyms, 0)[positions]
     return gathered, np.append(valid, False)[positions]
+
+
+def _positions(indices: pa.Array, start: int, *, missing: int) -> np.ndarray:
+    """A chunk's dictionary indices as positions among all chunks' values; ``missing`` where null."""
+    positions = pc.fill_null(indices.cast(pa.int64()), -1).to_numpy()
+    return np.where(positions < 0, missing, positions + start)
 
 
 def valid_nhs_number(values: Any) -> np.ndarray:
