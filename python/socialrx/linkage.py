@@ -2,13 +2,17 @@
 
 An NHS number is ten digits whose last is a Modulus 11 check digit: the first nine digits are
 weighted 10, 9, ..., 2 and summed; the check digit is 11 - (sum mod 11), where 11 stands for 0
-and 10 means the number is invalid. Spaces and hyphens ("943 476 5919") are ignored.
+and 10 means the number is invalid. Spaces, hyphens, tabs and line breaks ("943 476 5919") are
+ignored.
 
 A pseudonym is HMAC-SHA256 keyed with the user's secret over the ten digits as ASCII text; its
 first eight bytes, read big-endian with the top bit cleared, make a positive int64. The same key
 gives the same pseudonym in every extract, so extracts link; without the key the pseudonym
 cannot be traced back by trying all NHS numbers. The key is used and forgotten: nothing here
-stores it.
+stores it. The compiled core reads it in place and wipes the hash states it derives from it.
+
+Numbers are read by the compiled core straight from the Arrow buffers (text, large text, int64,
+or a dictionary's values), and each distinct number is hashed once.
 """
 
 from __future__ import annotations
