@@ -36,6 +36,13 @@ std::uint32_t big_endian_word(const std::uint8_t* bytes) {
          std::uint32_t{bytes[2]} << 8 | std::uint32_t{bytes[3]};
 }
 
+std::uint32_t big_endian(std::uint32_t word) {
+  return std::endian::native == std::endian::big ? word : __builtin_bswap32(word);
+}
+std::uint64_t big_endian(std::uint64_t word) {
+  return std::endian::native == std::endian::big ? word : __builtin_bswap64(word);
+}
+
 // Continues from `state`, which has taken `done` bytes in whole blocks, over `message`, then
 // pads (5.1.1: a 1 bit, zeros, the length in bits as 64 bits big-endian) and returns the digest.
 Sha256Digest finish(Sha256State state, std::uint64_t done, std::span<const std::uint8_t> message) {
@@ -47,16 +54,17 @@ Sha256Digest finish(Sha256State state, std::uint64_t done, std::span<const std::
   if (rest != 0) std::memcpy(tail.data(), message.data() + at, rest);
   tail[rest] = 0x80;
   const std::size_t blocks = rest + 9 <= kSha256Block ? 1 : 2;
-  const std::uint64_t bits = (done + message.size()) * 8;
-  for (std::size_t byte = 0; byte < 8; ++byte)
-    tail[blocks * kSha256Block - 1 - byte] = static_cast<std::uint8_t>(bits >> (8 * byte));
+  // Whole big-endian words, not bytes: the compression's loads then find them in one store.
+  const std::uint64_t bits = big_endian((done + message.size()) * 8);
+  std::memcpy(tail.data() + blocks * kSha256Block - sizeof bits, &bits, sizeof bits);
   for (std::size_t block = 0; block < blocks; ++block)
     sha256_compress(state, tail.data() + block * kSha256Block);
   wipe(tail.data(), tail.size());
   Sha256Digest digest;
-  for (std::size_t word = 0; word < 8; ++word)
-    for (std::size_t byte = 0; byte < 4; ++byte)
-      digest[4 * word + byte] = static_cast<std::uint8_t>(state[word] >> (24 - 8 * byte));
+  for (std::size_t word = 0; word < 8; ++word) {
+    const std::uint32_t bytes = big_endian(state[word]);
+    std::memcpy(digest.data() + 4 * word, &bytes, sizeof bytes);
+  }
   wipe(state.data(), sizeof state);
   return digest;
 }
@@ -103,9 +111,14 @@ bool has_sha_extensions() {
 // from high to low, with W + K of the two rounds in the low lanes of its third operand.
 [[gnu::target("sha,sse4.1")]] void sha256_compress_extensions(Sha256State& state,
                                                               const std::uint8_t* block) {
-  const auto word = [&](std::size_t i) { return static_cast<int>(state[i]); };
-  __m128i abef = _mm_set_epi32(word(0), word(1), word(4), word(5));
-  __m128i cdgh = _mm_set_epi32(word(2), word(3), word(6), word(7));
+  // From A B C D | E F G H (lanes low to high): pairs swapped, B A D C | F E H G, then halves
+  // joined, F E B A | H G D C.
+  const __m128i badc =
+      _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<__m128i*>(&state[0])), 0xB1);
+  const __m128i fehg =
+      _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<__m128i*>(&state[4])), 0xB1);
+  __m128i abef = _mm_unpacklo_epi64(fehg, badc);
+  __m128i cdgh = _mm_unpackhi_epi64(fehg, badc);
   const __m128i abef_before = abef, cdgh_before = cdgh;
   // Each 32-bit lane reversed: the message words are big-endian.
   const __m128i big_endian = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
@@ -127,14 +140,10 @@ bool has_sha_extensions() {
   }
   abef = _mm_add_epi32(abef, abef_before);
   cdgh = _mm_add_epi32(cdgh, cdgh_before);
-  state = {static_cast<std::uint32_t>(_mm_extract_epi32(abef, 3)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(abef, 2)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(cdgh, 3)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(cdgh, 2)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(abef, 1)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(abef, 0)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(cdgh, 1)),
-           static_cast<std::uint32_t>(_mm_extract_epi32(cdgh, 0))};
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[0]),
+                   _mm_shuffle_epi32(_mm_unpackhi_epi64(abef, cdgh), 0xB1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[4]),
+                   _mm_shuffle_epi32(_mm_unpacklo_epi64(abef, cdgh), 0xB1));
 }
 
 void sha256_compress(Sha256State& state, const std::uint8_t* block) {
