@@ -36,14 +36,17 @@ constexpr bool all_digits(std::uint64_t word) {
   return (word & high) == 0x30 * kBytes && ((word + 0x06 * kBytes) & high) == 0x30 * kBytes;
 }
 
+constexpr std::int64_t kNotTenDigits = -2;
+
 // Text of exactly ten digits, eight at a time in one word (the first digit in the lowest
-// byte); -2 when the text holds anything else, to be read byte by byte.
+// byte: little-endian only); kNotTenDigits when the text holds anything else, to be read byte
+// by byte.
 std::int64_t ten_digits(const char* text) {
   std::uint64_t word;
   std::memcpy(&word, text, sizeof word);
   const auto ninth = static_cast<unsigned>(static_cast<unsigned char>(text[8]) - '0');
   const auto tenth = static_cast<unsigned>(static_cast<unsigned char>(text[9]) - '0');
-  if (!all_digits(word) || ninth > 9 || tenth > 9) return -2;
+  if (!all_digits(word) || ninth > 9 || tenth > 9) return kNotTenDigits;
   const std::uint64_t digits = word - 0x30 * kBytes;
   // Pairs, fours, then all eight: each step joins neighbouring lanes as high * base + low.
   std::uint64_t value = (digits * (10 * 256 + 1) >> 8) & 0x00FF'00FF'00FF'00FF;
@@ -65,9 +68,9 @@ std::int64_t ten_digits(const char* text) {
 // What the text reads by the rule of linkage.py: ten ASCII digits once spaces, tabs, line
 // breaks and hyphens are dropped; the number when its check digit holds, kNotValid otherwise.
 std::int64_t text_number(const char* text, const char* end) {
-  if (end - text == kDigits) {
+  if (std::endian::native == std::endian::little && end - text == kDigits) {
     const std::int64_t number = ten_digits(text);
-    if (number != -2) return number;
+    if (number != kNotTenDigits) return number;
   }
   std::int64_t number = 0;
   int digits = 0, weighted = 0;
