@@ -103,5 +103,6 @@ void add_risk_models(py::module_& m);
 void add_did(py::module_& m);
 void add_evaluate(py::module_& m);
 void add_extracts(py::module_& m);
+void add_linkage(py::module_& m);
 
 }  // namespace socialrx::bindings

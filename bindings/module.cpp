@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   add_did(m);
   add_evaluate(m);
   add_extracts(m);
+  add_linkage(m);
 }

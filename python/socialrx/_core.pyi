@@ -6,7 +6,8 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CostAvoidance', 'DID_MONEY', 'DidBootstrap', 'Domain', 'DomainOutcomes', 'EVENT_KINDS', 'FEEDBACK_MEASURES', 'FRAILTY_BANDS', 'Framework', 'HIU_PRESETS', 'IMPACTS', 'INTERVENTION_KINDS', 'Indicator', 'LACE_VARIANTS', 'MATCH_STATUSES', 'NOT_ANSWERED', 'NO_DATE', 'NO_ORGANISATION', 'NO_SECTOR', 'NetSaving', 'QuestionnaireOutcomes', 'RiskModel', 'SECTORS', 'SUPPORT_ENDS', 'Tariff', 'Threshold', 'UNMAPPED', 'UtilisationResult', 'client_rows', 'comorbidity', 'comorbidity_map', 'comorbidity_maps', 'cost_avoidance', 'count_utilisation', 'days_from_ticks', 'disclose_series', 'disclose_table', 'domain_outcomes', 'embedded_file', 'embedded_files', 'embedded_framework', 'financial_year', 'fit_logistic', 'format_pounds', 'frailty_bands', 'framework_from_json', 'generate_service', 'group_spells', 'high_intensity_users', 'lace', 'nearest_neighbours', 'net_saving', 'normalise_icd10', 'propensity_match', 'pseudo_index_dates', 'questionnaire_outcomes', 'reach_by_group', 'reach_by_reason', 'reason_co_occurrence', 'recode', 'reprice', 'resolve_items', 'risk_explain', 'risk_features', 'risk_score', 'spell_events', 'summarise_feedback', 'summarise_support', 'tariff_from_json', 'top_k_per_group', 'validate_clients', 'window_days']
+import typing_extensions
+__all__: list[str] = ['CostAvoidance', 'DID_MONEY', 'DidBootstrap', 'Domain', 'DomainOutcomes', 'EVENT_KINDS', 'FEEDBACK_MEASURES', 'FRAILTY_BANDS', 'Framework', 'HIU_PRESETS', 'IMPACTS', 'INTERVENTION_KINDS', 'Indicator', 'LACE_VARIANTS', 'MATCH_STATUSES', 'NOT_ANSWERED', 'NO_DATE', 'NO_ORGANISATION', 'NO_SECTOR', 'NetSaving', 'QuestionnaireOutcomes', 'RiskModel', 'SECTORS', 'SUPPORT_ENDS', 'Tariff', 'Threshold', 'UNMAPPED', 'UtilisationResult', 'client_rows', 'comorbidity', 'comorbidity_map', 'comorbidity_maps', 'cost_avoidance', 'count_utilisation', 'days_from_ticks', 'disclose_series', 'disclose_table', 'domain_outcomes', 'embedded_file', 'embedded_files', 'embedded_framework', 'financial_year', 'fit_logistic', 'format_pounds', 'frailty_bands', 'framework_from_json', 'generate_service', 'group_spells', 'high_intensity_users', 'lace', 'nearest_neighbours', 'net_saving', 'nhs_numbers', 'normalise_icd10', 'propensity_match', 'pseudo_index_dates', 'questionnaire_outcomes', 'reach_by_group', 'reach_by_reason', 'reason_co_occurrence', 'recode', 'reprice', 'resolve_items', 'risk_explain', 'risk_features', 'risk_score', 'spell_events', 'summarise_feedback', 'summarise_support', 'tariff_from_json', 'top_k_per_group', 'validate_clients', 'window_days']
 class Domain:
     def __repr__(self) -> str:
         ...
@@ -360,6 +361,10 @@ def nearest_neighbours(treated_logit: typing.Annotated[numpy.typing.ArrayLike, n
     """
 def net_saving(gross: int, service_cost: int, patients: int) -> NetSaving:
     ...
+def nhs_numbers(chunks: list, key: typing_extensions.Buffer | None = None, threads: int = 0) -> tuple:
+    """
+    Arrow chunks of NHS numbers read in place, each (offsets, data, validity, bit offset) for text or (int64 numbers, None, validity, bit offset): (pseudonyms under key, or None without one; whether each row is a valid NHS number). The key is kept nowhere.
+    """
 def normalise_icd10(arg0: collections.abc.Sequence[str]) -> list[str]:
     ...
 def propensity_match(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], treated_rows: int, stratum: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], k: int = 1, caliper_sd: typing.SupportsFloat | typing.SupportsIndex = 0.2, replace: bool = False, threads: int = 0, id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ...) -> dict:

@@ -2,18 +2,21 @@
 
 An NHS number is ten digits whose last is a Modulus 11 check digit: the first nine digits are
 weighted 10, 9, ..., 2 and summed; the check digit is 11 - (sum mod 11), where 11 stands for 0
-and 10 means the number is invalid. Spaces and hyphens ("943 476 5919") are ignored.
+and 10 means the number is invalid. Spaces, hyphens, tabs and line breaks ("943 476 5919") are
+ignored.
 
 A pseudonym is HMAC-SHA256 keyed with the user's secret over the ten digits as ASCII text; its
 first eight bytes, read big-endian with the top bit cleared, make a positive int64. The same key
 gives the same pseudonym in every extract, so extracts link; without the key the pseudonym
 cannot be traced back by trying all NHS numbers. The key is used and forgotten: nothing here
-stores it.
+stores it. The compiled core reads it in place and wipes the hash states it derives from it.
+
+Numbers are read by the compiled core straight from the Arrow buffers (text, large text, int64,
+or a dictionary's values), and each distinct number is hashed once.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import numpy as np
@@ -21,11 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _core
+
 __all__ = ["MIN_KEY_BYTES", "pseudonymise", "pseudonymise_valid", "valid_nhs_number"]
 
 MIN_KEY_BYTES = 16
 _LARGEST_NUMBER = 9_999_999_999
-_POSITIVE_INT63 = (1 << 63) - 1
 
 
 def _as_arrow(values: Any) -> pa.ChunkedArray:
@@ -39,47 +43,58 @@ def _as_arrow(values: Any) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(series, from_pandas=True)])
 
 
-def _as_numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:
-    """NHS numbers as int64 and whether each is ten digits at all (missing: not)."""
+def _chunk(array: pa.Array) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
+    """One Arrow chunk of text or int64 as numpy views of its own buffers (no copies): offsets
+    and bytes, or the numbers; its validity bitmap (None without nulls) and offset."""
+    validity, values, *text = array.buffers()
+    bits = np.frombuffer(validity, np.uint8) if validity is not None and array.null_count else None
+    if not text:
+        return np.frombuffer(values, np.int64)[array.offset:array.offset + len(array)], None, bits, array.offset
+    offsets = np.frombuffer(values, np.int64 if pa.types.is_large_string(array.type) else np.int32)
+    data = np.frombuffer(text[0], np.uint8) if text[0] is not None else np.empty(0, np.uint8)
+    return offsets[array.offset:array.offset + len(array) + 1], data, bits, array.offset
+
+
+def _read(values: Any, key: memoryview | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """Each value's pseudonym under ``key`` (None without one) and whether it is a valid NHS
+    number (ten digits, check digit), by the compiled reader over the Arrow buffers in place;
+    each distinct number is hashed once."""
     array = _as_arrow(values)
     kind = array.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
-        text = pc.replace_substring_regex(array.cast(pa.string()), r"[\s-]", "")
-        formed = pc.fill_null(pc.and_(pc.equal(pc.utf8_length(text), 10), pc.ascii_is_decimal(text)), False)
-        numbers = pc.cast(pc.if_else(formed, text, "0"), pa.int64())
-        return numbers.to_numpy(), formed.to_numpy()
-    if pa.types.is_integer(kind):
-        numbers = pc.fill_null(array.cast(pa.int64()), -1).to_numpy()
-        formed = (numbers >= 0) & (numbers <= _LARGEST_NUMBER)
-        return np.where(formed, numbers, 0), formed
+    if pa.types.is_dictionary(kind):
+        return _read_dictionary(array, key)
     if pa.types.is_floating(kind):  # whole numbers with a missing value among them
         raw = pc.fill_null(array.cast(pa.float64()), -1.0).to_numpy()
         formed = (raw >= 0) & (raw <= _LARGEST_NUMBER) & (raw == np.floor(raw))
-        return np.where(formed, raw, 0).astype(np.int64), formed
-    raise TypeError(f"NHS numbers: expected text or whole numbers, got {kind}")
+        array = pa.chunked_array([np.where(formed, raw, -1).astype(np.int64)])
+    elif pa.types.is_integer(kind):
+        array = array.cast(pa.int64())
+    elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise TypeError(f"NHS numbers: expected text or whole numbers, got {kind}")
+    pseudonyms, valid = _core.nhs_numbers([_chunk(chunk) for chunk in array.chunks if len(chunk)], key)
+    return pseudonyms, valid
 
 
-def _weighted_sums(digits: int, weights: range) -> np.ndarray:
-    """The weighted digit sum of every number with ``digits`` digits, as a lookup table."""
-    numbers = np.arange(10**digits)
-    total = np.zeros(len(numbers), np.int32)
-    for place, weight in zip(range(digits - 1, -1, -1), weights):
-        total += (numbers // 10**place) % 10 * weight
-    return total
+def _read_dictionary(array: pa.ChunkedArray, key: memoryview | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """A dictionary column read once per dictionary value (as text), then each row's answer
+    gathered by its index (a missing index is not valid). Chunks with dictionaries as long as
+    their rows (each chunk its own large dictionary) are read row by row as text instead."""
+    text_type = pa.large_string() if pa.types.is_large_string(array.type.value_type) else pa.string()
+    dictionaries = [chunk.dictionary.cast(text_type) for chunk in array.chunks]
+    starts = np.cumsum([0, *map(len, dictionaries)])
+    if starts[-1] >= len(array):
+        return _read(array.cast(text_type), key)
+    pseudonyms, valid = _read(pa.chunked_array(dictionaries, text_type), key)
+    positions = np.concatenate([np.empty(0, np.int64), *[
+        _positions(chunk.indices, start, missing=starts[-1]) for chunk, start in zip(array.chunks, starts)]])
+    gathered = None if pseudonyms is None else np.append(pseudonyms, 0)[positions]
+    return gathered, np.append(valid, False)[positions]
 
 
-# The first nine digits' weighted sum in two table look-ups (digits 1-5 weigh 10..6, digits 6-9
-# weigh 5..2): two gathers instead of nine divisions per number.
-_HEAD_SUMS = _weighted_sums(5, range(10, 5, -1))
-_TAIL_SUMS = _weighted_sums(4, range(5, 1, -1))
-
-
-def _check_digit_holds(numbers: np.ndarray) -> np.ndarray:
-    head = numbers // 100_000
-    tail = numbers - head * 100_000
-    check = 11 - (_HEAD_SUMS[head] + _TAIL_SUMS[tail // 10]) % 11
-    check[check == 11] = 0
-    return (check != 10) & (check == tail % 10)
+def _positions(indices: pa.Array, start: int, *, missing: int) -> np.ndarray:
+    """A chunk's dictionary indices as positions among all chunks' values; ``missing`` where null."""
+    positions = pc.fill_null(indices.cast(pa.int64()), -1).to_numpy()
+    return np.where(positions < 0, missing, positions + start)
 
 
 def valid_nhs_number(values: Any) -> np.ndarray:
@@ -88,16 +103,16 @@ def valid_nhs_number(values: Any) -> np.ndarray:
     ``values`` may be a Series, array, list or Arrow array of text ("9434765919",
     "943 476 5919") or whole numbers; missing values are not valid. Returns a bool array.
     """
-    numbers, formed = _as_numbers(values)
-    return formed & _check_digit_holds(numbers)
+    return _read(values, None)[1]
 
 
-def _checked_key(key: Any) -> bytes:
+def _checked_key(key: Any) -> memoryview:
+    """The key as a view of the caller's bytes: no copy of it is made."""
     if not isinstance(key, (bytes, bytearray, memoryview)):
         raise TypeError(f"pseudonymise_key: expected bytes (e.g. secrets.token_bytes(32)), got {type(key).__name__}")
     if len(key) < MIN_KEY_BYTES:
         raise ValueError(f"pseudonymise_key: use at least {MIN_KEY_BYTES} random bytes, got {len(key)}")
-    return bytes(key)
+    return memoryview(key).cast("B")
 
 
 def pseudonymise(values: Any, *, key: bytes) -> np.ndarray:
@@ -115,15 +130,7 @@ def pseudonymise(values: Any, *, key: bytes) -> np.ndarray:
 def pseudonymise_valid(values: Any, *, key: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Pseudonyms of the valid NHS numbers (0 where a value is not one) and which were valid:
     one pass for an extract that counts its invalid numbers rather than refusing them."""
-    secret = _checked_key(key)
-    numbers, formed = _as_numbers(values)
-    # Each distinct number is checked and hashed once: a patient has many rows, and the
-    # digest is the costly part.
-    codes, distinct = pd.factorize(np.where(formed, numbers, -1))
-    valid_distinct = (distinct >= 0) & _check_digit_holds(np.maximum(distinct, 0))
-    messages = np.char.zfill(distinct[valid_distinct].astype("U10"), 10).astype("S10").tolist()
-    digests = b"".join([hmac.digest(secret, message, "sha256") for message in messages])
-    first_eight = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)[:, 0] if digests else np.empty(0, ">u8")
-    pseudonyms = np.zeros(len(distinct), np.int64)
-    pseudonyms[valid_distinct] = (first_eight & _POSITIVE_INT63).astype(np.int64)
-    return pseudonyms[codes], valid_distinct[codes]
+    with _checked_key(key) as secret:
+        pseudonyms, valid = _read(values, secret)
+    assert pseudonyms is not None  # with a key there are always pseudonyms
+    return pseudonyms, valid
