@@ -6,33 +6,38 @@
 
 The person tables (clients, comparison, assessments, interventions, feedback) are held in
 memory. The events, a ``pyarrow.dataset.Dataset`` or Parquet files (a directory, one file or a
-list of files), are read ``batch_rows`` rows at a time; the single-machine engine counts each
-batch against all the clients, and the batches' ``socialrx.partitioned.UtilisationPartial`` are
-added (``add_events``). The derived figures are the single-machine code's
-(``socialrx.partitioned.MergedEvaluation``). Memory is bounded by the person tables and one
-batch, not by the number of events. Each figure (windows x grouping) is one pass over the
-files; the figures on the same counts reuse it.
+list of files), are read about ``batch_rows`` rows at a time (a file's row groups put together
+up to it), on ``threads`` threads at once; the single-machine engine counts each batch against
+all the clients (``socialrx.partitioned.EventCounter``: the Arrow columns handed to it as they
+are where their types allow), and the batches' ``socialrx.partitioned.UtilisationPartial`` are
+added in the files' order (``add_events``: integer sums, the same for any number of threads).
+The derived figures are the single-machine code's (``socialrx.partitioned.MergedEvaluation``).
+Memory is bounded by the person tables and one batch a thread, not by the number of events.
+Each figure (windows x grouping) is one pass over the files; the figures on the same counts
+reuse it.
 
-An error in the events names the row within its batch.
+An error in the events names the row within its batch (of the first batch, in the files'
+order, that has one).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import reduce
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ._columns import as_day, as_days
 from ._tables import _to_pandas
-from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, utilisation_partial
+from .partitioned import EventCounter, MergedEvaluation, UtilisationPartial
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
@@ -53,6 +58,60 @@ def _dataset(events: EventsSource) -> ds.Dataset:
         raise ValueError(f"events: not a readable Parquet dataset ({error})") from None
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _in_order(work: Callable[[T], R], items: Iterable[T], threads: int) -> Iterator[R]:
+    """``work(item)`` of each item on ``threads`` threads, the results in the items' order; at
+    most two items a thread are taken ahead, and none once one fails."""
+    pending: deque[Future[R]] = deque()
+    pool = ThreadPoolExecutor(threads)
+    try:
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= 2 * threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _RowGroups:
+    """Row groups of one Parquet file read together: a batch, or batches of ``rows`` rows of
+    one row group larger than that."""
+
+    dataset: ds.FileSystemDataset
+    path: str
+    metadata: pq.FileMetaData
+    groups: list[int]
+    columns: list[str]
+    rows: int
+
+    def tables(self) -> Iterator[pa.Table]:
+        with self.dataset.filesystem.open_input_file(self.path) as source:
+            file = pq.ParquetFile(source, metadata=self.metadata,
+                                  read_dictionary=[c for c in self.columns if c == "kind"])
+            if sum(self.metadata.row_group(g).num_rows for g in self.groups) <= self.rows:
+                yield file.read_row_groups(self.groups, columns=self.columns, use_threads=False)
+                return
+            for batch in file.iter_batches(batch_size=self.rows, row_groups=self.groups, columns=self.columns,
+                                           use_threads=False):
+                yield pa.Table.from_batches([batch])
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A batch read already (by a dataset's own scanner)."""
+
+    table: pa.Table
+
+    def tables(self) -> Iterator[pa.Table]:
+        yield self.table
+
+
 def _day(value: Any, name: str, date_format: str | None) -> np.datetime64 | None:
     return None if value is None else np.datetime64(as_day(value, name, date_format), "D")
 
@@ -64,8 +123,10 @@ class Evaluation(MergedEvaluation):
     net_saving, outcomes, wellbeing, support and feedback.
 
     batch_rows:
-        Events read and counted at a time: the memory for events is about 120 bytes a row of
-        it (measured: 1M rows, 114 MiB above the person tables at peak).
+        Events read and counted at a time by each thread: the memory for events is about 120
+        bytes a row of it per thread (measured: 1M rows, 114 MiB above the person tables at peak).
+    threads:
+        Batches read and counted at once (0: one per core).
 
     Any other keyword goes to ``socialrx.Evaluation`` as it is.
     """
@@ -86,52 +147,56 @@ class Evaluation(MergedEvaluation):
         super().__init__(counts=self._streamed, clients=clients, comparison=comparison, tariff=tariff,
                          data_start=start, data_end=end, date_format=date_format, threads=threads, **options)
 
-    def _batches(self, columns: list[str]) -> Iterator[pd.DataFrame]:
-        """The events' ``columns``, about ``batch_rows`` rows at a time (row groups joined up to
-        it, since each batch costs a pass over the clients); one empty frame for no events."""
-        held: list[pa.RecordBatch] = []
-        rows, given = 0, False
-        for batch in self._record_batches(columns):
-            held.append(batch)
-            rows += batch.num_rows
-            if rows >= self.batch_rows:  # the batches let go before the frame is counted
-                table, held, rows, given = pa.Table.from_batches(held), [], 0, True
-                yield _to_pandas(table)
-        if held or not given:
-            table = pa.Table.from_batches(held) if held else self.dataset.schema.empty_table().select(columns)
-            yield _to_pandas(table)
+    @property
+    def _workers(self) -> int:
+        return self.threads if self.threads > 0 else len(os.sched_getaffinity(0))
 
-    def _record_batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
-        """Parquet files one row group at a time (the dataset scanner reads further ahead, by
-        some hundred megabytes); any other dataset through its scanner."""
+    def _batches(self, columns: list[str]) -> Iterator[_RowGroups | _Read]:
+        """The events' ``columns`` in batches of about ``batch_rows`` rows, each read when its
+        ``tables()`` are: a Parquet file's row groups put together up to ``batch_rows`` (each
+        batch costs a pass over the clients); any other dataset's batches as its scanner reads
+        them."""
         if not (isinstance(self.dataset, ds.FileSystemDataset) and
                 isinstance(self.dataset.format, ds.ParquetFileFormat)):
-            yield from self.dataset.to_batches(columns=columns, batch_size=self.batch_rows)
+            for batch in self.dataset.to_batches(columns=columns, batch_size=self.batch_rows):
+                yield _Read(pa.Table.from_batches([batch]))
             return
         for path in self.dataset.files:
             with self.dataset.filesystem.open_input_file(path) as source:
-                file = pq.ParquetFile(source, read_dictionary=[c for c in columns if c == "kind"])
-                yield from file.iter_batches(batch_size=self.batch_rows, columns=columns)
+                metadata = pq.read_metadata(source)
+            groups: list[int] = []
+            rows = 0
+            for group in range(metadata.num_row_groups):
+                size = metadata.row_group(group).num_rows
+                if groups and rows + size > self.batch_rows:
+                    yield _RowGroups(self.dataset, path, metadata, groups, columns, self.batch_rows)
+                    groups, rows = [], 0
+                groups.append(group)
+                rows += size
+            if groups:
+                yield _RowGroups(self.dataset, path, metadata, groups, columns, self.batch_rows)
 
     def _day_range(self, date_format: str | None) -> tuple[np.datetime64 | None, np.datetime64 | None]:
         first: int | None = None
         last: int | None = None
         for batch in self._batches(["date"]):
-            days = as_days(batch["date"], "events", "date", required=True, date_format=date_format)
-            if len(days):
-                first = int(days.min()) if first is None else min(first, int(days.min()))
-                last = int(days.max()) if last is None else max(last, int(days.max()))
+            for table in batch.tables():
+                days = as_days(_to_pandas(table)["date"], "events", "date", required=True, date_format=date_format)
+                if len(days):
+                    first = int(days.min()) if first is None else min(first, int(days.min()))
+                    last = int(days.max()) if last is None else max(last, int(days.max()))
         return (None if first is None else np.datetime64(first, "D"), None if last is None else
                 np.datetime64(last, "D"))
 
     def _streamed(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
-        """The counts of every batch, added. Each batch's Evaluation gets only the columns the
-        counting reads of the people (checked once here already), not their whole tables."""
-        clients = counted_clients(self.clients, by)
-        pool = None if self.comparison is None else pd.DataFrame({"patient_id": self.comparison_ids})
-        options: dict[str, Any] = dict(comparison=pool, data_start=np.datetime64(self.data_start, "D"),
-                                       data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format,
-                                       threads=self.threads)
-        partials = (utilisation_partial(_Single(clients=clients, events=batch, **options), windows, by, periods)
-                    for batch in self._batches(self._columns))
+        """The counts of every batch, ``threads`` at a time, added in the files' order."""
+        counter = EventCounter(self, windows, by, periods)
+
+        def counted(batch: _RowGroups | _Read) -> UtilisationPartial | None:
+            partials = [counter.arrow(table) for table in batch.tables()]
+            return reduce(UtilisationPartial.add_events, partials) if partials else None
+
+        partials = [p for p in _in_order(counted, self._batches(self._columns), self._workers) if p is not None]
+        if not partials:  # no events: the clients' counts still stand
+            return counter.arrow(self.dataset.schema.empty_table().select(self._columns))
         return reduce(UtilisationPartial.add_events, partials)
