@@ -37,7 +37,7 @@ import pandas as pd
 
 from ._columns import as_day, as_days
 from .evaluation import Evaluation as _Single
-from .partitioned import MergedEvaluation, UtilisationPartial, counted_clients, merge_all, split, utilisation_partial
+from .partitioned import EventCounter, MergedEvaluation, UtilisationPartial, counted_clients, merge_all, split
 from .periods import ServicePeriods
 from .tariff import TariffSource
 
@@ -101,18 +101,19 @@ def _pool_ids(comparison: Any) -> pd.DataFrame | None:
     return _gathered(comparison[[column]])
 
 
+def _counter(clients: pd.DataFrame, comparison: pd.DataFrame | None, options: dict[str, Any],
+             windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> EventCounter:
+    """What counts parts of the events against these clients (the columns counted: the client
+    checked them whole) and comparison pool, their columns checked once."""
+    people = _Single(clients=counted_clients(clients, by).reset_index(drop=True), comparison=comparison, **options)
+    return EventCounter(people, windows, by, periods, threads=options["threads"])
+
+
 def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
              options: dict[str, Any], windows: tuple[int, ...], by: str | None,
              periods: ServicePeriods | None) -> UtilisationPartial:
-    """One part's counts, by a single-machine Evaluation of its clients (the columns counted:
-    the client checked them whole) and events. Event kinds
-    read as text (as ``dask.dataframe.read_parquet`` reads them) are made categories first: the
-    same codes and errors, a hash per row rather than a sort."""
-    if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
-        events = events.assign(kind=events["kind"].astype("category"))
-    evaluation = _Single(clients=counted_clients(clients, by).reset_index(drop=True), events=events,
-                         comparison=comparison, **options)
-    return utilisation_partial(evaluation, windows, by, periods)
+    """One co-partition's counts: its events against its own clients."""
+    return _counter(clients, comparison, options, windows, by, periods).pandas(events)
 
 
 class Evaluation(MergedEvaluation):
@@ -154,9 +155,9 @@ class Evaluation(MergedEvaluation):
             client_parts = _shuffled(people, "clients", ("client_id",), count)
             pool_parts = [None] * count if comparison is None else _shuffled(
                 comparison, "comparison", _POOL_IDS, count)
-        else:  # one copy of each person table, sent once to each worker that needs it
-            client_parts = [dask.delayed(people)] * len(event_parts)
-            pool_parts = [dask.delayed(_pool_ids(comparison))] * len(event_parts)
+        else:  # every part counted against all the people (see _merged_counts)
+            client_parts = pool_parts = [None] * len(event_parts)
+        self._pool = None if copartition else _pool_ids(comparison)
         self._parts = list(zip(client_parts, dask.persist(*event_parts), pool_parts))
         super().__init__(counts=self._merged_counts, clients=people, data_start=start, data_end=end, tariff=tariff,
                          date_format=date_format, **{name: _gathered(table) for name, table in tables.items()})
@@ -164,8 +165,10 @@ class Evaluation(MergedEvaluation):
     def _merged_counts(self, windows: tuple[int, ...], by: str | None,
                        periods: ServicePeriods | None) -> UtilisationPartial:
         dask = _dask()
-        partials = dask.compute(*[dask.delayed(_counted)(c, e, p, self._options, windows, by, periods)
-                                  for c, e, p in self._parts])
         if self._copartition:
-            return merge_all(partials)
+            return merge_all(dask.compute(*[dask.delayed(_counted)(c, e, p, self._options, windows, by, periods)
+                                            for c, e, p in self._parts]))
+        # Every part against all the clients: one counter, built here and sent once to each worker.
+        counter = dask.delayed(_counter(self.clients, self._pool, self._options, windows, by, periods))
+        partials = dask.compute(*[dask.delayed(EventCounter.pandas)(counter, e) for _, e, _ in self._parts])
         return reduce(UtilisationPartial.add_events, partials).ordered()

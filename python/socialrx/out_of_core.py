@@ -112,6 +112,24 @@ class _Read:
         yield self.table
 
 
+def parquet_batches(dataset: ds.FileSystemDataset, path: str, columns: list[str], rows: int) -> Iterator[_RowGroups]:
+    """One Parquet file of ``dataset`` in batches of its row groups, each up to ``rows`` rows
+    (one row group larger than that alone, read ``rows`` at a time)."""
+    with dataset.filesystem.open_input_file(path) as source:
+        metadata = pq.read_metadata(source)
+    groups: list[int] = []
+    size = 0
+    for group in range(metadata.num_row_groups):
+        group_rows = metadata.row_group(group).num_rows
+        if groups and size + group_rows > rows:
+            yield _RowGroups(dataset, path, metadata, groups, columns, rows)
+            groups, size = [], 0
+        groups.append(group)
+        size += group_rows
+    if groups:
+        yield _RowGroups(dataset, path, metadata, groups, columns, rows)
+
+
 def _day(value: Any, name: str, date_format: str | None) -> np.datetime64 | None:
     return None if value is None else np.datetime64(as_day(value, name, date_format), "D")
 
@@ -162,19 +180,7 @@ class Evaluation(MergedEvaluation):
                 yield _Read(pa.Table.from_batches([batch]))
             return
         for path in self.dataset.files:
-            with self.dataset.filesystem.open_input_file(path) as source:
-                metadata = pq.read_metadata(source)
-            groups: list[int] = []
-            rows = 0
-            for group in range(metadata.num_row_groups):
-                size = metadata.row_group(group).num_rows
-                if groups and rows + size > self.batch_rows:
-                    yield _RowGroups(self.dataset, path, metadata, groups, columns, self.batch_rows)
-                    groups, rows = [], 0
-                groups.append(group)
-                rows += size
-            if groups:
-                yield _RowGroups(self.dataset, path, metadata, groups, columns, self.batch_rows)
+            yield from parquet_batches(self.dataset, path, columns, self.batch_rows)
 
     def _day_range(self, date_format: str | None) -> tuple[np.datetime64 | None, np.datetime64 | None]:
         first: int | None = None

@@ -258,10 +258,10 @@ class EventCounter:
     counted against the same people: those of ``people``, a single-machine ``Evaluation`` of
     the clients and comparison pool over the data range every part shares (its own events, if
     any, unused). The people's checked columns and group codes are worked out once, not once a
-    part.
+    part; the counter keeps only them (it is sent to the workers that count).
 
-    :meth:`arrow` hands an Arrow part's buffers to the engine as they are when their types
-    already guarantee what the checks of ``socialrx.Evaluation`` would establish (see
+    :meth:`arrow` and :meth:`pandas` hand a part's columns to the engine as they are when their
+    types already guarantee what the checks of ``socialrx.Evaluation`` would establish (see
     :func:`arrow_event_columns`); any other part, and any part the engine refuses, goes through
     a single-machine ``Evaluation`` of its own (:meth:`frame`), whose checks and errors (naming
     the row within the part) are those of one machine.
@@ -269,46 +269,59 @@ class EventCounter:
 
     def __init__(self, people: Evaluation, windows: Sequence[int], by: str | None,
                  periods: ServicePeriods | None = None, *, threads: int = 1) -> None:
+        if people.data_start is None or people.data_end is None:
+            raise ValueError("data_start/data_end: every part must count over the same data range")
         self.windows, self.by, self.periods, self.threads = tuple(int(d) for d in windows), by, periods, threads
-        self._people = people
+        self._clients = counted_clients(people.clients, by)
         self._columns = people.client_columns
         empty = len(self._columns["client_id"]) == 0
         self._codes, labels = people._group_codes(None if empty else by, periods=None if empty else periods)
         self._labels = () if empty else tuple(labels)
         self._others = people.comparison_ids
+        self._range = (people.data_start, people.data_end, people.date_format)
 
     def counts(self, person_id: np.ndarray, kind: np.ndarray, date: np.ndarray | None = None, *,
                date_ticks: np.ndarray | None = None, ticks_per_day: int = 0) -> UtilisationPartial:
         """The partial of checked event columns: int64 ids, uint8 kind codes, and int32 days
         ``date`` or int64 ``date_ticks`` with ``ticks_per_day`` (checked to lie in the dates read)."""
         people = self._columns
-        ticks = {} if date_ticks is None else {"date_ticks": date_ticks, "ticks_per_day": ticks_per_day}
+        ticks: dict[str, Any] = {} if date_ticks is None else {"date_ticks": date_ticks, "ticks_per_day": ticks_per_day}
         result = _core.count_utilisation(
             client_id=people["client_id"], referral_date=people["referral_date"], index_date=people["index_date"],
             discharge_date=people["discharge_date"], group=self._codes, groups=max(1, len(self._labels)),
             other_ids=self._others, person_id=person_id, kind=kind,
-            date=np.empty(0, np.int32) if date is None else date, data_start=self._people.data_start,
-            data_end=self._people.data_end, windows=list(self.windows), threads=self.threads, **ticks)
+            date=np.empty(0, np.int32) if date is None else date, data_start=self._range[0],
+            data_end=self._range[1], windows=list(self.windows), threads=self.threads, **ticks)
         return _partial(result, grouping_name(self.by, self.periods), self.windows, self._labels, None)
 
     def arrow(self, events: pa.Table | pa.RecordBatch) -> UtilisationPartial:
         """The partial of an Arrow part of the events."""
-        columns = arrow_event_columns(events, self.threads)
+        table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
+        return self._counted(arrow_event_columns(table, self.threads), lambda: _to_pandas(table))
+
+    def pandas(self, events: pd.DataFrame) -> UtilisationPartial:
+        """The partial of a pandas part of the events (its columns seen as Arrow, without a copy
+        where pandas holds them as Arrow does)."""
+        try:
+            columns = arrow_event_columns(pa.Table.from_pandas(events, preserve_index=False), self.threads)
+        except (pa.ArrowException, TypeError, ValueError):  # a column Arrow cannot hold: read as given
+            columns = None
+        return self._counted(columns, lambda: events)
+
+    def _counted(self, columns: dict[str, Any] | None, frame: Callable[[], pd.DataFrame]) -> UtilisationPartial:
         if columns is not None:
             try:
                 return self.counts(**columns)
             except ValueError:  # an unknown person, say: named as one machine names it
                 pass
-        return self.frame(_to_pandas(events if isinstance(events, pa.Table) else pa.Table.from_batches([events])))
+        return self.frame(frame())
 
     def frame(self, events: pd.DataFrame) -> UtilisationPartial:
         """The partial of a pandas part of the events, by a single-machine ``Evaluation``."""
-        people = self._people
-        part = Evaluation(clients=counted_clients(people.clients, self.by), events=events,
-                          comparison=pd.DataFrame({"patient_id": self._others}),
-                          data_start=np.datetime64(people.data_start, "D"),
-                          data_end=np.datetime64(people.data_end, "D"), date_format=people.date_format,
-                          threads=self.threads)
+        start, end, date_format = self._range
+        part = Evaluation(clients=self._clients, events=events, comparison=pd.DataFrame({"patient_id": self._others}),
+                          data_start=np.datetime64(start, "D"), data_end=np.datetime64(end, "D"),
+                          date_format=date_format, threads=self.threads)
         return utilisation_partial(part, self.windows, self.by, self.periods)
 
 

@@ -45,11 +45,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from ._optional import require
 from .evaluation import Evaluation as SingleMachineEvaluation
-from .partitioned import MergedEvaluation, UtilisationPartial, utilisation_partial
+from .out_of_core import parquet_batches
+from .partitioned import EventCounter, MergedEvaluation, UtilisationPartial
 from .periods import ServicePeriods
 
 __all__ = ["Evaluation", "local_session"]
@@ -114,17 +114,13 @@ class _People:
     data_end: int
     date_format: str | None
 
-    def partial(self, events: pa.Table, windows: tuple[int, ...], by: str | None,
-                periods: ServicePeriods | None) -> UtilisationPartial:
-        """The counts of one chunk of events, on one thread (a task holds one core)."""
-        kind = events.schema.get_field_index("kind")
-        if kind >= 0:  # as categories: read once per distinct kind, not per row
-            events = events.set_column(kind, "kind", events.column(kind).dictionary_encode())
-        evaluation = SingleMachineEvaluation(
-            clients=self.clients, events=_as_pandas(events), comparison=self.comparison,
-            data_start=np.datetime64(self.data_start, "D"), data_end=np.datetime64(self.data_end, "D"),
-            date_format=self.date_format, threads=1)
-        return utilisation_partial(evaluation, windows, by, periods)
+    def counter(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> EventCounter:
+        """What counts a task's chunks of events, on one thread (a task holds one core): the
+        people checked once a task, each chunk's Arrow columns handed to the engine."""
+        people = SingleMachineEvaluation(
+            clients=self.clients, comparison=self.comparison, data_start=np.datetime64(self.data_start, "D"),
+            data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format, threads=1)
+        return EventCounter(people, windows, by, periods)
 
 
 def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
@@ -152,8 +148,9 @@ class _Files:
     def batches(self, task_ids: Iterable[int], rows: int) -> Iterator[pa.RecordBatch]:
         for task in task_ids:
             for path in self.dataset.files[task::self.tasks]:
-                with self.dataset.filesystem.open_input_file(path) as file:
-                    yield from pq.ParquetFile(file).iter_batches(batch_size=rows, columns=self.columns)
+                for row_groups in parquet_batches(self.dataset, path, self.columns, rows):
+                    for table in row_groups.tables():
+                        yield from table.to_batches()
 
 
 @dataclass(frozen=True)
@@ -174,8 +171,9 @@ class _Job:
         if self.files is not None:
             batches = self.files.batches((i for b in batches for i in b.column("id").to_pylist()), self.rows)
         merged: UtilisationPartial | None = None
+        counter = self.people.counter(self.windows, self.by, self.periods)
         for chunk in _chunks(batches, self.rows):
-            partial = self.people.partial(chunk, self.windows, self.by, self.periods)
+            partial = counter.arrow(chunk)
             merged = partial if merged is None else merged.add_events(partial)
         if merged is not None:
             yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]},
@@ -246,5 +244,5 @@ class Evaluation(MergedEvaluation):
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
             no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
-            return people.partial(no_events, windows, by, periods)
+            return people.counter(windows, by, periods).arrow(no_events)
         return reduce(UtilisationPartial.add_events, partials)
