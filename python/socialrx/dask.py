@@ -8,8 +8,10 @@
 The events stay in the cluster, in their own partitions. The person tables (clients,
 assessments, interventions, feedback; the comparison pool's ids) are gathered to the client,
 which computes reach, outcomes, wellbeing, support and feedback from them as on one machine. For
-the utilisation figures each events partition is counted, by a single-machine ``Evaluation`` of
-all the clients and that partition's events, into a ``socialrx.partitioned.UtilisationPartial``;
+the utilisation figures each events partition is counted against all the clients, by one
+``socialrx.partitioned.EventCounter`` (the clients checked once, on the client, and sent once to
+each worker; a partition's columns handed to the engine as they are where their types allow),
+into a ``socialrx.partitioned.UtilisationPartial``;
 the client gathers these small partials and adds them (``add_events``: the clients' own counts
 are the same in each and kept once), and the derived figures are worked by the single-machine
 code (``socialrx.partitioned.MergedEvaluation``). No shuffle of the events is needed, whatever
