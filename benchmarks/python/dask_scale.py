@@ -100,7 +100,7 @@ def timed(job: Callable[[Path, dict[str, Any]], pd.DataFrame], folder: Path, dat
             if cluster:
                 distributed = _module("distributed")
                 client = stack.enter_context(distributed.Client(stack.enter_context(distributed.LocalCluster(
-                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))))
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"))))
                 client.run(importlib.import_module, "socialrx.dask")
                 client.run(importlib.import_module, "dask.dataframe")
             start = time.perf_counter()

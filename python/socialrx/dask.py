@@ -30,6 +30,7 @@ An error in a part names the row within that part, not in the table given.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import reduce
 from typing import Any
@@ -38,7 +39,9 @@ import numpy as np
 import pandas as pd
 
 from ._columns import as_day, as_days
+from ._tables import _to_pandas
 from .evaluation import Evaluation as _Single
+from .out_of_core import event_columns, events_dataset, parquet_batches
 from .partitioned import EventCounter, MergedEvaluation, UtilisationPartial, counted_clients, merge_all, split
 from .periods import ServicePeriods
 from .tariff import TariffSource
@@ -46,6 +49,7 @@ from .tariff import TariffSource
 __all__ = ["Evaluation"]
 
 _EVENT_IDS = ("person_id", "patient_id", "client_id")
+_PART_ROWS = 4_000_000  # events a task reads and counts, from Parquet files named by a path
 _POOL_IDS = ("patient_id", "person_id")
 
 
@@ -53,6 +57,12 @@ def _dask() -> Any:
     from ._optional import require
 
     return require("dask", "socialrx.dask runs the evaluation", extra="scale")
+
+
+def _dask_dataframe() -> Any:
+    from ._optional import require
+
+    return require("dask.dataframe", "socialrx.dask reads Parquet to shuffle it", extra="scale")
 
 
 def _gathered(table: Any) -> Any:
@@ -79,16 +89,23 @@ def _shuffled(table: Any, table_name: str, names: Sequence[str], partitions: int
     return [dask.delayed(pd.concat)([piece[i] for piece in pieces]) for i in range(partitions)]
 
 
-def _day_range(events: pd.DataFrame, date_format: str | None) -> tuple[int, int] | None:
+def _day_range(events: pd.DataFrame | Any, date_format: str | None) -> tuple[int, int] | None:
     """The first and last event day of one part (None: no events)."""
-    days = as_days(events["date"], "events", "date", required=True, date_format=date_format)
+    frames = [events] if isinstance(events, pd.DataFrame) else [_to_pandas(t) for t in events.tables()]
+    days = np.concatenate([as_days(f["date"], "events", "date", required=True, date_format=date_format)
+                           for f in frames])
     return (int(days.min()), int(days.max())) if len(days) else None
 
 
 def _parts_of(events: Any, count: int) -> list[Any]:
     """The events as delayed pandas frames: a dask table's partitions, a pandas table's rows
-    cut into ``count`` parts."""
+    cut into ``count`` parts; or, for Parquet files named by a path, batches of their row
+    groups that the tasks read themselves with pyarrow (as ``socialrx.out_of_core`` does)."""
     dask = _dask()
+    if isinstance(events, (str, os.PathLike)):
+        dataset = events_dataset(events)
+        return [part for path in dataset.files
+                for part in parquet_batches(dataset, path, event_columns(dataset), _PART_ROWS)]
     if dask.is_dask_collection(events):
         return list(events.to_delayed())
     bounds = np.linspace(0, len(events), count + 1).astype(int)
@@ -111,6 +128,13 @@ def _counter(clients: pd.DataFrame, comparison: pd.DataFrame | None, options: di
     return EventCounter(people, windows, by, periods, threads=options["threads"])
 
 
+def _partial(counter: EventCounter, events: Any) -> UtilisationPartial:
+    """One part's counts: a pandas frame, or row groups read here."""
+    if isinstance(events, pd.DataFrame):
+        return counter.pandas(events)
+    return reduce(UtilisationPartial.add_events, [counter.arrow(table) for table in events.tables()])
+
+
 def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
              options: dict[str, Any], windows: tuple[int, ...], by: str | None,
              periods: ServicePeriods | None) -> UtilisationPartial:
@@ -123,7 +147,9 @@ class Evaluation(MergedEvaluation):
     exactly the same figures for reach, utilisation, exclusions, cost_avoidance, net_saving,
     outcomes, wellbeing, support, outward_referrals, spend, phb_breaches and feedback_summary.
 
-    Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame), and:
+    Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame; the events
+    also a Parquet path, a file or a directory, whose files the tasks read themselves with
+    pyarrow, 4M rows at most a task, rather than through ``dask.dataframe``), and:
 
     copartition:
         Shuffle events, clients and comparison pool into co-partitions by person (see above).
@@ -141,6 +167,8 @@ class Evaluation(MergedEvaluation):
                  copartition: bool = False, partitions: int | None = None, threads: int = 1,
                  **tables: Any) -> None:
         dask = _dask()
+        if copartition and isinstance(events, (str, os.PathLike)):  # the shuffle is of dask tables
+            events = _dask_dataframe().read_parquet(os.fspath(events))
         people = _gathered(clients)
         count = int(partitions) if partitions else int(getattr(events, "npartitions", 1))
         event_parts = _shuffled(events, "events", _EVENT_IDS, count) if copartition else _parts_of(events, count)
@@ -172,5 +200,5 @@ class Evaluation(MergedEvaluation):
                                             for c, e, p in self._parts]))
         # Every part against all the clients: one counter, built here and sent once to each worker.
         counter = dask.delayed(_counter(self.clients, self._pool, self._options, windows, by, periods))
-        partials = dask.compute(*[dask.delayed(EventCounter.pandas)(counter, e) for _, e, _ in self._parts])
+        partials = dask.compute(*[dask.delayed(_partial)(counter, e) for _, e, _ in self._parts])
         return reduce(UtilisationPartial.add_events, partials).ordered()

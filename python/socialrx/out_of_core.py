@@ -47,7 +47,12 @@ EventsSource = Union[str, "os.PathLike[str]", Sequence[str], ds.Dataset]
 _EVENT_COLUMNS = ("person_id", "patient_id", "client_id", "date", "kind", "count")
 
 
-def _dataset(events: EventsSource) -> ds.Dataset:
+def event_columns(dataset: ds.Dataset) -> list[str]:
+    """The columns of the events that the counting reads."""
+    return [c for c in dataset.schema.names if c in _EVENT_COLUMNS]
+
+
+def events_dataset(events: EventsSource) -> ds.Dataset:
     """The events as a dataset: given, or of Parquet files."""
     if isinstance(events, ds.Dataset):
         return events
@@ -155,9 +160,9 @@ class Evaluation(MergedEvaluation):
                  **options: Any) -> None:
         if batch_rows < 1:
             raise ValueError(f"batch_rows: must be at least 1, got {batch_rows}")
-        self.dataset = _dataset(events)
+        self.dataset = events_dataset(events)
         self.batch_rows = int(batch_rows)
-        self._columns = [c for c in self.dataset.schema.names if c in _EVENT_COLUMNS]
+        self._columns = event_columns(self.dataset)
         start, end = _day(data_start, "data_start", date_format), _day(data_end, "data_end", date_format)
         if start is None or end is None:  # the events' own first and last day, as on one machine
             first, last = self._day_range(date_format)

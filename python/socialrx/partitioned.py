@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _core
 from ._columns import _TICKS_PER_DAY, FIRST_DAY, LAST_DAY, as_ids
@@ -368,15 +369,18 @@ def _integers(kind: pa.DataType) -> bool:
 def _arrow_dates(dates: pa.Array) -> dict[str, Any] | None:
     """``date`` (int32 days) or ``date_ticks`` and ``ticks_per_day``, all within 1900-2100."""
     if pa.types.is_date32(dates.type):
-        days, low, high = dates.view(pa.int32()).to_numpy(), _FIRST_DAY, _LAST_DAY
-        return {"date": days} if not len(days) or (days.min() >= low and days.max() <= high) else None
-    if not pa.types.is_timestamp(dates.type) or dates.type.tz is not None:
+        values, per_day = dates.view(pa.int32()), 1
+        columns: dict[str, Any] = {"date": values.to_numpy()}
+    elif pa.types.is_timestamp(dates.type) and dates.type.tz is None:
+        values, per_day = dates.view(pa.int64()), _TICKS_PER_DAY[dates.type.unit]
+        columns = {"date_ticks": values.to_numpy(), "ticks_per_day": per_day}
+    else:
         return None
-    per_day = _TICKS_PER_DAY[dates.type.unit]
-    ticks = dates.view(pa.int64()).to_numpy()
-    within = not len(ticks) or (ticks.min() >= _FIRST_DAY * per_day and
-                                ticks.max() < (_LAST_DAY + 1) * per_day)
-    return {"date_ticks": ticks, "ticks_per_day": per_day} if within else None
+    span = pc.min_max(values)  # one pass
+    if len(values) and not (span["min"].as_py() >= _FIRST_DAY * per_day and
+                            span["max"].as_py() < (_LAST_DAY + 1) * per_day):
+        return None
+    return columns
 
 
 def _arrow_kinds(kinds: pa.Array, threads: int) -> np.ndarray | None:
