@@ -36,6 +36,10 @@ categorical column's order, periods with no client kept).
   group x kind, clients included per window x group, every exclusion count. ``merge`` is for
   partitions of different people; ``add_events`` for parts of the events counted against the
   same people, whose own counts are the same in each part and kept once.
+- :class:`EventCounter`: the :class:`UtilisationPartial` of parts of the events counted against
+  the same people (``socialrx.out_of_core``, ``socialrx.dask``, ``socialrx.spark``), the
+  people's columns checked once and each part's Arrow (or pandas) columns handed to the engine
+  as they are where their types guarantee what the checks would (:func:`arrow_event_columns`).
 - :class:`GroupCounts` (from :func:`reach_partial`, :func:`feedback_partial`): referred and
   connected, or feedback answers, per group.
 - :func:`case_list_partial` / :func:`merge_case_lists`: each partition's top k per group; the
@@ -75,10 +79,12 @@ from .periods import ServicePeriods, cache_key, grouping_name
 from .risk.case_list import case_list
 
 __all__ = [
+    "EventCounter",
     "GroupCounts",
     "MergedEvaluation",
     "NewtonSums",
     "UtilisationPartial",
+    "arrow_event_columns",
     "case_list_partial",
     "counted_clients",
     "feedback_partial",
