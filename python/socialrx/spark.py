@@ -115,8 +115,8 @@ class _People:
     date_format: str | None
 
     def counter(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> EventCounter:
-        """What counts a task's chunks of events, on one thread (a task holds one core): the
-        people checked once a task, each chunk's Arrow columns handed to the engine."""
+        """What counts the tasks' chunks of events, on one thread (a task holds one core): the
+        people checked once, on the driver, each chunk's Arrow columns handed to the engine."""
         people = SingleMachineEvaluation(
             clients=self.clients, comparison=self.comparison, data_start=np.datetime64(self.data_start, "D"),
             data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format, threads=1)
@@ -158,10 +158,7 @@ class _Job:
     """What every task of one count runs: the events it is given counted against the people,
     ``rows`` at a time, and one pickled partial out (none for no events)."""
 
-    people: _People
-    windows: tuple[int, ...]
-    by: str | None
-    periods: ServicePeriods | None
+    counter: EventCounter
     rows: int
     files: _Files | None
 
@@ -171,9 +168,8 @@ class _Job:
         if self.files is not None:
             batches = self.files.batches((i for b in batches for i in b.column("id").to_pylist()), self.rows)
         merged: UtilisationPartial | None = None
-        counter = self.people.counter(self.windows, self.by, self.periods)
         for chunk in _chunks(batches, self.rows):
-            partial = counter.arrow(chunk)
+            partial = self.counter.arrow(chunk)
             merged = partial if merged is None else merged.add_events(partial)
         if merged is not None:
             yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]},
@@ -208,8 +204,9 @@ class Evaluation(MergedEvaluation):
         self._files: _Files | None = None
         if _is_path(events):
             dataset = ds.dataset(os.fspath(events), format="parquet", partitioning="hive")
-            # A task per core and a half, each reading its share of the files: one row each, no shuffle.
-            tasks = min(len(dataset.files), max(1, 3 * spark.sparkContext.defaultParallelism // 2))
+            # Two tasks a core (tasks alike take two rounds on every core; three on two cores would
+            # leave one idle for the second), each reading its share of the files: no shuffle.
+            tasks = min(len(dataset.files), max(1, 2 * spark.sparkContext.defaultParallelism))
             self._files = _Files(dataset, [c for c in dataset.schema.names if c in _EVENT_COLUMNS], tasks)
             date_type = str(dataset.schema.field("date").type) if "date" in dataset.schema.names else None
             self._tasks = spark.range(tasks, numPartitions=tasks)
@@ -238,11 +235,10 @@ class Evaluation(MergedEvaluation):
 
     def _count(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
         """The Spark job: each task's partial, added on the driver."""
-        people = self._people
-        job = _Job(people, windows, by, periods, self._rows_per_count, self._files)
-        rows = self._tasks.mapInArrow(job, _PARTIAL_SCHEMA).collect()
+        counter = self._people.counter(windows, by, periods)
+        rows = self._tasks.mapInArrow(_Job(counter, self._rows_per_count, self._files), _PARTIAL_SCHEMA).collect()
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
             no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
-            return people.counter(windows, by, periods).arrow(no_events)
+            return counter.arrow(no_events)
         return reduce(UtilisationPartial.add_events, partials)
