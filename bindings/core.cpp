@@ -62,6 +62,7 @@ void add_core(py::module_& m) {
       "row (-1 when none).");
   add_recode<std::int8_t>(m);
   add_recode<std::int16_t>(m);
+  add_recode<std::int32_t>(m);  // Arrow's dictionary indices as Parquet readers give them
   m.def(
       "format_pounds",
       [](const AnyInt& pence) {

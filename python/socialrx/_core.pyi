@@ -391,6 +391,11 @@ def recode(codes: typing.Annotated[numpy.typing.ArrayLike, numpy.int16], ours: t
     """
     Category codes (-1 missing) to ours[code] as uint8; with the first row that is missing or maps to 255 (-1 when none).
     """
+@typing.overload
+def recode(codes: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], ours: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: int = 0) -> tuple:
+    """
+    Category codes (-1 missing) to ours[code] as uint8; with the first row that is missing or maps to 255 (-1 when none).
+    """
 def reprice(tariff: Tariff, to_year: str) -> Tariff:
     ...
 def resolve_items(framework: Framework, items: collections.abc.Sequence[str]) -> tuple[Framework, numpy.typing.NDArray[numpy.int32]]:

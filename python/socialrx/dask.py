@@ -8,8 +8,10 @@
 The events stay in the cluster, in their own partitions. The person tables (clients,
 assessments, interventions, feedback, the comparison pool) are gathered to the client,
 which computes reach, outcomes, wellbeing, support and feedback from them as on one machine. For
-the utilisation figures each events partition is counted, by a single-machine ``Evaluation`` of
-all the clients and that partition's events, into a ``socialrx.partitioned.UtilisationPartial``;
+the utilisation figures each events partition is counted against all the clients, by one
+``socialrx.partitioned.EventCounter`` (the clients checked once, on the client, and sent once to
+each worker; a partition's columns handed to the engine as they are where their types allow),
+into a ``socialrx.partitioned.UtilisationPartial``;
 the client gathers these small partials and adds them (``add_events``: the clients' own counts
 are the same in each and kept once), and the derived figures are worked by the single-machine
 code (``socialrx.partitioned.MergedEvaluation``). No shuffle of the events is needed, whatever
@@ -18,8 +20,8 @@ their partitioning.
 Matching and the DiD (``ev.match(...)``, ``m.did(...)``, ``socialrx.headline(ev)``) count per
 person the same way: each part counts the look-back covariates of every client and comparison
 patient, or each matched person's events before and after, over its own events
-(``socialrx.partitioned.per_person_partial``); the client adds these integer arrays (a few
-numbers a person) and fits, matches and bootstraps with the single-machine engine: the same
+(``socialrx.partitioned.PersonCounter``), added in pairs in the workers; the client gets their
+sum (a few numbers a person) and fits, matches and bootstraps with the single-machine engine: the same
 matches, estimates and intervals, to the last bit.
 
 With ``copartition=True`` the clients are not sent whole to every task: the events, clients and
@@ -44,6 +46,7 @@ diagnoses and events by person and score each partition on its own, giving a das
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from functools import reduce
 from typing import Any
@@ -52,18 +55,21 @@ import numpy as np
 import pandas as pd
 
 from ._columns import as_day, as_days
+from ._tables import _to_pandas
 from .evaluation import Evaluation as _Single
+from .out_of_core import event_columns, events_dataset, parquet_batches
 from .partitioned import (
+    EventCounter,
     MergedEvaluation,
+    PersonCounter,
     UtilisationPartial,
+    add_events,
     case_list_partial,
     comorbidity_partial,
     counted_clients,
     merge_all,
     merge_case_lists,
-    per_person_partial,
     split,
-    utilisation_partial,
 )
 from .periods import ServicePeriods
 from .risk.models import ModelSource, RiskModel, load_model
@@ -73,6 +79,7 @@ from .tariff import TariffSource
 __all__ = ["Evaluation", "case_list", "comorbidity", "score_patients"]
 
 _EVENT_IDS = ("person_id", "patient_id", "client_id")
+_PART_ROWS = 4_000_000  # events a task reads and counts, from Parquet files named by a path
 _POOL_IDS = ("patient_id", "person_id")
 
 
@@ -80,6 +87,12 @@ def _dask() -> Any:
     from ._optional import require
 
     return require("dask", "socialrx.dask runs the evaluation", extra="scale")
+
+
+def _dask_dataframe() -> Any:
+    from ._optional import require
+
+    return require("dask.dataframe", "socialrx.dask reads Parquet to shuffle it", extra="scale")
 
 
 def _gathered(table: Any) -> Any:
@@ -106,16 +119,23 @@ def _shuffled(table: Any, table_name: str, names: Sequence[str], partitions: int
     return [dask.delayed(pd.concat)([piece[i] for piece in pieces]) for i in range(partitions)]
 
 
-def _day_range(events: pd.DataFrame, date_format: str | None) -> tuple[int, int] | None:
+def _day_range(events: pd.DataFrame | Any, date_format: str | None) -> tuple[int, int] | None:
     """The first and last event day of one part (None: no events)."""
-    days = as_days(events["date"], "events", "date", required=True, date_format=date_format)
+    frames = [events] if isinstance(events, pd.DataFrame) else [_to_pandas(t) for t in events.tables()]
+    days = np.concatenate([as_days(f["date"], "events", "date", required=True, date_format=date_format)
+                           for f in frames])
     return (int(days.min()), int(days.max())) if len(days) else None
 
 
 def _parts_of(events: Any, count: int) -> list[Any]:
     """The events as delayed pandas frames: a dask table's partitions, a pandas table's rows
-    cut into ``count`` parts."""
+    cut into ``count`` parts; or, for Parquet files named by a path, batches of their row
+    groups that the tasks read themselves with pyarrow (as ``socialrx.out_of_core`` does)."""
     dask = _dask()
+    if isinstance(events, (str, os.PathLike)):
+        dataset = events_dataset(events)
+        return [part for path in dataset.files
+                for part in parquet_batches(dataset, path, event_columns(dataset), _PART_ROWS)]
     if dask.is_dask_collection(events):
         return list(events.to_delayed())
     bounds = np.linspace(0, len(events), count + 1).astype(int)
@@ -129,34 +149,31 @@ def _pool_ids(comparison: pd.DataFrame | None) -> pd.DataFrame | None:
     return comparison[[_id_column(list(comparison.columns), "comparison", _POOL_IDS)]]
 
 
-def _part(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
-          options: dict[str, Any], by: str | None) -> _Single:
-    """One part's single-machine Evaluation of its clients (the columns counted: the client
-    checked them whole) and events. Event kinds
-    read as text (as ``dask.dataframe.read_parquet`` reads them) are made categories first: the
-    same codes and errors, a hash per row rather than a sort."""
-    if "kind" in events and not isinstance(events["kind"].dtype, pd.CategoricalDtype):
-        events = events.assign(kind=events["kind"].astype("category"))
-    return _Single(clients=counted_clients(clients, by).reset_index(drop=True), events=events,
-                   comparison=comparison, **options)
+def _people(clients: pd.DataFrame, comparison: pd.DataFrame | None, options: dict[str, Any],
+            by: str | None) -> _Single:
+    """These clients (the columns counted: the client checked them whole) and comparison pool,
+    their columns checked once, for a counter of parts of the events."""
+    return _Single(clients=counted_clients(clients, by).reset_index(drop=True), comparison=comparison, **options)
+
+
+def _counter(clients: pd.DataFrame, comparison: pd.DataFrame | None, options: dict[str, Any],
+             windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> EventCounter:
+    """What counts parts of the events against these clients and comparison pool."""
+    return EventCounter(_people(clients, comparison, options, by), windows, by, periods, threads=options["threads"])
+
+
+def _partial(counter: EventCounter | PersonCounter, events: Any) -> Any:
+    """One part's counts: a pandas frame, or row groups read here."""
+    if isinstance(events, pd.DataFrame):
+        return counter.pandas(events)
+    return reduce(add_events, [counter.arrow(table) for table in events.tables()])
 
 
 def _counted(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
              options: dict[str, Any], windows: tuple[int, ...], by: str | None,
              periods: ServicePeriods | None) -> UtilisationPartial:
-    """One part's counts."""
-    return utilisation_partial(_part(clients, events, comparison, options, by), windows, by, periods)
-
-
-def _added(first: Any, second: Any = None) -> Any:
-    """Two parts' per-person counts added (one part alone: as it is)."""
-    return first if second is None else first.add_events(second)
-
-
-def _counted_per_person(clients: pd.DataFrame, events: pd.DataFrame, comparison: pd.DataFrame | None,
-                        options: dict[str, Any], count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
-    """One part's per-person counts (matching, DiD)."""
-    return per_person_partial(_part(clients, events, comparison, options, None), count)
+    """One co-partition's counts: its events against its own clients."""
+    return _counter(clients, comparison, options, windows, by, periods).pandas(events)
 
 
 class Evaluation(MergedEvaluation):
@@ -164,7 +181,9 @@ class Evaluation(MergedEvaluation):
     exactly the same figures, but for those that need every event in one process
     (``socialrx.partitioned.NOT_PARTITIONED``).
 
-    Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame), and:
+    Parameters as ``socialrx.Evaluation`` (each table a dask or pandas DataFrame; the events
+    also a Parquet path, a file or a directory, whose files the tasks read themselves with
+    pyarrow, 4M rows at most a task, rather than through ``dask.dataframe``), and:
 
     copartition:
         Shuffle events, clients and comparison pool into co-partitions by person (see above).
@@ -182,6 +201,8 @@ class Evaluation(MergedEvaluation):
                  copartition: bool = False, partitions: int | None = None, threads: int = 1,
                  **tables: Any) -> None:
         dask = _dask()
+        if copartition and isinstance(events, (str, os.PathLike)):  # the shuffle is of dask tables
+            events = _dask_dataframe().read_parquet(os.fspath(events))
         people, pool = _gathered(clients), _gathered(comparison)
         count = int(partitions) if partitions else int(getattr(events, "npartitions", 1))
         event_parts = _shuffled(events, "events", _EVENT_IDS, count) if copartition else _parts_of(events, count)
@@ -198,9 +219,9 @@ class Evaluation(MergedEvaluation):
             client_parts = _shuffled(people, "clients", ("client_id",), count)
             pool_parts = [None] * count if comparison is None else _shuffled(
                 comparison, "comparison", _POOL_IDS, count)
-        else:  # one copy of each person table, sent once to each worker that needs it
-            client_parts = [dask.delayed(people)] * len(event_parts)
-            pool_parts = [dask.delayed(_pool_ids(pool))] * len(event_parts)
+        else:  # every part counted against all the people (see _merged_counts)
+            client_parts = pool_parts = [None] * len(event_parts)
+        self._pool = _pool_ids(pool)
         self._parts = list(zip(client_parts, dask.persist(*event_parts), pool_parts))
         super().__init__(counts=self._merged_counts, per_person=self._added_per_person, clients=people,
                          comparison=pool, data_start=start, data_end=end, tariff=tariff, date_format=date_format,
@@ -209,21 +230,26 @@ class Evaluation(MergedEvaluation):
     def _merged_counts(self, windows: tuple[int, ...], by: str | None,
                        periods: ServicePeriods | None) -> UtilisationPartial:
         dask = _dask()
-        partials = dask.compute(*[dask.delayed(_counted)(c, e, p, self._options, windows, by, periods)
-                                  for c, e, p in self._parts])
         if self._copartition:
-            return merge_all(partials)
+            return merge_all(dask.compute(*[dask.delayed(_counted)(c, e, p, self._options, windows, by, periods)
+                                            for c, e, p in self._parts]))
+        # Every part against all the clients: one counter, built here and sent once to each worker.
+        counter = dask.delayed(_counter(self.clients, self._pool, self._options, windows, by, periods))
+        partials = dask.compute(*[dask.delayed(_partial)(counter, e) for _, e, _ in self._parts])
         return reduce(UtilisationPartial.add_events, partials).ordered()
 
     def _added_per_person(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
-        """``count`` over every part's events, the parts' counts added in pairs in the workers:
-        one sum (a few integers a person) comes back, not each part's."""
+        """``count`` over every part's events against all the people (shuffled or not), the
+        parts' counts added in pairs in the workers: one sum (a few integers a person) comes
+        back, not each part's."""
         dask = _dask()
-        shared = dask.delayed(count)  # sent once to each worker, not with every task
-        partials = [dask.delayed(_counted_per_person)(c, e, p, self._options, shared) for c, e, p in self._parts]
+        people = _people(self.clients, self._pool, self._options, None)
+        counter = dask.delayed(PersonCounter(people, count, threads=people.threads))  # sent once to each worker
+        partials = [dask.delayed(_partial)(counter, e) for _, e, _ in self._parts]
         while len(partials) > 1:
-            partials = [dask.delayed(_added)(*partials[i:i + 2]) for i in range(0, len(partials), 2)]
+            partials = [dask.delayed(add_events)(*partials[i:i + 2]) for i in range(0, len(partials), 2)]
         return dask.compute(partials[0])[0]
+
 
 def _count(table: Any, partitions: int | None) -> int:
     return int(partitions) if partitions else int(getattr(table, "npartitions", 1))

@@ -36,6 +36,10 @@ categorical column's order, periods with no client kept).
   group x kind, clients included per window x group, every exclusion count. ``merge`` is for
   partitions of different people; ``add_events`` for parts of the events counted against the
   same people, whose own counts are the same in each part and kept once.
+- :class:`EventCounter`: the :class:`UtilisationPartial` of parts of the events counted against
+  the same people (``socialrx.out_of_core``, ``socialrx.dask``, ``socialrx.spark``), the
+  people's columns checked once and each part's Arrow (or pandas) columns handed to the engine
+  as they are where their types guarantee what the checks would (:func:`arrow_event_columns`).
 - :class:`GroupCounts` (from :func:`reach_partial`, :func:`feedback_partial`): referred and
   connected, or feedback answers, per group.
 - :func:`case_list_partial` / :func:`merge_case_lists`: each partition's top k per group; the
@@ -73,10 +77,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _core
-from ._columns import as_ids
+from ._columns import _TICKS_PER_DAY, FIRST_DAY, LAST_DAY, as_ids
 from ._measures import EVENT_KINDS, WindowSpec
+from ._tables import _to_pandas
 from .evaluation import AGE_BANDS, Counted, Evaluation
 from .periods import ServicePeriods, cache_key, grouping_name
 from .risk.case_list import case_list
@@ -84,11 +91,15 @@ from .risk.comorbidity import charlson, elixhauser, hfrs
 
 __all__ = [
     "COMORBIDITY_INDICES",
+    "EventCounter",
     "NOT_PARTITIONED",
+    "PersonCounter",
     "GroupCounts",
     "MergedEvaluation",
     "NewtonSums",
     "UtilisationPartial",
+    "add_events",
+    "arrow_event_columns",
     "case_list_partial",
     "comorbidity_partial",
     "counted_clients",
@@ -109,6 +120,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _INT64 = (int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max))
+_FIRST_DAY, _LAST_DAY = (int(day.astype(np.int64)) for day in (FIRST_DAY, LAST_DAY))  # days since 1970
 
 
 def partition_of(ids: Any, partitions: int) -> np.ndarray:
@@ -246,16 +258,207 @@ def utilisation_partial(evaluation: Evaluation, windows: Sequence[int], by: str 
     empty = len(evaluation.client_columns["client_id"]) == 0
     # No clients, no groups: the events' counts are still the partition's (of comparison patients).
     result, labels = evaluation._counts(specs, None, None) if empty else evaluation._counts(specs, by, periods)
-    keep = slice(0, 0) if empty else slice(None)
+    return _partial(result, grouping_name(by, periods), windows, () if empty else tuple(labels),
+                    evaluation._rows_of_count_0(result))
+
+
+def _partial(result: Any, by: str | None, windows: Sequence[int], labels: tuple[str, ...],
+             rows_of_count_0: int | None) -> UtilisationPartial:
+    """The engine's ``UtilisationResult`` as a partial (no labels: no clients, no groups)."""
+    keep = slice(None) if labels else slice(0, 0)
     return UtilisationPartial(
-        by=grouping_name(by, periods), windows=tuple(int(d) for d in windows), labels=() if empty else tuple(labels),
+        by=by, windows=tuple(int(d) for d in windows), labels=labels,
         counts=np.asarray(result.counts, np.int64)[:, keep],
         clients_included=np.asarray(result.clients_included, np.int64)[:, keep],
         excluded={reason: np.asarray(c, np.int64) for reason, c in result.excluded.items()},
         window_events={reason: np.asarray(c, np.int64) for reason, c in result.window_events.items()},
         events_outside_data=int(result.events_outside_data), events_of_unconnected=int(result.events_of_unconnected),
         events_of_other_people=int(result.events_of_other_people), events_total=int(result.events_total),
-        rows_of_count_0=evaluation._rows_of_count_0(result))
+        rows_of_count_0=rows_of_count_0)
+
+
+class EventCounter:
+    """One figure's counts (``windows`` in days x grouping) of parts of the events, each part
+    counted against the same people: those of ``people``, a single-machine ``Evaluation`` of
+    the clients and comparison pool over the data range every part shares (its own events, if
+    any, unused). The people's checked columns and group codes are worked out once, not once a
+    part; the counter keeps only them (it is sent to the workers that count).
+
+    :meth:`arrow` and :meth:`pandas` hand a part's columns to the engine as they are when their
+    types already guarantee what the checks of ``socialrx.Evaluation`` would establish (see
+    :func:`arrow_event_columns`); any other part, and any part the engine refuses, goes through
+    a single-machine ``Evaluation`` of its own (:meth:`frame`), whose checks and errors (naming
+    the row within the part) are those of one machine.
+    """
+
+    def __init__(self, people: Evaluation, windows: Sequence[int], by: str | None,
+                 periods: ServicePeriods | None = None, *, threads: int = 1) -> None:
+        if people.data_start is None or people.data_end is None:
+            raise ValueError("data_start/data_end: every part must count over the same data range")
+        self.windows, self.by, self.periods, self.threads = tuple(int(d) for d in windows), by, periods, threads
+        self._clients = counted_clients(people.clients, by)
+        self._columns = people.client_columns
+        empty = len(self._columns["client_id"]) == 0
+        self._codes, labels = people._group_codes(None if empty else by, periods=None if empty else periods)
+        self._labels = () if empty else tuple(labels)
+        self._others = people.comparison_ids
+        self._range = (people.data_start, people.data_end, people.date_format)
+
+    def counts(self, person_id: np.ndarray, kind: np.ndarray, date: np.ndarray | None = None, *,
+               date_ticks: np.ndarray | None = None, ticks_per_day: int = 0) -> UtilisationPartial:
+        """The partial of checked event columns: int64 ids, uint8 kind codes, and int32 days
+        ``date`` or int64 ``date_ticks`` with ``ticks_per_day`` (checked to lie in the dates read)."""
+        people = self._columns
+        ticks: dict[str, Any] = {} if date_ticks is None else {"date_ticks": date_ticks, "ticks_per_day": ticks_per_day}
+        result = _core.count_utilisation(
+            client_id=people["client_id"], referral_date=people["referral_date"], index_date=people["index_date"],
+            discharge_date=people["discharge_date"], group=self._codes, groups=max(1, len(self._labels)),
+            other_ids=self._others, person_id=person_id, kind=kind,
+            date=np.empty(0, np.int32) if date is None else date, data_start=self._range[0],
+            data_end=self._range[1], windows=list(self.windows), threads=self.threads, **ticks)
+        return _partial(result, grouping_name(self.by, self.periods), self.windows, self._labels, None)
+
+    def arrow(self, events: pa.Table | pa.RecordBatch) -> UtilisationPartial:
+        """The partial of an Arrow part of the events."""
+        table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
+        return self._counted(arrow_event_columns(table, self.threads), lambda: _to_pandas(table))
+
+    def pandas(self, events: pd.DataFrame) -> UtilisationPartial:
+        """The partial of a pandas part of the events (its columns seen as Arrow, without a copy
+        where pandas holds them as Arrow does)."""
+        try:
+            columns = arrow_event_columns(pa.Table.from_pandas(events, preserve_index=False), self.threads)
+        except (pa.ArrowException, TypeError, ValueError):  # a column Arrow cannot hold: read as given
+            columns = None
+        return self._counted(columns, lambda: events)
+
+    def _counted(self, columns: dict[str, Any] | None, frame: Callable[[], pd.DataFrame]) -> UtilisationPartial:
+        if columns is not None:
+            try:
+                return self.counts(**columns)
+            except ValueError:  # an unknown person, say: named as one machine names it
+                pass
+        return self.frame(frame())
+
+    def frame(self, events: pd.DataFrame) -> UtilisationPartial:
+        """The partial of a pandas part of the events, by a single-machine ``Evaluation``."""
+        part = _part_evaluation(self._clients, self._others, self._range, self.threads, events)
+        return utilisation_partial(part, self.windows, self.by, self.periods)
+
+
+def _part_evaluation(clients: pd.DataFrame, others: np.ndarray, data_range: tuple[int, int, str | None],
+                     threads: int, events: pd.DataFrame) -> Evaluation:
+    """A single-machine ``Evaluation`` of one part of the events against the people's counted
+    columns and the comparison pool's ids, over the data range every part shares."""
+    start, end, date_format = data_range
+    return Evaluation(clients=clients, events=events, comparison=pd.DataFrame({"patient_id": others}),
+                      data_start=np.datetime64(start, "D"), data_end=np.datetime64(end, "D"),
+                      date_format=date_format, threads=threads)
+
+
+class PersonCounter:
+    """Per-person counts (matching, DiD: ``count`` as ``Evaluation._per_person`` takes it) of
+    parts of the events against the same people, with :class:`EventCounter`'s interface: each
+    part counted by a single-machine ``Evaluation`` of the people's counted columns and that
+    part, so its checks and errors are one machine's. The parts' counts add up
+    (``add_events``) to the single-machine counts."""
+
+    def __init__(self, people: Evaluation, count: Callable[[dict[str, np.ndarray], int], Any], *,
+                 threads: int = 1) -> None:
+        if people.data_start is None or people.data_end is None:
+            raise ValueError("data_start/data_end: every part must count over the same data range")
+        self.count, self.threads = count, threads
+        self._clients = counted_clients(people.clients, None)
+        self._others = people.comparison_ids
+        self._range = (people.data_start, people.data_end, people.date_format)
+
+    def arrow(self, events: pa.Table | pa.RecordBatch) -> Any:
+        """The counts of an Arrow part of the events."""
+        return self.pandas(_to_pandas(events if isinstance(events, pa.Table) else pa.Table.from_batches([events])))
+
+    def pandas(self, events: pd.DataFrame) -> Any:
+        """The counts of a pandas part of the events."""
+        return per_person_partial(_part_evaluation(self._clients, self._others, self._range, self.threads, events),
+                                  self.count)
+
+
+def add_events(first: Any, second: Any = None) -> Any:
+    """Two parts' partials of the same people added (one alone: as it is)."""
+    return first if second is None else first.add_events(second)
+
+
+def arrow_event_columns(events: pa.Table | pa.RecordBatch, threads: int = 1) -> dict[str, Any] | None:
+    """An Arrow part's events as the engine counts them, where the Arrow types already
+    guarantee what the single-machine checks establish: ids of an integer type (int64 as it is),
+    dates a ``date32`` or a ``timestamp`` without time zone (its ticks, turned into days as the
+    engine counts), kinds text or dictionary-encoded text, and no value missing. The values
+    are still checked: dates within 1900-2100 (a min and a max) and every kind a known one
+    (each distinct kind looked up once). None for any other part (a ``count`` column, other
+    types, a missing or unknown value, no rows), which the general path then reads and checks."""
+    batches = events.to_batches() if isinstance(events, pa.Table) else [events]
+    parts = [_batch_columns(batch, threads) for batch in batches]
+    read = [part for part in parts if part is not None]
+    if not parts or len(read) < len(parts):
+        return None
+    if len(read) == 1:
+        return read[0]
+    return {name: np.concatenate([part[name] for part in read]) if isinstance(value, np.ndarray) else value
+            for name, value in read[0].items()}
+
+
+def _batch_columns(batch: pa.RecordBatch, threads: int) -> dict[str, Any] | None:
+    names = batch.schema.names
+    id_column = next((c for c in ("person_id", "patient_id", "client_id") if c in names), None)
+    if id_column is None or "count" in names or not {"date", "kind"} <= set(names):
+        return None
+    ids, dates, kinds = (batch.column(c) for c in (id_column, "date", "kind"))
+    if ids.null_count or dates.null_count or kinds.null_count or not _integers(ids.type):
+        return None
+    columns = _arrow_dates(dates)
+    codes = _arrow_kinds(kinds, threads)
+    if columns is None or codes is None:
+        return None
+    return {**columns, "person_id": (ids if pa.types.is_int64(ids.type) else ids.cast(pa.int64())).to_numpy(),
+            "kind": codes}
+
+
+def _integers(kind: pa.DataType) -> bool:
+    """Integers that int64 holds exactly (not uint64)."""
+    return pa.types.is_integer(kind) and not pa.types.is_uint64(kind)
+
+
+def _arrow_dates(dates: pa.Array) -> dict[str, Any] | None:
+    """``date`` (int32 days) or ``date_ticks`` and ``ticks_per_day``, all within 1900-2100."""
+    if pa.types.is_date32(dates.type):
+        values, per_day = dates.view(pa.int32()), 1
+        columns: dict[str, Any] = {"date": values.to_numpy()}
+    elif pa.types.is_timestamp(dates.type) and dates.type.tz is None:
+        values, per_day = dates.view(pa.int64()), _TICKS_PER_DAY[dates.type.unit]
+        columns = {"date_ticks": values.to_numpy(), "ticks_per_day": per_day}
+    else:
+        return None
+    span = pc.min_max(values)  # one pass
+    if len(values) and not (span["min"].as_py() >= _FIRST_DAY * per_day and
+                            span["max"].as_py() < (_LAST_DAY + 1) * per_day):
+        return None
+    return columns
+
+
+def _arrow_kinds(kinds: pa.Array, threads: int) -> np.ndarray | None:
+    """The kinds as uint8 codes of ``EVENT_KINDS``: each distinct kind of the dictionary looked
+    up once, the rows recoded through it; None where a row has an unknown kind."""
+    if pa.types.is_string(kinds.type) or pa.types.is_large_string(kinds.type):
+        kinds = kinds.dictionary_encode()
+    if not pa.types.is_dictionary(kinds.type) or not (pa.types.is_string(kinds.type.value_type) or
+                                                      pa.types.is_large_string(kinds.type.value_type)):
+        return None
+    known = {kind: code for code, kind in enumerate(EVENT_KINDS)}
+    ours = np.array([known.get(k, _core.UNMAPPED) for k in kinds.dictionary.to_pylist()], np.uint8)
+    indices = kinds.indices
+    if pa.types.is_unsigned_integer(indices.type) or pa.types.is_int64(indices.type):
+        return None
+    codes, first_bad = _core.recode(indices.to_numpy(), ours, threads)
+    return None if first_bad >= 0 else codes
 
 
 def counted_clients(clients: pd.DataFrame, by: str | None) -> pd.DataFrame:

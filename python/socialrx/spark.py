@@ -51,7 +51,7 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial, reduce
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
@@ -60,18 +60,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from ._optional import require
 from .evaluation import Evaluation as SingleMachineEvaluation
+from .out_of_core import parquet_batches
 from .partitioned import (
+    EventCounter,
     MergedEvaluation,
+    PersonCounter,
     UtilisationPartial,
+    add_events,
     case_list_partial,
     comorbidity_partial,
     merge_case_lists,
-    per_person_partial,
-    utilisation_partial,
 )
 from .periods import ServicePeriods
 from .risk.models import ModelSource, RiskModel, load_model
@@ -140,16 +141,20 @@ class _People:
     data_end: int
     date_format: str | None
 
-    def partial(self, events: pa.Table, task: Callable[[SingleMachineEvaluation], Any]) -> Any:
-        """``task``'s counts of one chunk of events, on one thread (a task holds one core)."""
-        kind = events.schema.get_field_index("kind")
-        if kind >= 0:  # as categories: read once per distinct kind, not per row
-            events = events.set_column(kind, "kind", events.column(kind).dictionary_encode())
-        evaluation = SingleMachineEvaluation(
-            clients=self.clients, events=_as_pandas(events), comparison=self.comparison,
-            data_start=np.datetime64(self.data_start, "D"), data_end=np.datetime64(self.data_end, "D"),
-            date_format=self.date_format, threads=1)
-        return task(evaluation)
+    def _evaluation(self) -> SingleMachineEvaluation:
+        """The people as one machine checks them, with no events: what the counters take."""
+        return SingleMachineEvaluation(
+            clients=self.clients, comparison=self.comparison, data_start=np.datetime64(self.data_start, "D"),
+            data_end=np.datetime64(self.data_end, "D"), date_format=self.date_format, threads=1)
+
+    def counter(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> EventCounter:
+        """What counts the tasks' chunks of events, on one thread (a task holds one core): the
+        people checked once, on the driver, each chunk's Arrow columns handed to the engine."""
+        return EventCounter(self._evaluation(), windows, by, periods)
+
+    def person_counter(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> PersonCounter:
+        """What counts per person (matching, DiD) in the tasks' chunks of events."""
+        return PersonCounter(self._evaluation(), count)
 
 
 def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
@@ -177,18 +182,17 @@ class _Files:
     def batches(self, task_ids: Iterable[int], rows: int) -> Iterator[pa.RecordBatch]:
         for task in task_ids:
             for path in self.dataset.files[task::self.tasks]:
-                with self.dataset.filesystem.open_input_file(path) as file:
-                    yield from pq.ParquetFile(file).iter_batches(batch_size=rows, columns=self.columns)
+                for row_groups in parquet_batches(self.dataset, path, self.columns, rows):
+                    for table in row_groups.tables():
+                        yield from table.to_batches()
 
 
 @dataclass(frozen=True)
 class _Job:
     """What every task of one count runs: the events it is given counted against the people by
-    ``task`` (a partial from a chunk's Evaluation), ``rows`` at a time, and one pickled partial
-    out (none for no events)."""
+    ``counter``, ``rows`` at a time, and one pickled partial out (none for no events)."""
 
-    people: _People
-    task: Callable[[SingleMachineEvaluation], Any]
+    counter: EventCounter | PersonCounter
     rows: int
     files: _Files | None
 
@@ -199,8 +203,8 @@ class _Job:
             batches = self.files.batches((i for b in batches for i in b.column("id").to_pylist()), self.rows)
         merged: Any = None
         for chunk in _chunks(batches, self.rows):
-            counted = self.people.partial(chunk, self.task)
-            merged = counted if merged is None else merged.add_events(counted)
+            partial = self.counter.arrow(chunk)
+            merged = partial if merged is None else merged.add_events(partial)
         if merged is not None:
             yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(merged)]},
                                              schema=pa.schema([("partial", pa.binary())]))
@@ -241,8 +245,10 @@ class Evaluation(MergedEvaluation):
         self._files: _Files | None = None
         if _is_path(events):
             dataset = ds.dataset(os.fspath(events), format="parquet", partitioning="hive")
-            # A task per core and a half, each reading its share of the files: one row each, no shuffle.
-            tasks = min(len(dataset.files), max(1, 3 * spark.sparkContext.defaultParallelism // 2))
+            # A task a core, each reading its share of the files: no shuffle. Each Python task costs
+            # Spark about 0.3 s whatever it does (an empty mapInArrow in local[2]: 0.4 s for one
+            # task, 0.7 s for two, 1.0 s for three, 1.3-1.5 s for four), so no more than the cores.
+            tasks = min(len(dataset.files), max(1, spark.sparkContext.defaultParallelism))
             self._files = _Files(dataset, [c for c in dataset.schema.names if c in _EVENT_COLUMNS], tasks)
             date_type = str(dataset.schema.field("date").type) if "date" in dataset.schema.names else None
             self._tasks = spark.range(tasks, numPartitions=tasks)
@@ -272,22 +278,21 @@ class Evaluation(MergedEvaluation):
 
     def _count(self, windows: tuple[int, ...], by: str | None, periods: ServicePeriods | None) -> UtilisationPartial:
         """The utilisation counts: one Spark job."""
-        counted: UtilisationPartial = self._run(partial(utilisation_partial, windows=windows, by=by, periods=periods))
+        counted: UtilisationPartial = self._run(self._people.counter(windows, by, periods))
         return counted
 
     def _added_per_person(self, count: Callable[[dict[str, np.ndarray], int], Any]) -> Any:
         """Per-person counts (matching, DiD): one Spark job."""
-        return self._run(partial(per_person_partial, count=count))
+        return self._run(self._people.person_counter(count))
 
-    def _run(self, task: Callable[[SingleMachineEvaluation], Any]) -> Any:
-        """The Spark job: each task's partial, added on the driver."""
-        people = self._people
-        rows = self._tasks.mapInArrow(_Job(people, task, self._rows_per_count, self._files), _PARTIAL_SCHEMA).collect()
+    def _run(self, counter: EventCounter | PersonCounter) -> Any:
+        """The Spark job: each task's partial of ``counter``, added on the driver."""
+        rows = self._tasks.mapInArrow(_Job(counter, self._rows_per_count, self._files), _PARTIAL_SCHEMA).collect()
         partials = [pickle.loads(row["partial"]) for row in rows]
         if not partials:  # no events: the clients' counts still stand
             no_events = pa.table({c: pa.array([], _EVENT_COLUMNS[c]) for c in self._counted_columns})
-            return people.partial(no_events, task)
-        return reduce(lambda a, b: a.add_events(b), partials)
+            return counter.arrow(no_events)
+        return reduce(add_events, partials)
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:

@@ -18,6 +18,7 @@ import pytest
 from conftest import FIGURES, assert_not_partitioned, assert_same_result
 
 import socialrx
+from socialrx import partitioned as p
 from socialrx.out_of_core import Evaluation
 
 COPIES = 80  # the events file holds the small service's events this many times over
@@ -155,3 +156,74 @@ def test_equity(tmp_path) -> None:
 
 def test_what_needs_every_event_says_what_to_do_instead(both) -> None:
     assert_not_partitioned(both[1])
+
+
+HAND_RANGE = dict(data_start="2020-04-01", data_end="2024-03-31")
+
+
+def hand_events() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Client 1 (index 2022-03-10) and 2 (index 2022-06-01), both covered by a 12-month (365-day)
+    window in the data range; 99 a comparison patient."""
+    clients = pd.DataFrame({"client_id": [1, 2], "referral_date": ["2022-03-01", "2022-05-20"],
+                            "index_date": ["2022-03-10", "2022-06-01"]})
+    events = pd.DataFrame([
+        (1, "2021-03-10", "ae_attendance"),        # pre: index - 365 days, the window's first day
+        (1, "2021-03-09", "ae_attendance"),        # a day before the window
+        (1, "2021-12-01", "ae_attendance"),        # pre
+        (1, "2022-05-01", "emergency_admission"),  # post
+        (2, "2022-01-01", "ae_attendance"),        # pre
+        (2, "2023-06-01", "ae_attendance"),        # post: index + 365 days, the window's last day
+        (99, "2022-01-01", "ae_attendance"),       # a comparison patient's
+        (1, "2030-01-01", "ae_attendance"),        # after the data
+    ], columns=["person_id", "date", "kind"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    return clients, events, pd.DataFrame({"patient_id": [99]})
+
+
+@pytest.mark.parametrize("ids, dates, kinds", [
+    (pa.int64(), pa.date32(), pa.string()),
+    (pa.int32(), pa.timestamp("ns"), pa.dictionary(pa.int32(), pa.string())),
+    (pa.uint16(), pa.timestamp("ms"), pa.dictionary(pa.int8(), pa.string())),
+])
+def test_arrow_columns_are_counted_as_they_are(tmp_path, ids, dates, kinds):
+    clients, events, pool = hand_events()
+    table = pa.table({"person_id": pa.array(events["person_id"]).cast(ids),
+                      "date": pa.array(events["date"]).cast(dates), "kind": pa.array(events["kind"]).cast(kinds)})
+    assert p.arrow_event_columns(table) is not None  # handed to the engine, not through pandas
+    for i, rows in enumerate(((0, 3), (3, 8))):
+        pq.write_table(table.slice(rows[0], rows[1] - rows[0]), tmp_path / f"part-{i}.parquet")
+    streamed = Evaluation(clients=clients, events=tmp_path, comparison=pool, batch_rows=2, threads=2, **HAND_RANGE)
+    got = streamed.utilisation(windows=12).set_index("kind")
+    # A&E pre 3 (client 1's 2021-03-10 and Dec, client 2's Jan), post 1; the admission post.
+    assert got.loc["ae_attendance", ["pre", "post"]].tolist() == [3, 1]
+    assert got.loc["emergency_admission", ["pre", "post"]].tolist() == [0, 1]
+    one = socialrx.Evaluation(clients=clients, events=events, comparison=pool, **HAND_RANGE)
+    pd.testing.assert_frame_equal(streamed.exclusions(windows=12), one.exclusions(windows=12))
+
+
+def test_columns_arrow_does_not_vouch_for_go_the_general_way():
+    _, events, _ = hand_events()
+    table = pa.Table.from_pandas(events, preserve_index=False)
+    assert p.arrow_event_columns(table) is not None
+    assert p.arrow_event_columns(table.append_column("count", pa.array([1] * 8))) is None
+    assert p.arrow_event_columns(table.set_column(1, "date", pa.array(events["date"].astype(str)))) is None
+    missing = pa.array([None] + [pd.Timestamp("2022-01-01")] * 7, pa.timestamp("ns"))
+    assert p.arrow_event_columns(table.set_column(1, "date", missing)) is None
+    assert p.arrow_event_columns(table.set_column(2, "kind", pa.array(["dentist"] + ["gp_surgery"] * 7))) is None
+    assert p.arrow_event_columns(table.set_column(1, "date", pa.array([pd.Timestamp("2200-01-01")] * 8))) is None
+
+
+@pytest.mark.parametrize("row, column, value", [
+    (3, "kind", "dentist"), (2, "date", None), (4, "date", pd.Timestamp("2200-01-01")), (1, "person_id", 5)])
+def test_a_bad_value_is_named_as_on_one_machine(tmp_path, row, column, value):
+    clients, events, pool = hand_events()
+    events[column] = events[column].astype(object)
+    events.loc[row, column] = value
+    if column == "date":
+        events["date"] = pd.to_datetime(events["date"])
+    events.to_parquet(tmp_path / "events.parquet", index=False)
+    with pytest.raises(ValueError) as expected:
+        socialrx.Evaluation(clients=clients, events=events, comparison=pool, **HAND_RANGE).utilisation(windows=12)
+    with pytest.raises(ValueError) as got:
+        Evaluation(clients=clients, events=tmp_path, comparison=pool, **HAND_RANGE).utilisation(windows=12)
+    assert str(got.value) == str(expected.value)
+    assert f"row {row}" in str(got.value)
