@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The extract readers (socialrx.extracts) on a small DataFrame drawn from fuzz bytes.
 
 The bytes pick the reader, the number of rows, the date format, whether NHS numbers are

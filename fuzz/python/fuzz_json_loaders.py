@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """socialrx.load_tariff and socialrx.load_framework on a JSON file of fuzz bytes.
 
 The first byte picks the loader; the rest is the file. A tariff that loads is repriced to

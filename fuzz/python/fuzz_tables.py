@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The CLI's table reader on fuzz bytes, then socialrx.Evaluation on what it read.
 
 Input: a format byte, then the clients file, optionally followed by SEPARATOR and the events
