@@ -168,7 +168,7 @@ FIRST_DAY = np.datetime64("1900-01-01", "D")
 LAST_DAY = np.datetime64("2100-12-31", "D")
 _EXCEL_EPOCH = 25569      # Excel's serial for 1970-01-01 in the 1900 date system
 _EXCEL_LEAP_BUG = 60      # Excel's fictitious 1900-02-29; serials below it are a day later
-_TICKS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
+TICKS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
 _NOT_A_TIME = np.iinfo(np.int64).min
 
 
@@ -183,9 +183,9 @@ def as_ticks(values: pd.Series) -> tuple[np.ndarray, int] | None:
         return None
     stamps = values.to_numpy()
     unit = np.datetime_data(stamps.dtype)[0]
-    if unit not in _TICKS_PER_DAY:
+    if unit not in TICKS_PER_DAY:
         return None
-    return np.ascontiguousarray(stamps).view(np.int64), _TICKS_PER_DAY[unit]
+    return np.ascontiguousarray(stamps).view(np.int64), TICKS_PER_DAY[unit]
 
 
 def check_tick_range(ticks: np.ndarray, per_day: int, table: str, column: str) -> None:
@@ -209,7 +209,7 @@ def _check_range(numbers: np.ndarray, low: int, high: int, missing: int, values:
 
 
 def _unit_of(per_day: int) -> str:
-    return next(unit for unit, ticks in _TICKS_PER_DAY.items() if ticks == per_day)
+    return next(unit for unit, ticks in TICKS_PER_DAY.items() if ticks == per_day)
 
 
 def as_days(values: pd.Series, table: str, column: str, *, required: bool,
@@ -261,8 +261,8 @@ def _datetime_days(values: pd.Series, where: Where) -> tuple[np.ndarray, int]:
         values = values.dt.tz_localize(None)
     ticks = as_ticks(values)
     if ticks is None:
-        ticks = values.to_numpy().astype("datetime64[s]").view(np.int64), _TICKS_PER_DAY["s"]
-    if ticks[1] <= _TICKS_PER_DAY["ms"]:  # ticks this coarse can hold dates beyond int32 days
+        ticks = values.to_numpy().astype("datetime64[s]").view(np.int64), TICKS_PER_DAY["s"]
+    if ticks[1] <= TICKS_PER_DAY["ms"]:  # ticks this coarse can hold dates beyond int32 days
         _check_range(ticks[0], _day(FIRST_DAY) * ticks[1], (_day(LAST_DAY) + 1) * ticks[1] - 1, _NOT_A_TIME,
                      lambda: values, where)
     days, first_missing = _core.days_from_ticks(*ticks)

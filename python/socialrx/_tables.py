@@ -106,7 +106,7 @@ def read_table(path: str | Path, table: str, *, date_format: str | None = None) 
     return _read_csv(path, schema, text_dates)
 
 
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     """The frame, each Arrow column let go as it is converted; dates as datetime64, not objects."""
     return table.unify_dictionaries().to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
 

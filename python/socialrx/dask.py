@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import as_day, as_days
-from ._tables import _to_pandas
+from ._tables import arrow_to_pandas
 from .evaluation import Evaluation as _Single
 from .out_of_core import event_columns, events_dataset, parquet_batches
 from .partitioned import (
@@ -121,7 +121,7 @@ def _shuffled(table: Any, table_name: str, names: Sequence[str], partitions: int
 
 def _day_range(events: pd.DataFrame | Any, date_format: str | None) -> tuple[int, int] | None:
     """The first and last event day of one part (None: no events)."""
-    frames = [events] if isinstance(events, pd.DataFrame) else [_to_pandas(t) for t in events.tables()]
+    frames = [events] if isinstance(events, pd.DataFrame) else [arrow_to_pandas(t) for t in events.tables()]
     days = np.concatenate([as_days(f["date"], "events", "date", required=True, date_format=date_format)
                            for f in frames])
     return (int(days.min()), int(days.max())) if len(days) else None

@@ -40,7 +40,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ._columns import as_day, as_days
-from ._tables import _to_pandas
+from ._tables import arrow_to_pandas
 from .partitioned import EventCounter, MergedEvaluation, PersonCounter, UtilisationPartial, add_events
 from .periods import ServicePeriods
 from .tariff import TariffSource
@@ -199,7 +199,7 @@ class Evaluation(MergedEvaluation):
         last: int | None = None
         for batch in self._batches(["date"]):
             for table in batch.tables():
-                days = as_days(_to_pandas(table)["date"], "events", "date", required=True, date_format=date_format)
+                days = as_days(arrow_to_pandas(table)["date"], "events", "date", required=True, date_format=date_format)
                 if len(days):
                     first = int(days.min()) if first is None else min(first, int(days.min()))
                     last = int(days.max()) if last is None else max(last, int(days.max()))

@@ -81,9 +81,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
-from ._columns import _TICKS_PER_DAY, FIRST_DAY, LAST_DAY, as_ids
+from ._columns import FIRST_DAY, LAST_DAY, TICKS_PER_DAY, as_ids
 from ._measures import EVENT_KINDS, WindowSpec
-from ._tables import _to_pandas
+from ._tables import arrow_to_pandas
 from .evaluation import AGE_BANDS, Counted, Evaluation
 from .periods import ServicePeriods, cache_key, grouping_name
 from .risk.case_list import case_list
@@ -321,7 +321,7 @@ class EventCounter:
     def arrow(self, events: pa.Table | pa.RecordBatch) -> UtilisationPartial:
         """The partial of an Arrow part of the events."""
         table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
-        return self._counted(arrow_event_columns(table, self.threads), lambda: _to_pandas(table))
+        return self._counted(arrow_event_columns(table, self.threads), lambda: arrow_to_pandas(table))
 
     def pandas(self, events: pd.DataFrame) -> UtilisationPartial:
         """The partial of a pandas part of the events (its columns seen as Arrow, without a copy
@@ -374,7 +374,7 @@ class PersonCounter:
 
     def arrow(self, events: pa.Table | pa.RecordBatch) -> Any:
         """The counts of an Arrow part of the events."""
-        return self.pandas(_to_pandas(events if isinstance(events, pa.Table) else pa.Table.from_batches([events])))
+        return self.pandas(arrow_to_pandas(events if isinstance(events, pa.Table) else pa.Table.from_batches([events])))
 
     def pandas(self, events: pd.DataFrame) -> Any:
         """The counts of a pandas part of the events."""
@@ -433,7 +433,7 @@ def _arrow_dates(dates: pa.Array) -> dict[str, Any] | None:
         values, per_day = dates.view(pa.int32()), 1
         columns: dict[str, Any] = {"date": values.to_numpy()}
     elif pa.types.is_timestamp(dates.type) and dates.type.tz is None:
-        values, per_day = dates.view(pa.int64()), _TICKS_PER_DAY[dates.type.unit]
+        values, per_day = dates.view(pa.int64()), TICKS_PER_DAY[dates.type.unit]
         columns = {"date_ticks": values.to_numpy(), "ticks_per_day": per_day}
     else:
         return None
