@@ -99,6 +99,8 @@ def main() -> None:
           f"{peak / on_disk:.1f}x the files, {peak / in_memory:.1f}x the frames, "
           f"{peak / len(service.events):.0f} bytes/event")
     print(f"same figures: {json.loads(cli_json) == json.loads(frames_json)}")
+    print(f"NUMPY_MADVISE_HUGEPAGE: {os.environ.get('NUMPY_MADVISE_HUGEPAGE', 'not set')} (not set: the command "
+          "line turns numpy's huge-page advice off, the DataFrame path keeps numpy's default)")
 
 
 if __name__ == "__main__":

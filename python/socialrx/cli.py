@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import textwrap
@@ -297,7 +298,19 @@ def _in_cli_terms(message: str) -> str:
     return re.sub(r"date_format='([^']*)'", r"--date-format \1", message).replace("date_format", "--date-format")
 
 
+def _small_pages_unless_asked() -> None:
+    """Turn off numpy's advice that new arrays use transparent huge pages, for this process,
+    unless ``NUMPY_MADVISE_HUGEPAGE`` says otherwise. The command line fills hundreds of MB of new
+    arrays once: on a virtual machine whose memory is populated on first touch, a fresh 2 MB page
+    can take ~100x as long to fault as the 512 small pages in its place (benchmarks/README.md)."""
+    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
+        from numpy._core import multiarray
+
+        multiarray._set_madvise_hugepage(False)  # type: ignore[attr-defined]  # in numpy since 1.20, not in its stubs
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _small_pages_unless_asked()
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)

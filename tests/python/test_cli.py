@@ -431,3 +431,20 @@ def test_a_data_range_in_another_format_needs_date_format(files, capsys):
                  "--data-start", "01/04/2020"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("socialrx: data_start: '01/04/2020' is not a date") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("setting", "advice_after"), [(None, False), ("1", True)])
+def test_the_command_line_turns_off_huge_page_advice_unless_the_user_set_it(monkeypatch, setting, advice_after):
+    from numpy._core import multiarray
+
+    if setting is None:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    else:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", setting)
+    before = multiarray._set_madvise_hugepage(True)
+    try:
+        with pytest.raises(SystemExit):
+            main(["--version"])
+        assert multiarray._set_madvise_hugepage(before) is advice_after
+    finally:
+        multiarray._set_madvise_hugepage(before)
