@@ -45,12 +45,12 @@ def ecds(attendances: Source, *, columns: dict[str, str] | None = None, date_for
     maps = chosen_maps("ecds", {"attendance_category": shipped}, code_map)
     person, day_numbers = person_days(table, ledger, pseudonymise_key, "arrival_date", date_format)
     target, kinds = map_codes(table, ledger, maps["attendance_category"])
-    mapped = ledger.map_each(target, kinds)
+    rows = np.flatnonzero(ledger.map_each(target, kinds))  # then a gather per column, cheaper than a mask each
     beside = {}
     if "department_type" in table.column_names:
-        beside["department_type"] = normalised_categories(table["department_type"], mapped)
-    events = events_frame(person[mapped], day_numbers[mapped],
-                          kind_index(kinds, "ecds", "attendance_category")[target[mapped]], beside=beside)
+        beside["department_type"] = normalised_categories(table["department_type"], rows)
+    events = events_frame(person.take(rows), day_numbers.take(rows),
+                          kind_index(kinds, "ecds", "attendance_category").take(target.take(rows)), beside=beside)
     return finished(ledger, maps, events=events)
 
 
@@ -78,9 +78,9 @@ def gp_appointments(appointments: Source, *, columns: dict[str, str] | None = No
     person, day_numbers = person_days(table, ledger, pseudonymise_key, "appointment_date", date_format)
     map_codes(table, ledger, maps["appointment_status"])  # only attended appointments stay undecided
     target, kinds = map_codes(table, ledger, maps["appointment_mode"])
-    mapped = ledger.map_each(target, kinds)
-    events = events_frame(person[mapped], day_numbers[mapped],
-                          kind_index(kinds, "gp_appointments", "appointment_mode")[target[mapped]])
+    rows = np.flatnonzero(ledger.map_each(target, kinds))
+    events = events_frame(person.take(rows), day_numbers.take(rows),
+                          kind_index(kinds, "gp_appointments", "appointment_mode").take(target.take(rows)))
     return finished(ledger, maps, events=events)
 
 
@@ -98,8 +98,9 @@ def _one_kind(source: Source, extract: str, date_column: str, kind: str, columns
     if outcome_map is not None and "outcome" in table.column_names:
         maps = chosen_maps(extract, {"outcome": shipped_map(outcome_map)}, code_map)
         beside["outcome"] = code_labels(table, ledger, maps["outcome"], mapped)
-    events = events_frame(person[mapped], day_numbers[mapped],
-                          np.full(int(mapped.sum()), EVENT_KINDS.index(kind), np.int8), beside=beside)
+    rows = np.flatnonzero(mapped)
+    events = events_frame(person.take(rows), day_numbers.take(rows),
+                          np.full(len(rows), EVENT_KINDS.index(kind), np.int8), beside=beside)
     return finished(ledger, maps, events=events)
 
 

@@ -301,8 +301,9 @@ class _Lookup:
 
     def note_unknown(self, ledger: Ledger, column: str, rows: np.ndarray) -> None:
         """Count the unknown codes among ``rows`` by code (skipped when no code is unknown)."""
-        if (self.reason_of_code == _UNKNOWN).any():
-            unknown = rows & (self.reason_of_code[self.positions] == _UNKNOWN)
+        unknown_code = self.reason_of_code == _UNKNOWN
+        if unknown_code.any():
+            unknown = np.flatnonzero(rows & unknown_code[self.positions])
             ledger.note_unknown(column, self.dictionary, self.positions[unknown])
 
 
@@ -365,7 +366,8 @@ def chosen_maps(extract: str, shipped: Mapping[str, CodeMap], user: Any) -> dict
 
 def normalised_categories(values: pa.ChunkedArray, rows: np.ndarray) -> pd.Categorical:
     """A code column kept as it is, but normalised (see :func:`normalised_code`) once per
-    distinct code, as a categorical over ``rows``; codes that normalise alike become one."""
+    distinct code, as a categorical over ``rows`` (a mask or positions); codes that normalise
+    alike become one."""
     encoded = dictionary_encoded(values)
     merged, categories = pd.factorize(pd.Index([normalised_code(c) for c in encoded.dictionary.to_pylist()]))
     positions = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))[rows]
