@@ -93,10 +93,16 @@ class Ledger:
         """One line per fate with its rows; the rows add up to the rows read."""
         if not self._decided.all():  # a reader that forgot a row is a bug, not bad input
             raise AssertionError(f"{self.extract}: row {int(np.flatnonzero(self.undecided())[0])} has no fate")
-        return pd.DataFrame([(self.extract, outcome, detail, rows)
-                             for (outcome, detail), rows in zip(self._labels, self._rows)],
-                            columns=list(ACCOUNT_COLUMNS)).astype({"rows": "int64"})
+        return _frame(ACCOUNT_COLUMNS, [(self.extract, outcome, detail, rows)
+                                        for (outcome, detail), rows in zip(self._labels, self._rows)])
 
     def unknown_codes(self) -> pd.DataFrame:
-        return pd.DataFrame([(self.extract, *entry) for entry in self._unknown],
-                            columns=list(UNKNOWN_CODE_COLUMNS)).astype({"rows": "int64"})
+        return _frame(UNKNOWN_CODE_COLUMNS, [(self.extract, *entry) for entry in self._unknown])
+
+
+def _frame(names: Sequence[str], entries: list[tuple[object, ...]]) -> pd.DataFrame:
+    """Entries as a table whose last column, ``rows``, is int64: built by columns (a few times
+    faster than from the tuples, which matters where readers run on many small extracts)."""
+    columns = list(zip(*entries)) if entries else [()] * len(names)
+    *text, rows = columns
+    return pd.DataFrame({**dict(zip(names, map(list, text))), names[-1]: np.array(rows, np.int64)})

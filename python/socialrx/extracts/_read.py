@@ -3,6 +3,7 @@ numpy columns (no per-row Python), every dropped row marked in the extract's led
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -245,13 +246,21 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 
 def shipped_map(name: str) -> CodeMap:
-    """A code map shipped with the package (``extracts/maps/<name>.json``)."""
-    document = json.loads((resources.files(__package__) / "maps" / f"{name}.json").read_text(encoding="utf-8"))
+    """A code map shipped with the package (``extracts/maps/<name>.json``): a new one each call."""
+    column, title, source, entries = _shipped_entries(name)
     targets: dict[str, str] = {}
     excluded: dict[str, str] = {}
-    for code, entry in _entries_of(document).items():
-        _file_entry(code, entry, targets, excluded)
-    return CodeMap(document["column"], document["title"], document["source"], targets, excluded)
+    for code, entry in entries:
+        _file_entry(code, dict(entry), targets, excluded)
+    return CodeMap(column, title, source, targets, excluded)
+
+
+@functools.cache
+def _shipped_entries(name: str) -> tuple[str, str, str, tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]]:
+    """A shipped map's file read once per process, frozen so that no caller can change it."""
+    document = json.loads((resources.files(__package__) / "maps" / f"{name}.json").read_text(encoding="utf-8"))
+    entries = tuple((code, tuple(entry.items())) for code, entry in _entries_of(document).items())
+    return document["column"], document["title"], document["source"], entries
 
 
 def dictionary_encoded(values: pa.ChunkedArray) -> pa.DictionaryArray:
