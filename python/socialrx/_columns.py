@@ -301,11 +301,13 @@ def _number_days(values: pd.Series, where: Where, date_format: str | None) -> np
                          f"date_format='{YYYYMMDD}' (20190401) or date_format='{EXCEL}' (Excel serial days)")
     numbers = np.where(missing, 0.0, values.to_numpy(dtype=float, na_value=np.nan))
     if date_format == EXCEL:
-        serial = np.floor(numbers).astype(np.int64)
+        with np.errstate(invalid="ignore"):  # a serial beyond int64 is caught as invalid below
+            serial = np.floor(numbers).astype(np.int64)
         invalid = ~missing & ((serial == _EXCEL_LEAP_BUG) | (serial < 1) | ~np.isfinite(numbers))
         days = serial - _EXCEL_EPOCH + (serial < _EXCEL_LEAP_BUG)
     else:
-        whole = np.where(np.isfinite(numbers) & (numbers == np.floor(numbers)), numbers, 0).astype(np.int64)
+        with np.errstate(invalid="ignore"):  # a number beyond int64 is caught as invalid below
+            whole = np.where(np.isfinite(numbers) & (numbers == np.floor(numbers)), numbers, 0).astype(np.int64)
         year, month_day = np.divmod(whole, 10_000)
         month, day = np.divmod(month_day, 100)
         month_start = ((np.clip(year, 1, 9999) - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")

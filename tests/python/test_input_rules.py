@@ -73,6 +73,13 @@ def test_excel_serials_follow_the_1900_date_system_with_its_fictitious_leap_day(
         as_days(pd.Series([60]), "events", "date", required=True, date_format="excel")
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("date_format", ["excel", "%Y%m%d"])
+def test_a_number_beyond_int64_as_a_date_is_an_error_without_a_warning(date_format: str) -> None:
+    with pytest.raises(ValueError, match=r"events\.date row 1: 1e\+300 is not a date in the format"):
+        as_days(pd.Series([20190401.0, 1e300]), "events", "date", required=True, date_format=date_format)
+
+
 def test_dates_outside_1900_to_2100_are_errors_and_nothing_wraps() -> None:
     far = pd.Series(np.array(["2022-01-05", "5000000-01-01"], "datetime64[s]"))
     with pytest.raises(ValueError, match=r"events\.date row 1: .* is outside the dates read, 1900-01-01\.\.2100-12-31"):
