@@ -32,13 +32,14 @@ struct EpisodesView {
   Column<std::uint8_t> read;  // 0: the row was dropped before (ignored); empty: every row read
 };
 
-// One entry per spell, in the order of each spell's first row in the input.
+// One entry per spell, in the order of each spell's first row in the input. The columns are
+// written once in a pass (on huge pages, not zeroed first: fresh memory is most of their cost).
 struct Spells {
-  std::vector<std::int64_t> person;     // the person of its first row
-  std::vector<Days> admitted;           // its earliest admission
-  std::vector<std::int32_t> bed_days;   // its latest discharge - admitted; -1: no discharge yet
-  std::vector<std::int32_t> method;     // its first episode's
-  std::vector<std::int64_t> first_row;  // its first episode's row
+  LargeTable<std::int64_t> person;     // the person of its first row
+  LargeTable<Days> admitted;           // its earliest admission
+  LargeTable<std::int32_t> bed_days;   // its latest discharge - admitted; -1: no discharge yet
+  LargeTable<std::int32_t> method;     // its first episode's
+  LargeTable<std::int64_t> first_row;  // its first episode's row
   // Spells by their method and whether discharged: [method][0] discharged, [method][1] not yet;
   // flat, methods 0 to the highest given.
   std::vector<std::int64_t> by_method;
