@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "detail/parallel.hpp"
+
 namespace socialrx {
 
 namespace detail {
@@ -239,7 +241,15 @@ struct Spell {
   Days discharged;
 };
 
-// The spells as columns, with bed days for discharge days, counted by method.
+// Spells a chunk of the parallel passes over them: a few chunks per thread at millions.
+constexpr std::size_t kSpellsPerChunk = std::size_t{1} << 18;
+
+std::size_t chunks_of(std::size_t n) {
+  return (n + kSpellsPerChunk - 1) / kSpellsPerChunk;
+}
+
+// The spells as columns, with bed days for discharge days, counted by method: on every core,
+// each chunk counting its own methods, the counts added after (integers: in any order).
 Spells collected(const LargeTable<Spell>& spells, std::size_t methods) {
   Spells out;
   const std::size_t n = spells.size();
@@ -248,18 +258,51 @@ Spells collected(const LargeTable<Spell>& spells, std::size_t methods) {
   out.bed_days.resize(n);
   out.method.resize(n);
   out.first_row.resize(n);
+  std::vector<std::vector<std::int64_t>> by_method(chunks_of(n),
+                                                   std::vector<std::int64_t>(2 * methods, 0));
+  for_each_chunk(n, kSpellsPerChunk, 0, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Spell& s = spells[i];
+      const bool open = s.discharged == kNoDate;
+      out.person[i] = s.person;
+      out.admitted[i] = s.admitted;
+      out.bed_days[i] = open ? -1 : s.discharged - s.admitted;
+      out.method[i] = s.method;
+      out.first_row[i] = s.first_row;
+      ++by_method[chunk][2 * static_cast<std::size_t>(s.method) + open];
+    }
+  });
   out.by_method.assign(2 * methods, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Spell& s = spells[i];
-    const bool open = s.discharged == kNoDate;
-    out.person[i] = s.person;
-    out.admitted[i] = s.admitted;
-    out.bed_days[i] = open ? -1 : s.discharged - s.admitted;
-    out.method[i] = s.method;
-    out.first_row[i] = s.first_row;
-    ++out.by_method[2 * static_cast<std::size_t>(s.method) + open];
-  }
+  for (const auto& counts : by_method)
+    for (std::size_t at = 0; at < counts.size(); ++at) out.by_method[at] += counts[at];
   return out;
+}
+
+// Each chunk of spells' admissions and stays (admissions with bed days), for the events'
+// offsets; a method code without an entry in kind_of_method is an error.
+struct EventsOfChunk {
+  std::size_t admissions = 0;
+  std::size_t stays = 0;
+};
+
+std::vector<EventsOfChunk> events_per_chunk(const SpellsView& spells,
+                                            Column<std::int8_t> kind_of_method) {
+  std::vector<EventsOfChunk> per_chunk(chunks_of(spells.person.size()));
+  for_each_chunk(spells.person.size(), kSpellsPerChunk, 0,
+                 [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                   EventsOfChunk& c = per_chunk[chunk];
+                   for (std::size_t i = begin; i < end; ++i) {
+                     const auto method = static_cast<std::size_t>(spells.method[i]);
+                     if (method >= kind_of_method.size())
+                       throw InputError("apc_spells", "admission_method", kNoRow,
+                                        "method code " + std::to_string(method) +
+                                            " has no entry in kind_of_method");
+                     const bool admitted = kind_of_method[method] >= 0;
+                     c.admissions += admitted;
+                     c.stays += admitted && spells.bed_days[i] >= 0;
+                   }
+                 });
+  return per_chunk;
 }
 
 }  // namespace
@@ -315,37 +358,42 @@ SpellEvents spell_events(const SpellsView& spells, Column<std::int8_t> kind_of_m
   require_rows("spells", "admitted", spells.admitted, n);
   require_rows("spells", "bed_days", spells.bed_days, n);
   require_rows("spells", "method", spells.method, n);
+  const std::vector<detail::EventsOfChunk> per_chunk =
+      detail::events_per_chunk(spells, kind_of_method);
+  // Where each chunk writes: its admissions after those of the chunks before it, its bed days
+  // after every admission and the bed days of the chunks before it.
   std::size_t admissions = 0;
-  std::size_t stays = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto method = static_cast<std::size_t>(spells.method[i]);
-    if (method >= kind_of_method.size())
-      throw InputError("apc_spells", "admission_method", kNoRow,
-                       "method code " + std::to_string(method) + " has no entry in kind_of_method");
-    const bool admitted = kind_of_method[method] >= 0;
-    admissions += admitted;
-    stays += admitted && spells.bed_days[i] >= 0;
+  for (const auto& c : per_chunk) admissions += c.admissions;
+  std::vector<detail::EventsOfChunk> starts(per_chunk.size());
+  detail::EventsOfChunk next{0, admissions};
+  for (std::size_t chunk = 0; chunk < per_chunk.size(); ++chunk) {
+    starts[chunk] = next;
+    next.admissions += per_chunk[chunk].admissions;
+    next.stays += per_chunk[chunk].stays;
   }
   SpellEvents out;
-  out.person.resize(admissions + stays);
-  out.date.resize(admissions + stays);
-  out.kind.resize(admissions + stays);
-  out.count.resize(admissions + stays);
-  std::size_t a = 0;
-  std::size_t b = admissions;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int8_t kind = kind_of_method[static_cast<std::size_t>(spells.method[i])];
-    if (kind < 0) continue;
-    out.person[a] = spells.person[i];
-    out.date[a] = spells.admitted[i];
-    out.kind[a] = kind;
-    out.count[a++] = 1;
-    if (spells.bed_days[i] < 0) continue;
-    out.person[b] = spells.person[i];
-    out.date[b] = spells.admitted[i];
-    out.kind[b] = bed_days_kind;
-    out.count[b++] = spells.bed_days[i];
-  }
+  out.person.resize(next.stays);
+  out.date.resize(next.stays);
+  out.kind.resize(next.stays);
+  out.count.resize(next.stays);
+  detail::for_each_chunk(
+      n, detail::kSpellsPerChunk, 0, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+        std::size_t a = starts[chunk].admissions;
+        std::size_t b = starts[chunk].stays;
+        for (std::size_t i = begin; i < end; ++i) {
+          const std::int8_t kind = kind_of_method[static_cast<std::size_t>(spells.method[i])];
+          if (kind < 0) continue;
+          out.person[a] = spells.person[i];
+          out.date[a] = spells.admitted[i];
+          out.kind[a] = kind;
+          out.count[a++] = 1;
+          if (spells.bed_days[i] < 0) continue;
+          out.person[b] = spells.person[i];
+          out.date[b] = spells.admitted[i];
+          out.kind[b] = bed_days_kind;
+          out.count[b++] = spells.bed_days[i];
+        }
+      });
   return out;
 }
 

@@ -137,5 +137,65 @@ TEST(SpellEvents, AdmissionsThenBedDaysOfSpellsWithAKind) {
   EXPECT_THROW(spell_events({person, admitted, bed_days, method}, too_short, 5), InputError);
 }
 
+// The four spells above 200,000 times over (800,000 spells: several chunks of the parallel
+// passes, their boundaries inside the pattern): the events are the tiled pattern, admissions
+// (persons 1, 2, 3 per copy) then bed days (persons 1, 2 per copy), in spell order.
+TEST(SpellEvents, ManyChunksLineUpAsOnePass) {
+  constexpr std::size_t kCopies = 200'000;
+  std::vector<std::int64_t> person;
+  std::vector<Days> admitted;
+  std::vector<std::int32_t> bed_days;
+  std::vector<std::int32_t> method;
+  for (std::size_t copy = 0; copy < kCopies; ++copy) {
+    const auto base = static_cast<std::int64_t>(10 * copy);
+    person.insert(person.end(), {base + 1, base + 2, base + 3, base + 4});
+    admitted.insert(admitted.end(), {100, 110, 120, 130});
+    bed_days.insert(bed_days.end(), {6, 0, -1, 1});
+    method.insert(method.end(), {3, 2, 2, 1});
+  }
+  const std::vector<std::int8_t> kind_of_method{-1, -1, 7, 8};
+  const SpellEvents events = spell_events({person, admitted, bed_days, method}, kind_of_method, 5);
+  ASSERT_EQ(events.person.size(), 5 * kCopies);
+  for (std::size_t copy = 0; copy < kCopies; ++copy) {
+    const auto base = static_cast<std::int64_t>(10 * copy);
+    const std::size_t a = 3 * copy;
+    const std::size_t b = 3 * kCopies + 2 * copy;
+    ASSERT_EQ(events.person[a], base + 1);
+    ASSERT_EQ(events.person[a + 2], base + 3);
+    ASSERT_EQ(events.kind[a], 8);
+    ASSERT_EQ(events.kind[a + 1], 7);
+    ASSERT_EQ(events.person[b], base + 1);
+    ASSERT_EQ(events.count[b], 6);
+    ASSERT_EQ(events.person[b + 1], base + 2);
+    ASSERT_EQ(events.count[b + 1], 0);
+    ASSERT_EQ(events.kind[b + 1], 5);
+  }
+}
+
+// One-episode spells enough for several chunks: every spell counted once by method and state.
+TEST(GroupSpells, ManyChunksCountEverySpellOnce) {
+  constexpr std::size_t kSpells = 700'001;
+  std::vector<std::int64_t> person(kSpells);
+  std::iota(person.begin(), person.end(), 1);
+  std::vector<Days> admitted(kSpells, 100);
+  std::vector<Days> discharged(kSpells, 102);
+  std::vector<std::int32_t> method(kSpells);
+  for (std::size_t row = 0; row < kSpells; ++row) {
+    method[row] = static_cast<std::int32_t>(row % 3);
+    if (row % 7 == 0) discharged[row] = kNoDate;
+  }
+  const Spells s = group_spells({.person = person,
+                                 .key = {person},
+                                 .admitted = admitted,
+                                 .discharged = discharged,
+                                 .method = method});
+  ASSERT_EQ(s.person.size(), kSpells);
+  std::vector<std::int64_t> expected(6, 0);
+  for (std::size_t row = 0; row < kSpells; ++row) ++expected[2 * (row % 3) + (row % 7 == 0)];
+  EXPECT_EQ(s.by_method, expected);
+  EXPECT_EQ(s.bed_days[1], 2);
+  EXPECT_EQ(s.bed_days[kSpells - 1], -1);  // row 700,000 is a multiple of 7: open
+}
+
 }  // namespace
 }  // namespace socialrx
