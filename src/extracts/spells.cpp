@@ -49,6 +49,19 @@ bool is_read(Column<std::uint8_t> read, std::size_t row) {
   return read.empty() || read[row] != 0;
 }
 
+// Whether the rows read come sorted by key, so that each spell's rows come together.
+bool keys_in_order(const Keys& keys, Column<std::uint8_t> read) {
+  bool any = false;
+  std::size_t previous = 0;
+  for (std::size_t row = 0; row < keys.first().size(); ++row) {
+    if (!is_read(read, row)) continue;
+    if (any && keys.less(row, previous)) return false;
+    any = true;
+    previous = row;
+  }
+  return true;
+}
+
 // The spell of a row whose key differs from the row read before it, by the cheapest means the
 // keys allow: none needed when the rows come sorted by key (a new key is a new spell), a direct
 // table when one key column spans a narrow range (as codes of text spell ids do), else open
@@ -57,7 +70,7 @@ bool is_read(Column<std::uint8_t> read, std::size_t row) {
 class SpellIndex {
  public:
   SpellIndex(const Keys& keys, Column<std::uint8_t> read, std::size_t rows_read)
-      : keys_(keys), sorted_(sorted(read)) {
+      : keys_(keys), sorted_(keys_in_order(keys, read)) {
     if (sorted_) return;
     if (keys.size() == 1 && narrow(read, rows_read)) {
       direct_.assign(span_, kNone);
@@ -117,18 +130,6 @@ class SpellIndex {
     std::uint32_t tag;   // the top half of its hash
     std::int32_t spell;
   };
-
-  bool sorted(Column<std::uint8_t> read) const {
-    bool any = false;
-    std::size_t previous = 0;
-    for (std::size_t row = 0; row < keys_.first().size(); ++row) {
-      if (!is_read(read, row)) continue;
-      if (any && keys_.less(row, previous)) return false;
-      any = true;
-      previous = row;
-    }
-    return true;
-  }
 
   // Whether the one key column spans few enough values for a table of them (4 bytes each).
   bool narrow(Column<std::uint8_t> read, std::size_t rows_read) {
@@ -248,29 +249,35 @@ std::size_t chunks_of(std::size_t n) {
   return (n + kSpellsPerChunk - 1) / kSpellsPerChunk;
 }
 
-// The spells as columns, with bed days for discharge days, counted by method: on every core,
-// each chunk counting its own methods, the counts added after (integers: in any order).
-Spells collected(const LargeTable<Spell>& spells, std::size_t methods) {
-  Spells out;
-  const std::size_t n = spells.size();
+// Spell i of the columns, with its bed days (-1: no discharge yet), counted by method and state.
+void put(Spells& out, std::size_t i, const Spell& s, std::vector<std::int64_t>& by_method) {
+  const bool open = s.discharged == kNoDate;
+  out.person[i] = s.person;
+  out.admitted[i] = s.admitted;
+  out.bed_days[i] = open ? -1 : s.discharged - s.admitted;
+  out.method[i] = s.method;
+  out.first_row[i] = s.first_row;
+  ++by_method[2 * static_cast<std::size_t>(s.method) + open];
+}
+
+void resize_columns(Spells& out, std::size_t n) {
   out.person.resize(n);
   out.admitted.resize(n);
   out.bed_days.resize(n);
   out.method.resize(n);
   out.first_row.resize(n);
+}
+
+// The spells as columns, with bed days for discharge days, counted by method: on every core,
+// each chunk counting its own methods, the counts added after (integers: in any order).
+Spells collected(const LargeTable<Spell>& spells, std::size_t methods) {
+  Spells out;
+  const std::size_t n = spells.size();
+  resize_columns(out, n);
   std::vector<std::vector<std::int64_t>> by_method(chunks_of(n),
                                                    std::vector<std::int64_t>(2 * methods, 0));
   for_each_chunk(n, kSpellsPerChunk, 0, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const Spell& s = spells[i];
-      const bool open = s.discharged == kNoDate;
-      out.person[i] = s.person;
-      out.admitted[i] = s.admitted;
-      out.bed_days[i] = open ? -1 : s.discharged - s.admitted;
-      out.method[i] = s.method;
-      out.first_row[i] = s.first_row;
-      ++by_method[chunk][2 * static_cast<std::size_t>(s.method) + open];
-    }
+    for (std::size_t i = begin; i < end; ++i) put(out, i, spells[i], by_method[chunk]);
   });
   out.by_method.assign(2 * methods, 0);
   for (const auto& counts : by_method)
@@ -305,6 +312,98 @@ std::vector<EventsOfChunk> events_per_chunk(const SpellsView& spells,
   return per_chunk;
 }
 
+// Rows folded into the state of their spell: a spell opened by its first row read, later rows
+// joined to it; notes a discharge before its admission and a spell of two people on the way.
+class SpellFolder {
+ public:
+  explicit SpellFolder(const EpisodesView& e) : e_(e) {}
+
+  Spell opened(std::size_t row) {
+    note_dates(row);
+    return {e_.person[row], order(row),       static_cast<std::uint32_t>(row),
+            e_.method[row], e_.admitted[row], e_.discharged[row]};
+  }
+
+  void join(Spell& s, std::size_t row) {
+    note_dates(row);
+    shared_ |= s.person != e_.person[row];
+    s.admitted = std::min(s.admitted, e_.admitted[row]);
+    s.discharged = std::max(s.discharged, e_.discharged[row]);  // kNoDate is the lowest day
+    // The first episode: the lowest (order, method rank); rows come in order: the earlier of
+    // equals.
+    const std::int64_t o = order(row);
+    if (o < s.order || (o == s.order && rank(e_.method[row]) < rank(s.method))) {
+      s.order = o;
+      s.method = e_.method[row];
+      s.first_row = static_cast<std::uint32_t>(row);
+    }
+  }
+
+  std::int64_t reversed_row() const { return reversed_row_; }
+  bool shared() const { return shared_; }
+
+ private:
+  std::int64_t order(std::size_t row) const {
+    return e_.order.empty() ? static_cast<std::int64_t>(row) : e_.order[row];
+  }
+  std::int32_t rank(std::int32_t method) const {
+    return e_.method_rank.empty() ? method : e_.method_rank[static_cast<std::size_t>(method)];
+  }
+  void note_dates(std::size_t row) {
+    if (reversed_row_ == kNoRow && e_.discharged[row] != kNoDate &&
+        e_.discharged[row] < e_.admitted[row])
+      reversed_row_ = static_cast<std::int64_t>(row);
+  }
+
+  const EpisodesView& e_;
+  std::int64_t reversed_row_ = kNoRow;
+  bool shared_ = false;
+};
+
+// Rows sorted by key: each spell's rows come together, so a spell is complete when the key
+// changes and goes straight to the columns (no table of every spell's state to write and read).
+Spells grouped_in_runs(const EpisodesView& e, std::size_t rows_read, std::size_t methods,
+                       SpellFolder& folder) {
+  const Keys keys(e.key);
+  Spells out;
+  resize_columns(out, rows_read);  // at most a spell a row: pages never written are never faulted
+  out.by_method.assign(2 * methods, 0);
+  std::size_t spells = 0;
+  Spell current{};
+  std::size_t previous = 0;
+  for (std::size_t row = 0; row < e.person.size(); ++row) {
+    if (!is_read(e.read, row)) continue;
+    if (spells > 0 && keys.equal(row, previous)) {
+      folder.join(current, row);
+    } else {
+      if (spells > 0) put(out, spells - 1, current, out.by_method);
+      current = folder.opened(row);
+      ++spells;
+    }
+    previous = row;
+  }
+  if (spells > 0) put(out, spells - 1, current, out.by_method);
+  resize_columns(out, spells);
+  return out;
+}
+
+// Rows in any order: each spell's state in a table, found by its key (walk), then the columns.
+Spells grouped_at_random(const EpisodesView& e, std::size_t rows_read, std::size_t methods,
+                         SpellFolder& folder) {
+  LargeTable<Spell> spells;
+  spells.reserve(rows_read);
+  walk(
+      e, rows_read,
+      [&](std::size_t row, std::size_t at, bool opened) {
+        if (opened)
+          spells.push_back(folder.opened(row));
+        else
+          folder.join(spells[at], row);
+      },
+      [&](std::size_t at) { __builtin_prefetch(&spells[at], 1); });
+  return collected(spells, methods);
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -312,43 +411,13 @@ Spells group_spells(const EpisodesView& e) {
   const std::size_t methods = detail::check(e);
   std::size_t rows_read = 0;
   for (std::size_t row = 0; row < e.person.size(); ++row) rows_read += detail::is_read(e.read, row);
-  LargeTable<detail::Spell> spells;
-  spells.reserve(rows_read);
-  std::int64_t reversed_row = kNoRow;
-  bool shared = false;
-  const auto rank = [&](std::int32_t method) {
-    return e.method_rank.empty() ? method : e.method_rank[static_cast<std::size_t>(method)];
-  };
-  detail::walk(
-      e, rows_read,
-      [&](std::size_t row, std::size_t at, bool opened) {
-        const Days admitted = e.admitted[row];
-        const Days discharged = e.discharged[row];
-        const auto order = e.order.empty() ? static_cast<std::int64_t>(row) : e.order[row];
-        if (reversed_row == kNoRow && discharged != kNoDate && discharged < admitted)
-          reversed_row = static_cast<std::int64_t>(row);
-        if (opened) {
-          spells.push_back({e.person[row], order, static_cast<std::uint32_t>(row), e.method[row],
-                            admitted, discharged});
-          return;
-        }
-        detail::Spell& s = spells[at];
-        shared |= s.person != e.person[row];
-        s.admitted = std::min(s.admitted, admitted);
-        s.discharged = std::max(s.discharged, discharged);  // kNoDate is the lowest day
-        // The first episode: the lowest (order, method rank); rows come in order: the earlier of
-        // equals.
-        if (order < s.order || (order == s.order && rank(e.method[row]) < rank(s.method))) {
-          s.order = order;
-          s.method = e.method[row];
-          s.first_row = static_cast<std::uint32_t>(row);
-        }
-      },
-      [&](std::size_t at) { __builtin_prefetch(&spells[at], 1); });
-  Spells out = detail::collected(spells, methods);
-  out.later_episodes = static_cast<std::int64_t>(rows_read - spells.size());
-  out.reversed_row = reversed_row;
-  if (shared) out.shared_row = detail::shared_row(e, rows_read, out);
+  detail::SpellFolder folder(e);
+  Spells out = detail::keys_in_order(detail::Keys(e.key), e.read)
+                   ? detail::grouped_in_runs(e, rows_read, methods, folder)
+                   : detail::grouped_at_random(e, rows_read, methods, folder);
+  out.later_episodes = static_cast<std::int64_t>(rows_read - out.person.size());
+  out.reversed_row = folder.reversed_row();
+  if (folder.shared()) out.shared_row = detail::shared_row(e, rows_read, out);
   return out;
 }
 
