@@ -70,6 +70,7 @@ by the events).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import reduce
@@ -321,7 +322,7 @@ class EventCounter:
     def arrow(self, events: pa.Table | pa.RecordBatch) -> UtilisationPartial:
         """The partial of an Arrow part of the events."""
         table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
-        return self._counted(arrow_event_columns(table, self.threads), lambda: arrow_to_pandas(table))
+        return self._counted(arrow_event_columns(table, self.threads, reuse=True), lambda: arrow_to_pandas(table))
 
     def pandas(self, events: pd.DataFrame) -> UtilisationPartial:
         """The partial of a pandas part of the events (its columns seen as Arrow, without a copy
@@ -387,14 +388,39 @@ def add_events(first: Any, second: Any = None) -> Any:
     return first if second is None else first.add_events(second)
 
 
-def arrow_event_columns(events: pa.Table | pa.RecordBatch, threads: int = 1) -> dict[str, Any] | None:
+class _ThreadArrays(threading.local):
+    """Arrays each thread gathers a part's chunks into, reused part after part: memory new to
+    the process costs the kernel a page fault every 4 KiB, memory written before does not (59M
+    events out of core: 567,000 faults and 1.0 s of system time in fresh arrays, 12,000 and
+    0.1 s reused). A thread holds its largest part's columns, 13 bytes an event."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, np.ndarray] = {}
+
+    def concatenated(self, name: str, chunks: list[np.ndarray]) -> np.ndarray:
+        rows = sum(len(chunk) for chunk in chunks)
+        held = self.held.get(name)
+        if held is None or len(held) < rows or held.dtype != chunks[0].dtype:
+            held = self.held[name] = np.empty(rows, chunks[0].dtype)
+        return np.concatenate(chunks, out=held[:rows])
+
+
+_THREAD_ARRAYS = _ThreadArrays()
+
+
+def arrow_event_columns(events: pa.Table | pa.RecordBatch, threads: int = 1, *,
+                        reuse: bool = False) -> dict[str, Any] | None:
     """An Arrow part's events as the engine counts them, where the Arrow types already
     guarantee what the single-machine checks establish: ids of an integer type (int64 as it is),
     dates a ``date32`` or a ``timestamp`` without time zone (its ticks, turned into days as the
     engine counts), kinds text or dictionary-encoded text, and no value missing. The values
     are still checked: dates within 1900-2100 (a min and a max) and every kind a known one
     (each distinct kind looked up once). None for any other part (a ``count`` column, other
-    types, a missing or unknown value, no rows), which the general path then reads and checks."""
+    types, a missing or unknown value, no rows), which the general path then reads and checks.
+
+    A part of several chunks (a Parquet file's row groups) is gathered into one array a column;
+    with ``reuse`` into arrays the calling thread reuses for its next part, so the columns
+    returned hold only until the thread's next call (for a caller that counts them at once)."""
     batches = events.to_batches() if isinstance(events, pa.Table) else [events]
     parts = [_batch_columns(batch, threads) for batch in batches]
     read = [part for part in parts if part is not None]
@@ -402,7 +428,8 @@ def arrow_event_columns(events: pa.Table | pa.RecordBatch, threads: int = 1) -> 
         return None
     if len(read) == 1:
         return read[0]
-    return {name: np.concatenate([part[name] for part in read]) if isinstance(value, np.ndarray) else value
+    gathered = _THREAD_ARRAYS.concatenated if reuse else lambda _, chunks: np.concatenate(chunks)
+    return {name: gathered(name, [part[name] for part in read]) if isinstance(value, np.ndarray) else value
             for name, value in read[0].items()}
 
 

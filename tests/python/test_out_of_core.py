@@ -200,6 +200,20 @@ def test_arrow_columns_are_counted_as_they_are(tmp_path, ids, dates, kinds):
     pd.testing.assert_frame_equal(streamed.exclusions(windows=12), one.exclusions(windows=12))
 
 
+def test_a_part_of_several_chunks_is_gathered_into_arrays_the_thread_reuses():
+    _, events, _ = hand_events()
+    table = pa.Table.from_pandas(events, preserve_index=False)
+    chunked = pa.concat_tables([table.slice(0, 3), table.slice(3)])
+    fresh = p.arrow_event_columns(chunked)
+    first = p.arrow_event_columns(chunked, reuse=True)
+    for name in ("person_id", "date_ticks", "kind"):
+        np.testing.assert_array_equal(first[name], fresh[name])
+        np.testing.assert_array_equal(first[name], p.arrow_event_columns(table)[name])
+    second = p.arrow_event_columns(pa.concat_tables([table.slice(0, 5), table.slice(5)]), reuse=True)
+    assert np.shares_memory(first["person_id"], second["person_id"])  # the same memory, written again
+    assert not np.shares_memory(fresh["person_id"], p.arrow_event_columns(chunked)["person_id"])
+
+
 def test_columns_arrow_does_not_vouch_for_go_the_general_way():
     _, events, _ = hand_events()
     table = pa.Table.from_pandas(events, preserve_index=False)
