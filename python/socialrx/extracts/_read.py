@@ -246,21 +246,21 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 
 def shipped_map(name: str) -> CodeMap:
-    """A code map shipped with the package (``extracts/maps/<name>.json``): a new one each call."""
-    column, title, source, entries = _shipped_entries(name)
-    targets: dict[str, str] = {}
-    excluded: dict[str, str] = {}
-    for code, entry in entries:
-        _file_entry(code, dict(entry), targets, excluded)
-    return CodeMap(column, title, source, targets, excluded)
+    """A code map shipped with the package (``extracts/maps/<name>.json``): a new one each call,
+    whose dicts the caller may change."""
+    read = _shipped_map_read(name)
+    return CodeMap(read.column, read.title, read.source, dict(read.targets), dict(read.excluded))
 
 
 @functools.cache
-def _shipped_entries(name: str) -> tuple[str, str, str, tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]]:
-    """A shipped map's file read once per process, frozen so that no caller can change it."""
+def _shipped_map_read(name: str) -> CodeMap:
+    """A shipped map's file read once per process (only :func:`shipped_map` hands it out, copied)."""
     document = json.loads((resources.files(__package__) / "maps" / f"{name}.json").read_text(encoding="utf-8"))
-    entries = tuple((code, tuple(entry.items())) for code, entry in _entries_of(document).items())
-    return document["column"], document["title"], document["source"], entries
+    targets: dict[str, str] = {}
+    excluded: dict[str, str] = {}
+    for code, entry in _entries_of(document).items():
+        _file_entry(code, entry, targets, excluded)
+    return CodeMap(document["column"], document["title"], document["source"], targets, excluded)
 
 
 def dictionary_encoded(values: pa.ChunkedArray) -> pa.DictionaryArray:
