@@ -51,6 +51,44 @@ py::dict window_events(const UtilisationResult& r) {
   return out;
 }
 
+// The people's side of a count from the arguments both count_utilisation and
+// UtilisationCounter take.
+UtilisationRequest people_request(const Array<std::int64_t>& client_id,
+                                  const Array<Days>& referral_date, const Array<Days>& index_date,
+                                  const Array<Days>& discharge_date,
+                                  const Array<std::int32_t>& group, const AnyInt& groups,
+                                  const Array<std::int64_t>& other_ids, const AnyInt& data_start,
+                                  const AnyInt& data_end, const std::vector<AnyInt>& windows,
+                                  bool per_person, bool before_only) {
+  constexpr const char* kFunction = "count_utilisation";
+  UtilisationRequest request;
+  request.clients = {column(client_id), column(referral_date), column(index_date),
+                     column(discharge_date)};
+  request.client_group = column(group);
+  request.groups = whole<std::int32_t>(groups, kFunction, "groups");
+  request.per_person = per_person;
+  request.before_only = before_only;
+  request.other_ids = column(other_ids);
+  request.data_start = whole<Days>(data_start, kFunction, "data_start");
+  request.data_end = whole<Days>(data_end, kFunction, "data_end");
+  request.windows = wholes<Days>(windows, kFunction, "windows");
+  return request;
+}
+
+// The events' side of a count.
+UtilisationRequest events_part(const Array<std::int64_t>& person_id, const Array<Days>& date,
+                               const Array<std::uint8_t>& kind, const AnyInt& threads,
+                               bool collect_other_rows, const Array<std::int64_t>& date_ticks,
+                               const AnyInt& ticks_per_day, const char* function) {
+  UtilisationRequest part;
+  part.events = {column(person_id), column(date), column(kind)};
+  part.event_ticks = column(date_ticks);
+  part.ticks_per_day = whole<std::int64_t>(ticks_per_day, function, "ticks_per_day");
+  part.threads = whole<unsigned>(threads, function, "threads");
+  part.collect_other_rows = collect_other_rows;
+  return part;
+}
+
 }  // namespace
 
 void add_utilisation(py::module_& m) {
@@ -83,6 +121,45 @@ void add_utilisation(py::module_& m) {
 
   m.attr("EVENT_KINDS") = std::vector<std::string>(kEventKindNames.begin(), kEventKindNames.end());
 
+  py::class_<UtilisationCounter>(m, "UtilisationCounter",
+                                 "count_utilisation's people placed once, for counting many parts "
+                                 "of the events against them")
+      .def(py::init([](const Array<std::int64_t>& client_id, const Array<Days>& referral_date,
+                       const Array<Days>& index_date, const Array<Days>& discharge_date,
+                       const Array<std::int32_t>& group, const AnyInt& groups,
+                       const Array<std::int64_t>& other_ids, const AnyInt& data_start,
+                       const AnyInt& data_end, const std::vector<AnyInt>& windows, bool per_person,
+                       bool before_only) {
+             const UtilisationRequest people =
+                 people_request(client_id, referral_date, index_date, discharge_date, group, groups,
+                                other_ids, data_start, data_end, windows, per_person, before_only);
+             py::gil_scoped_release release;
+             return UtilisationCounter(people);
+           }),
+           py::arg("client_id"), py::arg("referral_date"), py::arg("index_date"),
+           py::arg("discharge_date"), py::arg("group"), py::arg("groups"), py::arg("other_ids"),
+           py::arg("data_start"), py::arg("data_end"), py::arg("windows"),
+           py::arg("per_person") = false, py::arg("before_only") = false)
+      .def(
+          "count",
+          [](const UtilisationCounter& counter, const Array<std::int64_t>& person_id,
+             const Array<Days>& date, const Array<std::uint8_t>& kind, const AnyInt& threads,
+             bool collect_other_rows, const Array<std::int64_t>& date_ticks,
+             const AnyInt& ticks_per_day) {
+            const UtilisationRequest part =
+                events_part(person_id, date, kind, threads, collect_other_rows, date_ticks,
+                            ticks_per_day, "UtilisationCounter.count");
+            py::gil_scoped_release release;  // the views hold no Python objects
+            return counter.count(part);
+          },
+          py::arg("person_id"), py::arg("date"), py::arg("kind"), py::arg("threads") = 0,
+          py::arg("collect_other_rows") = false, py::arg("date_ticks") = Array<std::int64_t>(0),
+          py::arg("ticks_per_day") = 0)
+      .def("__repr__", [](const UtilisationCounter& c) {
+        return py::str("UtilisationCounter(windows={!r}, groups={}, per_person={})")
+            .format(c.windows(), c.groups(), c.per_person());
+      });
+
   m.def(
       "count_utilisation",
       [](const Array<std::int64_t>& client_id, const Array<Days>& referral_date,
@@ -93,25 +170,14 @@ void add_utilisation(py::module_& m) {
          const AnyInt& data_end, const std::vector<AnyInt>& windows, const AnyInt& threads,
          bool per_person, bool before_only, bool collect_other_rows,
          const Array<std::int64_t>& date_ticks, const AnyInt& ticks_per_day) {
-        constexpr const char* kFunction = "count_utilisation";
-        UtilisationRequest request;
-        request.event_ticks = column(date_ticks);
-        request.ticks_per_day = whole<std::int64_t>(ticks_per_day, kFunction, "ticks_per_day");
-        request.clients = {column(client_id), column(referral_date), column(index_date),
-                           column(discharge_date)};
-        request.events = {column(person_id), column(date), column(kind)};
-        request.client_group = column(group);
-        request.groups = whole<std::int32_t>(groups, kFunction, "groups");
-        request.per_person = per_person;
-        request.before_only = before_only;
-        request.other_ids = column(other_ids);
-        request.collect_other_rows = collect_other_rows;
-        request.data_start = whole<Days>(data_start, kFunction, "data_start");
-        request.data_end = whole<Days>(data_end, kFunction, "data_end");
-        request.windows = wholes<Days>(windows, kFunction, "windows");
-        request.threads = whole<unsigned>(threads, kFunction, "threads");
-        py::gil_scoped_release release;  // the views hold no Python objects
-        return count_utilisation(request);
+        const UtilisationRequest people =
+            people_request(client_id, referral_date, index_date, discharge_date, group, groups,
+                           other_ids, data_start, data_end, windows, per_person, before_only);
+        const UtilisationRequest part =
+            events_part(person_id, date, kind, threads, collect_other_rows, date_ticks,
+                        ticks_per_day, "count_utilisation");
+        py::gil_scoped_release release;                 // the views hold no Python objects
+        return UtilisationCounter(people).count(part);  // as count_utilisation counts
       },
       py::arg("client_id"), py::arg("referral_date"), py::arg("index_date"),
       py::arg("discharge_date"), py::arg("group"), py::arg("groups"), py::arg("other_ids"),

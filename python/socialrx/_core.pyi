@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['CostAvoidance', 'DID_MONEY', 'DidBootstrap', 'Domain', 'DomainOutcomes', 'EVENT_KINDS', 'FEEDBACK_MEASURES', 'FRAILTY_BANDS', 'Framework', 'HIU_PRESETS', 'IMPACTS', 'INTERVENTION_KINDS', 'Indicator', 'LACE_VARIANTS', 'MATCH_STATUSES', 'NOT_ANSWERED', 'NO_DATE', 'NO_ORGANISATION', 'NO_SECTOR', 'NetSaving', 'QuestionnaireOutcomes', 'RiskModel', 'SECTORS', 'SUPPORT_ENDS', 'Tariff', 'Threshold', 'UNMAPPED', 'UtilisationResult', 'client_rows', 'comorbidity', 'comorbidity_map', 'comorbidity_maps', 'cost_avoidance', 'count_utilisation', 'days_from_ticks', 'disclose_series', 'disclose_table', 'domain_outcomes', 'embedded_file', 'embedded_files', 'embedded_framework', 'financial_year', 'fit_logistic', 'format_pounds', 'frailty_bands', 'framework_from_json', 'generate_service', 'group_spells', 'high_intensity_users', 'lace', 'nearest_neighbours', 'net_saving', 'nhs_numbers', 'normalise_icd10', 'propensity_match', 'pseudo_index_dates', 'questionnaire_outcomes', 'reach_by_group', 'reach_by_reason', 'reason_co_occurrence', 'recode', 'reprice', 'resolve_items', 'risk_explain', 'risk_features', 'risk_score', 'spell_events', 'summarise_feedback', 'summarise_support', 'tariff_from_json', 'top_k_per_group', 'validate_clients', 'window_days']
+__all__: list[str] = ['CostAvoidance', 'DID_MONEY', 'DidBootstrap', 'Domain', 'DomainOutcomes', 'EVENT_KINDS', 'FEEDBACK_MEASURES', 'FRAILTY_BANDS', 'Framework', 'HIU_PRESETS', 'IMPACTS', 'INTERVENTION_KINDS', 'Indicator', 'LACE_VARIANTS', 'MATCH_STATUSES', 'NOT_ANSWERED', 'NO_DATE', 'NO_ORGANISATION', 'NO_SECTOR', 'NetSaving', 'QuestionnaireOutcomes', 'RiskModel', 'SECTORS', 'SUPPORT_ENDS', 'Tariff', 'Threshold', 'UNMAPPED', 'UtilisationCounter', 'UtilisationResult', 'client_rows', 'comorbidity', 'comorbidity_map', 'comorbidity_maps', 'cost_avoidance', 'count_utilisation', 'days_from_ticks', 'disclose_series', 'disclose_table', 'domain_outcomes', 'embedded_file', 'embedded_files', 'embedded_framework', 'financial_year', 'fit_logistic', 'format_pounds', 'frailty_bands', 'framework_from_json', 'generate_service', 'group_spells', 'high_intensity_users', 'lace', 'nearest_neighbours', 'net_saving', 'nhs_numbers', 'normalise_icd10', 'propensity_match', 'pseudo_index_dates', 'questionnaire_outcomes', 'reach_by_group', 'reach_by_reason', 'reason_co_occurrence', 'recode', 'reprice', 'resolve_items', 'risk_explain', 'risk_features', 'risk_score', 'spell_events', 'summarise_feedback', 'summarise_support', 'tariff_from_json', 'top_k_per_group', 'validate_clients', 'window_days']
 class Domain:
     def __repr__(self) -> str:
         ...
@@ -177,6 +177,16 @@ class UtilisationResult:
         ...
     @property
     def windows(self) -> list[int]:
+        ...
+class UtilisationCounter:
+    """
+    count_utilisation's people placed once, for counting many parts of the events against them
+    """
+    def __init__(self, client_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], referral_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], index_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], discharge_date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], group: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], groups: int, other_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data_start: int, data_end: int, windows: collections.abc.Sequence[int], per_person: bool = False, before_only: bool = False) -> None:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def count(self, person_id: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], date: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], kind: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], threads: int = 0, collect_other_rows: bool = False, date_ticks: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] = ..., ticks_per_day: int = 0) -> UtilisationResult:
         ...
 class Tariff:
     def __repr__(self) -> str:

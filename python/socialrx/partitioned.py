@@ -304,19 +304,38 @@ class EventCounter:
         self._labels = () if empty else tuple(labels)
         self._others = people.comparison_ids
         self._range = (people.data_start, people.data_end, people.date_format)
+        self._placed: _core.UtilisationCounter | None = None
+        self._placing = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What is sent to a worker: the people's columns, not the engine's tables of them
+        (made again where they are first counted against)."""
+        return {**self.__dict__, "_placed": None, "_placing": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _placing=threading.Lock())
+
+    def _counter(self) -> _core.UtilisationCounter:
+        """The engine's counter of these people: checked, placed and indexed once (by the
+        first thread that counts), then used by every part."""
+        with self._placing:
+            if self._placed is None:
+                people = self._columns
+                self._placed = _core.UtilisationCounter(
+                    client_id=people["client_id"], referral_date=people["referral_date"],
+                    index_date=people["index_date"], discharge_date=people["discharge_date"], group=self._codes,
+                    groups=max(1, len(self._labels)), other_ids=self._others, data_start=self._range[0],
+                    data_end=self._range[1], windows=list(self.windows))
+            return self._placed
 
     def counts(self, person_id: np.ndarray, kind: np.ndarray, date: np.ndarray | None = None, *,
                date_ticks: np.ndarray | None = None, ticks_per_day: int = 0) -> UtilisationPartial:
         """The partial of checked event columns: int64 ids, uint8 kind codes, and int32 days
         ``date`` or int64 ``date_ticks`` with ``ticks_per_day`` (checked to lie in the dates read)."""
-        people = self._columns
         ticks: dict[str, Any] = {} if date_ticks is None else {"date_ticks": date_ticks, "ticks_per_day": ticks_per_day}
-        result = _core.count_utilisation(
-            client_id=people["client_id"], referral_date=people["referral_date"], index_date=people["index_date"],
-            discharge_date=people["discharge_date"], group=self._codes, groups=max(1, len(self._labels)),
-            other_ids=self._others, person_id=person_id, kind=kind,
-            date=np.empty(0, np.int32) if date is None else date, data_start=self._range[0],
-            data_end=self._range[1], windows=list(self.windows), threads=self.threads, **ticks)
+        result = self._counter().count(person_id=person_id, kind=kind,
+                                       date=np.empty(0, np.int32) if date is None else date,
+                                       threads=self.threads, **ticks)
         return _partial(result, grouping_name(self.by, self.periods), self.windows, self._labels, None)
 
     def arrow(self, events: pa.Table | pa.RecordBatch) -> UtilisationPartial:

@@ -84,9 +84,11 @@ struct Layout {
   std::vector<std::int32_t> person_part;
 };
 
-// Checks the request (InputError naming table, column and row), but not the events' rows,
-// which the event loops check as they pass.
-void validate_request(const UtilisationRequest& request);
+// Checks the people's side of the request (InputError naming table, column and row).
+void validate_people(const UtilisationRequest& request);
+// Checks the events' columns line up, but not their rows, which the event loops check as they
+// pass.
+void validate_events(const UtilisationRequest& request);
 
 // One Person per client (the comparison patients are all kComparisonPatient); counts who is in each
 // window and why not.

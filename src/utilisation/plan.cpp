@@ -41,14 +41,17 @@ Layout::Layout(const UtilisationRequest& request)
   }
 }
 
-void validate_request(const UtilisationRequest& request) {
-  validate(request.clients);
+void validate_events(const UtilisationRequest& request) {
   if (request.ticks_per_day == 0) {
     validate(request.events);
   } else {
     require_rows("events", "date", request.event_ticks, request.events.rows());
     require_rows("events", "kind", request.events.kind, request.events.rows());
   }
+}
+
+void validate_people(const UtilisationRequest& request) {
+  validate(request.clients);
   const auto rows = request.clients.rows();
   require_rows_if_given("clients", "group", request.client_group, rows);
   if (request.per_person && !request.client_group.empty())

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 
 #include "socialrx/core/dates.hpp"
@@ -168,6 +169,52 @@ TEST(Utilisation, ScatteredIdsCountLikeDenseOnes) {
   for (auto& id : scattered.person) id = id == 2 ? far : id;
   EXPECT_EQ(count_utilisation(dense.request()).counts,
             count_utilisation(scattered.request()).counts);
+}
+
+// A counter made once counts each part of the events as count_utilisation counts the people
+// with that part: the parts' counts add up to the whole's. Its people are copied (the columns
+// it was made from are gone before it counts), for each lookup: dense, hashed, per person.
+TEST(Utilisation, ACounterCountsEachPartAsTheWholeRequestWould) {
+  const std::int64_t far = 9'000'000'000'000;
+  for (const bool scattered : {false, true}) {
+    for (const bool per_person : {false, true}) {
+      Fixture f;
+      if (scattered) {
+        f.client_id[1] = far;
+        for (auto& id : f.person) id = id == 2 ? far : id;
+      }
+      UtilisationRequest whole = f.request();
+      if (per_person) whole.client_group = {}, whole.per_person = true;
+      std::optional<UtilisationCounter> counter;
+      {
+        Fixture copy = f;  // its columns are gone when the counter counts
+        UtilisationRequest people = whole;
+        people.clients = {copy.client_id, copy.referral, copy.index, {}};
+        people.client_group =
+            per_person ? Column<std::int32_t>{} : Column<std::int32_t>(copy.group);
+        people.other_ids = copy.other;
+        counter.emplace(people);
+      }
+      const auto all = count_utilisation(whole);
+      // Rows 0-4 (client 1's first five events) and rows 5-10.
+      UtilisationRequest first = whole, rest = whole;
+      first.events = {Column<std::int64_t>(f.person).first(5), Column<Days>(f.date).first(5),
+                      Column<std::uint8_t>(f.kind).first(5)};
+      rest.events = {Column<std::int64_t>(f.person).subspan(5), Column<Days>(f.date).subspan(5),
+                     Column<std::uint8_t>(f.kind).subspan(5)};
+      const auto a = counter->count(first), b = counter->count(rest);
+      EXPECT_EQ(counter->count(whole).counts, all.counts);
+      for (std::size_t c = 0; c < all.counts.size(); ++c)
+        EXPECT_EQ(a.counts[c] + b.counts[c], all.counts[c]) << "cell " << c;
+      EXPECT_EQ(a.events_total + b.events_total, 11);
+      EXPECT_EQ(a.events_outside_data + b.events_outside_data, 1);  // day 5000, in the rest
+      EXPECT_EQ(a.clients_included, all.clients_included);
+      // Client 1's first five: 183-day window pre 817 (A&E) and 999 (GP); not 816; index day.
+      EXPECT_EQ(a.count(0, 0, EventKind::ae_attendance, Side::pre), 1);
+      EXPECT_EQ(a.count(0, 0, EventKind::gp_surgery, Side::pre), 1);
+      EXPECT_EQ(a.events[0].on_index_day, 1);
+    }
+  }
 }
 
 // A service of `clients` clients numbered from `client_from` (four in five connected, in five

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -146,6 +150,25 @@ def test_batches_of_events_add_up_and_count_rows_of_count_0():
     assert added.clients_included.tolist() == [[2]] and added.rows_of_count_0 == 1
     with pytest.raises(ValueError, match="different clients"):
         first.add_events(p.utilisation_partial(parts(tables, 2, **RANGE)[0], (365,), None))
+
+
+def test_an_event_counter_counts_parts_from_threads_and_travels_without_its_placed_people():
+    tables = hand_tables()
+    people = socialrx.Evaluation(clients=tables["clients"], comparison=tables["comparison"], **RANGE)
+    counter = p.EventCounter(people, (365,), "practice")
+    events = pa.Table.from_pandas(tables["events"].assign(date=pd.to_datetime(tables["events"]["date"])),
+                                  preserve_index=False)
+    halves = (events.slice(0, 7), events.slice(7))
+    with ThreadPoolExecutor(2) as pool:  # the people placed by whichever thread counts first
+        first, second = pool.map(counter.arrow, halves)
+    whole = socialrx.Evaluation(clients=tables["clients"], events=tables["events"],
+                                comparison=tables["comparison"], **RANGE)
+    expected = p.utilisation_partial(whole, (365,), "practice")
+    np.testing.assert_array_equal(first.add_events(second).counts, expected.counts)
+    # Practice A's 12-month A&E before: client 1's 2021-03-10 and 2021-12-01 (03-09 is a day early).
+    assert expected.counts[0, expected.labels.index("A"), socialrx.EVENT_KINDS.index("ae_attendance"), 0] == 2
+    sent = pickle.loads(pickle.dumps(counter))  # the engine's tables are made again where it counts
+    np.testing.assert_array_equal(sent.arrow(events).counts, expected.counts)
 
 
 def test_partials_of_different_figures_do_not_merge():

@@ -17,6 +17,16 @@ def test_every_core_class_has_its_own_repr():
     assert without == [], f"_core classes left with pybind11's default repr: {without}"
 
 
+def test_utilisation_counter_repr():
+    one = np.array([1], np.int64)
+    day = np.array([100], np.int32)
+    counter = _core.UtilisationCounter(client_id=one, referral_date=day, index_date=day,
+                                       discharge_date=np.empty(0, np.int32), group=np.empty(0, np.int32), groups=1,
+                                       other_ids=np.empty(0, np.int64), data_start=0, data_end=400,
+                                       windows=[30, 90], per_person=True)
+    assert repr(counter) == "UtilisationCounter(windows=[30, 90], groups=1, per_person=True)"
+
+
 def test_tariff_repr():
     tariff = socialrx.load_tariff("example")
     priced = len(tariff.unit_costs)

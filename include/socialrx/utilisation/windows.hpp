@@ -6,6 +6,7 @@
 // Events on the index day fall in neither window and are counted apart. A client counts in a
 // window only when the data cover it: data_start <= index - D and index + D <= data_end.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "socialrx/core/large_table.hpp"
@@ -83,5 +84,35 @@ struct UtilisationResult {
 // Validates the request (InputError naming table, column and row) and counts. Events may be
 // in any order; the result is the same for any thread count.
 UtilisationResult count_utilisation(const UtilisationRequest& request);
+
+namespace detail::utilisation {
+struct PlacedPeople;
+}
+
+// count_utilisation for many parts of the events against the same people: the people's side
+// of the request (clients, groups, comparison ids, data range, windows, per_person,
+// before_only) is checked, placed and indexed once, when the counter is made, and each
+// count() then costs only its events. The counter copies what it keeps of the people, so
+// their columns need not outlive it. count() may be called from several threads at once.
+class UtilisationCounter {
+ public:
+  explicit UtilisationCounter(const UtilisationRequest& people);
+  ~UtilisationCounter();
+  UtilisationCounter(UtilisationCounter&&) noexcept;
+  UtilisationCounter& operator=(UtilisationCounter&&) noexcept;
+
+  // Counts one part: of `part`, only the events' side is read (events, event_ticks,
+  // ticks_per_day, threads, collect_other_rows). The same result as count_utilisation of the
+  // people's request with these events.
+  UtilisationResult count(const UtilisationRequest& part) const;
+
+  // What each count holds: its windows, and its groups (per person, a group a client).
+  const std::vector<Days>& windows() const;
+  std::int32_t groups() const;
+  bool per_person() const;
+
+ private:
+  std::unique_ptr<const detail::utilisation::PlacedPeople> placed_;
+};
 
 }  // namespace socialrx
