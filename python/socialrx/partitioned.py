@@ -74,7 +74,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -89,6 +89,8 @@ from .evaluation import AGE_BANDS, Counted, Evaluation
 from .periods import ServicePeriods, cache_key, grouping_name
 from .risk.case_list import case_list
 from .risk.comorbidity import charlson, elixhauser, hfrs
+
+R = TypeVar("R")
 
 __all__ = [
     "COMORBIDITY_INDICES",
@@ -341,7 +343,8 @@ class EventCounter:
     def arrow(self, events: pa.Table | pa.RecordBatch) -> UtilisationPartial:
         """The partial of an Arrow part of the events."""
         table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
-        return self._counted(arrow_event_columns(table, self.threads, reuse=True), lambda: arrow_to_pandas(table))
+        return _counted_or_checked(arrow_event_columns(table, self.threads, reuse=True), lambda c: self.counts(**c),
+                                   lambda: self.frame(arrow_to_pandas(table)))
 
     def pandas(self, events: pd.DataFrame) -> UtilisationPartial:
         """The partial of a pandas part of the events (its columns seen as Arrow, without a copy
@@ -350,20 +353,26 @@ class EventCounter:
             columns = arrow_event_columns(pa.Table.from_pandas(events, preserve_index=False), self.threads)
         except (pa.ArrowException, TypeError, ValueError):  # a column Arrow cannot hold: read as given
             columns = None
-        return self._counted(columns, lambda: events)
-
-    def _counted(self, columns: dict[str, Any] | None, frame: Callable[[], pd.DataFrame]) -> UtilisationPartial:
-        if columns is not None:
-            try:
-                return self.counts(**columns)
-            except ValueError:  # an unknown person, say: named as one machine names it
-                pass
-        return self.frame(frame())
+        return _counted_or_checked(columns, lambda c: self.counts(**c), lambda: self.frame(events))
 
     def frame(self, events: pd.DataFrame) -> UtilisationPartial:
         """The partial of a pandas part of the events, by a single-machine ``Evaluation``."""
         part = _part_evaluation(self._clients, self._others, self._range, self.threads, events)
         return utilisation_partial(part, self.windows, self.by, self.periods)
+
+
+def _counted_or_checked(columns: dict[str, Any] | None, count: Callable[[dict[str, Any]], R],
+                        checked: Callable[[], R]) -> R:
+    """``count`` of a part's columns as Arrow gave them (see :func:`arrow_event_columns`), or,
+    where there are none or the engine refuses them, ``checked``: the part read and checked as
+    one machine reads it, so that an error (an unknown person, say) is named as one machine
+    names it."""
+    if columns is not None:
+        try:
+            return count(columns)
+        except ValueError:
+            pass
+    return checked()
 
 
 def _part_evaluation(clients: pd.DataFrame, others: np.ndarray, data_range: tuple[int, int, str | None],
@@ -393,13 +402,26 @@ class PersonCounter:
         self._range = (people.data_start, people.data_end, people.date_format)
 
     def arrow(self, events: pa.Table | pa.RecordBatch) -> Any:
-        """The counts of an Arrow part of the events."""
-        return self.pandas(arrow_to_pandas(events if isinstance(events, pa.Table) else pa.Table.from_batches([events])))
+        """The counts of an Arrow part of the events: its columns handed to ``count`` as they are
+        where their types allow (as :meth:`EventCounter.arrow` does), else read as pandas."""
+        table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
+        return _counted_or_checked(arrow_event_columns(table, self.threads, reuse=True),
+                                   lambda c: self.count(_as_days(c), self.threads),
+                                   lambda: self.pandas(arrow_to_pandas(table)))
 
     def pandas(self, events: pd.DataFrame) -> Any:
         """The counts of a pandas part of the events."""
         return per_person_partial(_part_evaluation(self._clients, self._others, self._range, self.threads, events),
                                   self.count)
+
+
+def _as_days(columns: dict[str, Any]) -> dict[str, Any]:
+    """Event columns with their dates as int32 days (``count`` functions take days, not the
+    ticks of a timestamp; the ticks are known to lie within 1900-2100)."""
+    if "date_ticks" not in columns:
+        return columns
+    days = np.floor_divide(columns["date_ticks"], columns["ticks_per_day"]).astype(np.int32)
+    return {"person_id": columns["person_id"], "date": days, "kind": columns["kind"]}
 
 
 def add_events(first: Any, second: Any = None) -> Any:

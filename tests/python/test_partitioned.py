@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 import socialrx
 from socialrx import partitioned as p
 from socialrx import risk
-from socialrx.did import PersonCounts
+from socialrx.did import PersonCounts, count_per_person
 from socialrx.risk import case_list
 
 TARIFF = {"name": "hand", "price_year": "2023/24", "unit_costs": {
@@ -169,6 +170,27 @@ def test_an_event_counter_counts_parts_from_threads_and_travels_without_its_plac
     assert expected.counts[0, expected.labels.index("A"), socialrx.EVENT_KINDS.index("ae_attendance"), 0] == 2
     sent = pickle.loads(pickle.dumps(counter))  # the engine's tables are made again where it counts
     np.testing.assert_array_equal(sent.arrow(events).counts, expected.counts)
+
+
+def test_a_person_counter_counts_arrow_parts_as_one_machine_and_names_an_unknown_person():
+    tables = hand_tables()
+    people = socialrx.Evaluation(clients=tables["clients"], comparison=tables["comparison"], **RANGE)
+    count = partial(count_per_person, people=people.client_columns, others=people.comparison_ids, windows=(365,),
+                    data_start=people.data_start, data_end=people.data_end)
+    counter = p.PersonCounter(people, count)
+    events = tables["events"].assign(date=pd.to_datetime(tables["events"]["date"]))  # timestamps, ticks to days
+    got = counter.arrow(pa.Table.from_pandas(events, preserve_index=False))
+    whole = socialrx.Evaluation(clients=tables["clients"], events=tables["events"],
+                                comparison=tables["comparison"], **RANGE)
+    expected = count(whole.event_columns, 1)
+    np.testing.assert_array_equal(got.counts, expected.counts)
+    # Client 1 (row 0): A&E on 2021-03-10 and 2021-12-01 in the year before 2022-03-10, one after (2022-03-10
+    # is the index day itself): the emergency admission of 2022-05-01.
+    ae, admission = (socialrx.EVENT_KINDS.index(k) for k in ("ae_attendance", "emergency_admission"))
+    assert got.counts[0, 0, ae].tolist() == [2, 0] and got.counts[0, 0, admission].tolist() == [0, 1]  # [w][person]
+    events.loc[3, "person_id"] = 7
+    with pytest.raises(ValueError, match="events.person_id row 3: id 7 is in neither"):
+        counter.arrow(pa.Table.from_pandas(events, preserve_index=False))
 
 
 def test_partials_of_different_figures_do_not_merge():
