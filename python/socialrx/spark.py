@@ -62,6 +62,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from ._optional import require
+from ._tables import arrow_to_pandas
 from .evaluation import Evaluation as SingleMachineEvaluation
 from .out_of_core import parquet_batches
 from .partitioned import (
@@ -114,20 +115,11 @@ def _spark_frame(spark: Any, table: Any) -> Any:
     return spark.read.parquet(os.fspath(table)) if _is_path(table) else table
 
 
-def _as_pandas(table: pa.Table) -> pd.DataFrame:
-    """An Arrow table as the single-machine Evaluation takes it: dates as datetime64[s] (no time
-    zone, NaT kept)."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_date(field.type):
-            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.timestamp("s")))
-    return table.to_pandas()
-
-
 def _collected(spark: Any, table: Any) -> pd.DataFrame:
     """A person table on the driver: a DataFrame collected through Arrow, Parquet read by pyarrow."""
     if _is_path(table):
-        return _as_pandas(ds.dataset(os.fspath(table), format="parquet", partitioning="hive").to_table())
-    return _as_pandas(table.toArrow())
+        return arrow_to_pandas(ds.dataset(os.fspath(table), format="parquet", partitioning="hive").to_table())
+    return arrow_to_pandas(table.toArrow())
 
 
 @dataclass(frozen=True)
@@ -328,7 +320,7 @@ def _scoring(index: str, options: dict[str, Any]) -> Callable[[pa.Table], pa.Tab
     """``groupBy().applyInArrow``'s function (of the table alone: Spark reads its signature)."""
 
     def scored(diagnoses: pa.Table) -> pa.Table:  # one group's diagnoses: all of its patients'
-        return _arrow(comorbidity_partial(_as_pandas(diagnoses), index, **options))
+        return _arrow(comorbidity_partial(arrow_to_pandas(diagnoses), index, **options))
 
     return scored
 
@@ -354,7 +346,7 @@ def _with_comorbidity(model: dict[str, Any]) -> Callable[[pa.Table, pa.Table], p
     the model names, from the group's diagnoses (all of its patients')."""
 
     def added(patients: pa.Table, diagnoses: pa.Table) -> pa.Table:
-        return _arrow(add_comorbidity_scores(_as_pandas(patients), _as_pandas(diagnoses), load_model(model),
+        return _arrow(add_comorbidity_scores(arrow_to_pandas(patients), arrow_to_pandas(diagnoses), load_model(model),
                                              threads=1))
 
     return added
@@ -365,7 +357,7 @@ def _explained(model: dict[str, Any], as_of: Any, top: int) -> Callable[[pa.Tabl
     counted from the group's events (all of its patients')."""
 
     def scored(patients: pa.Table, events: pa.Table) -> pa.Table:
-        return _arrow(_score_patients(_as_pandas(patients), load_model(model), events=_as_pandas(events),
+        return _arrow(_score_patients(arrow_to_pandas(patients), load_model(model), events=arrow_to_pandas(events),
                                       as_of=as_of, top=top, threads=1))
 
     return scored
@@ -402,7 +394,7 @@ class _Candidates:
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         held = list(batches)
         if sum(batch.num_rows for batch in held):
-            part = _as_pandas(pa.Table.from_batches(held))
+            part = arrow_to_pandas(pa.Table.from_batches(held))
             top = case_list_partial(part, self.by, self.k, score=self.score, id=self.id)
             yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(top)]},
                                              schema=pa.schema([("partial", pa.binary())]))

@@ -21,6 +21,7 @@ from conftest import FIGURES, assert_not_partitioned, assert_same_result
 
 import socialrx
 from socialrx import Evaluation, risk
+from socialrx._tables import arrow_to_pandas
 from socialrx.synthetic import PartitionedParquet, synthetic_parquet
 
 pyspark_sql = pytest.importorskip("pyspark.sql")
@@ -197,7 +198,7 @@ def test_comorbidity_per_patient_and_case_list(spark, service, diagnoses: pd.Dat
     one = getattr(risk, index)(diagnoses)
     scored = socialrx_spark.comorbidity(spark.createDataFrame(pa.Table.from_pandas(diagnoses)).repartition(3), index,
                                         partitions=4)
-    many = socialrx_spark._as_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
+    many = arrow_to_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
     expected = one.sort_values("patient_id").reset_index(drop=True)
     if index == "hfrs":  # Spark has no categories: the band as its text
         expected["band"] = expected["band"].astype(str)
@@ -228,6 +229,6 @@ def test_risk_scores(spark, service, diagnoses: pd.DataFrame) -> None:
                                     else table).repartition(3) for table in (patients, diagnoses, dated)]
     scored = socialrx_spark.score_patients(frames[0], "example", diagnoses=frames[1], events=frames[2],
                                            as_of="2023-01-01", partitions=4)
-    got = socialrx_spark._as_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
+    got = arrow_to_pandas(scored.toArrow()).sort_values("patient_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, one.sort_values("patient_id").reset_index(drop=True))
     assert one["charlson_score"].sum() > 0 and (one["feature_1"] == "ae_attendances_12m").any()
