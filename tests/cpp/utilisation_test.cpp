@@ -277,7 +277,7 @@ TEST(Utilisation, RandomEventsCountAsTheDefinitionSays) {
       expected_person(per_person.counts.size());
   for (std::size_t e = 0; e < f.person.size(); ++e) {
     if (f.person[e] >= 10'000 || f.date[e] < start || f.date[e] > end) continue;
-    const std::size_t row = static_cast<std::size_t>(f.person[e] - 100);
+    const auto row = static_cast<std::size_t>(f.person[e] - 100);
     const Days at = f.index[row], date = f.date[e];
     for (std::size_t w = 0; w < 3; ++w) {
       const Days days = request.windows[w];
@@ -329,7 +329,7 @@ TEST(Utilisation, ManyClientsCountAsTheDefinitionSaysFromDaysOrTicks) {
   std::vector<std::int64_t> expected(regrouped.counts.size());
   for (std::size_t e = 0; e < f.person.size(); ++e) {
     if (f.person[e] >= 5'000'000 || f.date[e] < start || f.date[e] > end) continue;
-    const std::size_t row = static_cast<std::size_t>(f.person[e] - 1);
+    const auto row = static_cast<std::size_t>(f.person[e] - 1);
     const Days at = f.index[row], date = f.date[e];
     for (std::size_t w = 0; w < 3; ++w) {
       const Days days = request().windows[w];
