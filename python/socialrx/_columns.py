@@ -7,6 +7,7 @@ offending row, as the engines' own errors do.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import re
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _core
 
@@ -244,6 +246,9 @@ def _days(values: pd.Series, where: Where, date_format: str | None) -> tuple[np.
     kind = values.dtype.kind
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return _datetime_days(values, where)
+    dates = _python_dates(values) if kind == "O" else None
+    if dates is not None:
+        return _datetime_days(dates, where)
     if kind in "biuf" and values.isna().all():  # an empty column read as numbers
         days = np.full(len(values), NO_DATE, np.int32)
     elif kind in "biuf":
@@ -254,6 +259,22 @@ def _days(values: pd.Series, where: Where, date_format: str | None) -> tuple[np.
         return _datetime_days(_parsed_text(values, where, date_format), where)
     missing = days == NO_DATE
     return days, _first_row(missing) if missing.any() else -1
+
+
+def _python_dates(values: pd.Series) -> pd.Series | None:
+    """A column of Python dates (as pandas reads a Parquet date column) as datetimes, converted by
+    Arrow in one pass, twice as fast as parsing them; None for a column of anything else (text, or
+    datetimes mixed in), which the general rules then read."""
+    first = values.iat[0] if len(values) else None
+    if not isinstance(first, datetime.date) or isinstance(first, datetime.datetime):
+        return None
+    try:
+        dates = pa.array(values.to_numpy(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    if not pa.types.is_date32(dates.type):
+        return None
+    return pd.Series(dates.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False), index=values.index)
 
 
 def _datetime_days(values: pd.Series, where: Where) -> tuple[np.ndarray, int]:

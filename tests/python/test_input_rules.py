@@ -3,6 +3,8 @@ on a table small enough to work out by hand."""
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,6 +93,24 @@ def test_dates_outside_1900_to_2100_are_errors_and_nothing_wraps() -> None:
     frame.loc[3, "date"] = np.datetime64("2200-01-01", "s")
     with pytest.raises(ValueError, match=r"events\.date row 3: '2200-01-01T00:00:00' is outside"):
         socialrx.Evaluation(clients=clients(), events=frame, **RANGE).utilisation()
+
+
+def test_python_dates_as_pandas_reads_parquet_dates_are_days_by_the_same_rule(tmp_path) -> None:
+    # pandas reads a Parquet date column as Python dates; a gap is missing, a far one an error.
+    written = pd.DataFrame({"date": pd.to_datetime(["2022-01-05", None, "2100-12-31"]).date})
+    written.to_parquet(tmp_path / "dates.parquet")
+    dates = pd.read_parquet(tmp_path / "dates.parquet")["date"]
+    assert dates.dtype == object
+    days = as_days(dates, "events", "date", required=False)
+    assert days.tolist() == [day("2022-01-05"), -2**31, day("2100-12-31")]
+    with pytest.raises(ValueError, match=r"events\.date row 1: missing date"):
+        as_days(dates, "events", "date", required=True)
+    with pytest.raises(ValueError, match=r"events\.date row 1: '2101-01-01T00:00:00' is outside the dates read"):
+        as_days(pd.Series([datetime.date(2022, 1, 5), datetime.date(2101, 1, 1)]), "events", "date", required=True)
+    # Dates with a datetime or text among them are read by the general rules, the time dropped.
+    mixed = pd.Series([datetime.date(2022, 1, 5), datetime.datetime(2022, 1, 6, 23, 59), "2022-01-07"])
+    assert as_days(mixed, "events", "date", required=True).tolist() == [day("2022-01-05"), day("2022-01-06"),
+                                                                        day("2022-01-07")]
 
 
 # ------------------------------------------------------------------------------ ids
