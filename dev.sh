@@ -74,10 +74,10 @@ case "${1:-}" in
     "$venv/bin/python" "$root/benchmarks/python/utilisation_vs_pandas.py" --smoke
     # Every fuzz harness (fuzz/README.md) from its committed corpus, after the C++ tests and
     # last, so that an input in fuzz/crashes/ not fixed yet leaves the checks above to run: the
-    # libFuzzer ones 60 s each, the Python ones 20 s, two at a time. clang is required: without
+    # libFuzzer ones 30 s each, the Python ones 20 s, two at a time. clang is required: without
     # it this fails.
     build_cpp fuzz
-    "$root/fuzz/run.sh" "$root/build/fuzz" 60 20
+    "$root/fuzz/run.sh" "$root/build/fuzz" 30 20
     ;;
   bench)
     setup
