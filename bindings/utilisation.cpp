@@ -59,19 +59,18 @@ UtilisationRequest people_request(const Array<std::int64_t>& client_id,
                                   const Array<std::int32_t>& group, const AnyInt& groups,
                                   const Array<std::int64_t>& other_ids, const AnyInt& data_start,
                                   const AnyInt& data_end, const std::vector<AnyInt>& windows,
-                                  bool per_person, bool before_only) {
-  constexpr const char* kFunction = "count_utilisation";
+                                  bool per_person, bool before_only, const char* function) {
   UtilisationRequest request;
   request.clients = {column(client_id), column(referral_date), column(index_date),
                      column(discharge_date)};
   request.client_group = column(group);
-  request.groups = whole<std::int32_t>(groups, kFunction, "groups");
+  request.groups = whole<std::int32_t>(groups, function, "groups");
   request.per_person = per_person;
   request.before_only = before_only;
   request.other_ids = column(other_ids);
-  request.data_start = whole<Days>(data_start, kFunction, "data_start");
-  request.data_end = whole<Days>(data_end, kFunction, "data_end");
-  request.windows = wholes<Days>(windows, kFunction, "windows");
+  request.data_start = whole<Days>(data_start, function, "data_start");
+  request.data_end = whole<Days>(data_end, function, "data_end");
+  request.windows = wholes<Days>(windows, function, "windows");
   return request;
 }
 
@@ -130,9 +129,9 @@ void add_utilisation(py::module_& m) {
                        const Array<std::int64_t>& other_ids, const AnyInt& data_start,
                        const AnyInt& data_end, const std::vector<AnyInt>& windows, bool per_person,
                        bool before_only) {
-             const UtilisationRequest people =
-                 people_request(client_id, referral_date, index_date, discharge_date, group, groups,
-                                other_ids, data_start, data_end, windows, per_person, before_only);
+             const UtilisationRequest people = people_request(
+                 client_id, referral_date, index_date, discharge_date, group, groups, other_ids,
+                 data_start, data_end, windows, per_person, before_only, "UtilisationCounter");
              py::gil_scoped_release release;
              return UtilisationCounter(people);
            }),
@@ -170,9 +169,9 @@ void add_utilisation(py::module_& m) {
          const AnyInt& data_end, const std::vector<AnyInt>& windows, const AnyInt& threads,
          bool per_person, bool before_only, bool collect_other_rows,
          const Array<std::int64_t>& date_ticks, const AnyInt& ticks_per_day) {
-        const UtilisationRequest people =
-            people_request(client_id, referral_date, index_date, discharge_date, group, groups,
-                           other_ids, data_start, data_end, windows, per_person, before_only);
+        const UtilisationRequest people = people_request(
+            client_id, referral_date, index_date, discharge_date, group, groups, other_ids,
+            data_start, data_end, windows, per_person, before_only, "count_utilisation");
         const UtilisationRequest part =
             events_part(person_id, date, kind, threads, collect_other_rows, date_ticks,
                         ticks_per_day, "count_utilisation");

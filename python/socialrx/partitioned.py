@@ -406,7 +406,7 @@ class PersonCounter:
         where their types allow (as :meth:`EventCounter.arrow` does), else read as pandas."""
         table = events if isinstance(events, pa.Table) else pa.Table.from_batches([events])
         return _counted_or_checked(arrow_event_columns(table, self.threads, reuse=True),
-                                   lambda c: self.count(_as_days(c), self.threads),
+                                   lambda c: self.count(_as_days(c, self.threads), self.threads),
                                    lambda: self.pandas(arrow_to_pandas(table)))
 
     def pandas(self, events: pd.DataFrame) -> Any:
@@ -415,12 +415,12 @@ class PersonCounter:
                                   self.count)
 
 
-def _as_days(columns: dict[str, Any]) -> dict[str, Any]:
+def _as_days(columns: dict[str, Any], threads: int) -> dict[str, Any]:
     """Event columns with their dates as int32 days (``count`` functions take days, not the
     ticks of a timestamp; the ticks are known to lie within 1900-2100)."""
     if "date_ticks" not in columns:
         return columns
-    days = np.floor_divide(columns["date_ticks"], columns["ticks_per_day"]).astype(np.int32)
+    days, _ = _core.days_from_ticks(columns["date_ticks"], columns["ticks_per_day"], threads)
     return {"person_id": columns["person_id"], "date": days, "kind": columns["kind"]}
 
 

@@ -8,7 +8,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -249,7 +249,7 @@ def shipped_map(name: str) -> CodeMap:
     """A code map shipped with the package (``extracts/maps/<name>.json``): a new one each call,
     whose dicts the caller may change."""
     read = _shipped_map_read(name)
-    return CodeMap(read.column, read.title, read.source, dict(read.targets), dict(read.excluded))
+    return replace(read, targets=dict(read.targets), excluded=dict(read.excluded))
 
 
 @functools.cache
