@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from . import _core
 from ._columns import NO_DATE, as_day
@@ -584,22 +584,28 @@ def _renumbered(ids: np.ndarray, first: int, clients: int) -> np.ndarray:
     return np.where(comparison, ids - _FIRST_COMPARISON_ID + clients + 1, ids) + (first - 1)
 
 
-# Rows per Parquet row group: split by partition, the batches are of a few hundred rows, and as
-# row groups they made reading 18x slower (9.1 s against 0.5 s for 17.6M events).
+# Rows per Parquet row group, as Parquet writers make them by default. The dataset writer split
+# by partition flushes whatever it has queued once its queue fills, so with 64 partitions it wrote
+# row groups of about 32,000 rows; each partition is therefore written as a file of its own.
 _ROW_GROUP = 1 << 20
 
 
 def _write_partitioned(frame: pd.DataFrame, id_column: str, directory: Path, partitions: int, chunk: int) -> None:
-    """``frame`` as hive-partitioned Parquet under ``directory``, dates as date32."""
+    """``frame`` as hive-partitioned Parquet under ``directory`` (``partition=<p>/chunk-<chunk>-0.parquet``),
+    dates as date32, the rows of each partition in their order in ``frame``."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for i, column in enumerate(table.schema):
         if pa.types.is_timestamp(column.type):
             table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
-    part = pa.array(partition_of(frame[id_column].to_numpy(), partitions).astype(np.int32))
-    ds.write_dataset(table.append_column("partition", part), directory, format="parquet",
-                     partitioning=ds.partitioning(pa.schema([("partition", pa.int32())]), flavor="hive"),
-                     basename_template=f"chunk-{chunk:05d}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
-                     max_partitions=max(partitions, 1024), min_rows_per_group=_ROW_GROUP, max_rows_per_group=_ROW_GROUP)
+    part = partition_of(frame[id_column].to_numpy(), partitions)
+    order = np.argsort(part, kind="stable")
+    starts = np.searchsorted(part[order], np.arange(partitions + 1))
+    table = table.take(pa.array(order))
+    for p in np.flatnonzero(np.diff(starts)):
+        folder = directory / f"partition={p}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.slice(starts[p], starts[p + 1] - starts[p]), folder / f"chunk-{chunk:05d}-0.parquet",
+                       row_group_size=_ROW_GROUP)
 
 
 def synthetic_parquet(path: Any, *, n_patients: int, partitions: int = 64, seed: int = 1,

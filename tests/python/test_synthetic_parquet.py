@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from socialrx.partitioned import partition_of
@@ -55,3 +58,16 @@ def test_same_seed_same_events(written: PartitionedParquet, tmp_path) -> None:
 def test_bad_share_named() -> None:
     with pytest.raises(ValueError, match="client_share"):
         synthetic_parquet("unused", n_patients=10, client_share=1.0)
+
+
+def test_row_groups_full_but_the_last_of_each_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # Readers pay for each row group, so only a file's last may be short of the size asked for.
+    monkeypatch.setattr(sys.modules["socialrx.synthetic"], "_ROW_GROUP", 1000)  # the module, not the function
+    written = synthetic_parquet(tmp_path, n_patients=2400, partitions=PARTITIONS, seed=7, patients_per_chunk=1000,
+                                threads=1)
+    files = sorted(written.table("events").rglob("*.parquet"))
+    assert len(files) == 3 * PARTITIONS  # a file for each chunk in each partition
+    for file in files:
+        metadata = pq.read_metadata(file)
+        sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+        assert sizes[:-1] == [1000] * (len(sizes) - 1) and 0 < sizes[-1] <= 1000, (file, sizes)
