@@ -87,28 +87,44 @@ def _in_order(work: Callable[[T], R], items: Iterable[T], threads: int) -> Itera
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _runs(metadata: pq.FileMetaData, groups: Iterable[int], rows: int) -> Iterator[list[int]]:
+    """``groups`` of a file in runs of up to ``rows`` rows together (a larger row group alone)."""
+    run: list[int] = []
+    size = 0
+    for group in groups:
+        group_rows = metadata.row_group(group).num_rows
+        if run and size + group_rows > rows:
+            yield run
+            run, size = [], 0
+        run.append(group)
+        size += group_rows
+    if run:
+        yield run
+
+
 @dataclass(frozen=True)
 class _RowGroups:
-    """Row groups of one Parquet file read together: a batch, or batches of ``rows`` rows of
-    one row group larger than that."""
+    """Row groups of one Parquet file, read ``read_rows`` rows at a time: row groups together
+    up to that, one larger alone in slices of it."""
 
     dataset: ds.FileSystemDataset
     path: str
     metadata: pq.FileMetaData
     groups: list[int]
     columns: list[str]
-    rows: int
+    read_rows: int
 
     def tables(self) -> Iterator[pa.Table]:
         with self.dataset.filesystem.open_input_file(self.path) as source:
             file = pq.ParquetFile(source, metadata=self.metadata,
                                   read_dictionary=[c for c in self.columns if c == "kind"])
-            if sum(self.metadata.row_group(g).num_rows for g in self.groups) <= self.rows:
-                yield file.read_row_groups(self.groups, columns=self.columns, use_threads=False)
-                return
-            for batch in file.iter_batches(batch_size=self.rows, row_groups=self.groups, columns=self.columns,
-                                           use_threads=False):
-                yield pa.Table.from_batches([batch])
+            for run in _runs(self.metadata, self.groups, self.read_rows):
+                if sum(self.metadata.row_group(g).num_rows for g in run) <= self.read_rows:
+                    yield file.read_row_groups(run, columns=self.columns, use_threads=False)
+                    continue
+                for batch in file.iter_batches(batch_size=self.read_rows, row_groups=run, columns=self.columns,
+                                               use_threads=False):
+                    yield pa.Table.from_batches([batch])
 
 
 @dataclass(frozen=True)
@@ -121,22 +137,14 @@ class _Read:
         yield self.table
 
 
-def parquet_batches(dataset: ds.FileSystemDataset, path: str, columns: list[str], rows: int) -> Iterator[_RowGroups]:
-    """One Parquet file of ``dataset`` in batches of its row groups, each up to ``rows`` rows
-    (one row group larger than that alone, read ``rows`` at a time)."""
+def parquet_batches(dataset: ds.FileSystemDataset, path: str, columns: list[str], rows: int, *,
+                    read_rows: int | None = None) -> Iterator[_RowGroups]:
+    """One Parquet file of ``dataset`` in parts of its row groups, each up to ``rows`` rows (one
+    row group larger than that alone), read ``read_rows`` (default ``rows``) at a time."""
     with dataset.filesystem.open_input_file(path) as source:
         metadata = pq.read_metadata(source)
-    groups: list[int] = []
-    size = 0
-    for group in range(metadata.num_row_groups):
-        group_rows = metadata.row_group(group).num_rows
-        if groups and size + group_rows > rows:
-            yield _RowGroups(dataset, path, metadata, groups, columns, rows)
-            groups, size = [], 0
-        groups.append(group)
-        size += group_rows
-    if groups:
-        yield _RowGroups(dataset, path, metadata, groups, columns, rows)
+    for run in _runs(metadata, range(metadata.num_row_groups), rows):
+        yield _RowGroups(dataset, path, metadata, run, columns, read_rows or rows)
 
 
 def _day(value: Any, name: str, date_format: str | None) -> np.datetime64 | None:
