@@ -170,6 +170,9 @@ def test_an_event_counter_counts_parts_from_threads_and_travels_without_its_plac
     assert expected.counts[0, expected.labels.index("A"), socialrx.EVENT_KINDS.index("ae_attendance"), 0] == 2
     sent = pickle.loads(pickle.dumps(counter))  # the engine's tables are made again where it counts
     np.testing.assert_array_equal(sent.arrow(events).counts, expected.counts)
+    # One machine's path (a part the engine refuses) counts against the clients' frame made again
+    # from the arrays sent, grouped by practice as before.
+    np.testing.assert_array_equal(sent.frame(tables["events"]).counts, expected.counts)
 
 
 def test_a_person_counter_counts_arrow_parts_as_one_machine_and_names_an_unknown_person():
