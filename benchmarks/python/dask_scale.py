@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -112,6 +113,18 @@ def timed(job: Callable[[Path, dict[str, Any]], pd.DataFrame], folder: Path, dat
     return best, comparable(result)
 
 
+def written_service(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The service in ``folder``: written there, or as an earlier run with ``--folder`` left it."""
+    written = folder / "service.json"
+    if (folder / "events").exists() and written.exists():
+        data = json.loads(written.read_text())
+        return {**data, "data_start": pd.Timestamp(data["data_start"]), "data_end": pd.Timestamp(data["data_end"])}
+    folder.mkdir(parents=True, exist_ok=True)
+    data = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
+    written.write_text(json.dumps({**data, "data_start": str(data["data_start"]), "data_end": str(data["data_end"])}))
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=100_000)
@@ -120,12 +133,14 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="a tiny size that runs in seconds")
+    parser.add_argument("--folder", type=Path, help="write the service here and keep it (written again only if "
+                                                    "it has no events/); by default a temporary folder")
     args = parser.parse_args()
     if args.smoke:
         args.clients, args.comparison, args.min_events, args.files, args.repeats = 2_000, 6_000, 0, 2, 1
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        data = write_service(folder, args.clients, args.comparison, args.min_events, args.files)
+    with contextlib.ExitStack() as stack:
+        folder = args.folder or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        data = written_service(folder, args)
         print(f"{args.clients:,} clients, {args.comparison:,} comparison patients, {data['events']:,} events "
               f"in {args.files} Parquet files")
         single_seconds, expected = timed(single, folder, data, args.repeats)
