@@ -99,6 +99,35 @@ TEST(Recode, MapsCodesAndFindsTheFirstMissingOrUnmappedRow) {
   EXPECT_EQ(detail::recode<std::int16_t>(unmapped, ours, std::span(out, 3)), 1);
 }
 
+// Arrow's int32 indices, 16 at a time where the processor can: every row as the scalar loop
+// maps it, in the vector loop's rows and in the rest, with tables of 32 labels (the vector
+// loop's most) and of 33 (the scalar loop alone).
+TEST(Recode, Int32IndicesMapAsTheScalarLoopDoes) {
+  for (const std::size_t labels : {10u, 32u, 33u}) {
+    std::vector<std::uint8_t> ours(labels);
+    for (std::size_t i = 0; i < labels; ++i) ours[i] = static_cast<std::uint8_t>(labels - 1 - i);
+    ours[3] = detail::kUnmapped;  // a label with no code of ours
+    std::vector<std::int32_t> codes(53);
+    for (std::size_t row = 0; row < codes.size(); ++row)
+      codes[row] = static_cast<std::int32_t>((row * 7) % labels == 3 ? 4 : (row * 7) % labels);
+    std::vector<std::uint8_t> out(codes.size());
+    EXPECT_EQ(detail::recode<std::int32_t>(codes, ours, out, 1), kNoRow) << labels;
+    EXPECT_EQ(out[1], labels - 8);  // code 7
+    for (std::size_t row = 0; row < codes.size(); ++row)
+      EXPECT_EQ(out[row], ours[static_cast<std::size_t>(codes[row])]) << labels << " row " << row;
+    for (const std::size_t bad_row : {0u, 17u, 47u, 52u}) {  // vector rows 0-47, scalar 48-52
+      for (const std::int32_t bad : {-1, static_cast<std::int32_t>(labels), 3, 1 << 30}) {
+        std::vector<std::int32_t> wrong = codes;
+        wrong[bad_row] = bad;
+        EXPECT_EQ(detail::recode<std::int32_t>(wrong, ours, out, 1),
+                  static_cast<std::int64_t>(bad_row))
+            << labels << " labels, code " << bad << " at row " << bad_row;
+        EXPECT_EQ(out[bad_row], detail::kUnmapped);
+      }
+    }
+  }
+}
+
 TEST(Money, FormatsPoundsExactly) {
   EXPECT_EQ(format_pounds(75140000), "\u00a3751,400.00");
   EXPECT_EQ(format_pounds(-5), "-\u00a30.05");
