@@ -37,13 +37,18 @@ from parquet_service import write_service
 import socialrx
 
 WINDOWS = (6, 12)
+# The columns each socialrx contender reads: those its checks and counts need (the dask.dataframe
+# job reads the clients' ids and index dates, and no comparison pool).
+CLIENT_COLUMNS = ["client_id", "referral_date", "index_date", "discharge_date"]
+POOL_COLUMNS = ["patient_id"]
 
 
 def single(folder: Path, data: dict[str, Any]) -> pd.DataFrame:
     evaluation = socialrx.Evaluation(
-        clients=pd.read_parquet(folder / "clients.parquet"), events=pd.read_parquet(folder / "events"),
-        comparison=pd.read_parquet(folder / "comparison"), tariff="example", data_start=data["data_start"],
-        data_end=data["data_end"])
+        clients=pd.read_parquet(folder / "clients.parquet", columns=CLIENT_COLUMNS),
+        events=pd.read_parquet(folder / "events"),
+        comparison=pd.read_parquet(folder / "comparison", columns=POOL_COLUMNS), tariff="example",
+        data_start=data["data_start"], data_end=data["data_end"])
     return evaluation.cost_avoidance(windows=WINDOWS)
 
 
@@ -58,10 +63,10 @@ def with_socialrx_dask(folder: Path, data: dict[str, Any], *, events_as_path: bo
     dd = _module("dask.dataframe")
 
     evaluation = socialrx.dask.Evaluation(
-        clients=pd.read_parquet(folder / "clients.parquet"),
+        clients=pd.read_parquet(folder / "clients.parquet", columns=CLIENT_COLUMNS),
         events=folder / "events" if events_as_path else dd.read_parquet(folder / "events"),
-        comparison=dd.read_parquet(folder / "comparison"), tariff="example", data_start=data["data_start"],
-        data_end=data["data_end"], partitions=4)
+        comparison=dd.read_parquet(folder / "comparison", columns=POOL_COLUMNS), tariff="example",
+        data_start=data["data_start"], data_end=data["data_end"], partitions=4)
     return evaluation.cost_avoidance(windows=WINDOWS)
 
 
