@@ -57,7 +57,7 @@ import pandas as pd
 from ._columns import as_day, as_days
 from ._tables import arrow_to_pandas
 from .evaluation import Evaluation as _Single
-from .out_of_core import event_columns, events_dataset, parquet_batches
+from .out_of_core import READ_ROWS, event_columns, events_dataset, parquet_batches
 from .partitioned import (
     EventCounter,
     MergedEvaluation,
@@ -79,10 +79,7 @@ from .tariff import TariffSource
 __all__ = ["Evaluation", "case_list", "comorbidity", "score_patients"]
 
 _EVENT_IDS = ("person_id", "patient_id", "client_id")
-_PART_ROWS = 4_000_000  # events a task reads and counts, from Parquet files named by a path
-# ... read and counted this many at a time: arrays of 4M rows made anew for every task cost the
-# kernel's page faults and the caches (64 tasks of 245M events: 5.0 s of CPU time, against 7.0 s)
-_READ_ROWS = 1_000_000
+_PART_ROWS = 4_000_000  # events a task reads from Parquet files named by a path (READ_ROWS at a time)
 _POOL_IDS = ("patient_id", "person_id")
 
 
@@ -139,7 +136,7 @@ def _parts_of(events: Any, count: int) -> list[Any]:
         dataset = events_dataset(events)
         return [part for path in dataset.files
                 for part in parquet_batches(dataset, path, event_columns(dataset), _PART_ROWS,
-                                            read_rows=_READ_ROWS)]
+                                            read_rows=READ_ROWS)]
     if dask.is_dask_collection(events):
         return list(events.to_delayed())
     bounds = np.linspace(0, len(events), count + 1).astype(int)

@@ -64,7 +64,7 @@ import pyarrow.dataset as ds
 from ._optional import require
 from ._tables import arrow_to_pandas
 from .evaluation import Evaluation as SingleMachineEvaluation
-from .out_of_core import parquet_batches
+from .out_of_core import READ_ROWS, parquet_batches
 from .partitioned import (
     EventCounter,
     MergedEvaluation,
@@ -171,12 +171,14 @@ class _Files:
     columns: list[str]
     tasks: int
 
-    def batches(self, task_ids: Iterable[int], rows: int) -> Iterator[pa.RecordBatch]:
+    def tables(self, task_ids: Iterable[int], rows: int) -> Iterator[pa.Table]:
+        """The tasks' files, each read ``rows`` rows at a time (a file's row groups together up
+        to that, as ``socialrx.out_of_core`` reads them): counted as read, not gathered across
+        files (at 1/20 of England, 1.8-2.2 s against 2.2-2.4 s)."""
         for task in task_ids:
             for path in self.dataset.files[task::self.tasks]:
                 for row_groups in parquet_batches(self.dataset, path, self.columns, rows):
-                    for table in row_groups.tables():
-                        yield from table.to_batches()
+                    yield from row_groups.tables()
 
 
 @dataclass(frozen=True)
@@ -191,10 +193,13 @@ class _Job:
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """``mapInArrow``'s function: ``batches`` are the events, or the numbers of the tasks
         that read the files (``id`` of ``spark.range``)."""
+        chunks: Iterable[pa.Table]
         if self.files is not None:
-            batches = self.files.batches((i for b in batches for i in b.column("id").to_pylist()), self.rows)
+            chunks = self.files.tables((i for b in batches for i in b.column("id").to_pylist()), self.rows)
+        else:
+            chunks = _chunks(batches, self.rows)
         merged: Any = None
-        for chunk in _chunks(batches, self.rows):
+        for chunk in chunks:
             partial = self.counter.arrow(chunk)
             merged = partial if merged is None else merged.add_events(partial)
         if merged is not None:
@@ -231,7 +236,7 @@ class Evaluation(MergedEvaluation):
 
     def __init__(self, spark: Any, *, clients: Any, events: Any, comparison: Any = None, assessments: Any = None,
                  interventions: Any = None, feedback: Any = None, tariff: Any = None, data_start: Any = None,
-                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = 4_000_000,
+                 data_end: Any = None, date_format: str | None = None, rows_per_count: int = READ_ROWS,
                  **options: Any) -> None:
         functions = require("pyspark.sql.functions", "socialrx.spark runs the evaluation", extra="spark")
         self._files: _Files | None = None
