@@ -37,6 +37,7 @@ from typing import Any, TypeVar, Union
 import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ._columns import as_day, as_days
@@ -87,39 +88,46 @@ def _in_order(work: Callable[[T], R], items: Iterable[T], threads: int) -> Itera
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _runs(metadata: pq.FileMetaData, groups: Iterable[int], rows: int) -> Iterator[list[int]]:
-    """``groups`` of a file in runs of up to ``rows`` rows together (a larger row group alone)."""
-    run: list[int] = []
-    size = 0
-    for group in groups:
-        group_rows = metadata.row_group(group).num_rows
-        if run and size + group_rows > rows:
+def in_runs(items: Iterable[T], size: Callable[[T], int], limit: int) -> Iterator[list[T]]:
+    """Consecutive ``items`` in runs of up to ``limit`` in ``size`` together (a larger item alone)."""
+    run: list[T] = []
+    total = 0
+    for item in items:
+        if run and total + size(item) > limit:
             yield run
-            run, size = [], 0
-        run.append(group)
-        size += group_rows
+            run, total = [], 0
+        run.append(item)
+        total += size(item)
     if run:
         yield run
 
 
+def _group_rows(metadata: pq.FileMetaData) -> Callable[[int], int]:
+    return lambda group: int(metadata.row_group(group).num_rows)
+
+
 @dataclass(frozen=True)
-class _RowGroups:
+class RowGroups:
     """Row groups of one Parquet file, read ``read_rows`` rows at a time: row groups together
     up to that, one larger alone in slices of it."""
 
-    dataset: ds.FileSystemDataset
+    filesystem: pafs.FileSystem  # not the dataset: pickled for a Dask task, its file list is 300 kB
     path: str
     metadata: pq.FileMetaData
     groups: list[int]
     columns: list[str]
     read_rows: int
 
+    @property
+    def rows(self) -> int:
+        return sum(map(_group_rows(self.metadata), self.groups))
+
     def tables(self) -> Iterator[pa.Table]:
-        with self.dataset.filesystem.open_input_file(self.path) as source:
+        with self.filesystem.open_input_file(self.path) as source:
             file = pq.ParquetFile(source, metadata=self.metadata,
                                   read_dictionary=[c for c in self.columns if c == "kind"])
-            for run in _runs(self.metadata, self.groups, self.read_rows):
-                if sum(self.metadata.row_group(g).num_rows for g in run) <= self.read_rows:
+            for run in in_runs(self.groups, _group_rows(self.metadata), self.read_rows):
+                if sum(map(_group_rows(self.metadata), run)) <= self.read_rows:
                     yield file.read_row_groups(run, columns=self.columns, use_threads=False)
                     continue
                 for batch in file.iter_batches(batch_size=self.read_rows, row_groups=run, columns=self.columns,
@@ -138,13 +146,13 @@ class _Read:
 
 
 def parquet_batches(dataset: ds.FileSystemDataset, path: str, columns: list[str], rows: int, *,
-                    read_rows: int | None = None) -> Iterator[_RowGroups]:
+                    read_rows: int | None = None) -> Iterator[RowGroups]:
     """One Parquet file of ``dataset`` in parts of its row groups, each up to ``rows`` rows (one
     row group larger than that alone), read ``read_rows`` (default ``rows``) at a time."""
     with dataset.filesystem.open_input_file(path) as source:
         metadata = pq.read_metadata(source)
-    for run in _runs(metadata, range(metadata.num_row_groups), rows):
-        yield _RowGroups(dataset, path, metadata, run, columns, read_rows or rows)
+    for run in in_runs(range(metadata.num_row_groups), _group_rows(metadata), rows):
+        yield RowGroups(dataset.filesystem, path, metadata, run, columns, read_rows or rows)
 
 
 # Events read and counted at a time (out of core by each thread, by each Dask or Spark task):
@@ -195,7 +203,7 @@ class Evaluation(MergedEvaluation):
     def _workers(self) -> int:
         return self.threads if self.threads > 0 else len(os.sched_getaffinity(0))
 
-    def _batches(self, columns: list[str]) -> Iterator[_RowGroups | _Read]:
+    def _batches(self, columns: list[str]) -> Iterator[RowGroups | _Read]:
         """The events' ``columns`` in batches of about ``batch_rows`` rows, each read when its
         ``tables()`` are: a Parquet file's row groups put together up to ``batch_rows`` (each
         batch costs a pass over the clients); any other dataset's batches as its scanner reads
@@ -232,7 +240,7 @@ class Evaluation(MergedEvaluation):
     def _added(self, counter: EventCounter | PersonCounter) -> Any:
         """``counter``'s partial of every batch, ``threads`` batches at a time, added in the
         files' order (the same sums for any number of threads)."""
-        def counted(batch: _RowGroups | _Read) -> Any:
+        def counted(batch: RowGroups | _Read) -> Any:
             partials = [counter.arrow(table) for table in batch.tables()]
             return reduce(add_events, partials) if partials else None
 

@@ -19,7 +19,7 @@ from conftest import FIGURES, assert_not_partitioned, assert_same_result
 
 import socialrx
 from socialrx import partitioned as p
-from socialrx.out_of_core import Evaluation
+from socialrx.out_of_core import Evaluation, in_runs
 
 COPIES = 80  # the events file holds the small service's events this many times over
 HEADROOM = 100 << 20  # bytes the limited process may map beyond what it holds once warmed up
@@ -241,3 +241,9 @@ def test_a_bad_value_is_named_as_on_one_machine(tmp_path, row, column, value):
         Evaluation(clients=clients, events=tmp_path, comparison=pool, **HAND_RANGE).utilisation(windows=12)
     assert str(got.value) == str(expected.value)
     assert f"row {row}" in str(got.value)
+
+
+def test_runs_fill_up_to_the_limit_and_a_larger_item_stands_alone():
+    # 3 + 3 = 6 fills a run; 5 + 1 = 6 another; the next 1 would make 10 with the 9, which stands alone.
+    runs = list(in_runs([3, 3, 5, 1, 1, 9], lambda size: size, 6))
+    assert runs == [[3, 3], [5, 1], [1], [9]]
