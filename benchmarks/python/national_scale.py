@@ -73,7 +73,6 @@ def out_of_core(folder: Path, data: dict[str, Any]) -> pd.DataFrame:
 
 
 def with_dask(folder: Path, data: dict[str, Any]) -> Callable[[], pd.DataFrame]:
-    import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
     import socialrx.dask
@@ -83,9 +82,11 @@ def with_dask(folder: Path, data: dict[str, Any]) -> Callable[[], pd.DataFrame]:
     Client(cluster)  # type: ignore[no-untyped-call]
 
     def job() -> pd.DataFrame:  # the events as a path, as Spark is given them: the tasks read the files
+        # The person tables read as one machine reads them (dask.dataframe took 0.9 s to gather the
+        # pool's 384 files at 1/20).
         evaluation = socialrx.dask.Evaluation(
             clients=_pandas(folder, "clients"), events=str(folder / "events"),
-            comparison=dd.read_parquet(folder / "comparison", columns=["patient_id"]), tariff="example", **data)
+            comparison=_pandas(folder, "comparison", ["patient_id"]), tariff="example", **data)
         return evaluation.cost_avoidance(windows=WINDOWS)
 
     return job
