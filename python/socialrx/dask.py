@@ -130,7 +130,7 @@ def _day_range(events: pd.DataFrame | Any, date_format: str | None) -> tuple[int
 
 
 @dataclass(frozen=True)
-class _Files:
+class _TaskFiles:
     """What one task reads from Parquet files named by a path: row groups of one file or more.
     Small files share a task: 384 files of 0.46M rows each, a task each, kept the workers idle
     half the time (the scheduler sending 384 tasks)."""
@@ -151,7 +151,7 @@ def _parts_of(events: Any, count: int) -> list[Any]:
         dataset = events_dataset(events)
         pieces = [piece for path in dataset.files
                   for piece in parquet_batches(dataset, path, event_columns(dataset), _PART_ROWS, read_rows=READ_ROWS)]
-        return [_Files(tuple(run)) for run in in_runs(pieces, lambda piece: piece.rows, _PART_ROWS)]
+        return [_TaskFiles(tuple(run)) for run in in_runs(pieces, lambda piece: piece.rows, _PART_ROWS)]
     if dask.is_dask_collection(events):
         return list(events.to_delayed())
     bounds = np.linspace(0, len(events), count + 1).astype(int)
