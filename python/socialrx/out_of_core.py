@@ -126,8 +126,9 @@ class RowGroups:
         with self.filesystem.open_input_file(self.path) as source:
             file = pq.ParquetFile(source, metadata=self.metadata,
                                   read_dictionary=[c for c in self.columns if c == "kind"])
-            for run in in_runs(self.groups, _group_rows(self.metadata), self.read_rows):
-                if sum(map(_group_rows(self.metadata), run)) <= self.read_rows:
+            rows_of = _group_rows(self.metadata)
+            for run in in_runs(self.groups, rows_of, self.read_rows):
+                if sum(map(rows_of, run)) <= self.read_rows:
                     yield file.read_row_groups(run, columns=self.columns, use_threads=False)
                     continue
                 for batch in file.iter_batches(batch_size=self.read_rows, row_groups=run, columns=self.columns,
