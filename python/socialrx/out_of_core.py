@@ -93,11 +93,12 @@ def in_runs(items: Iterable[T], size: Callable[[T], int], limit: int) -> Iterato
     run: list[T] = []
     total = 0
     for item in items:
-        if run and total + size(item) > limit:
+        item_size = size(item)
+        if run and total + item_size > limit:
             yield run
             run, total = [], 0
         run.append(item)
-        total += size(item)
+        total += item_size
     if run:
         yield run
 

@@ -27,7 +27,7 @@ from . import _core
 from ._columns import NO_DATE, as_day
 from .funding import apportion
 from .operations import DELIVERED_BY, PANDEMIC_KINDS
-from .partitioned import partition_of
+from .partitioned import split
 from .periods import calendar_periods
 from .population import AGE_BANDS, esp2013, imd_quintiles
 from .support import BENEFIT_AWARD, FUNDED_BY
@@ -593,19 +593,16 @@ _ROW_GROUP = 1 << 20
 def _write_partitioned(frame: pd.DataFrame, id_column: str, directory: Path, partitions: int, chunk: int) -> None:
     """``frame`` as hive-partitioned Parquet under ``directory`` (``partition=<p>/chunk-<chunk>-0.parquet``),
     dates as date32, the rows of each partition in their order in ``frame``."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for i, column in enumerate(table.schema):
-        if pa.types.is_timestamp(column.type):
-            table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
-    part = partition_of(frame[id_column].to_numpy(), partitions)
-    order = np.argsort(part, kind="stable")
-    starts = np.searchsorted(part[order], np.arange(partitions + 1))
-    table = table.take(pa.array(order))
-    for p in np.flatnonzero(np.diff(starts)):
+    for p, piece in enumerate(split(frame, id_column, partitions)):
+        if len(piece) == 0:
+            continue
+        table = pa.Table.from_pandas(piece, preserve_index=False)
+        for i, column in enumerate(table.schema):
+            if pa.types.is_timestamp(column.type):
+                table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
         folder = directory / f"partition={p}"
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.slice(starts[p], starts[p + 1] - starts[p]), folder / f"chunk-{chunk:05d}-0.parquet",
-                       row_group_size=_ROW_GROUP)
+        pq.write_table(table, folder / f"chunk-{chunk:05d}-0.parquet", row_group_size=_ROW_GROUP)
 
 
 def synthetic_parquet(path: Any, *, n_patients: int, partitions: int = 64, seed: int = 1,
